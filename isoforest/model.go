@@ -1,0 +1,285 @@
+package isoforest
+
+import (
+	"fmt"
+	"math"
+)
+
+// node is one node of a tree, 16 bytes, in flat arrays shared by all trees.
+//
+// A leaf points to itself with an infinite threshold, so every descent can take exactly
+// ceil(log2 ψ) steps without testing for leaves: the steps past a leaf stay on it. That lets
+// scoring advance several trees in lockstep, independent loads the processor overlaps.
+type node struct {
+	// left is the index of the left child; the right child is left+1. A leaf's left is its own
+	// index.
+	left int32
+	// split is the feature of an axis-parallel split, or the offset of an extended split's
+	// ExtensionLevel+1 terms in Model.planeFeatures and Model.planeCoefs. Zero for a leaf.
+	split int32
+	// value is the threshold of a split: x > value goes right, anything else (including NaN)
+	// left. +Inf for a leaf.
+	value float64
+}
+
+// leafNode returns a leaf at index i.
+func leafNode(i int32) node { return node{left: i, value: math.Inf(1)} }
+
+// Model is a fitted isolation forest. It is immutable and safe for concurrent use.
+type Model struct {
+	dim           int
+	psi           int
+	ext           int
+	sklearn       bool
+	contamination float64
+	threshold     float64
+	norm          float64 // c(ψ)
+	roots         []int32
+	depth         int // ceil(log2 ψ), the depth limit
+	nodes         []node
+	pathLen       []float64 // a leaf's path length depth + c(rows in the leaf); 0 for internal nodes
+	sizes         []int32   // in-bag rows reaching each node
+	planeFeatures []int32
+	planeCoefs    []float64
+	importance    []float64 // normalised to sum 1
+}
+
+// assemble concatenates the trees into the model's flat arrays, in tree order.
+func assemble(trees []tree, d int, s settings) *Model {
+	m := &Model{
+		dim:           d,
+		psi:           s.psi,
+		depth:         maxDepth(s.psi),
+		ext:           s.ext,
+		sklearn:       s.sklearn,
+		contamination: s.contamination,
+		threshold:     0.5,
+		norm:          averagePathLength(s.psi, s.sklearn),
+		roots:         make([]int32, len(trees)),
+		importance:    make([]float64, d),
+	}
+	for t, tr := range trees {
+		nodeOff, planeOff := int32(len(m.nodes)), int32(len(m.planeFeatures))
+		m.roots[t] = nodeOff
+		for i, nd := range tr.nodes {
+			if s.ext > 0 && nd.left != int32(i) {
+				nd.split += planeOff
+			}
+			nd.left += nodeOff
+			m.nodes = append(m.nodes, nd)
+		}
+		m.pathLen = append(m.pathLen, tr.pathLen...)
+		m.sizes = append(m.sizes, tr.sizes...)
+		m.planeFeatures = append(m.planeFeatures, tr.planeFeatures...)
+		m.planeCoefs = append(m.planeCoefs, tr.planeCoefs...)
+		for j, v := range tr.importance {
+			m.importance[j] += v
+		}
+	}
+	normalize(m.importance)
+	return m
+}
+
+// Dim returns the number of features d the model was fitted on.
+func (m *Model) Dim() int { return m.dim }
+
+// Trees returns the number of trees.
+func (m *Model) Trees() int { return len(m.roots) }
+
+// SampleSize returns ψ, the subsample size each tree was grown on.
+func (m *Model) SampleSize() int { return m.psi }
+
+// Threshold returns the score above which a point is an anomaly: 0.5 without Contamination,
+// otherwise the (1 − Contamination) quantile of the training scores.
+func (m *Model) Threshold() float64 { return m.threshold }
+
+// Score returns the anomaly score s(x) = 2^(−E[h(x)]/c(ψ)) in (0, 1]; higher is more anomalous.
+// It panics if len(x) ≠ Dim(). A NaN feature follows the left branch at every split on it (the
+// test is x > threshold for the right branch); ±Inf follow the side of their sign.
+func (m *Model) Score(x []float64) float64 {
+	m.mustBeFitted()
+	if len(x) != m.dim {
+		panic(fmt.Sprintf("isoforest: Score of a point with %d features, model has %d", len(x), m.dim))
+	}
+	return m.score(x)
+}
+
+// IsAnomaly reports whether Score(x) > Threshold().
+func (m *Model) IsAnomaly(x []float64) bool { return m.Score(x) > m.threshold }
+
+// Scores returns the scores of the rows of X in a new slice.
+func (m *Model) Scores(X [][]float64) []float64 { return m.ScoresTo(nil, X) }
+
+// ScoresTo writes the score of each row of X into dst and returns it. A nil dst is allocated;
+// otherwise len(dst) must equal len(X). It allocates nothing when dst is given, and panics on a
+// dst of the wrong length or a row of the wrong width.
+func (m *Model) ScoresTo(dst []float64, X [][]float64) []float64 {
+	m.mustBeFitted()
+	if dst == nil {
+		dst = make([]float64, len(X))
+	}
+	if len(dst) != len(X) {
+		panic(fmt.Sprintf("isoforest: ScoresTo with len(dst) = %d for %d rows", len(dst), len(X)))
+	}
+	for i, x := range X {
+		if len(x) != m.dim {
+			panic(fmt.Sprintf("isoforest: ScoresTo row %d has %d features, model has %d", i, len(x), m.dim))
+		}
+		dst[i] = m.score(x)
+	}
+	return dst
+}
+
+// mustBeFitted panics on a zero Model: there is no unfitted state to score with.
+func (m *Model) mustBeFitted() {
+	if len(m.roots) == 0 {
+		panic("isoforest: Score on a Model not made by Fit or UnmarshalBinary")
+	}
+}
+
+func (m *Model) score(x []float64) float64 {
+	var sum float64
+	if m.ext == 0 {
+		sum = m.axisPathLengthSum(x)
+	} else {
+		for _, root := range m.roots {
+			sum += m.pathLen[m.leaf(root, x)]
+		}
+	}
+	return math.Exp2(-sum / float64(len(m.roots)) / m.norm)
+}
+
+// axisPathLengthSum returns Σ_t h_t(x) for an axis-parallel forest, descending four trees at a
+// time for the fixed number of steps (see node).
+func (m *Model) axisPathLengthSum(x []float64) float64 {
+	nodes, roots := m.nodes, m.roots
+	var sum float64
+	t := 0
+	for ; t+4 <= len(roots); t += 4 {
+		a, b, c, d := roots[t], roots[t+1], roots[t+2], roots[t+3]
+		for range m.depth {
+			na, nb, nc, nd := nodes[a], nodes[b], nodes[c], nodes[d]
+			a = na.left + right(x[na.split], na.value)
+			b = nb.left + right(x[nb.split], nb.value)
+			c = nc.left + right(x[nc.split], nc.value)
+			d = nd.left + right(x[nd.split], nd.value)
+		}
+		sum += m.pathLen[a] + m.pathLen[b] + m.pathLen[c] + m.pathLen[d]
+	}
+	for ; t < len(roots); t++ {
+		i := roots[t]
+		for range m.depth {
+			n := nodes[i]
+			i = n.left + right(x[n.split], n.value)
+		}
+		sum += m.pathLen[i]
+	}
+	return sum
+}
+
+// right is 1 when v > threshold, the step from a left child to its right sibling.
+func right(v, threshold float64) int32 {
+	var r int32
+	if v > threshold {
+		r = 1
+	}
+	return r
+}
+
+// leaf returns the index of the leaf that x reaches from root.
+func (m *Model) leaf(root int32, x []float64) int32 {
+	i := root
+	for {
+		nd := m.nodes[i]
+		if nd.left == i {
+			return i
+		}
+		i = nd.left + right(m.splitValue(nd, x), nd.value)
+	}
+}
+
+// splitValue is the quantity a split compares with its threshold: x's feature for an axis split,
+// its projection on the normal for an extended one.
+func (m *Model) splitValue(nd node, x []float64) float64 {
+	if m.ext == 0 {
+		return x[nd.split]
+	}
+	span := int32(m.ext + 1)
+	return project(x, m.planeFeatures[nd.split:nd.split+span], m.planeCoefs[nd.split:nd.split+span])
+}
+
+// Explain returns per-feature contributions to the isolation of x, non-negative and summing to 1
+// (all zero if no tree splits at all). See the package documentation for the credit rule. It
+// panics if len(x) ≠ Dim().
+func (m *Model) Explain(x []float64) []float64 { return m.ExplainTo(nil, x) }
+
+// ExplainTo writes Explain(x) into dst (allocated if nil, otherwise of length Dim()) and returns
+// it. It allocates nothing when dst is given.
+func (m *Model) ExplainTo(dst, x []float64) []float64 {
+	m.mustBeFitted()
+	if len(x) != m.dim {
+		panic(fmt.Sprintf("isoforest: Explain of a point with %d features, model has %d", len(x), m.dim))
+	}
+	if dst == nil {
+		dst = make([]float64, m.dim)
+	}
+	if len(dst) != m.dim {
+		panic(fmt.Sprintf("isoforest: ExplainTo with len(dst) = %d, model has %d features", len(dst), m.dim))
+	}
+	clear(dst)
+	for _, root := range m.roots {
+		h := m.pathLen[m.leaf(root, x)]
+		if h <= 0 {
+			continue
+		}
+		for i := root; m.nodes[i].left != i; {
+			nd := m.nodes[i]
+			child := nd.left + right(m.splitValue(nd, x), nd.value)
+			credit := (1 - float64(m.sizes[child])/float64(m.sizes[i])) / h
+			distribute(dst, nd, credit, m.ext, m.planeFeatures, m.planeCoefs)
+			i = child
+		}
+	}
+	normalize(dst)
+	return dst
+}
+
+// FeatureImportance returns the explanation credit of each feature averaged over the in-bag rows
+// of every tree, normalised to sum to 1. The slice is a copy.
+func (m *Model) FeatureImportance() []float64 {
+	return append([]float64(nil), m.importance...)
+}
+
+// distribute adds credit to the feature of an axis split, or shares it among the features of an
+// extended split in proportion to |coefficient|.
+func distribute(dst []float64, nd node, credit float64, ext int, planeFeatures []int32, planeCoefs []float64) {
+	if ext == 0 {
+		dst[nd.split] += credit
+		return
+	}
+	span := int32(ext + 1)
+	features, coefs := planeFeatures[nd.split:nd.split+span], planeCoefs[nd.split:nd.split+span]
+	var total float64
+	for _, c := range coefs {
+		total += math.Abs(c)
+	}
+	if total == 0 {
+		return
+	}
+	for k, f := range features {
+		dst[f] += credit * math.Abs(coefs[k]) / total
+	}
+}
+
+// normalize scales v to sum to 1, leaving an all-zero v unchanged.
+func normalize(v []float64) {
+	var sum float64
+	for _, x := range v {
+		sum += x
+	}
+	if sum > 0 {
+		for i := range v {
+			v[i] /= sum
+		}
+	}
+}
