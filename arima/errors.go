@@ -1,0 +1,31 @@
+package arima
+
+import (
+	"errors"
+	"fmt"
+)
+
+// TooShortError reports a series with too few non-missing observations for the model.
+type TooShortError struct {
+	Have int // non-missing observations
+	Need int // the least number of non-missing observations the model needs
+}
+
+func (e *TooShortError) Error() string {
+	return fmt.Sprintf("arima: series too short: %d non-missing observations, the model needs at least %d", e.Have, e.Need)
+}
+
+var (
+	// ErrNonFinite reports a ±Inf in the series or the regressors.
+	ErrNonFinite = errors.New("arima: series or regressors contain ±Inf")
+	// ErrNonStationaryCSS reports that the conditional-sum-of-squares start of CSS-ML gave a
+	// non-stationary AR part (R stops with the same message); fit with Method ML instead.
+	ErrNonStationaryCSS = errors.New("arima: non-stationary AR part from CSS")
+	// ErrNonStationary reports AR coefficients whose polynomial has a root inside the unit
+	// circle where a stationary model is needed.
+	ErrNonStationary = errNonStationary
+	// ErrRankDeficient reports regressors that are linearly dependent.
+	ErrRankDeficient = errors.New("arima: regressors are rank deficient")
+	// ErrNoModel reports that the automatic search found no model it could fit.
+	ErrNoModel = errors.New("arima: no suitable ARIMA model found")
+)

@@ -1,0 +1,151 @@
+package arima
+
+import (
+	"math"
+	"slices"
+)
+
+// Model is a fitted ARIMA model. It is immutable and safe for concurrent use; Update returns a
+// new Model.
+type Model struct {
+	lay    layout
+	spec   Spec // orders and names; regressor data is not kept
+	method Method
+
+	coef  []float64 // all coefficients, R's order
+	names []string
+	free  []int     // indices of the estimated coefficients
+	vcov  []float64 // covariance of the free coefficients, len(free)²
+
+	sigma2, loglik, aic, aicc, bic float64
+	n, nobs                        int // series length absorbed, observations used
+	resid                          []float64
+
+	// Final Kalman state for forecasting: expanded polynomials, filtered state and covariance.
+	phi, theta, delta []float64
+	a, p              []float64
+	stateOK           bool
+}
+
+func specCopy(s Spec) Spec {
+	out := Spec{Order: s.Order, Seasonal: s.Seasonal, Mean: s.Mean, Drift: s.Drift}
+	out.XregNames = slices.Clone(s.XregNames)
+	out.Fixed = slices.Clone(s.Fixed)
+	if len(s.Xreg) > 0 {
+		// Keep the number of columns only: forecasts take future values explicitly.
+		out.Xreg = make([][]float64, len(s.Xreg))
+	}
+	return out
+}
+
+// Order returns the non-seasonal order (p, d, q).
+func (m *Model) Order() Order { return Order{m.lay.p, m.lay.d, m.lay.q} }
+
+// Seasonal returns the seasonal order (P, D, Q) and period m (1 for a non-seasonal model).
+func (m *Model) Seasonal() Seasonal { return Seasonal{m.lay.sp, m.lay.sd, m.lay.sq, m.lay.m} }
+
+// Method returns the estimation method used (CSS-ML becomes ML when the series has missing
+// values, as in R).
+func (m *Model) Method() Method { return m.method }
+
+// Names returns the coefficient names in R's order: ar1…, ma1…, sar1…, sma1…, intercept,
+// drift, then the regressors.
+func (m *Model) Names() []string { return slices.Clone(m.names) }
+
+// Coef returns the coefficients in the order of Names.
+func (m *Model) Coef() []float64 { return slices.Clone(m.coef) }
+
+// SE returns the standard errors of the coefficients in the order of Names, from the inverse
+// Hessian of the log-likelihood as R computes it; a fixed coefficient has SE 0, as R prints it.
+// A Hessian that is not positive definite gives NaN (R's NaNs).
+func (m *Model) SE() []float64 {
+	se := make([]float64, len(m.coef))
+	k := len(m.free)
+	for i, j := range m.free {
+		se[j] = math.Sqrt(m.vcov[i*k+i])
+	}
+	return se
+}
+
+// Vcov returns the covariance matrix of the estimated (free) coefficients, row-major, with the
+// indices of those coefficients in Names.
+func (m *Model) Vcov() (cov []float64, free []int) {
+	return slices.Clone(m.vcov), slices.Clone(m.free)
+}
+
+// Sigma2 returns the maximum-likelihood innovation variance σ² = Σ v_t²/F_t / nobs (the
+// conditional one for CSS), as R's stats::arima.
+func (m *Model) Sigma2() float64 { return m.sigma2 }
+
+// Sigma2Adjusted returns forecast::Arima's innovation variance, Σ r_t² / (nobs − k + 1), where
+// r_t are the standardized residuals and k the number of estimated coefficients plus one.
+func (m *Model) Sigma2Adjusted() float64 {
+	ss := 0.0
+	for _, r := range m.resid {
+		if !math.IsNaN(r) {
+			ss += r * r
+		}
+	}
+	npar := len(m.free) + 1
+	return ss / float64(m.nobs-npar+1)
+}
+
+// LogLik returns the Gaussian log-likelihood (R's loglik; for CSS the conditional one).
+func (m *Model) LogLik() float64 { return m.loglik }
+
+// AIC returns −2 loglik + 2k with k the number of estimated coefficients plus one (NaN for CSS).
+func (m *Model) AIC() float64 { return m.aic }
+
+// AICc returns AIC + 2k(k+1)/(nobs − k − 1) (NaN for CSS).
+func (m *Model) AICc() float64 { return m.aicc }
+
+// BIC returns AIC + k(log nobs − 2) (NaN for CSS).
+func (m *Model) BIC() float64 { return m.bic }
+
+// NObs returns the number of observations used: non-missing values minus d + mD.
+func (m *Model) NObs() int { return m.nobs }
+
+// Len returns the number of time steps the model has absorbed (the fitted series and every
+// Update).
+func (m *Model) Len() int { return m.n }
+
+// Residuals returns the standardized innovations of the fitted series, as R's residuals(fit):
+// v_t/√F_t for ML (so their variance is σ²), the conditional residuals for CSS; NaN where y is
+// missing.
+func (m *Model) Residuals() []float64 { return slices.Clone(m.resid) }
+
+// ARPolynomial returns the expanded AR coefficients φ of φ(B)Φ(B^m) = 1 − Σ φ_i B^i.
+func (m *Model) ARPolynomial() []float64 { return slices.Clone(m.phi) }
+
+// MAPolynomial returns the expanded MA coefficients θ of θ(B)Θ(B^m) = 1 + Σ θ_i B^i.
+func (m *Model) MAPolynomial() []float64 { return slices.Clone(m.theta) }
+
+// stateSpace rebuilds the model's state space.
+func (m *Model) stateSpace() *stateSpace {
+	ss := newStateSpace(len(m.phi), len(m.theta), m.delta)
+	copy(ss.phi, m.phi)
+	copy(ss.theta, m.theta)
+	ss.refreshIndex()
+	return ss
+}
+
+// regression returns β'x for the future time step t (1-based, t > m.n) given the user
+// regressors' values at that step.
+func (m *Model) regressionAt(t int, user func(j int) float64) float64 {
+	l := m.lay
+	beta := m.coef[l.narma():]
+	v := 0.0
+	i := 0
+	if l.mean {
+		v += beta[i]
+		i++
+	}
+	if l.drift {
+		v += beta[i] * float64(t)
+		i++
+	}
+	for j := range l.nxreg {
+		v += beta[i+j] * user(j)
+	}
+	return v
+}

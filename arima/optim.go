@@ -1,0 +1,119 @@
+package arima
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/optimize"
+)
+
+// gradStep is the central-difference step, in scaled parameters, of the optimiser's gradient.
+const gradStep = 1e-4
+
+// hessStep is R's optim ndeps: the finite-difference step of the Hessian, as R uses it.
+const hessStep = 1e-3
+
+// minimize minimises f from x0 by BFGS (gonum/optimize) with a central-difference gradient,
+// working on the scaled parameters x/parscale as R's optim does. It stops when the largest
+// absolute gradient falls below gradTol (or the function stops improving); it returns the best
+// point found, its value, and whether the optimiser reported convergence.
+func minimize(f func([]float64) float64, x0, parscale []float64, gradTol float64, maxIter int) ([]float64, float64, bool) {
+	k := len(x0)
+	x := make([]float64, k)
+	scaled := func(u []float64) []float64 {
+		for i := range u {
+			x[i] = u[i] * parscale[i]
+		}
+		return x
+	}
+	fs := func(u []float64) float64 {
+		v := f(scaled(u))
+		if math.IsNaN(v) {
+			return math.Inf(1)
+		}
+		return v
+	}
+	u0 := make([]float64, k)
+	for i := range x0 {
+		u0[i] = x0[i] / parscale[i]
+	}
+	work := make([]float64, k)
+	grad := func(g, u []float64) {
+		copy(work, u)
+		for i := range u {
+			work[i] = u[i] + gradStep
+			fp := fs(work)
+			work[i] = u[i] - gradStep
+			fm := fs(work)
+			work[i] = u[i]
+			switch {
+			case !math.IsInf(fp, 0) && !math.IsInf(fm, 0):
+				g[i] = (fp - fm) / (2 * gradStep)
+			case !math.IsInf(fp, 0):
+				g[i] = (fp - fs(u)) / gradStep
+			case !math.IsInf(fm, 0):
+				g[i] = (fs(u) - fm) / gradStep
+			default:
+				g[i] = 0
+			}
+		}
+	}
+	if k == 0 {
+		return nil, f(nil), true
+	}
+	prob := optimize.Problem{Func: fs, Grad: grad}
+	settings := &optimize.Settings{
+		GradientThreshold: gradTol,
+		MajorIterations:   maxIter,
+		Converger:         &optimize.FunctionConverge{Absolute: 1e-13, Relative: 1e-13, Iterations: 20},
+	}
+	res, err := optimize.Minimize(prob, u0, settings, &optimize.BFGS{})
+	if res == nil || math.IsInf(res.F, 0) || math.IsNaN(res.F) {
+		return append([]float64(nil), x0...), f(x0), false
+	}
+	out := make([]float64, k)
+	for i := range out {
+		out[i] = res.X[i] * parscale[i]
+	}
+	ok := err == nil || res.Status == optimize.GradientThreshold || res.Status == optimize.FunctionConvergence
+	return out, res.F, ok
+}
+
+// hessian returns the k × k Hessian of f at x, computed as R's optimHess: central differences
+// (step hessStep) of a central-difference gradient whose step is hessStep·parscale.
+func hessian(f func([]float64) float64, x, parscale []float64) []float64 {
+	k := len(x)
+	h := make([]float64, k*k)
+	pt := append([]float64(nil), x...)
+	g1 := make([]float64, k)
+	g2 := make([]float64, k)
+	gradAt := func(g []float64) {
+		for j := range k {
+			e := hessStep * parscale[j]
+			old := pt[j]
+			pt[j] = old + e
+			fp := f(pt)
+			pt[j] = old - e
+			fm := f(pt)
+			pt[j] = old
+			g[j] = (fp - fm) / (2 * e)
+		}
+	}
+	for i := range k {
+		old := pt[i]
+		pt[i] = old + hessStep
+		gradAt(g1)
+		pt[i] = old - hessStep
+		gradAt(g2)
+		pt[i] = old
+		for j := range k {
+			h[i*k+j] = (g1[j] - g2[j]) / (2 * hessStep)
+		}
+	}
+	for i := range k {
+		for j := range i {
+			v := (h[i*k+j] + h[j*k+i]) / 2
+			h[i*k+j], h[j*k+i] = v, v
+		}
+	}
+	return h
+}

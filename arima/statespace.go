@@ -1,0 +1,397 @@
+package arima
+
+import (
+	"errors"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// stateSpace is the state-space form of an ARIMA model used by R's stats::arima (Harvey 1989,
+// §3.4; Durbin & Koopman 2012, §3.4). The state has rd = r + d elements: the first
+// r = max(p, q+1) follow the ARMA part in Harvey's form, and the last d hold the previous d
+// undifferenced observations, so that
+//
+//	y_t = Z a_t,  Z = (1, 0, …, 0, δ1, …, δd),
+//	a_{t+1} = T a_t + R e_{t+1},  R = (1, θ1, …, θ_{r−1}, 0, …, 0)ᵀ,
+//
+// where δ are the coefficients of the differencing polynomial (1 − B)^d (1 − B^m)^D. Variances
+// are in units of σ²: the innovation variance is concentrated out of the likelihood.
+type stateSpace struct {
+	phi, theta, delta []float64 // expanded AR (length p), MA (length q) and differencing (length d)
+	r, d, rd          int
+	phiIdx, deltaIdx  []int // indices of the non-zero phi and delta
+}
+
+// newStateSpace sizes a state space for expanded polynomials of the given lengths.
+func newStateSpace(p, q int, delta []float64) *stateSpace {
+	r := max(p, q+1)
+	s := &stateSpace{
+		phi:   make([]float64, p),
+		theta: make([]float64, q),
+		delta: delta,
+		r:     r,
+		d:     len(delta),
+		rd:    r + len(delta),
+	}
+	for i, v := range delta {
+		if v != 0 {
+			s.deltaIdx = append(s.deltaIdx, i)
+		}
+	}
+	return s
+}
+
+// setARMA records new expanded coefficients (already stored in s.phi and s.theta).
+func (s *stateSpace) refreshIndex() {
+	s.phiIdx = s.phiIdx[:0]
+	for i, v := range s.phi {
+		if v != 0 {
+			s.phiIdx = append(s.phiIdx, i)
+		}
+	}
+}
+
+// rcoef returns element i of R (1, θ1, θ2, …), zero past θq.
+func (s *stateSpace) rcoef(i int) float64 {
+	if i == 0 {
+		return 1
+	}
+	if i-1 < len(s.theta) {
+		return s.theta[i-1]
+	}
+	return 0
+}
+
+var errNonStationary = errors.New("arima: AR part is not stationary")
+
+// initialCovariance writes the covariance of the initial state to pn (rd × rd, row-major): the
+// stationary covariance Q0 of the ARMA block, solving Q0 = T Q0 Tᵀ + R Rᵀ exactly, and kappa on
+// the diagonal of the differencing block (R's makeARIMA).
+//
+// Q0 is built from the autocovariances γ(h) and the MA(∞) weights ψ of the ARMA process: the
+// first row is Cov(y_t, a_t[j]) = Σ_{k≥j} φ_{k+1} γ(k−j+1) + θ_k ψ_{k−j}, and the others follow
+// from the Lyapunov equation read element-wise,
+// P[i][j] = φ_i φ_j P[0][0] + φ_i P[0][j+1] + φ_j P[i+1][0] + P[i+1][j+1] + R_i R_j,
+// filled from the bottom-right corner. The cost is O(p³ + r²).
+func (s *stateSpace) initialCovariance(pn []float64, kappa float64) error {
+	r, rd := s.r, s.rd
+	clear(pn)
+	p, q := len(s.phi), len(s.theta)
+	// ψ weights up to lag r.
+	psi := make([]float64, r+1)
+	for j := 0; j <= r; j++ {
+		v := 0.0
+		if j == 0 {
+			v = 1
+		} else if j <= q {
+			v = s.theta[j-1]
+		}
+		for k := 1; k <= min(j, p); k++ {
+			v += s.phi[k-1] * psi[j-k]
+		}
+		psi[j] = v
+	}
+	// Autocovariances γ(0..r).
+	gamma := make([]float64, r+1)
+	maTerm := func(h int) float64 { // Σ_{j=h}^{q} θ_j ψ_{j−h}, θ0 = 1
+		v := 0.0
+		for j := h; j <= q; j++ {
+			th := 1.0
+			if j > 0 {
+				th = s.theta[j-1]
+			}
+			v += th * psi[j-h]
+		}
+		return v
+	}
+	if p > 0 {
+		a := mat.NewDense(p+1, p+1, nil)
+		b := mat.NewVecDense(p+1, nil)
+		for h := 0; h <= p; h++ {
+			a.Set(h, h, a.At(h, h)+1)
+			for k := 1; k <= p; k++ {
+				lag := h - k
+				if lag < 0 {
+					lag = -lag
+				}
+				a.Set(h, lag, a.At(h, lag)-s.phi[k-1])
+			}
+			b.SetVec(h, maTerm(h))
+		}
+		var g mat.VecDense
+		if err := g.SolveVec(a, b); err != nil {
+			return errNonStationary
+		}
+		for h := 0; h <= min(p, r); h++ {
+			gamma[h] = g.AtVec(h)
+		}
+		for h := p + 1; h <= r; h++ {
+			v := maTerm(h)
+			for k := 1; k <= p; k++ {
+				v += s.phi[k-1] * gamma[h-k]
+			}
+			gamma[h] = v
+		}
+	} else {
+		for h := 0; h <= r; h++ {
+			gamma[h] = maTerm(h)
+		}
+	}
+	if !(gamma[0] > 0) || math.IsInf(gamma[0], 0) {
+		return errNonStationary
+	}
+	phiAt := func(i int) float64 {
+		if i < p {
+			return s.phi[i]
+		}
+		return 0
+	}
+	// First row.
+	pn[0] = gamma[0]
+	for j := 1; j < r; j++ {
+		v := 0.0
+		for k := j; k < r; k++ {
+			v += phiAt(k)*gamma[k-j+1] + s.rcoef(k)*psi[k-j]
+		}
+		pn[j] = v
+		pn[j*rd] = v
+	}
+	at := func(i, j int) float64 {
+		if i >= r || j >= r {
+			return 0
+		}
+		return pn[i*rd+j]
+	}
+	for i := r - 1; i >= 1; i-- {
+		for j := r - 1; j >= i; j-- {
+			v := phiAt(i)*phiAt(j)*pn[0] + phiAt(i)*at(0, j+1) + phiAt(j)*at(i+1, 0) + at(i+1, j+1) + s.rcoef(i)*s.rcoef(j)
+			pn[i*rd+j] = v
+			pn[j*rd+i] = v
+		}
+	}
+	for i := r; i < rd; i++ {
+		pn[i*rd+i] = kappa
+	}
+	return nil
+}
+
+// transition writes T·x to dst for a state vector x (dst and x must differ).
+func (s *stateSpace) transition(dst, x []float64) {
+	r := s.r
+	a0 := x[0]
+	for i := 0; i < r-1; i++ {
+		dst[i] = x[i+1]
+	}
+	dst[r-1] = 0
+	for _, i := range s.phiIdx {
+		dst[i] += s.phi[i] * a0
+	}
+	if s.d > 0 {
+		v := a0
+		for _, k := range s.deltaIdx {
+			v += s.delta[k] * x[r+k]
+		}
+		for i := s.rd - 1; i > r; i-- {
+			dst[i] = x[i-1]
+		}
+		dst[r] = v
+	}
+}
+
+// observe returns Z·x.
+func (s *stateSpace) observe(x []float64) float64 {
+	v := x[0]
+	for _, k := range s.deltaIdx {
+		v += s.delta[k] * x[s.r+k]
+	}
+	return v
+}
+
+// predictCovariance writes T P Tᵀ + R Rᵀ to pnew, using mm as rd × rd scratch.
+func (s *stateSpace) predictCovariance(pnew, p, mm []float64) {
+	rd := s.rd
+	// mm = T P, row by row: row i of T P is T applied to column j for every j.
+	for j := range rd {
+		s.transitionColumn(mm, p, j)
+	}
+	// pnew = (T mm')' = mm Tᵀ; since T P Tᵀ is symmetric, pnew = T (T P)ᵀ.
+	// Apply T to each column of mmᵀ, i.e. to each row of mm.
+	for j := range rd {
+		s.transitionRow(pnew, mm, j)
+	}
+	q := len(s.theta)
+	for i := 0; i <= q && i < s.r; i++ {
+		ri := s.rcoef(i)
+		for j := 0; j <= q && j < s.r; j++ {
+			pnew[i*rd+j] += ri * s.rcoef(j)
+		}
+	}
+}
+
+// transitionColumn writes column j of T·src into column j of dst (both rd × rd row-major).
+func (s *stateSpace) transitionColumn(dst, src []float64, j int) {
+	rd, r := s.rd, s.r
+	a0 := src[j]
+	for i := 0; i < r-1; i++ {
+		dst[i*rd+j] = src[(i+1)*rd+j]
+	}
+	dst[(r-1)*rd+j] = 0
+	for _, i := range s.phiIdx {
+		dst[i*rd+j] += s.phi[i] * a0
+	}
+	if s.d > 0 {
+		v := a0
+		for _, k := range s.deltaIdx {
+			v += s.delta[k] * src[(r+k)*rd+j]
+		}
+		for i := rd - 1; i > r; i-- {
+			dst[i*rd+j] = src[(i-1)*rd+j]
+		}
+		dst[r*rd+j] = v
+	}
+}
+
+// transitionRow writes T applied to row j of src (as a column vector) into column j of dst.
+func (s *stateSpace) transitionRow(dst, src []float64, j int) {
+	rd, r := s.rd, s.r
+	row := src[j*rd : (j+1)*rd]
+	a0 := row[0]
+	for i := 0; i < r-1; i++ {
+		dst[i*rd+j] = row[i+1]
+	}
+	dst[(r-1)*rd+j] = 0
+	for _, i := range s.phiIdx {
+		dst[i*rd+j] += s.phi[i] * a0
+	}
+	if s.d > 0 {
+		v := a0
+		for _, k := range s.deltaIdx {
+			v += s.delta[k] * row[r+k]
+		}
+		for i := rd - 1; i > r; i-- {
+			dst[i*rd+j] = row[i-1]
+		}
+		dst[r*rd+j] = v
+	}
+}
+
+// diffuseGain is R's threshold: an observation whose prediction variance (in units of σ²) is
+// at least this large is dominated by the diffuse prior and left out of the likelihood.
+const diffuseGain = 1e4
+
+// steadyTol is the relative change of the prediction variance below which a step counts as
+// calm; after more than rd calm steps in a row the filter is taken to have reached its steady
+// state, and the covariance recursion is skipped until a missing value perturbs it.
+const steadyTol = 1e-11
+
+// filterState is the Kalman filter's state after some observations: the filtered state a, its
+// covariance P (in units of σ²) and whether the filter is at its first step, where the
+// predicted covariance is the initial one.
+type filterState struct {
+	a, p  []float64
+	start bool
+}
+
+// filterWork is scratch space for one filter run.
+type filterWork struct {
+	anew, pnew, mm, m []float64
+}
+
+func newFilterWork(rd int) *filterWork {
+	return &filterWork{
+		anew: make([]float64, rd),
+		pnew: make([]float64, rd*rd),
+		mm:   make([]float64, rd*rd),
+		m:    make([]float64, rd),
+	}
+}
+
+// filterSums are the sums of R's ARIMA_Like: Σ v_t²/F_t, Σ log F_t and the number of
+// observations counted, over the observations whose prediction variance F_t < diffuseGain.
+type filterSums struct {
+	ssq, sumlog float64
+	nu          int
+}
+
+// filter runs the Kalman filter over y from state st, updating st in place, exactly as R's
+// ARIMA_Like: missing values (NaN) skip the update step, and at the first step the predicted
+// covariance is pn (st.p is ignored). When resid is non-nil, resid[t] receives the
+// standardized innovation v_t/√F_t (NaN for missing y_t).
+func (s *stateSpace) filter(y []float64, st *filterState, pn []float64, w *filterWork, resid []float64) filterSums {
+	rd := s.rd
+	var sums filterSums
+	a, p := st.a, st.p
+	anew, pnew, m := w.anew, w.pnew, w.m
+	steady := false
+	prevGain := math.NaN()
+	calm := 0 // consecutive steps whose gain changed by less than steadyTol
+	var gain float64
+	for t, yt := range y {
+		s.transition(anew, a)
+		if st.start {
+			copy(pnew, pn)
+			st.start = false
+		} else if !steady {
+			s.predictCovariance(pnew, p, w.mm)
+		}
+		if math.IsNaN(yt) {
+			copy(a, anew)
+			if !steady {
+				copy(p, pnew)
+			} else {
+				copy(p, pnew)
+				steady = false
+			}
+			prevGain = math.NaN()
+			calm = 0
+			if resid != nil {
+				resid[t] = math.NaN()
+			}
+			continue
+		}
+		v := yt - s.observe(anew)
+		if !steady {
+			// M = Pnew Zᵀ, gain = Z M.
+			for i := range rd {
+				row := pnew[i*rd : (i+1)*rd]
+				mi := row[0]
+				for _, k := range s.deltaIdx {
+					mi += s.delta[k] * row[s.r+k]
+				}
+				m[i] = mi
+			}
+			gain = s.observe(m)
+		}
+		if gain < diffuseGain {
+			sums.nu++
+			sums.ssq += v * v / gain
+			sums.sumlog += math.Log(gain)
+		}
+		if resid != nil {
+			resid[t] = v / math.Sqrt(gain)
+		}
+		f := v / gain
+		for i := range rd {
+			a[i] = anew[i] + m[i]*f
+		}
+		if !steady {
+			for i := range rd {
+				mi := m[i] / gain
+				prow := p[i*rd : (i+1)*rd]
+				nrow := pnew[i*rd : (i+1)*rd]
+				for j := range rd {
+					prow[j] = nrow[j] - mi*m[j]
+				}
+			}
+			if math.Abs(gain-prevGain) <= steadyTol*gain {
+				calm++
+			} else {
+				calm = 0
+			}
+			steady = calm > rd
+			prevGain = gain
+		}
+	}
+	return sums
+}
