@@ -133,12 +133,12 @@ type layout struct {
 	names         []string
 }
 
-func (l layout) narma() int  { return l.p + l.q + l.sp + l.sq }
-func (l layout) nreg() int   { return btoi(l.mean) + btoi(l.drift) + l.nxreg }
-func (l layout) ncoef() int  { return l.narma() + l.nreg() }
-func (l layout) ndiff() int  { return l.d + l.sd*l.m }
-func (l layout) fullP() int  { return l.p + l.m*l.sp }
-func (l layout) fullQ() int  { return l.q + l.m*l.sq }
+func (l layout) narma() int { return l.p + l.q + l.sp + l.sq }
+func (l layout) nreg() int  { return btoi(l.mean) + btoi(l.drift) + l.nxreg }
+func (l layout) ncoef() int { return l.narma() + l.nreg() }
+func (l layout) ndiff() int { return l.d + l.sd*l.m }
+func (l layout) fullP() int { return l.p + l.m*l.sp }
+func (l layout) fullQ() int { return l.q + l.m*l.sq }
 func (l layout) nonseasonal() bool {
 	return l.sp == 0 && l.sd == 0 && l.sq == 0
 }
