@@ -1,0 +1,539 @@
+package arima
+
+import (
+	"errors"
+	"math"
+	"runtime"
+	"sort"
+	"sync"
+)
+
+// IC is the information criterion that Auto minimises.
+type IC int
+
+const (
+	AICc IC = iota // the default
+	AIC
+	BIC
+)
+
+// Approximation selects whether Auto ranks models by the fast conditional-sum-of-squares
+// approximation before refitting the best exactly.
+type Approximation int
+
+const (
+	// ApproxAuto approximates when the series is longer than 150 or m > 12 (forecast's rule).
+	ApproxAuto Approximation = iota
+	ApproxOn
+	ApproxOff
+)
+
+// AutoConfig holds the settings of Auto. The zero value gives forecast::auto.arima's
+// defaults for a series of frequency Period.
+type AutoConfig struct {
+	// Period is the seasonal period m (R's frequency); 0 or 1 means non-seasonal.
+	Period int
+	// NonSeasonal restricts the search to non-seasonal models (R's seasonal = FALSE).
+	NonSeasonal bool
+	// Stationary restricts the search to d = D = 0.
+	Stationary bool
+	// D and SD, when FixD and FixSD are set, fix the numbers of first and seasonal
+	// differences instead of testing for them.
+	D, SD       int
+	FixD, FixSD bool
+	// MaxP, MaxQ, MaxSP, MaxSQ and MaxOrder bound p, q, P, Q and (non-stepwise) p+q+P+Q;
+	// zero means 5, 5, 2, 2, 5 and a negative value means 0. MaxD and MaxSD bound the
+	// differences chosen by the tests; zero means 2 and 1.
+	MaxP, MaxQ, MaxSP, MaxSQ, MaxOrder int
+	MaxD, MaxSD                        int
+	// IC is the criterion minimised (default AICc).
+	IC IC
+	// Exhaustive searches every model within the bounds instead of stepping (R's
+	// stepwise = FALSE), fitting on Workers goroutines.
+	Exhaustive bool
+	// Workers bounds the goroutines of the exhaustive search; 0 means GOMAXPROCS.
+	Workers int
+	// Approximation chooses the CSS approximation during the search (default: forecast's rule).
+	Approximation Approximation
+	// NModels bounds the number of models the stepwise search fits; 0 means 94.
+	NModels int
+	// NoDrift and NoMean forbid the drift and the mean (R's allowdrift/allowmean = FALSE).
+	NoDrift, NoMean bool
+	// Method is the estimation method of the exact fits (default CSS-ML).
+	Method Method
+}
+
+func orDefault(v, def int) int {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}
+
+// candidate is one model of the search.
+type candidate struct {
+	p, q, sp, sq int
+	constant     bool
+}
+
+// searchResult is one fitted candidate and its criterion (+Inf when rejected).
+type searchResult struct {
+	c     candidate
+	ic    float64
+	model *Model
+}
+
+// autoSearch holds what every candidate fit of one Auto call shares.
+type autoSearch struct {
+	y            []float64
+	d, sd, m     int
+	ic           IC
+	method       Method
+	offset       float64
+	serieslength int
+	// constantAllowed is true when a mean (d + D = 0) or drift (d + D = 1) may be included.
+	constantAllowed bool
+}
+
+// Auto selects and fits a seasonal ARIMA model for y by the Hyndman–Khandakar algorithm, as
+// forecast::auto.arima(ts(y, frequency = cfg.Period)) with its defaults:
+//
+//  1. Leading missing values are dropped. A constant series gets R's answer: a model with the
+//     mean fixed at the value (or no mean when NoMean).
+//  2. D is chosen by the seasonal strength of an STL decomposition (difference when it
+//     exceeds 0.64) when the series is longer than 2m; d by repeated KPSS tests at 5 %.
+//  3. If the differenced series is constant, the matching pure differencing model is
+//     returned. Otherwise models are ranked by AICc (or cfg.IC); with approximation (series
+//     longer than 150 or m > 12) they are fitted by CSS and the criterion uses the offset
+//     −2 loglik − n log σ² of the (0,d,0)(0,D,0) fit.
+//  4. The stepwise search starts from (2,d,2)(1,D,1), (0,d,0)(0,D,0), (1,d,0)(1,D,0) and
+//     (0,d,1)(0,D,1) (with a constant when d + D ≤ 1), then moves to the best neighbour —
+//     P±1, Q±1, both; p±1, q±1, both; toggling the constant — until none improves or 94
+//     models have been fitted. A model whose AR or MA polynomial has a root of modulus below
+//     1.01, or whose standard errors are not all finite, is rejected.
+//  5. With approximation, the candidates are refitted exactly in the order of their
+//     criterion until one fits.
+//
+// y is not modified. Auto returns ErrNoModel when no model can be fitted, and a
+// *TooShortError for a series with no observations.
+func Auto(y []float64, cfg AutoConfig) (*Model, error) {
+	first, last := -1, -1
+	for i, v := range y {
+		if math.IsInf(v, 0) {
+			return nil, ErrNonFinite
+		}
+		if !math.IsNaN(v) {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	if first < 0 {
+		return nil, &TooShortError{Have: 0, Need: 1}
+	}
+	x := append([]float64(nil), y[first:]...)
+	serieslength := 0
+	for _, v := range y[first : last+1] {
+		if !math.IsNaN(v) {
+			serieslength++
+		}
+	}
+	m := cfg.Period
+	if cfg.NonSeasonal || m < 1 {
+		m = 1
+	}
+	if isConstant(x) {
+		spec := Spec{Mean: !cfg.NoMean}
+		if spec.Mean {
+			spec.Fixed = []float64{meanNaN(x)}
+		}
+		return Fit(x, spec, Config{Method: cfg.Method})
+	}
+	maxP := min(orDefault(cfg.MaxP, 5), serieslength/3)
+	maxQ := min(orDefault(cfg.MaxQ, 5), serieslength/3)
+	maxSP := min(orDefault(cfg.MaxSP, 2), serieslength/3/m)
+	maxSQ := min(orDefault(cfg.MaxSQ, 2), serieslength/3/m)
+	maxOrder := orDefault(cfg.MaxOrder, 5)
+	ic := cfg.IC
+	if serieslength <= 3 {
+		ic = AIC
+	}
+	d, sd := cfg.D, cfg.SD
+	if cfg.Stationary {
+		d, sd = 0, 0
+		cfg.FixD, cfg.FixSD = true, true
+	}
+	switch {
+	case m == 1:
+		sd, maxSP, maxSQ = 0, 0, 0
+	case cfg.FixSD:
+	case len(x) <= 2*m:
+		sd = 0
+	default:
+		sd = NSDiffs(x, m, orDefault(cfg.MaxSD, 1))
+		if sd > 0 && allNaN(diffSeasonal(x, m, sd)) {
+			sd--
+		}
+	}
+	dx := diffSeasonal(x, m, sd)
+	if !cfg.FixD {
+		d = NDiffs(dx, orDefault(cfg.MaxD, 2))
+		if d > 0 && allNaN(diffN(dx, d)) {
+			d--
+		}
+	}
+	dx = diffN(dx, d)
+	if len(dx) == 0 {
+		return nil, &TooShortError{Have: serieslength, Need: serieslength + 1}
+	}
+	if isConstant(dx) {
+		return constantDifferenced(x, dx, d, sd, m, cfg.Method)
+	}
+	if m > 1 {
+		if maxSP > 0 {
+			maxP = min(maxP, m-1)
+		}
+		if maxSQ > 0 {
+			maxQ = min(maxQ, m-1)
+		}
+	}
+	approx := cfg.Approximation == ApproxOn || (cfg.Approximation == ApproxAuto && (len(x) > 150 || m > 12))
+	s := &autoSearch{y: x, d: d, sd: sd, m: m, ic: ic, method: cfg.Method, serieslength: serieslength}
+	if approx {
+		base := Spec{Order: Order{D: d}, Seasonal: Seasonal{D: sd, Period: m}, Mean: true}
+		if fit, err := Fit(x, base, Config{Method: cfg.Method}); err == nil {
+			s.offset = -2*fit.LogLik() - float64(serieslength)*math.Log(fit.Sigma2())
+		}
+	}
+	allowDrift := !cfg.NoDrift && d+sd == 1
+	allowMean := !cfg.NoMean && d+sd == 0
+	s.constantAllowed = allowDrift || allowMean
+	if cfg.Exhaustive {
+		return s.exhaustive(maxP, maxQ, maxSP, maxSQ, maxOrder, allowDrift || allowMean, approx, cfg.Workers)
+	}
+	return s.stepwise(maxP, maxQ, maxSP, maxSQ, allowDrift || allowMean, approx, orDefault(cfg.NModels, 94))
+}
+
+// fit fits one candidate as forecast's myarima and returns its criterion, +Inf when the fit
+// fails or is rejected.
+func (s *autoSearch) fit(c candidate, approx bool) searchResult {
+	spec := Spec{
+		Order:    Order{c.p, s.d, c.q},
+		Seasonal: Seasonal{c.sp, s.sd, c.sq, s.m},
+		Mean:     c.constant,
+		Drift:    c.constant && s.d+s.sd == 1,
+	}
+	cfg := Config{Method: s.method}
+	if approx {
+		cfg.Method = CSS
+	}
+	res := searchResult{c: c, ic: math.Inf(1)}
+	m, err := Fit(s.y, spec, cfg)
+	if err != nil {
+		return res
+	}
+	res.model = m
+	nstar := float64(s.serieslength - s.d - s.sd*s.m)
+	npar := float64(len(m.free) + 1)
+	aic := m.aic
+	if cfg.Method == CSS {
+		aic = s.offset + nstar*math.Log(m.sigma2) + 2*npar
+	}
+	if math.IsNaN(aic) {
+		return res
+	}
+	var v float64
+	switch s.ic {
+	case AIC:
+		v = aic
+	case BIC:
+		v = aic + npar*(math.Log(nstar)-2)
+	default:
+		v = aic + 2*npar*(npar+1)/(nstar-npar-1)
+		if nstar-npar-1 <= 0 {
+			v = math.Inf(1)
+		}
+	}
+	if math.IsNaN(v) || rejected(m, c) {
+		return res
+	}
+	res.ic = v
+	return res
+}
+
+// rejected applies forecast's checks: a root of the expanded AR or MA polynomial with modulus
+// below 1.01, or a standard error that is NaN.
+func rejected(m *Model, c candidate) bool {
+	minroot := 2.0
+	trim := func(v []float64) []float64 {
+		last := 0
+		for i, x := range v {
+			if math.Abs(x) > 1e-8 {
+				last = i + 1
+			}
+		}
+		return v[:last]
+	}
+	if c.p+c.sp > 0 {
+		if phi := trim(m.phi); len(phi) > 0 {
+			minroot = math.Min(minroot, minRootModulus(phi, -1))
+		}
+	}
+	if c.q+c.sq > 0 {
+		if theta := trim(m.theta); len(theta) > 0 {
+			minroot = math.Min(minroot, minRootModulus(theta, 1))
+		}
+	}
+	if minroot < 1.01 {
+		return true
+	}
+	k := len(m.free)
+	for i := range k {
+		if math.IsNaN(math.Sqrt(m.vcov[i*k+i])) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *autoSearch) stepwise(maxP, maxQ, maxSP, maxSQ int, constant, approx bool, nmodels int) (*Model, error) {
+	startP, startQ, startSP, startSQ := 2, 2, 1, 1
+	if len(s.y) < 10 {
+		startP, startQ, startSP, startSQ = 1, 1, 0, 0
+	}
+	p, q := min(startP, maxP), min(startQ, maxQ)
+	sp, sq := min(startSP, maxSP), min(startSQ, maxSQ)
+	var results []searchResult
+	tried := func(c candidate) bool {
+		for _, r := range results {
+			if r.c == c {
+				return true
+			}
+		}
+		return false
+	}
+	best := s.fit(candidate{p, q, sp, sq, constant}, approx)
+	results = append(results, best)
+	try := func(c candidate) bool { // fits c and reports whether it beat the best
+		r := s.fit(c, approx)
+		results = append(results, r)
+		if r.ic < best.ic {
+			best = r
+			return true
+		}
+		return false
+	}
+	if try(candidate{0, 0, 0, 0, constant}) {
+		p, q, sp, sq = 0, 0, 0, 0
+	}
+	if maxP > 0 || maxSP > 0 {
+		c := candidate{btoi(maxP > 0), 0, btoi(s.m > 1 && maxSP > 0), 0, constant}
+		if try(c) {
+			p, sp, q, sq = c.p, c.sp, 0, 0
+		}
+	}
+	if maxQ > 0 || maxSQ > 0 {
+		c := candidate{0, btoi(maxQ > 0), 0, btoi(s.m > 1 && maxSQ > 0), constant}
+		if try(c) {
+			p, sp, q, sq = 0, 0, c.q, c.sq
+		}
+	}
+	if constant {
+		if try(candidate{0, 0, 0, 0, false}) {
+			p, q, sp, sq = 0, 0, 0, 0
+		}
+	}
+	type move struct {
+		ok             func() bool
+		dp, dq, dP, dQ int
+		flip           bool
+	}
+	moves := []move{
+		{func() bool { return sp > 0 }, 0, 0, -1, 0, false},
+		{func() bool { return sq > 0 }, 0, 0, 0, -1, false},
+		{func() bool { return sp < maxSP }, 0, 0, 1, 0, false},
+		{func() bool { return sq < maxSQ }, 0, 0, 0, 1, false},
+		{func() bool { return sq > 0 && sp > 0 }, 0, 0, -1, -1, false},
+		{func() bool { return sq < maxSQ && sp > 0 }, 0, 0, -1, 1, false},
+		{func() bool { return sq > 0 && sp < maxSP }, 0, 0, 1, -1, false},
+		{func() bool { return sq < maxSQ && sp < maxSP }, 0, 0, 1, 1, false},
+		{func() bool { return p > 0 }, -1, 0, 0, 0, false},
+		{func() bool { return q > 0 }, 0, -1, 0, 0, false},
+		{func() bool { return p < maxP }, 1, 0, 0, 0, false},
+		{func() bool { return q < maxQ }, 0, 1, 0, 0, false},
+		{func() bool { return q > 0 && p > 0 }, -1, -1, 0, 0, false},
+		{func() bool { return q < maxQ && p > 0 }, -1, 1, 0, 0, false},
+		{func() bool { return q > 0 && p < maxP }, 1, -1, 0, 0, false},
+		{func() bool { return q < maxQ && p < maxP }, 1, 1, 0, 0, false},
+		{func() bool { return s.constantAllowed }, 0, 0, 0, 0, true},
+	}
+	k := len(results)
+	startk := 0
+	for startk < k && k < nmodels {
+		startk = k
+		for _, mv := range moves {
+			if !mv.ok() {
+				continue
+			}
+			c := candidate{p + mv.dp, q + mv.dq, sp + mv.dP, sq + mv.dQ, constant != mv.flip}
+			if tried(c) {
+				continue
+			}
+			k++
+			if k > nmodels {
+				break
+			}
+			if try(c) {
+				p, q, sp, sq, constant = c.p, c.q, c.sp, c.sq, c.constant
+				break
+			}
+		}
+	}
+	if approx && best.model != nil {
+		order := make([]int, len(results))
+		for i := range order {
+			order[i] = i
+		}
+		sort.SliceStable(order, func(a, b int) bool { return results[order[a]].ic < results[order[b]].ic })
+		for _, i := range order {
+			r := s.fit(results[i].c, false)
+			if r.ic < math.Inf(1) {
+				best = r
+				break
+			}
+		}
+	}
+	if best.model == nil || math.IsInf(best.ic, 1) {
+		return nil, ErrNoModel
+	}
+	return best.model, nil
+}
+
+func (s *autoSearch) exhaustive(maxP, maxQ, maxSP, maxSQ, maxOrder int, constant, approx bool, workers int) (*Model, error) {
+	maxK := btoi(constant)
+	var cands []candidate
+	for i := 0; i <= maxP; i++ {
+		for j := 0; j <= maxQ; j++ {
+			for I := 0; I <= maxSP; I++ {
+				for J := 0; J <= maxSQ; J++ {
+					if i+j+I+J > maxOrder {
+						continue
+					}
+					for K := 0; K <= maxK; K++ {
+						cands = append(cands, candidate{i, j, I, J, K == 1})
+					}
+				}
+			}
+		}
+	}
+	results := s.fitAll(cands, approx, workers)
+	best := searchResult{ic: math.Inf(1)}
+	for _, r := range results {
+		if r.ic < best.ic {
+			best = r
+		}
+	}
+	if best.model == nil {
+		return nil, ErrNoModel
+	}
+	if approx {
+		r := s.fit(best.c, false)
+		if math.IsInf(r.ic, 1) {
+			results = s.fitAll(cands, false, workers)
+			r = searchResult{ic: math.Inf(1)}
+			for _, x := range results {
+				if x.ic < r.ic {
+					r = x
+				}
+			}
+		}
+		best = r
+	}
+	if best.model == nil || math.IsInf(best.ic, 1) {
+		return nil, ErrNoModel
+	}
+	return best.model, nil
+}
+
+// fitAll fits the candidates on a pool of goroutines; the results keep the candidates' order,
+// so the choice does not depend on scheduling.
+func (s *autoSearch) fitAll(cands []candidate, approx bool, workers int) []searchResult {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	results := make([]searchResult, len(cands))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, len(cands)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = s.fit(cands[i], approx)
+			}
+		}()
+	}
+	for i := range cands {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return results
+}
+
+// constantDifferenced returns forecast's model for a series whose differenced values are
+// constant.
+func constantDifferenced(x, dx []float64, d, sd, m int, method Method) (*Model, error) {
+	cfg := Config{Method: method}
+	spec := Spec{Order: Order{D: d}, Seasonal: Seasonal{D: sd, Period: m}}
+	switch {
+	case sd > 0 && d == 0:
+		spec.Drift = true
+		spec.Fixed = []float64{meanNaN(dx) / float64(m)}
+	case sd > 0 && d > 0, d == 2:
+	case d < 2:
+		spec.Mean, spec.Drift = d == 0, d == 1
+		spec.Fixed = []float64{meanNaN(dx)}
+	default:
+		return nil, errors.New("arima: the data follow a polynomial and are not suitable for ARIMA modelling")
+	}
+	return Fit(x, spec, cfg)
+}
+
+func meanNaN(x []float64) float64 {
+	s, n := 0.0, 0
+	for _, v := range x {
+		if !math.IsNaN(v) {
+			s += v
+			n++
+		}
+	}
+	return s / float64(n)
+}
+
+func allNaN(x []float64) bool {
+	for _, v := range x {
+		if !math.IsNaN(v) {
+			return false
+		}
+	}
+	return true
+}
+
+func diffSeasonal(x []float64, m, times int) []float64 {
+	for range times {
+		x = diffLag(x, m)
+	}
+	return x
+}
+
+func diffN(x []float64, times int) []float64 {
+	for range times {
+		x = diffLag(x, 1)
+	}
+	return x
+}
