@@ -101,16 +101,28 @@ func (t *table) number(row, col int) (float64, error) {
 // features returns every column except the one named skip (if present) as a row-major matrix of
 // finite numbers, with the names of the columns used.
 func (t *table) features(skip string) ([][]float64, []string, error) {
-	var cols []int
 	var names []string
-	for i, h := range t.header {
+	for _, h := range t.header {
 		if h != skip {
-			cols = append(cols, i)
 			names = append(names, h)
 		}
 	}
-	if len(cols) == 0 {
+	if len(names) == 0 {
 		return nil, nil, fmt.Errorf("%s: no feature columns besides %q", t.path, skip)
+	}
+	X, err := t.columns(names)
+	return X, names, err
+}
+
+// columns returns the named columns, in the order given, as a row-major matrix of finite numbers.
+func (t *table) columns(names []string) ([][]float64, error) {
+	cols := make([]int, len(names))
+	for j, name := range names {
+		c, err := t.column(name)
+		if err != nil {
+			return nil, err
+		}
+		cols[j] = c
 	}
 	X := make([][]float64, len(t.rows))
 	flat := make([]float64, len(t.rows)*len(cols))
@@ -119,10 +131,10 @@ func (t *table) features(skip string) ([][]float64, []string, error) {
 		for j, c := range cols {
 			v, err := t.number(r, c)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			X[r][j] = v
 		}
 	}
-	return X, names, nil
+	return X, nil
 }
