@@ -488,3 +488,19 @@ func sum(v []float64) float64 {
 	}
 	return s
 }
+
+func TestScoreEqualsScoresTo(t *testing.T) {
+	X := gaussian(333, 5, 17) // not a multiple of the block or lockstep widths
+	for _, ext := range []int{0, 4} {
+		m, err := Fit(X, Config{Trees: 37, ExtensionLevel: ext})
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch := m.Scores(X)
+		for i, x := range X {
+			if s := m.Score(x); s != batch[i] {
+				t.Fatalf("ext %d, row %d: Score = %v, ScoresTo = %v", ext, i, s, batch[i])
+			}
+		}
+	}
+}
