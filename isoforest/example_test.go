@@ -1,7 +1,9 @@
 package isoforest_test
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/stacklens/omen/isoforest"
@@ -96,4 +98,35 @@ func ExampleConfig_extended() {
 	model, _ := isoforest.Fit(windows(), isoforest.Config{Seed: 1, ExtensionLevel: 1})
 	fmt.Println(model.IsAnomaly([]float64{6.5, 900}))
 	// Output: true
+}
+
+func ExampleModel_Scores() {
+	model, _ := isoforest.Fit(windows(), isoforest.Config{Seed: 1})
+	scores := model.Scores([][]float64{{1.0, 152}, {6.5, 900}})
+	fmt.Printf("%.2f %.2f\n", scores[0], scores[1])
+	// Output: 0.40 0.75
+}
+
+func ExampleModel_ExplainTo() {
+	model, _ := isoforest.Fit(windows(), isoforest.Config{Seed: 1})
+	contrib := make([]float64, model.Dim()) // reused across calls: no allocation
+	model.ExplainTo(contrib, []float64{9, 150}) // error burst at normal latency
+	fmt.Printf("error rate %.2f, p99 latency %.2f\n", contrib[0], contrib[1])
+	// Output: error rate 0.78, p99 latency 0.22
+}
+
+func ExampleModel_UnmarshalBinary() {
+	var model isoforest.Model
+	err := model.UnmarshalBinary([]byte("not a model"))
+	fmt.Println(errors.Is(err, isoforest.ErrEncoding))
+	// Output: true
+}
+
+func ExampleDataError() {
+	_, err := isoforest.Fit([][]float64{{1, 150}, {math.NaN(), 155}}, isoforest.Config{})
+	var de *isoforest.DataError
+	if errors.As(err, &de) {
+		fmt.Println("bad value at row", de.Row, "column", de.Col)
+	}
+	// Output: bad value at row 1 column 0
 }
