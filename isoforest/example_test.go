@@ -109,7 +109,7 @@ func ExampleModel_Scores() {
 
 func ExampleModel_ExplainTo() {
 	model, _ := isoforest.Fit(windows(), isoforest.Config{Seed: 1})
-	contrib := make([]float64, model.Dim()) // reused across calls: no allocation
+	contrib := make([]float64, model.Dim())     // reused across calls: no allocation
 	model.ExplainTo(contrib, []float64{9, 150}) // error burst at normal latency
 	fmt.Printf("error rate %.2f, p99 latency %.2f\n", contrib[0], contrib[1])
 	// Output: error rate 0.78, p99 latency 0.22
