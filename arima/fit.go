@@ -23,8 +23,20 @@ type problem struct {
 	st   filterState
 	work *filterWork
 
-	par, adj                 []float64
-	arBuf, sarBuf, arScratch []float64
+	// exact selects the exactly diffuse likelihood for the optimiser: with no missing values
+	// it is the likelihood of the differenced series under the ARMA model, the limit of R's
+	// large-κ likelihood, evaluated on the smaller state space arma (r states, not r + d).
+	exact    bool
+	arma     *stateSpace
+	armaPn   []float64
+	armaSt   filterState
+	armaWork *filterWork
+	diffed   []float64
+
+	cssW, cssResid []float64 // scratch of css
+
+	par, adj      []float64
+	arBuf, sarBuf []float64
 }
 
 func newProblem(y []float64, lay layout, xreg [][]float64, fixed []float64, kappa float64) *problem {
@@ -45,6 +57,15 @@ func newProblem(y []float64, lay layout, xreg [][]float64, fixed []float64, kapp
 		if math.IsNaN(v) {
 			pr.free = append(pr.free, i)
 		}
+	}
+	if ss.d > 0 {
+		a := newStateSpace(0, 0, nil)
+		a.phi, a.theta, a.r, a.rd = ss.phi, ss.theta, ss.r, ss.r
+		pr.arma = a
+		pr.armaPn = make([]float64, a.rd*a.rd)
+		pr.armaSt = filterState{a: make([]float64, a.rd), p: make([]float64, a.rd*a.rd)}
+		pr.armaWork = newFilterWork(a.rd)
+		pr.diffed = make([]float64, len(y)-ss.d)
 	}
 	return pr
 }
@@ -93,10 +114,30 @@ func (pr *problem) adjusted(par []float64) []float64 {
 func (pr *problem) mlObjective(x []float64) float64 {
 	par := pr.fill(x)
 	pr.setARMA(par, pr.trans)
-	if err := pr.ss.initialCovariance(pr.pn, pr.kappa); err != nil {
-		return math.Inf(1)
+	var sums filterSums
+	if pr.exact && pr.arma != nil {
+		pr.arma.phiIdx = pr.ss.phiIdx
+		if err := pr.arma.initialCovariance(pr.armaPn, 0); err != nil {
+			return math.Inf(1)
+		}
+		x := pr.adjusted(par)
+		d := pr.ss.delta
+		for t := range pr.diffed {
+			v := x[t+len(d)]
+			for k, dk := range d {
+				v -= dk * x[t+len(d)-k-1]
+			}
+			pr.diffed[t] = v
+		}
+		clear(pr.armaSt.a)
+		pr.armaSt.start = true
+		sums = pr.arma.filter(pr.diffed, &pr.armaSt, pr.armaPn, pr.armaWork, nil)
+	} else {
+		if err := pr.ss.initialCovariance(pr.pn, pr.kappa); err != nil {
+			return math.Inf(1)
+		}
+		sums = pr.runFilter(pr.adjusted(par), nil)
 	}
-	sums := pr.runFilter(pr.adjusted(par), nil)
 	if sums.nu == 0 {
 		return math.Inf(1)
 	}
@@ -127,7 +168,11 @@ func (pr *problem) cssObjective(x []float64) float64 {
 // Residuals that are NaN (from missing values) are not counted.
 func (pr *problem) css(x []float64, resid []float64) (float64, int) {
 	n := len(x)
-	w := make([]float64, n)
+	if len(pr.cssW) != n {
+		pr.cssW = make([]float64, n)
+		pr.cssResid = make([]float64, n)
+	}
+	w := pr.cssW
 	copy(w, x)
 	for range pr.lay.d {
 		for t := n - 1; t > 0; t-- {
@@ -141,7 +186,7 @@ func (pr *problem) css(x []float64, resid []float64) (float64, int) {
 		}
 	}
 	if resid == nil {
-		resid = make([]float64, n)
+		resid = pr.cssResid
 	}
 	phi, theta := pr.ss.phi, pr.ss.theta
 	ssq, nu := 0.0, 0
@@ -332,7 +377,8 @@ func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 		}
 	} else {
 		if method == CSSML {
-			x, _, ok := minimize(pr.cssObjective, freeInit(), freeScale, gradTol, maxIter)
+			// The CSS estimate is only a starting point: a looser tolerance suffices.
+			x, _, ok := minimize(pr.cssObjective, freeInit(), freeScale, max(gradTol, cssStartTol), maxIter)
 			if ok {
 				for i, j := range pr.free {
 					init[j] = x[i]
@@ -356,6 +402,7 @@ func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 			copy(init[s1:narma], invertMA(init[s1:narma]))
 		}
 		pr.trans = trans
+		pr.exact = !anyMissingValue(missing) && !cfg.KappaLikelihood
 		x, fx, _ := minimize(pr.mlObjective, freeInit(), freeScale, gradTol, maxIter)
 		value = fx
 		if len(x) == 0 {
@@ -392,6 +439,15 @@ func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 		} else if len(x) > 0 {
 			h := hessian(pr.mlObjective, x, freeScale)
 			vcov = invertScaled(h, len(x), float64(nUsed))
+		}
+		if pr.exact {
+			// Report R's large-κ likelihood at the estimate.
+			pr.exact = false
+			if len(x) > 0 {
+				value = pr.mlObjective(x)
+			} else {
+				value = pr.mlObjective(nil)
+			}
 		}
 		pr.trans = false
 		pr.setARMA(coef, false)
@@ -435,6 +491,18 @@ func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 		m.p = make([]float64, pr.ss.rd*pr.ss.rd)
 	}
 	return m, nil
+}
+
+// cssStartTol is the gradient tolerance of the CSS start of CSS-ML.
+const cssStartTol = 1e-4
+
+func anyMissingValue(missing []bool) bool {
+	for _, m := range missing {
+		if m {
+			return true
+		}
+	}
+	return false
 }
 
 func anyMissing(cols [][]float64) bool {

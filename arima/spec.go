@@ -97,6 +97,12 @@ type Config struct {
 	GradTol float64
 	// MaxIter bounds the optimiser's iterations as a safety net; 0 means 1000.
 	MaxIter int
+	// KappaLikelihood makes the optimiser maximise R's likelihood with the differencing
+	// states' prior variance Kappa instead of the exactly diffuse one (the likelihood of the
+	// differenced series), which it uses by default when there are no missing values because
+	// it is faster. Both report R's large-κ log-likelihood at the estimate; the estimates
+	// differ by far less than their standard errors.
+	KappaLikelihood bool
 	// NCond is R's n.cond: the number of initial observations to condition on in CSS, at
 	// least p + mP (the default).
 	NCond int

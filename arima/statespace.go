@@ -3,8 +3,6 @@ package arima
 import (
 	"errors"
 	"math"
-
-	"gonum.org/v1/gonum/mat"
 )
 
 // stateSpace is the state-space form of an ARIMA model used by R's stats::arima (Harvey 1989,
@@ -21,6 +19,78 @@ type stateSpace struct {
 	phi, theta, delta []float64 // expanded AR (length p), MA (length q) and differencing (length d)
 	r, d, rd          int
 	phiIdx, deltaIdx  []int // indices of the non-zero phi and delta
+
+	buf, buf2 []float64 // scratch of initialCovariance
+	phiDense  []float64 // scratch of densePhi
+}
+
+// densePhi returns φ padded with zeros to length r.
+func (s *stateSpace) densePhi() []float64 {
+	if cap(s.phiDense) < s.r {
+		s.phiDense = make([]float64, s.r)
+	}
+	s.phiDense = s.phiDense[:s.r]
+	clear(s.phiDense)
+	copy(s.phiDense, s.phi)
+	return s.phiDense
+}
+
+func (s *stateSpace) scratch(n int) []float64 {
+	if cap(s.buf) < n {
+		s.buf = make([]float64, n)
+	}
+	return s.buf[:n]
+}
+
+func (s *stateSpace) scratch2(n int) []float64 {
+	if cap(s.buf2) < n {
+		s.buf2 = make([]float64, n)
+	}
+	return s.buf2[:n]
+}
+
+// solveAugmented solves the k × k system held with its right-hand side as a k × (k+1)
+// row-major augmented matrix, by Gaussian elimination with partial pivoting; the solution
+// replaces the last column. It reports false for a (numerically) singular system.
+func solveAugmented(a []float64, k int) bool {
+	w := k + 1
+	for c := range k {
+		piv := c
+		for r := c + 1; r < k; r++ {
+			if math.Abs(a[r*w+c]) > math.Abs(a[piv*w+c]) {
+				piv = r
+			}
+		}
+		if !(math.Abs(a[piv*w+c]) > 1e-300) {
+			return false
+		}
+		if piv != c {
+			for j := range w {
+				a[c*w+j], a[piv*w+j] = a[piv*w+j], a[c*w+j]
+			}
+		}
+		inv := 1 / a[c*w+c]
+		for r := c + 1; r < k; r++ {
+			f := a[r*w+c] * inv
+			if f == 0 {
+				continue
+			}
+			for j := c; j < w; j++ {
+				a[r*w+j] -= f * a[c*w+j]
+			}
+		}
+	}
+	for r := k - 1; r >= 0; r-- {
+		v := a[r*w+k]
+		for j := r + 1; j < k; j++ {
+			v -= a[r*w+j] * a[j*w+k]
+		}
+		a[r*w+k] = v / a[r*w+r]
+		if math.IsNaN(a[r*w+k]) || math.IsInf(a[r*w+k], 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // newStateSpace sizes a state space for expanded polynomials of the given lengths.
@@ -79,7 +149,8 @@ func (s *stateSpace) initialCovariance(pn []float64, kappa float64) error {
 	clear(pn)
 	p, q := len(s.phi), len(s.theta)
 	// ψ weights up to lag r.
-	psi := make([]float64, r+1)
+	buf := s.scratch2(2 * (r + 1))
+	psi := buf[:r+1]
 	for j := 0; j <= r; j++ {
 		v := 0.0
 		if j == 0 {
@@ -93,7 +164,7 @@ func (s *stateSpace) initialCovariance(pn []float64, kappa float64) error {
 		psi[j] = v
 	}
 	// Autocovariances γ(0..r).
-	gamma := make([]float64, r+1)
+	gamma := buf[r+1:]
 	maTerm := func(h int) float64 { // Σ_{j=h}^{q} θ_j ψ_{j−h}, θ0 = 1
 		v := 0.0
 		for j := h; j <= q; j++ {
@@ -106,30 +177,32 @@ func (s *stateSpace) initialCovariance(pn []float64, kappa float64) error {
 		return v
 	}
 	if p > 0 {
-		a := mat.NewDense(p+1, p+1, nil)
-		b := mat.NewVecDense(p+1, nil)
+		// Solve the (p+1) × (p+1) Yule–Walker-type system for γ(0..p).
+		k := p + 1
+		sys := s.scratch(k * (k + 1))
+		clear(sys)
 		for h := 0; h <= p; h++ {
-			a.Set(h, h, a.At(h, h)+1)
-			for k := 1; k <= p; k++ {
-				lag := h - k
+			row := sys[h*(k+1) : (h+1)*(k+1)]
+			row[h]++
+			for j := 1; j <= p; j++ {
+				lag := h - j
 				if lag < 0 {
 					lag = -lag
 				}
-				a.Set(h, lag, a.At(h, lag)-s.phi[k-1])
+				row[lag] -= s.phi[j-1]
 			}
-			b.SetVec(h, maTerm(h))
+			row[k] = maTerm(h)
 		}
-		var g mat.VecDense
-		if err := g.SolveVec(a, b); err != nil {
+		if !solveAugmented(sys, k) {
 			return errNonStationary
 		}
 		for h := 0; h <= min(p, r); h++ {
-			gamma[h] = g.AtVec(h)
+			gamma[h] = sys[h*(k+1)+k]
 		}
 		for h := p + 1; h <= r; h++ {
 			v := maTerm(h)
-			for k := 1; k <= p; k++ {
-				v += s.phi[k-1] * gamma[h-k]
+			for j := 1; j <= p; j++ {
+				v += s.phi[j-1] * gamma[h-j]
 			}
 			gamma[h] = v
 		}
@@ -287,7 +360,7 @@ const steadyTol = 1e-11
 
 // filterState is the Kalman filter's state after some observations: the filtered state a, its
 // covariance P (in units of σ²) and whether the filter is at its first step, where the
-// predicted covariance is the initial one.
+// predicted covariance is the initial one (st.p is then ignored).
 type filterState struct {
 	a, p  []float64
 	start bool
@@ -323,26 +396,20 @@ func (s *stateSpace) filter(y []float64, st *filterState, pn []float64, w *filte
 	var sums filterSums
 	a, p := st.a, st.p
 	anew, pnew, m := w.anew, w.pnew, w.m
-	steady := false
 	prevGain := math.NaN()
 	calm := 0 // consecutive steps whose gain changed by less than steadyTol
-	var gain float64
-	for t, yt := range y {
+	for t := 0; t < len(y); t++ {
+		yt := y[t]
 		s.transition(anew, a)
 		if st.start {
 			copy(pnew, pn)
 			st.start = false
-		} else if !steady {
+		} else {
 			s.predictCovariance(pnew, p, w.mm)
 		}
 		if math.IsNaN(yt) {
 			copy(a, anew)
-			if !steady {
-				copy(p, pnew)
-			} else {
-				copy(p, pnew)
-				steady = false
-			}
+			copy(p, pnew)
 			prevGain = math.NaN()
 			calm = 0
 			if resid != nil {
@@ -351,22 +418,21 @@ func (s *stateSpace) filter(y []float64, st *filterState, pn []float64, w *filte
 			continue
 		}
 		v := yt - s.observe(anew)
-		if !steady {
-			// M = Pnew Zᵀ, gain = Z M.
-			for i := range rd {
-				row := pnew[i*rd : (i+1)*rd]
-				mi := row[0]
-				for _, k := range s.deltaIdx {
-					mi += s.delta[k] * row[s.r+k]
-				}
-				m[i] = mi
+		// M = Pnew Zᵀ, gain = Z M.
+		for i := range rd {
+			row := pnew[i*rd : (i+1)*rd]
+			mi := row[0]
+			for _, k := range s.deltaIdx {
+				mi += s.delta[k] * row[s.r+k]
 			}
-			gain = s.observe(m)
+			m[i] = mi
 		}
+		gain := s.observe(m)
+		logGain := math.Log(gain)
 		if gain < diffuseGain {
 			sums.nu++
 			sums.ssq += v * v / gain
-			sums.sumlog += math.Log(gain)
+			sums.sumlog += logGain
 		}
 		if resid != nil {
 			resid[t] = v / math.Sqrt(gain)
@@ -375,23 +441,90 @@ func (s *stateSpace) filter(y []float64, st *filterState, pn []float64, w *filte
 		for i := range rd {
 			a[i] = anew[i] + m[i]*f
 		}
-		if !steady {
+		for i := range rd {
+			mi := m[i] / gain
+			prow := p[i*rd : (i+1)*rd]
+			nrow := pnew[i*rd : (i+1)*rd]
+			for j := range rd {
+				prow[j] = nrow[j] - mi*m[j]
+			}
+		}
+		if math.Abs(gain-prevGain) <= steadyTol*gain {
+			calm++
+		} else {
+			calm = 0
+		}
+		prevGain = gain
+		if calm > rd && gain < diffuseGain {
+			// Steady state: the gain and covariances no longer change, so only the state
+			// moves until the next missing value. P stays the filtered steady covariance.
 			for i := range rd {
-				mi := m[i] / gain
-				prow := p[i*rd : (i+1)*rd]
-				nrow := pnew[i*rd : (i+1)*rd]
-				for j := range rd {
-					prow[j] = nrow[j] - mi*m[j]
-				}
+				m[i] /= gain
 			}
-			if math.Abs(gain-prevGain) <= steadyTol*gain {
-				calm++
-			} else {
+			var rest []float64
+			if resid != nil {
+				rest = resid[t+1:]
+			}
+			done := s.steadyRun(y[t+1:], a, anew, m, gain, rest, &sums)
+			sums.sumlog += float64(done) * logGain
+			t += done
+			if t+1 < len(y) {
+				// y[t+1] is missing: it is handled by the general step, which predicts the
+				// covariance from the steady filtered P.
 				calm = 0
+				prevGain = math.NaN()
 			}
-			steady = calm > rd
-			prevGain = gain
 		}
 	}
 	return sums
+}
+
+// steadyRun filters y at the steady-state gain vector k = M/F until the first missing value,
+// updating a in place, and returns the number of observations processed. It adds to sums
+// everything but Σ log F.
+func (s *stateSpace) steadyRun(y, a, anew, k []float64, gain float64, resid []float64, sums *filterSums) int {
+	invGain := 1 / gain
+	invSqrt := 1 / math.Sqrt(gain)
+	r := s.r
+	ssq := 0.0
+	var phi []float64
+	if s.d == 0 {
+		phi = s.densePhi()
+		a = a[:r]
+		k = k[:r]
+	}
+	for t, yt := range y {
+		if math.IsNaN(yt) {
+			sums.ssq += ssq
+			sums.nu += t
+			return t
+		}
+		var v float64
+		if s.d == 0 {
+			// a ← T a + k v with v = y − (T a)[0], in one pass over the dense φ.
+			a0 := a[0]
+			pred := phi[0] * a0
+			if r > 1 {
+				pred += a[1]
+			}
+			v = yt - pred
+			for i := 0; i < r-1; i++ {
+				a[i] = a[i+1] + phi[i]*a0 + k[i]*v
+			}
+			a[r-1] = phi[r-1]*a0 + k[r-1]*v
+		} else {
+			s.transition(anew, a)
+			v = yt - s.observe(anew)
+			for i, ki := range k {
+				a[i] = anew[i] + ki*v
+			}
+		}
+		ssq += v * v * invGain
+		if resid != nil {
+			resid[t] = v * invSqrt
+		}
+	}
+	sums.ssq += ssq
+	sums.nu += len(y)
+	return len(y)
 }
