@@ -1,0 +1,137 @@
+package trend
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"testing"
+)
+
+// TestChangePointsAgainstReference compares with exact optimal partitioning
+// and greedy binary segmentation computed independently by
+// ../testdata/trend/changepoints.py (/usr/bin/python3 changepoints.py).
+func TestChangePointsAgainstReference(t *testing.T) {
+	b, err := os.ReadFile("../testdata/trend/changepoints.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Name, Cost, Penalty string
+		Y                   []float64
+		Variance            float64
+		MinSegment          int `json:"min_segment"`
+		PELT, BinSeg        []int
+	}
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 8 {
+		t.Fatalf("%d cases, want 8", len(cases))
+	}
+	for _, c := range cases {
+		cfg := ChangeConfig{Variance: c.Variance, MinSegment: c.MinSegment}
+		if c.Cost == "meanvar" {
+			cfg.Cost = NormalMeanVar
+		}
+		if c.Penalty == "BIC" {
+			cfg.Penalty = BIC
+		}
+		got, err := PELT(c.Y, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, c.PELT) {
+			t.Errorf("%s: PELT %v, want %v", c.Name, got, c.PELT)
+		}
+		got, err = BinarySegmentation(c.Y, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, c.BinSeg) {
+			t.Errorf("%s: BinarySegmentation %v, want %v", c.Name, got, c.BinSeg)
+		}
+	}
+}
+
+// TestPELTIsExact checks PELT against an unpruned optimal partitioning on
+// random piecewise-constant series, for both costs and penalties.
+func TestPELTIsExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := range 40 {
+		n := 20 + rng.IntN(60)
+		y := make([]float64, n)
+		level, scale := 0.0, 1.0
+		for i := range y {
+			if rng.IntN(15) == 0 {
+				level, scale = 4*rng.NormFloat64(), 0.3+2*rng.Float64()
+			}
+			y[i] = level + scale*rng.NormFloat64()
+		}
+		for _, cfg := range []ChangeConfig{
+			{Variance: 1}, {Cost: NormalMeanVar}, {Penalty: BIC, MinSegment: 3},
+			{Cost: NormalMeanVar, Penalty: Manual, PenaltyValue: 2},
+		} {
+			got, err := PELT(y, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := optimalPartitioning(t, y, cfg)
+			if !slices.Equal(got, want) {
+				t.Fatalf("trial %d %+v: PELT %v, optimal partitioning %v", trial, cfg, got, want)
+			}
+		}
+	}
+}
+
+// optimalPartitioning is the O(n²) dynamic programme without pruning.
+func optimalPartitioning(t *testing.T, y []float64, cfg ChangeConfig) []int {
+	c, err := newSegmentCost(y, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(y)
+	f := make([]float64, n+1)
+	last := make([]int, n+1)
+	for i := range f {
+		f[i] = math.Inf(1)
+	}
+	f[0] = -c.penalty
+	for tt := c.minSeg; tt <= n; tt++ {
+		for s := 0; s <= tt-c.minSeg; s++ {
+			if v := f[s] + c.of(s, tt) + c.penalty; v < f[tt] {
+				f[tt], last[tt] = v, s
+			}
+		}
+	}
+	return backtrack(last, n)
+}
+
+func TestChangePointEdgeCases(t *testing.T) {
+	flat := make([]float64, 50)
+	for _, f := range []func([]float64, ChangeConfig) ([]int, error){PELT, BinarySegmentation} {
+		for _, cfg := range []ChangeConfig{{}, {Cost: NormalMeanVar}} {
+			cps, err := f(flat, cfg)
+			if err != nil || len(cps) != 0 {
+				t.Errorf("constant series %+v: %v, %v; want no change", cfg, cps, err)
+			}
+		}
+		if _, err := f([]float64{1}, ChangeConfig{}); !errors.Is(err, ErrTooFew) {
+			t.Errorf("one value: %v, want ErrTooFew", err)
+		}
+		if _, err := f([]float64{1, math.NaN(), 3}, ChangeConfig{}); !errors.Is(err, ErrNotFinite) {
+			t.Errorf("NaN: %v, want ErrNotFinite", err)
+		}
+		step := make([]float64, 40)
+		for i := 20; i < 40; i++ {
+			step[i] = 10
+		}
+		// The default variance estimate uses the differences' MAD, which a
+		// clean step leaves at zero; the fallback keeps the step detectable.
+		if cps, err := f(step, ChangeConfig{}); err != nil || !slices.Equal(cps, []int{20}) {
+			t.Errorf("clean step: %v, %v; want [20]", cps, err)
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package trend
+
+import "math"
+
+// PELT returns the change points of y found by Pruned Exact Linear Time
+// search (Killick, Fearnhead and Eckley 2012): the segmentation minimising
+//
+//	Σ_segments C(segment) + β·(number of changes)
+//
+// over all segmentations with segments of at least MinSegment values, with
+// the cost and penalty of cfg. The optimal costs F(t) of y[:t] satisfy
+// F(t) = min_s F(s) + C(y[s:t]) + β, F(0) = −β, and a candidate s is dropped
+// for good once F(s) + C(y[s:u]) − δ > F(u) with u = t − MinSegment + 1,
+// where δ bounds how much splitting a segment can raise its cost (0 for the
+// likelihood costs, log(n/4) for MBIC's length terms): then no later end can
+// have s as its best last change, so the result equals the exhaustive
+// optimum. Ties go
+// to the earliest last change.
+//
+// A change point τ is the index of the first value of a new segment, so the
+// segments are y[0:τ₁], y[τ₁:τ₂], …; numerically these are R changepoint's
+// cpts() (the 1-based last index of each segment but the last). It returns
+// ErrNotFinite for a NaN or infinite value and ErrTooFew for fewer than
+// max(2, MinSegment) values; an unknown Cost or Penalty or a negative field
+// panics. The cost is O(n) per step when changes are regular, O(n²) in the
+// worst case. y is not modified.
+func PELT(y []float64, cfg ChangeConfig) ([]int, error) {
+	c, err := newSegmentCost(y, cfg)
+	if err != nil {
+		return nil, err
+	}
+	n := len(y)
+	f := make([]float64, n+1)
+	last := make([]int, n+1)
+	f[0] = -c.penalty
+	for t := 1; t < c.minSeg && t <= n; t++ {
+		f[t] = math.Inf(1)
+	}
+	// The pruning slack: 0 for the likelihood costs, for which splitting a
+	// segment never raises the cost; with MBIC's length terms a split can
+	// raise it by log a + log b − log(a+b) = log(ab/(a+b)) ≤ log(n/4).
+	slack := 0.0
+	if c.mbic && n > 4 {
+		slack = math.Log(float64(n) / 4)
+	}
+	candidates := []int{0}
+	for t := c.minSeg; t <= n; t++ {
+		best, arg := math.Inf(1), 0
+		for _, s := range candidates {
+			if t-s >= c.minSeg && !math.IsInf(f[s], 1) {
+				if v := f[s] + c.of(s, t) + c.penalty; v < best {
+					best, arg = v, s
+				}
+			}
+		}
+		f[t], last[t] = best, arg
+		// Prune with the test at u = t−MinSegment+1, so that every end T > t
+		// it rules out can also be reached through u.
+		u := t - c.minSeg + 1
+		kept := candidates[:0]
+		for _, s := range candidates {
+			if u-s < c.minSeg || f[s]+c.of(s, u)-slack <= f[u] {
+				kept = append(kept, s)
+			}
+		}
+		candidates = append(kept, u)
+	}
+	return backtrack(last, n), nil
+}
+
+// backtrack follows the last-change pointers from n to 0 and returns the
+// change points in increasing order.
+func backtrack(last []int, n int) []int {
+	var cps []int
+	for t := last[n]; t > 0; t = last[t] {
+		cps = append(cps, t)
+	}
+	for i, j := 0, len(cps)-1; i < j; i, j = i+1, j-1 {
+		cps[i], cps[j] = cps[j], cps[i]
+	}
+	return cps
+}
