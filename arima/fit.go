@@ -26,12 +26,11 @@ type problem struct {
 	// exact selects the exactly diffuse likelihood for the optimiser: with no missing values
 	// it is the likelihood of the differenced series under the ARMA model, the limit of R's
 	// large-κ likelihood, evaluated on the smaller state space arma (r states, not r + d).
-	exact    bool
-	arma     *stateSpace
-	armaPn   []float64
-	armaSt   filterState
-	armaWork *filterWork
-	diffed   []float64
+	exact   bool
+	arma    *stateSpace
+	armaPn  []float64
+	chandra *chandrasekharWork
+	diffed  []float64
 
 	cssW, cssResid []float64 // scratch of css
 
@@ -58,13 +57,16 @@ func newProblem(y []float64, lay layout, xreg [][]float64, fixed []float64, kapp
 			pr.free = append(pr.free, i)
 		}
 	}
-	if ss.d > 0 {
+	pr.chandra = newChandrasekharWork(ss.r)
+	if ss.d == 0 {
+		pr.arma = ss
+		pr.armaPn = pr.pn
+		pr.diffed = pr.adj
+	} else {
 		a := newStateSpace(0, 0, nil)
 		a.phi, a.theta, a.r, a.rd = ss.phi, ss.theta, ss.r, ss.r
 		pr.arma = a
 		pr.armaPn = make([]float64, a.rd*a.rd)
-		pr.armaSt = filterState{a: make([]float64, a.rd), p: make([]float64, a.rd*a.rd)}
-		pr.armaWork = newFilterWork(a.rd)
 		pr.diffed = make([]float64, len(y)-ss.d)
 	}
 	return pr
@@ -115,23 +117,21 @@ func (pr *problem) mlObjective(x []float64) float64 {
 	par := pr.fill(x)
 	pr.setARMA(par, pr.trans)
 	var sums filterSums
-	if pr.exact && pr.arma != nil {
+	if pr.exact {
 		pr.arma.phiIdx = pr.ss.phiIdx
 		if err := pr.arma.initialCovariance(pr.armaPn, 0); err != nil {
 			return math.Inf(1)
 		}
 		x := pr.adjusted(par)
 		d := pr.ss.delta
-		for t := range pr.diffed {
+		for t := range len(pr.diffed) * btoi(len(d) > 0) {
 			v := x[t+len(d)]
 			for k, dk := range d {
 				v -= dk * x[t+len(d)-k-1]
 			}
 			pr.diffed[t] = v
 		}
-		clear(pr.armaSt.a)
-		pr.armaSt.start = true
-		sums = pr.arma.filter(pr.diffed, &pr.armaSt, pr.armaPn, pr.armaWork, nil)
+		sums = pr.arma.chandrasekhar(pr.diffed, pr.armaPn, pr.chandra)
 	} else {
 		if err := pr.ss.initialCovariance(pr.pn, pr.kappa); err != nil {
 			return math.Inf(1)
