@@ -63,6 +63,9 @@ type AutoConfig struct {
 	Method Method
 }
 
+// searchGradTol is the optimiser's gradient tolerance while ranking candidate models.
+const searchGradTol = 1e-4
+
 func orDefault(v, def int) int {
 	switch {
 	case v == 0:
@@ -227,7 +230,9 @@ func (s *autoSearch) fit(c candidate, approx bool) searchResult {
 		Mean:     c.constant,
 		Drift:    c.constant && s.d+s.sd == 1,
 	}
-	cfg := Config{Method: s.method}
+	// Models are only ranked here: a looser gradient tolerance changes the criterion by far
+	// less than the differences that matter. The chosen model is refitted at full precision.
+	cfg := Config{Method: s.method, GradTol: searchGradTol, ranking: true}
 	if approx {
 		cfg.Method = CSS
 	}
@@ -407,10 +412,25 @@ func (s *autoSearch) stepwise(maxP, maxQ, maxSP, maxSQ int, constant, approx boo
 			}
 		}
 	}
+	return s.final(best)
+}
+
+// final refits the chosen model at full precision.
+func (s *autoSearch) final(best searchResult) (*Model, error) {
 	if best.model == nil || math.IsInf(best.ic, 1) {
 		return nil, ErrNoModel
 	}
-	return best.model, nil
+	spec := Spec{
+		Order:    Order{best.c.p, s.d, best.c.q},
+		Seasonal: Seasonal{best.c.sp, s.sd, best.c.sq, s.m},
+		Mean:     best.c.constant,
+		Drift:    best.c.constant && s.d+s.sd == 1,
+	}
+	m, err := Fit(s.y, spec, Config{Method: s.method})
+	if err != nil {
+		return best.model, nil
+	}
+	return m, nil
 }
 
 func (s *autoSearch) exhaustive(maxP, maxQ, maxSP, maxSQ, maxOrder int, constant, approx bool, workers int) (*Model, error) {
@@ -453,10 +473,7 @@ func (s *autoSearch) exhaustive(maxP, maxQ, maxSP, maxSQ, maxOrder int, constant
 		}
 		best = r
 	}
-	if best.model == nil || math.IsInf(best.ic, 1) {
-		return nil, ErrNoModel
-	}
-	return best.model, nil
+	return s.final(best)
 }
 
 // fitAll fits the candidates on a pool of goroutines; the results keep the candidates' order,

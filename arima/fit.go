@@ -32,7 +32,7 @@ type problem struct {
 	chandra *chandrasekharWork
 	diffed  []float64
 
-	cssW, cssResid []float64 // scratch of css
+	cssW, cssResid, cssRev []float64 // scratch of css
 
 	par, adj      []float64
 	arBuf, sarBuf []float64
@@ -194,16 +194,38 @@ func (pr *problem) css(x []float64, resid []float64) (float64, int) {
 	for t := range min(ncond, n) {
 		resid[t] = 0
 	}
+	// Reversed coefficients make each step two dot products of equal-length slices.
+	p, q := len(phi), len(theta)
+	if cap(pr.cssRev) < p+q {
+		pr.cssRev = make([]float64, p+q)
+	}
+	phiRev, thetaRev := pr.cssRev[:p], pr.cssRev[p:p+q]
+	for j, v := range phi {
+		phiRev[p-1-j] = v
+	}
+	for j, v := range theta {
+		thetaRev[q-1-j] = v
+	}
+	sparse := len(pr.ss.phiIdx)*4 < p
 	for t := ncond; t < n; t++ {
 		v := w[t]
-		for _, j := range pr.ss.phiIdx {
-			v -= phi[j] * w[t-j-1]
+		if sparse {
+			for _, j := range pr.ss.phiIdx {
+				v -= phi[j] * w[t-j-1]
+			}
+		} else {
+			win := w[t-p : t]
+			for j, c := range phiRev {
+				v -= c * win[j]
+			}
 		}
-		for j := 0; j < min(t-ncond, len(theta)); j++ {
-			v -= theta[j] * resid[t-j-1]
+		qt := min(t-ncond, q)
+		win := resid[t-qt : t]
+		for j, c := range thetaRev[q-qt:] {
+			v -= c * win[j]
 		}
 		resid[t] = v
-		if !math.IsNaN(v) {
+		if v == v { // not NaN
 			nu++
 			ssq += v * v
 		}
@@ -347,6 +369,10 @@ func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 		freeScale[i] = parscale[j]
 	}
 	gradTol, maxIter := cfg.gradTol(), cfg.maxIter()
+	hess := hessian
+	if cfg.ranking {
+		hess = quickHessian
+	}
 
 	m := &Model{lay: lay, spec: specCopy(spec), method: method, n: n, nobs: nUsed}
 	coef := append([]float64(nil), fixed...)
@@ -362,7 +388,7 @@ func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 			coef[j] = x[i]
 		}
 		if len(x) > 0 {
-			h := hessian(pr.cssObjective, x, freeScale)
+			h := hess(pr.cssObjective, x, freeScale)
 			vcov = invertScaled(h, len(x), float64(nUsed))
 		}
 		pr.setARMA(coef, false)
@@ -431,13 +457,13 @@ func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 				value = pr.mlObjective(x)
 			}
 			if len(x) > 0 {
-				h := hessian(pr.mlObjective, x, freeScale)
+				h := hess(pr.mlObjective, x, freeScale)
 				v := invertScaled(h, len(x), float64(nUsed))
 				vcov = transformCovariance(v, coef, pr.free, lay)
 			}
 			undoTransform(coef, lay)
 		} else if len(x) > 0 {
-			h := hessian(pr.mlObjective, x, freeScale)
+			h := hess(pr.mlObjective, x, freeScale)
 			vcov = invertScaled(h, len(x), float64(nUsed))
 		}
 		if pr.exact {

@@ -117,3 +117,30 @@ func hessian(f func([]float64) float64, x, parscale []float64) []float64 {
 	}
 	return h
 }
+
+// quickHessian returns a forward-difference Hessian of f at x from (k+1)(k+2)/2 function values,
+// step hessStep·parscale. It is cheaper and less accurate than hessian; the automatic search
+// uses it only to check that a candidate's standard errors exist.
+func quickHessian(f func([]float64) float64, x, parscale []float64) []float64 {
+	k := len(x)
+	pt := append([]float64(nil), x...)
+	f0 := f(pt)
+	fi := make([]float64, k)
+	for i := range k {
+		pt[i] += hessStep * parscale[i]
+		fi[i] = f(pt)
+		pt[i] = x[i]
+	}
+	h := make([]float64, k*k)
+	for i := range k {
+		for j := i; j < k; j++ {
+			pt[i] += hessStep * parscale[i]
+			pt[j] += hessStep * parscale[j]
+			fij := f(pt)
+			copy(pt, x)
+			v := (fij - fi[i] - fi[j] + f0) / (hessStep * parscale[i] * hessStep * parscale[j])
+			h[i*k+j], h[j*k+i] = v, v
+		}
+	}
+	return h
+}

@@ -103,6 +103,9 @@ type Config struct {
 	// it is faster. Both report R's large-κ log-likelihood at the estimate; the estimates
 	// differ by far less than their standard errors.
 	KappaLikelihood bool
+	// ranking marks the fits of the automatic search, which only rank models: they use a
+	// cheaper Hessian to check that the standard errors exist.
+	ranking bool
 	// NCond is R's n.cond: the number of initial observations to condition on in CSS, at
 	// least p + mP (the default).
 	NCond int
