@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// referenceArima is ../shared/reference/arima beside the repository (see its README for the
+// R commands behind expected.json).
+const referenceArima = "../../../shared/reference/arima"
+
+func needReference(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(referenceArima); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("reference data missing: %v", err)
+		}
+		t.Skipf("reference data not found at %s: %v", referenceArima, err)
+	}
+}
+
+type arimaOutput struct {
+	Order    []int              `json:"order"`
+	Seasonal []int              `json:"seasonal"`
+	Coef     map[string]float64 `json:"coef"`
+	SE       map[string]float64 `json:"se"`
+	Sigma2   float64            `json:"sigma2"`
+	LogLik   float64            `json:"loglik"`
+	AIC      float64            `json:"aic"`
+	AICc     float64            `json:"aicc"`
+	BIC      float64            `json:"bic"`
+	NObs     int                `json:"nobs"`
+	Forecast struct {
+		Mean, SE, Lower, Upper []float64
+	} `json:"forecast"`
+}
+
+func runArimaCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = runMain(append([]string{"arima"}, args...), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func near(got, want, rel float64) bool {
+	return math.Abs(got-want) <= rel*math.Abs(want)+1e-9
+}
+
+// TestArimaUSAccDeaths runs the command of the issue and compares with R:
+// arima(USAccDeaths, order = c(0,1,1), seasonal = list(order = c(0,1,1))) and
+// predict(fit, n.ahead = 5) (expected.json, fixed.USAccDeaths_011_011).
+func TestArimaUSAccDeaths(t *testing.T) {
+	needReference(t)
+	code, stdout, stderr := runArimaCLI(t, "-in", filepath.Join(referenceArima, "USAccDeaths.csv"), "-order", "0,1,1", "-seasonal", "0,1,1,12")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got arimaOutput
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, stdout)
+	}
+	want := map[string]float64{"ma1": -0.430269236217264, "sma1": -0.552791270185796}
+	for k, w := range want {
+		if !near(got.Coef[k], w, 1e-3) {
+			t.Errorf("coef %s = %v, R %v", k, got.Coef[k], w)
+		}
+	}
+	if !near(got.SE["ma1"], 0.122802743836814, 0.01) || !near(got.SE["sma1"], 0.178374236924909, 0.01) {
+		t.Errorf("se = %v", got.SE)
+	}
+	checks := []struct {
+		name      string
+		got, want float64
+		rel       float64
+	}{
+		{"sigma2", got.Sigma2, 99346.8899300853, 1e-3},
+		{"loglik", got.LogLik, -425.439993553138, 1e-5},
+		{"aic", got.AIC, 856.879987106275, 1e-5},
+		{"aicc", got.AICc, 857.316350742639, 1e-5},
+		{"bic", got.BIC, 863.112599437992, 1e-5},
+	}
+	for _, c := range checks {
+		if !near(c.got, c.want, c.rel) {
+			t.Errorf("%s = %v, R %v", c.name, c.got, c.want)
+		}
+	}
+	if got.NObs != 59 || len(got.Order) != 3 || got.Seasonal[3] != 12 {
+		t.Errorf("nobs %d order %v seasonal %v", got.NObs, got.Order, got.Seasonal)
+	}
+	wantMean := []float64{8336.06126629841, 7531.82914118518, 8314.64376018511, 8616.86875619251, 9488.91252223543}
+	wantSE := []float64{315.448093202132, 363.005600812647, 405.01683036613, 443.062297506801, 478.089704961002}
+	for i := range wantMean {
+		if !near(got.Forecast.Mean[i], wantMean[i], 1e-4) || !near(got.Forecast.SE[i], wantSE[i], 1e-3) {
+			t.Errorf("forecast %d: %v ± %v, R %v ± %v", i, got.Forecast.Mean[i], got.Forecast.SE[i], wantMean[i], wantSE[i])
+		}
+	}
+}
+
+// TestArimaAuto: auto.arima(lh) chooses ARIMA(1,0,0) with non-zero mean (expected.json,
+// auto.lh).
+func TestArimaAuto(t *testing.T) {
+	needReference(t)
+	code, stdout, stderr := runArimaCLI(t, "-in", filepath.Join(referenceArima, "lh.csv"), "-auto", "-h", "3", "-level", "80")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got arimaOutput
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Order[0] != 1 || got.Order[1] != 0 || got.Order[2] != 0 || len(got.Coef) != 2 {
+		t.Fatalf("auto chose %v %v", got.Order, got.Coef)
+	}
+	if !near(got.Coef["intercept"], 2.41328795771249, 1e-3) || len(got.Forecast.Mean) != 3 {
+		t.Errorf("got %+v", got)
+	}
+}
+
+func writeArimaFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestArimaMissingValues: empty cells and NA are missing values that keep their time step.
+func TestArimaMissingValues(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("t,y\n")
+	for i := range 60 {
+		v := math.Sin(float64(i)/3) * 10
+		switch i {
+		case 10:
+			b.WriteString("10,\n")
+		case 20:
+			b.WriteString("20,NA\n")
+		default:
+			b.WriteString(strings.Join([]string{formatFloat(float64(i)), formatFloat(v)}, ",") + "\n")
+		}
+	}
+	path := writeArimaFile(t, "gaps.csv", b.String())
+	code, stdout, stderr := runArimaCLI(t, "-in", path, "-order", "1,0,0", "-mean")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got arimaOutput
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.NObs != 58 {
+		t.Errorf("nobs = %d, want 58 (60 rows, 2 missing)", got.NObs)
+	}
+}
+
+func TestArimaBadInput(t *testing.T) {
+	good := writeArimaFile(t, "good.csv", "y\n1\n2\n3\n")
+	cases := []struct {
+		name string
+		args []string
+		want []string // substrings of the one stderr line
+	}{
+		{"missing file", []string{"-in", "/nonexistent/series.csv"}, []string{"/nonexistent/series.csv"}},
+		{"no column y", []string{"-in", writeArimaFile(t, "x.csv", "x\n1\n2\n")}, []string{"x.csv", `no column "y"`}},
+		{"non-numeric", []string{"-in", writeArimaFile(t, "bad.csv", "y\n1\n2\nabc\n4\n")}, []string{"bad.csv", "row 3", "line 4", `column "y"`, "abc"}},
+		{"empty", []string{"-in", writeArimaFile(t, "empty.csv", "")}, []string{"empty.csv"}},
+		{"header only", []string{"-in", writeArimaFile(t, "header.csv", "y\n")}, []string{"header.csv", "no data rows"}},
+		{"infinite", []string{"-in", writeArimaFile(t, "inf.csv", "y\n1\nInf\n")}, []string{"inf.csv", "row 2", `column "y"`}},
+		{"too short", []string{"-in", good, "-order", "2,1,1"}, []string{"good.csv", "too short", "needs at least"}},
+		{"bad order", []string{"-in", good, "-order", "1,x,0"}, []string{"-order"}},
+		{"bad method", []string{"-in", good, "-method", "foo"}, []string{"-method"}},
+		{"no -in", []string{"-order", "1,0,0"}, []string{"-in"}},
+		{"unknown flag", []string{"-in", good, "-bogus"}, []string{"bogus"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, stdout, stderr := runArimaCLI(t, c.args...)
+			if code == 0 {
+				t.Fatalf("exit 0, stdout %q", stdout)
+			}
+			if stdout != "" {
+				t.Errorf("partial output on failure: %q", stdout)
+			}
+			line := strings.TrimSuffix(stderr, "\n")
+			if strings.Contains(line, "\n") {
+				t.Errorf("stderr is not one line: %q", stderr)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr %q lacks %q", stderr, w)
+				}
+			}
+		})
+	}
+}
