@@ -1,0 +1,362 @@
+package omen
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Metrics is one service's aggregated window of request metrics, as Phase 4 publishes them.
+// Timestamp is the start of the window, in UTC.
+type Metrics struct {
+	Service       string
+	Timestamp     time.Time
+	Window        time.Duration
+	TotalRequests int64
+	ErrorRate     float64 // percent of requests that failed, 0–100
+	LatencyP50    float64 // milliseconds
+	LatencyP95    float64
+	LatencyP99    float64
+	LatencyMean   float64
+	UniqueUsers   int64
+	UniqueIPs     int64
+	RiskScore     float64 // mean risk score of the window's requests
+}
+
+// DefaultWindow is the window length assumed when a message does not state one.
+const DefaultWindow = time.Hour
+
+// MaxServiceName is the longest service name accepted, the width of the service columns.
+const MaxServiceName = 255
+
+// FeatureNames names the entries of Metrics.Features, in order.
+var FeatureNames = [8]string{
+	"error_rate", "latency_p99_ms", "latency_p95_ms", "latency_mean_ms",
+	"unique_users", "unique_ips", "risk_score", "total_requests",
+}
+
+// Features returns the window as the feature vector of the outlier and pattern models, in the
+// order of FeatureNames (the original service's order).
+func (m Metrics) Features() [8]float64 {
+	return [8]float64{
+		m.ErrorRate, m.LatencyP99, m.LatencyP95, m.LatencyMean,
+		float64(m.UniqueUsers), float64(m.UniqueIPs), m.RiskScore, float64(m.TotalRequests),
+	}
+}
+
+// Value returns the metric with the given feature name (see FeatureNames; also latency_p50_ms).
+func (m Metrics) Value(metric string) (float64, bool) {
+	switch metric {
+	case "error_rate":
+		return m.ErrorRate, true
+	case "latency_p50_ms":
+		return m.LatencyP50, true
+	case "latency_p95_ms":
+		return m.LatencyP95, true
+	case "latency_p99_ms":
+		return m.LatencyP99, true
+	case "latency_mean_ms":
+		return m.LatencyMean, true
+	case "unique_users":
+		return float64(m.UniqueUsers), true
+	case "unique_ips":
+		return float64(m.UniqueIPs), true
+	case "risk_score":
+		return m.RiskScore, true
+	case "total_requests":
+		return float64(m.TotalRequests), true
+	}
+	return 0, false
+}
+
+// ErrInvalidMetrics is wrapped by every error of DecodeMetrics and Metrics.Validate.
+var ErrInvalidMetrics = errors.New("invalid metrics")
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalidMetrics, fmt.Sprintf(format, args...))
+}
+
+// Validate checks the window: a service name of 1–255 printable characters, a timestamp, a
+// positive window, counts ≥ 0, an error rate in [0, 100], and finite, non-negative latencies and
+// risk score.
+func (m Metrics) Validate() error {
+	switch {
+	case m.Service == "":
+		return invalid("no service")
+	case len(m.Service) > MaxServiceName:
+		return invalid("service name of %d bytes, at most %d", len(m.Service), MaxServiceName)
+	case !utf8.ValidString(m.Service) || strings.IndexFunc(m.Service, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
+		return invalid("service name %q has unprintable characters", m.Service)
+	case m.Timestamp.IsZero():
+		return invalid("no timestamp")
+	case m.Window <= 0:
+		return invalid("window %v, want a positive length", m.Window)
+	}
+	for _, c := range []struct {
+		name string
+		v    int64
+	}{{"total_requests", m.TotalRequests}, {"unique_users", m.UniqueUsers}, {"unique_ips", m.UniqueIPs}} {
+		if c.v < 0 {
+			return invalid("%s = %d is negative", c.name, c.v)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"error_rate", m.ErrorRate}, {"latency_p50_ms", m.LatencyP50}, {"latency_p95_ms", m.LatencyP95},
+		{"latency_p99_ms", m.LatencyP99}, {"latency_mean_ms", m.LatencyMean}, {"risk_score", m.RiskScore}} {
+		if math.IsNaN(f.v) || math.IsInf(f.v, 0) || f.v < 0 {
+			return invalid("%s = %v, want a finite non-negative number", f.name, f.v)
+		}
+	}
+	if m.ErrorRate > 100 {
+		return invalid("error_rate = %v%%, above 100%%", m.ErrorRate)
+	}
+	return nil
+}
+
+// flatMetrics is the documented flat message shape, which MarshalJSON writes.
+type flatMetrics struct {
+	Service       string      `json:"service"`
+	Timestamp     string      `json:"timestamp"`
+	Window        any         `json:"window,omitempty"`
+	TotalRequests json.Number `json:"total_requests"`
+	ErrorRate     json.Number `json:"error_rate"`
+	LatencyP50    json.Number `json:"latency_p50_ms,omitempty"`
+	LatencyP95    json.Number `json:"latency_p95_ms"`
+	LatencyP99    json.Number `json:"latency_p99_ms"`
+	LatencyMean   json.Number `json:"latency_mean_ms"`
+	UniqueUsers   json.Number `json:"unique_users"`
+	UniqueIPs     json.Number `json:"unique_ips"`
+	RiskScore     json.Number `json:"risk_score"`
+}
+
+// phase4Alert is the part of a real Phase 4 alert that carries a window's metrics.
+type phase4Alert struct {
+	Service     string         `json:"service"`
+	TriggeredAt string         `json:"triggered_at"`
+	Details     *phase4Details `json:"details"`
+}
+
+type phase4Details struct {
+	Service       string      `json:"service"`
+	Timestamp     string      `json:"timestamp"`
+	Window        any         `json:"window"`
+	TotalRequests json.Number `json:"total_requests"`
+	ErrorRate     json.Number `json:"error_rate"`
+	LatencyP50    json.Number `json:"latency_p50"`
+	LatencyP95    json.Number `json:"latency_p95"`
+	LatencyP99    json.Number `json:"latency_p99"`
+	LatencyMean   json.Number `json:"latency_mean"`
+	UniqueUsers   json.Number `json:"unique_users"`
+	UniqueIPs     json.Number `json:"unique_ips"`
+	AvgRiskScore  json.Number `json:"avg_risk_score"`
+}
+
+// MarshalJSON writes the documented flat shape, the timestamp in RFC 3339 UTC and the window in
+// seconds ("3600s").
+func (m Metrics) MarshalJSON() ([]byte, error) {
+	num := func(v float64) json.Number { return json.Number(strconv.FormatFloat(v, 'g', -1, 64)) }
+	count := func(v int64) json.Number { return json.Number(strconv.FormatInt(v, 10)) }
+	return json.Marshal(flatMetrics{
+		Service:       m.Service,
+		Timestamp:     m.Timestamp.UTC().Format(time.RFC3339Nano),
+		Window:        strconv.FormatFloat(m.Window.Seconds(), 'g', -1, 64) + "s",
+		TotalRequests: count(m.TotalRequests),
+		ErrorRate:     num(m.ErrorRate),
+		LatencyP50:    num(m.LatencyP50),
+		LatencyP95:    num(m.LatencyP95),
+		LatencyP99:    num(m.LatencyP99),
+		LatencyMean:   num(m.LatencyMean),
+		UniqueUsers:   count(m.UniqueUsers),
+		UniqueIPs:     count(m.UniqueIPs),
+		RiskScore:     num(m.RiskScore),
+	})
+}
+
+// UnmarshalJSON decodes either accepted shape; see DecodeMetrics.
+func (m *Metrics) UnmarshalJSON(data []byte) error {
+	got, err := DecodeMetrics(data)
+	if err != nil {
+		return err
+	}
+	*m = got
+	return nil
+}
+
+// DecodeMetrics decodes one analytics message in either accepted shape and validates it:
+//
+//   - the real Phase 4 alert, whose metrics are nested under "details" (latency_p99, latency_p95,
+//     latency_p50, latency_mean, avg_risk_score, error_rate, total_requests, unique_users,
+//     unique_ips, timestamp, window); the window's timestamp is details.timestamp, or triggered_at
+//     when that is absent;
+//   - the documented flat shape (service, timestamp, window, total_requests, error_rate,
+//     latency_p99_ms, latency_p95_ms, latency_p50_ms, latency_mean_ms, unique_users, unique_ips,
+//     risk_score).
+//
+// Timestamps are RFC 3339 or ISO 8601 with or without a zone ("Z", an offset, or none, meaning
+// UTC), with "T" or a space between date and time. A window is "1hour", "5min", "1min", a Go
+// duration such as "3600s" or "1h", or a number of seconds; absent, it is DefaultWindow. A missing
+// metric field is zero; a present one must be a number. Counts must be non-negative integers.
+// Every error wraps ErrInvalidMetrics and says what is wrong.
+func DecodeMetrics(data []byte) (Metrics, error) {
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return Metrics{}, invalid("not a JSON object: %v", err)
+	}
+	var m Metrics
+	var err error
+	if raw, ok := probe["details"]; ok && string(raw) != "null" {
+		m, err = decodePhase4(data)
+	} else {
+		m, err = decodeFlat(data)
+	}
+	if err != nil {
+		return Metrics{}, err
+	}
+	return m, m.Validate()
+}
+
+func decodeFlat(data []byte) (Metrics, error) {
+	var f flatMetrics
+	if err := json.Unmarshal(data, &f); err != nil {
+		return Metrics{}, invalid("%v", err)
+	}
+	m := Metrics{Service: f.Service}
+	var err error
+	if m.Timestamp, err = parseTimestamp(f.Timestamp); err != nil {
+		return Metrics{}, err
+	}
+	if m.Window, err = parseWindow(f.Window); err != nil {
+		return Metrics{}, err
+	}
+	d := numberDecoder{}
+	m.TotalRequests = d.count("total_requests", f.TotalRequests)
+	m.ErrorRate = d.float("error_rate", f.ErrorRate)
+	m.LatencyP50 = d.float("latency_p50_ms", f.LatencyP50)
+	m.LatencyP95 = d.float("latency_p95_ms", f.LatencyP95)
+	m.LatencyP99 = d.float("latency_p99_ms", f.LatencyP99)
+	m.LatencyMean = d.float("latency_mean_ms", f.LatencyMean)
+	m.UniqueUsers = d.count("unique_users", f.UniqueUsers)
+	m.UniqueIPs = d.count("unique_ips", f.UniqueIPs)
+	m.RiskScore = d.float("risk_score", f.RiskScore)
+	return m, d.err
+}
+
+func decodePhase4(data []byte) (Metrics, error) {
+	var a phase4Alert
+	if err := json.Unmarshal(data, &a); err != nil {
+		return Metrics{}, invalid("%v", err)
+	}
+	det := a.Details
+	m := Metrics{Service: a.Service}
+	if m.Service == "" {
+		m.Service = det.Service
+	}
+	stamp := det.Timestamp
+	if stamp == "" {
+		stamp = a.TriggeredAt
+	}
+	var err error
+	if m.Timestamp, err = parseTimestamp(stamp); err != nil {
+		return Metrics{}, err
+	}
+	if m.Window, err = parseWindow(det.Window); err != nil {
+		return Metrics{}, err
+	}
+	d := numberDecoder{}
+	m.TotalRequests = d.count("details.total_requests", det.TotalRequests)
+	m.ErrorRate = d.float("details.error_rate", det.ErrorRate)
+	m.LatencyP50 = d.float("details.latency_p50", det.LatencyP50)
+	m.LatencyP95 = d.float("details.latency_p95", det.LatencyP95)
+	m.LatencyP99 = d.float("details.latency_p99", det.LatencyP99)
+	m.LatencyMean = d.float("details.latency_mean", det.LatencyMean)
+	m.UniqueUsers = d.count("details.unique_users", det.UniqueUsers)
+	m.UniqueIPs = d.count("details.unique_ips", det.UniqueIPs)
+	m.RiskScore = d.float("details.avg_risk_score", det.AvgRiskScore)
+	return m, d.err
+}
+
+// numberDecoder parses JSON numbers and keeps the first error.
+type numberDecoder struct{ err error }
+
+func (d *numberDecoder) float(name string, n json.Number) float64 {
+	if n == "" || d.err != nil {
+		return 0
+	}
+	v, err := strconv.ParseFloat(string(n), 64)
+	if err != nil {
+		d.err = invalid("%s = %s is not a finite number", name, n)
+	}
+	return v
+}
+
+func (d *numberDecoder) count(name string, n json.Number) int64 {
+	v := d.float(name, n)
+	if d.err != nil {
+		return 0
+	}
+	if v < 0 || v != math.Trunc(v) || v > 1<<53 {
+		d.err = invalid("%s = %s, want a non-negative integer", name, n)
+		return 0
+	}
+	return int64(v)
+}
+
+// timestampLayouts are tried in order; those without a zone are read as UTC.
+var timestampLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+}
+
+// parseTimestamp reads an ISO 8601 timestamp and returns it in UTC.
+func parseTimestamp(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, invalid("no timestamp")
+	}
+	for _, layout := range timestampLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, invalid("timestamp %q is not ISO 8601", s)
+}
+
+// parseWindow reads a window length: "1hour", "5min", "1min", "30sec", a Go duration, or a JSON
+// number of seconds. Absent means DefaultWindow.
+func parseWindow(w any) (time.Duration, error) {
+	switch v := w.(type) {
+	case nil:
+		return DefaultWindow, nil
+	case float64:
+		if !(v > 0 && v <= 366*24*3600) {
+			return 0, invalid("window of %v seconds", v)
+		}
+		return time.Duration(v * float64(time.Second)), nil
+	case string:
+		s := strings.TrimSpace(strings.ToLower(v))
+		for _, u := range []struct {
+			suffix string
+			unit   time.Duration
+		}{{"hours", time.Hour}, {"hour", time.Hour}, {"mins", time.Minute}, {"min", time.Minute}, {"sec", time.Second}} {
+			if num, ok := strings.CutSuffix(s, u.suffix); ok {
+				if n, err := strconv.Atoi(num); err == nil && n > 0 && n <= 366*24*int(time.Hour/u.unit) {
+					return time.Duration(n) * u.unit, nil
+				}
+			}
+		}
+		if d, err := time.ParseDuration(s); err == nil && d > 0 {
+			return d, nil
+		}
+		return 0, invalid("window %q is not a length such as 1hour, 5min or 3600s", v)
+	}
+	return 0, invalid("window %v is not a length", w)
+}

@@ -1,0 +1,141 @@
+package omen
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestRecordID(t *testing.T) {
+	at := time.Date(2024, 1, 15, 10, 30, 0, 0, time.UTC)
+	id := RecordID("api", "outlier", "composite_metrics", at)
+	if len(id) != 32 || strings.Trim(id, "0123456789abcdef") != "" {
+		t.Fatalf("RecordID = %q, want 32 hex digits", id)
+	}
+	// The same instant in another zone is the same window.
+	if again := RecordID("api", "outlier", "composite_metrics", at.In(time.FixedZone("CET", 3600))); again != id {
+		t.Errorf("the same instant in another zone gave %s, want %s", again, id)
+	}
+	for _, other := range []string{
+		RecordID("api", "spike", "composite_metrics", at),
+		RecordID("api", "outlier", "error_rate", at),
+		RecordID("web", "outlier", "composite_metrics", at),
+		RecordID("api", "outlier", "composite_metrics", at.Add(time.Hour)),
+		RecordID("ap", "ioutlier", "composite_metrics", at), // parts are delimited
+	} {
+		if other == id {
+			t.Errorf("a different record shares the ID %s", id)
+		}
+	}
+}
+
+func TestEnumsEncodeAsLowercaseNames(t *testing.T) {
+	a := Anomaly{ID: "x", Type: SeasonalityBreak, Severity: Critical, Timestamp: time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC)}
+	data, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"anomaly_type":"seasonality_break"`, `"severity":"critical"`, `"timestamp":"2024-01-15T10:00:00Z"`} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("%s lacks %s", data, want)
+		}
+	}
+	var back Anomaly
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(a, back); diff != "" {
+		t.Errorf("round trip (-want +got)\n%s", diff)
+	}
+	for _, bad := range []string{`{"anomaly_type":"Outlier"}`, `{"severity":"severe"}`} {
+		if err := json.Unmarshal([]byte(bad), &back); err == nil {
+			t.Errorf("%s decoded without error", bad)
+		}
+	}
+	var p PredictiveAlert
+	if err := json.Unmarshal([]byte(`{"priority":"urgent"}`), &p); err == nil {
+		t.Error("an unknown priority decoded")
+	}
+	if err := json.Unmarshal([]byte(`{"priority":"critical","status":"expired"}`), &p); err != nil || p.Priority != CriticalAlert || p.Status != Expired {
+		t.Errorf("decoded %+v, %v", p, err)
+	}
+}
+
+func TestMemoryStore(t *testing.T) {
+	ctx := context.Background()
+	s := NewMemoryStore()
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	var r Results
+	for i := range 5 {
+		for _, svc := range []string{"web", "api"} {
+			r.Metrics = append(r.Metrics, Metrics{Service: svc, Timestamp: t0.Add(time.Duration(4-i) * time.Hour), Window: time.Hour, TotalRequests: int64(i)})
+		}
+	}
+	r.Anomalies = []Anomaly{{ID: "b", Service: "api", Timestamp: t0}, {ID: "a", Service: "api", Timestamp: t0}}
+	predicted := 1.0
+	r.Forecasts = []Forecast{{ID: "f", Service: "api", Predicted: predicted}}
+	r.Alerts = []PredictiveAlert{{ID: "al", Service: "api", Status: Pending}}
+	if err := s.Write(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	// Writing again is idempotent; a completed forecast and a status change replace the records.
+	actual := 1.5
+	if err := s.Write(ctx, Results{
+		Anomalies: r.Anomalies,
+		Forecasts: []Forecast{{ID: "f", Service: "api", Predicted: predicted, Actual: &actual}},
+		Alerts:    []PredictiveAlert{{ID: "al", Service: "api", Status: Materialized}},
+		Metrics:   r.Metrics[:2],
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(s.Anomalies()); got != 2 {
+		t.Errorf("%d anomalies after a repeated write, want 2", got)
+	}
+	if got := s.Anomalies(); got[0].ID != "a" {
+		t.Errorf("anomalies not in ID order within a timestamp: %v", got)
+	}
+	if f := s.Forecasts(); len(f) != 1 || f[0].Actual == nil || *f[0].Actual != 1.5 {
+		t.Errorf("forecast not completed: %+v", f)
+	}
+	if a := s.Alerts(); len(a) != 1 || a[0].Status != Materialized {
+		t.Errorf("alert status not replaced: %+v", a)
+	}
+	if n := s.MetricsCount(); n != 10 {
+		t.Errorf("%d windows stored, want 10", n)
+	}
+	recent, err := s.Recent(ctx, "api", t0.Add(4*time.Hour), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stamps []int
+	for _, m := range recent {
+		stamps = append(stamps, int(m.Timestamp.Sub(t0).Hours()))
+	}
+	if diff := cmp.Diff([]int{1, 2, 3}, stamps); diff != "" {
+		t.Errorf("Recent before hour 4, limit 3: (-want +got)\n%s", diff)
+	}
+	services, _ := s.Services(ctx)
+	if diff := cmp.Diff([]string{"api", "web"}, services); diff != "" {
+		t.Errorf("Services (-want +got)\n%s", diff)
+	}
+	if st, err := s.LoadState(ctx, "api"); st != nil || err != nil {
+		t.Errorf("LoadState before any save = %v, %v", st, err)
+	}
+	state := []byte{1, 2, 3}
+	if err := s.SaveState(ctx, "api", state); err != nil {
+		t.Fatal(err)
+	}
+	state[0] = 9 // the store keeps its own copy
+	if st, _ := s.LoadState(ctx, "api"); string(st) != "\x01\x02\x03" {
+		t.Errorf("LoadState = %v", st)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := s.Write(cancelled, r); err == nil {
+		t.Error("Write with a cancelled context succeeded")
+	}
+}

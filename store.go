@@ -1,0 +1,225 @@
+package omen
+
+import (
+	"cmp"
+	"context"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Results is everything that one analytics window produced. A Sink writes it as one unit, so a
+// message's input offset can be committed once its results are durable.
+type Results struct {
+	Metrics   []Metrics
+	Anomalies []Anomaly
+	Patterns  []Pattern
+	Forecasts []Forecast        // new forecasts, and earlier ones completed with their actual value
+	Alerts    []PredictiveAlert // new alerts, and earlier ones whose status changed
+}
+
+// Empty reports whether r holds no record.
+func (r Results) Empty() bool {
+	return len(r.Metrics)+len(r.Anomalies)+len(r.Patterns)+len(r.Forecasts)+len(r.Alerts) == 0
+}
+
+// History gives the engine the recent windows of a service, for warm starts.
+type History interface {
+	// Recent returns at most limit of the service's windows with a timestamp before until, the
+	// most recent ones, oldest first.
+	Recent(ctx context.Context, service string, until time.Time, limit int) ([]Metrics, error)
+	// Services lists the services that have any history, sorted.
+	Services(ctx context.Context) ([]string, error)
+}
+
+// Sink makes results durable. Write is idempotent: records are keyed by their IDs (metrics by
+// service and timestamp), and writing one again replaces its mutable fields (a forecast's actual
+// value, an alert's status) without duplicating it.
+type Sink interface {
+	Write(ctx context.Context, r Results) error
+}
+
+// StateStore keeps the engine's serialized per-service state (models, baselines), so that an
+// instance that restarts or gains a service in a rebalance resumes instead of retraining.
+type StateStore interface {
+	SaveState(ctx context.Context, service string, state []byte) error
+	// LoadState returns the saved state, or nil and no error when there is none.
+	LoadState(ctx context.Context, service string) ([]byte, error)
+}
+
+// MemoryStore is an in-memory History, Sink and StateStore. It is safe for concurrent use; its
+// accessors return copies in a deterministic order.
+type MemoryStore struct {
+	mu        sync.Mutex
+	metrics   map[string]map[time.Time]Metrics // service → window start → window
+	anomalies map[string]Anomaly
+	patterns  map[string]Pattern
+	forecasts map[string]Forecast
+	alerts    map[string]PredictiveAlert
+	states    map[string][]byte
+}
+
+// NewMemoryStore returns an empty store.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{
+		metrics:   map[string]map[time.Time]Metrics{},
+		anomalies: map[string]Anomaly{},
+		patterns:  map[string]Pattern{},
+		forecasts: map[string]Forecast{},
+		alerts:    map[string]PredictiveAlert{},
+		states:    map[string][]byte{},
+	}
+}
+
+// Write stores r; see Sink.
+func (s *MemoryStore) Write(ctx context.Context, r Results) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range r.Metrics {
+		byTime := s.metrics[m.Service]
+		if byTime == nil {
+			byTime = map[time.Time]Metrics{}
+			s.metrics[m.Service] = byTime
+		}
+		byTime[m.Timestamp.UTC()] = m
+	}
+	for _, a := range r.Anomalies {
+		a.Contributions = maps.Clone(a.Contributions)
+		s.anomalies[a.ID] = a
+	}
+	for _, p := range r.Patterns {
+		p.Vector, p.Features = slices.Clone(p.Vector), slices.Clone(p.Features)
+		s.patterns[p.ID] = p
+	}
+	for _, f := range r.Forecasts {
+		s.forecasts[f.ID] = f
+	}
+	for _, a := range r.Alerts {
+		s.alerts[a.ID] = a
+	}
+	return nil
+}
+
+// Recent implements History.
+func (s *MemoryStore) Recent(ctx context.Context, service string, until time.Time, limit int) ([]Metrics, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Metrics
+	for t, m := range s.metrics[service] {
+		if t.Before(until) {
+			out = append(out, m)
+		}
+	}
+	slices.SortFunc(out, func(a, b Metrics) int { return a.Timestamp.Compare(b.Timestamp) })
+	if limit >= 0 && len(out) > limit {
+		out = out[len(out)-limit:]
+	}
+	return out, nil
+}
+
+// Services implements History.
+func (s *MemoryStore) Services(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.metrics))
+	for svc := range s.metrics {
+		out = append(out, svc)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// SaveState implements StateStore.
+func (s *MemoryStore) SaveState(ctx context.Context, service string, state []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.states[service] = slices.Clone(state)
+	return nil
+}
+
+// LoadState implements StateStore.
+func (s *MemoryStore) LoadState(ctx context.Context, service string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.states[service]), nil
+}
+
+// Anomalies returns the stored anomalies ordered by timestamp, service, type and ID.
+func (s *MemoryStore) Anomalies() []Anomaly {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := values(s.anomalies)
+	slices.SortFunc(out, func(a, b Anomaly) int {
+		return cmp.Or(a.Timestamp.Compare(b.Timestamp), cmp.Compare(a.Service, b.Service),
+			cmp.Compare(a.Type, b.Type), cmp.Compare(a.ID, b.ID))
+	})
+	return out
+}
+
+// Patterns returns the stored patterns ordered by service and ID.
+func (s *MemoryStore) Patterns() []Pattern {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := values(s.patterns)
+	slices.SortFunc(out, func(a, b Pattern) int { return cmp.Or(cmp.Compare(a.Service, b.Service), cmp.Compare(a.ID, b.ID)) })
+	return out
+}
+
+// Forecasts returns the stored forecasts ordered by issue time, service, metric and target time.
+func (s *MemoryStore) Forecasts() []Forecast {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := values(s.forecasts)
+	slices.SortFunc(out, func(a, b Forecast) int {
+		return cmp.Or(a.IssuedAt.Compare(b.IssuedAt), cmp.Compare(a.Service, b.Service),
+			cmp.Compare(a.Metric, b.Metric), a.Timestamp.Compare(b.Timestamp))
+	})
+	return out
+}
+
+// Alerts returns the stored predictive alerts ordered by issue time, service, metric and ID.
+func (s *MemoryStore) Alerts() []PredictiveAlert {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := values(s.alerts)
+	slices.SortFunc(out, func(a, b PredictiveAlert) int {
+		return cmp.Or(a.IssuedAt.Compare(b.IssuedAt), cmp.Compare(a.Service, b.Service),
+			cmp.Compare(a.Metric, b.Metric), cmp.Compare(a.ID, b.ID))
+	})
+	return out
+}
+
+// MetricsCount returns the number of stored windows.
+func (s *MemoryStore) MetricsCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, byTime := range s.metrics {
+		n += len(byTime)
+	}
+	return n
+}
+
+func values[K comparable, V any](m map[K]V) []V {
+	out := make([]V, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
