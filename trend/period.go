@@ -30,8 +30,9 @@ type Period struct {
 // MinPeriod ≤ k ≤ MaxPeriod and ρ_k ≥ MinCorrelation; the first is the one
 // with the highest ρ_k (the biased estimator shrinks long lags by (n−k)/n,
 // which favours a period over its multiples), and the others follow in
-// decreasing order of ρ_k. On hourly data with daily and weekly cycles the
-// list holds both 24 and 168.
+// decreasing order of ρ_k. A cycle whose period divides a stronger one's (a
+// daily cycle within a weekly one) is part of the longer cycle and may show
+// displaced or not at all; DetectPeriod reports the longer one.
 //
 // It returns ErrNotFinite for a NaN or infinite value, ErrTooFew for fewer
 // than 2·MinPeriod+1 values, and ErrNoPeriod when no lag qualifies (white
