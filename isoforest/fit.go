@@ -78,8 +78,6 @@ func validate(X [][]float64) (int, error) {
 // tree is one fitted tree in local indices, before assembly into the model's flat arrays.
 type tree struct {
 	nodes         []node
-	pathLen       []float64
-	sizes         []int32
 	planeFeatures []int32
 	planeCoefs    []float64
 	importance    []float64 // unnormalised feature credit of the tree's in-bag rows
@@ -94,6 +92,7 @@ type grower struct {
 	depth  int
 	rows   []int     // the current tree's subsample; nodes own contiguous ranges of it
 	proj   []float64 // projections of rows onto an extended split's normal
+	sizes  []int32   // rows reaching each node of the current tree
 	feats  []int     // features available to the current tree
 	cand   []int     // scratch permutation of feats
 	picked []uint64  // bitset of the rows drawn by Floyd's algorithm, cleared after each draw
@@ -121,8 +120,7 @@ func (g *grower) grow(id uint64) tree {
 	g.sampleRows()
 	g.t = tree{importance: make([]float64, g.d)}
 	g.t.nodes = append(g.t.nodes, node{})
-	g.t.pathLen = append(g.t.pathLen, 0)
-	g.t.sizes = append(g.t.sizes, 0)
+	g.sizes = append(g.sizes[:0], 0)
 	g.split(0, 0, len(g.rows), 0)
 	g.creditTraining()
 	return g.t
@@ -175,7 +173,7 @@ func (g *grower) sampleRows() {
 // are appended to the tree and grown depth first.
 func (g *grower) split(i int32, lo, hi, depth int) {
 	n := hi - lo
-	g.t.sizes[i] = int32(n)
+	g.sizes[i] = int32(n)
 	if depth >= g.depth || n <= 1 {
 		g.leaf(i, n, depth)
 		return
@@ -196,15 +194,13 @@ func (g *grower) split(i int32, lo, hi, depth int) {
 	nd.left = left
 	g.t.nodes[i] = nd
 	g.t.nodes = append(g.t.nodes, node{}, node{})
-	g.t.pathLen = append(g.t.pathLen, 0, 0)
-	g.t.sizes = append(g.t.sizes, 0, 0)
+	g.sizes = append(g.sizes, 0, 0)
 	g.split(left, lo, mid, depth+1)
 	g.split(left+1, mid, hi, depth+1)
 }
 
 func (g *grower) leaf(i int32, n, depth int) {
-	g.t.nodes[i] = leafNode(i)
-	g.t.pathLen[i] = float64(depth) + averagePathLength(n, g.s.sklearn)
+	g.t.nodes[i] = leafNode(i, depth, n)
 }
 
 // nonConstantFeature draws features of the tree uniformly without replacement until one is not
@@ -325,12 +321,13 @@ func project(x []float64, features []int32, coefs []float64) float64 {
 // v with n rows into children c of n_c rows credits (1 − n_c/n)·W(c) for each child. Children have
 // larger indices than parents, so one backward pass computes W.
 func (g *grower) creditTraining() {
-	nodes, sizes := g.t.nodes, g.t.sizes
+	nodes, sizes := g.t.nodes, g.sizes
 	w := make([]float64, len(nodes))
 	for i := len(nodes) - 1; i >= 0; i-- {
 		nd := nodes[i]
 		if nd.left == int32(i) {
-			if h := g.t.pathLen[i]; h > 0 {
+			depth := uint8(math.Float64bits(nd.value) >> leafDepthBits)
+			if h := float64(depth) + averagePathLength(int(sizes[i]), g.s.sklearn); h > 0 {
 				w[i] = float64(sizes[i]) / h
 			}
 			continue

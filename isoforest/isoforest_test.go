@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -502,5 +503,48 @@ func TestScoreEqualsScoresTo(t *testing.T) {
 				t.Fatalf("ext %d, row %d: Score = %v, ScoresTo = %v", ext, i, s, batch[i])
 			}
 		}
+	}
+}
+
+func TestLargeLeavesBeyondTheTable(t *testing.T) {
+	// Constant data with ψ above the table: every tree is one leaf of ψ rows, and s = 0.5.
+	X := make([][]float64, maxTable+500)
+	for i := range X {
+		X[i] = []float64{1}
+	}
+	m, err := Fit(X, Config{SampleSize: len(X), Trees: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := m.Score([]float64{1}); math.Abs(s-0.5) > 1e-15 {
+		t.Errorf("Score = %v, want 0.5", s)
+	}
+	// A huge ψ in an encoding costs no memory up front.
+	var big Model
+	data := []byte("OMIF\x01\x01\xff\xff\xff\xff\x07\x01\x00\x00")
+	data = appendFloat(data, 0)
+	data = appendFloat(data, 0.5)
+	data = appendFloat(data, 1)
+	data = append(data, 0, 0xff, 0xff, 0xff, 0xff, 0x07)
+	if err := big.UnmarshalBinary(data); err != nil {
+		t.Fatal(err)
+	}
+	if s := big.Score([]float64{0}); math.Abs(s-0.5) > 1e-15 {
+		t.Errorf("decoded one-leaf model scores %v, want 0.5", s)
+	}
+}
+
+func TestModelMemory(t *testing.T) {
+	if size := unsafe.Sizeof(node{}); size != 16 {
+		t.Errorf("a node takes %d bytes, want 16", size)
+	}
+	// A service's model over a week of hourly windows: 100 trees, ψ = 168, 8 features. Nodes are
+	// all it keeps per tree.
+	m, err := Fit(gaussian(168, 8, 1), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes := 16 * len(m.nodes); bytes > 200_000 {
+		t.Errorf("nodes take %d bytes, want at most 200 kB", bytes)
 	}
 }

@@ -16,7 +16,7 @@ import (
 //	  axis split:             feature+1, threshold
 //	  extended split (ext>0): 1, ext+1 × (feature, coefficient), threshold
 //
-// Leaf path lengths, node sizes and c(ψ) are recomputed on decoding; no training rows are stored.
+// Leaf depths, path lengths and c(ψ) are recomputed on decoding; no training rows are stored.
 const (
 	magic          = "OMIF"
 	encodedVersion = 1
@@ -55,7 +55,7 @@ func (m *Model) appendNode(buf []byte, i int32) []byte {
 	switch {
 	case nd.left == i:
 		buf = binary.AppendUvarint(buf, 0)
-		return binary.AppendUvarint(buf, uint64(m.sizes[i]))
+		return binary.AppendUvarint(buf, uint64(leafSize(nd)))
 	case m.ext == 0:
 		buf = binary.AppendUvarint(buf, uint64(nd.split)+1)
 	default:
@@ -110,6 +110,7 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 		roots:         make([]int32, 0, min(trees, len(data))),
 	}
 	out.norm = averagePathLength(psi, out.sklearn)
+	out.cTable = pathLengthTable(psi, out.sklearn)
 	if d.err == nil && !(out.contamination >= 0 && out.contamination <= 0.5 && out.threshold >= 0 && out.threshold <= 1) {
 		return fmt.Errorf("%w: contamination %v, threshold %v", ErrEncoding, out.contamination, out.threshold)
 	}
@@ -131,8 +132,6 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 		root := int32(len(out.nodes))
 		out.roots = append(out.roots, root)
 		out.nodes = append(out.nodes, node{})
-		out.pathLen = append(out.pathLen, 0)
-		out.sizes = append(out.sizes, 0)
 		if n := d.node(out, root, 0); d.err == nil && n != psi {
 			return fmt.Errorf("%w: tree %d holds %d rows, want %d", ErrEncoding, len(out.roots)-1, n, psi)
 		}
@@ -217,9 +216,7 @@ func (d *decoder) node(m *Model, i int32, depth int) int {
 		if d.err == nil && n < 1 {
 			d.fail("empty leaf")
 		}
-		m.nodes[i] = leafNode(i)
-		m.pathLen[i] = float64(depth) + averagePathLength(n, m.sklearn)
-		m.sizes[i] = int32(n)
+		m.nodes[i] = leafNode(i, depth, n)
 		return n
 	}
 	if depth >= m.depth {
@@ -259,12 +256,9 @@ func (d *decoder) node(m *Model, i int32, depth int) int {
 	nd.left = int32(len(m.nodes))
 	m.nodes[i] = nd
 	m.nodes = append(m.nodes, node{}, node{})
-	m.pathLen = append(m.pathLen, 0, 0)
-	m.sizes = append(m.sizes, 0, 0)
 	n := d.node(m, nd.left, depth+1) + d.node(m, nd.left+1, depth+1)
 	if n > m.psi {
 		d.fail("subtree holds %d rows, more than ψ = %d", n, m.psi)
 	}
-	m.sizes[i] = int32(n)
 	return n
 }

@@ -5,11 +5,13 @@ import (
 	"math"
 )
 
-// node is one node of a tree, 16 bytes, in flat arrays shared by all trees.
+// node is one node of a tree, 16 bytes, in one flat array shared by all trees; it is all the
+// memory a tree needs.
 //
-// A leaf points to itself with an infinite threshold, so every descent can take exactly
-// ceil(log2 ψ) steps without testing for leaves: the steps past a leaf stay on it. That lets
-// scoring advance several trees in lockstep, independent loads the processor overlaps.
+// A leaf points to itself, and its value is a NaN, with which every comparison is false, so every
+// descent can take exactly ceil(log2 ψ) steps without testing for leaves: the steps past a leaf
+// stay on it. That lets scoring advance several trees in lockstep, independent loads the
+// processor overlaps. The NaN's payload holds the leaf's depth and its number of training rows.
 type node struct {
 	// left is the index of the left child; the right child is left+1. A leaf's left is its own
 	// index.
@@ -18,12 +20,37 @@ type node struct {
 	// ExtensionLevel+1 terms in Model.planeFeatures and Model.planeCoefs. Zero for a leaf.
 	split int32
 	// value is the threshold of a split: x > value goes right, anything else (including NaN)
-	// left. +Inf for a leaf.
+	// left. For a leaf, a NaN carrying depth and size (see leafNode).
 	value float64
 }
 
-// leafNode returns a leaf at index i.
-func leafNode(i int32) node { return node{left: i, value: math.Inf(1)} }
+// A leaf's value is the quiet NaN 0x7ff8 with the depth in bits 32–39 and the row count in bits
+// 0–31 of its payload.
+const (
+	leafTag       = 0x7ff8_0000_0000_0000
+	leafDepthBits = 32
+)
+
+// leafNode returns a leaf at index i, depth depth, holding size training rows.
+func leafNode(i int32, depth, size int) node {
+	return node{left: i, value: math.Float64frombits(leafTag | uint64(depth)<<leafDepthBits | uint64(uint32(size)))}
+}
+
+// isLeaf reports whether node i is a leaf.
+func (m *Model) isLeaf(i int32) bool { return m.nodes[i].left == i }
+
+// leafSize returns the training rows in leaf nd.
+func leafSize(nd node) int { return int(uint32(math.Float64bits(nd.value))) }
+
+// pathLength returns the path length of leaf nd: its depth plus c(rows in it).
+func (m *Model) pathLength(nd node) float64 {
+	bits := math.Float64bits(nd.value)
+	depth, size := float64(uint8(bits>>leafDepthBits)), uint32(bits)
+	if size < uint32(len(m.cTable)) {
+		return depth + m.cTable[size]
+	}
+	return depth + averagePathLength(int(size), m.sklearn)
+}
 
 // Model is a fitted isolation forest. It is immutable and safe for concurrent use.
 type Model struct {
@@ -37,8 +64,7 @@ type Model struct {
 	roots         []int32
 	depth         int // ceil(log2 ψ), the depth limit
 	nodes         []node
-	pathLen       []float64 // a leaf's path length depth + c(rows in the leaf); 0 for internal nodes
-	sizes         []int32   // in-bag rows reaching each node
+	cTable        []float64 // c(m) for m = 0..min(ψ, maxTable)
 	planeFeatures []int32
 	planeCoefs    []float64
 	importance    []float64 // normalised to sum 1
@@ -55,6 +81,7 @@ func assemble(trees []tree, d int, s settings) *Model {
 		contamination: s.contamination,
 		threshold:     0.5,
 		norm:          averagePathLength(s.psi, s.sklearn),
+		cTable:        pathLengthTable(s.psi, s.sklearn),
 		roots:         make([]int32, len(trees)),
 		importance:    make([]float64, d),
 	}
@@ -68,8 +95,6 @@ func assemble(trees []tree, d int, s settings) *Model {
 			nd.left += nodeOff
 			m.nodes = append(m.nodes, nd)
 		}
-		m.pathLen = append(m.pathLen, tr.pathLen...)
-		m.sizes = append(m.sizes, tr.sizes...)
 		m.planeFeatures = append(m.planeFeatures, tr.planeFeatures...)
 		m.planeCoefs = append(m.planeCoefs, tr.planeCoefs...)
 		for j, v := range tr.importance {
@@ -78,6 +103,19 @@ func assemble(trees []tree, d int, s settings) *Model {
 	}
 	normalize(m.importance)
 	return m
+}
+
+// maxTable bounds the table of c(m): larger leaves, which only a huge SampleSize or constant data
+// make, compute c directly.
+const maxTable = 1 << 12
+
+// pathLengthTable returns c(m) for m = 0..min(ψ, maxTable).
+func pathLengthTable(psi int, sklearn bool) []float64 {
+	c := make([]float64, min(psi, maxTable)+1)
+	for m := range c {
+		c[m] = averagePathLength(m, sklearn)
+	}
+	return c
 }
 
 // Dim returns the number of features d the model was fitted on.
@@ -149,7 +187,7 @@ func (m *Model) score(x []float64) float64 {
 		sum = m.axisPathLengthSum(x)
 	} else {
 		for _, root := range m.roots {
-			sum += m.pathLen[m.leaf(root, x)]
+			sum += m.pathLength(m.nodes[m.leaf(root, x)])
 		}
 	}
 	return m.fromPathLengthSum(sum)
@@ -159,7 +197,7 @@ func (m *Model) score(x []float64) float64 {
 // descends four trees at a time for the fixed number of steps (see node): four independent chains
 // of loads that the processor overlaps.
 func (m *Model) axisPathLengthSum(x []float64) float64 {
-	nodes, roots, pathLen := m.nodes, m.roots, m.pathLen
+	nodes, roots := m.nodes, m.roots
 	var sum float64
 	t := 0
 	for ; t+4 <= len(roots); t += 4 {
@@ -171,13 +209,13 @@ func (m *Model) axisPathLengthSum(x []float64) float64 {
 			c = nc.left + right(x[nc.split], nc.value)
 			d = nd.left + right(x[nd.split], nd.value)
 		}
-		sum += pathLen[a]
-		sum += pathLen[b]
-		sum += pathLen[c]
-		sum += pathLen[d]
+		sum += m.pathLength(nodes[a])
+		sum += m.pathLength(nodes[b])
+		sum += m.pathLength(nodes[c])
+		sum += m.pathLength(nodes[d])
 	}
 	for ; t < len(roots); t++ {
-		sum += pathLen[m.descend(roots[t], x)]
+		sum += m.pathLength(nodes[m.descend(roots[t], x)])
 	}
 	return sum
 }
@@ -199,7 +237,7 @@ const scoreBlock = 64
 // axisScoresTo scores the rows of X tree by tree in blocks of rows, four rows in lockstep. The
 // path lengths of a row are summed in tree order, so each score equals Score's bit for bit.
 func (m *Model) axisScoresTo(dst []float64, X [][]float64) {
-	nodes, pathLen := m.nodes, m.pathLen
+	nodes := m.nodes
 	var acc [scoreBlock]float64
 	for lo := 0; lo < len(X); lo += scoreBlock {
 		rows := X[lo:min(lo+scoreBlock, len(X))]
@@ -217,13 +255,13 @@ func (m *Model) axisScoresTo(dst []float64, X [][]float64) {
 					c = nc.left + right(xc[nc.split], nc.value)
 					d = nd.left + right(xd[nd.split], nd.value)
 				}
-				sums[r] += pathLen[a]
-				sums[r+1] += pathLen[b]
-				sums[r+2] += pathLen[c]
-				sums[r+3] += pathLen[d]
+				sums[r] += m.pathLength(nodes[a])
+				sums[r+1] += m.pathLength(nodes[b])
+				sums[r+2] += m.pathLength(nodes[c])
+				sums[r+3] += m.pathLength(nodes[d])
 			}
 			for ; r < len(rows); r++ {
-				sums[r] += pathLen[m.descend(root, rows[r])]
+				sums[r] += m.pathLength(nodes[m.descend(root, rows[r])])
 			}
 		}
 		for r, sum := range sums {
@@ -251,7 +289,7 @@ func (m *Model) leaf(root int32, x []float64) int32 {
 	i := root
 	for {
 		nd := m.nodes[i]
-		if nd.left == i {
+		if m.isLeaf(i) {
 			return i
 		}
 		i = nd.left + right(m.splitValue(nd, x), nd.value)
@@ -288,20 +326,32 @@ func (m *Model) ExplainTo(dst, x []float64) []float64 {
 	}
 	clear(dst)
 	for _, root := range m.roots {
-		h := m.pathLen[m.leaf(root, x)]
+		h := m.pathLength(m.nodes[m.leaf(root, x)])
 		if h <= 0 {
 			continue
 		}
-		for i := root; m.nodes[i].left != i; {
+		n := m.psi // every tree holds ψ rows
+		for i := root; !m.isLeaf(i); {
 			nd := m.nodes[i]
 			child := nd.left + right(m.splitValue(nd, x), nd.value)
-			credit := (1 - float64(m.sizes[child])/float64(m.sizes[i])) / h
+			nc := m.subtreeSize(child)
+			credit := (1 - float64(nc)/float64(n)) / h
 			distribute(dst, nd, credit, m.ext, m.planeFeatures, m.planeCoefs)
-			i = child
+			i, n = child, nc
 		}
 	}
 	normalize(dst)
 	return dst
+}
+
+// subtreeSize returns the training rows in the subtree of node i, the sum over its leaves. The
+// model keeps no per-node counts; Explain, the only reader, walks the subtrees on its path.
+func (m *Model) subtreeSize(i int32) int {
+	nd := m.nodes[i]
+	if nd.left == i {
+		return leafSize(nd)
+	}
+	return m.subtreeSize(nd.left) + m.subtreeSize(nd.left+1)
 }
 
 // FeatureImportance returns the explanation credit of each feature averaged over the in-bag rows
