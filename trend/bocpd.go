@@ -137,9 +137,10 @@ func (b *BOCPD) priorVariance() float64 {
 }
 
 // Add feeds the value x and returns the detector's state after it. A NaN or
-// infinite x is ignored.
+// infinite x is ignored, and so is a value beyond ±1e150, whose square would
+// overflow the posterior's arithmetic.
 func (b *BOCPD) Add(x float64) BOCPDState {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
+	if !(math.Abs(x) <= 1e150) {
 		return b.State()
 	}
 	s := b.settings()
@@ -150,7 +151,8 @@ func (b *BOCPD) Add(x float64) BOCPDState {
 		b.prob, b.mu, b.beta = b.prob[:1], b.mu[:1], b.beta[:1]
 		b.prob[0], b.mu[0], b.beta[0] = 1, x, s.alpha*math.Max(1, x*x)
 	}
-	// Predictive densities of x under each run, scaled by the largest.
+	// Predictive densities of x under each run, scaled by the largest among
+	// runs of positive probability.
 	m := len(b.prob)
 	w := b.weight[:m]
 	maxLog := math.Inf(-1)
@@ -161,12 +163,23 @@ func (b *BOCPD) Add(x float64) BOCPDState {
 		scale2 := b.beta[r] * (kappa + 1) / (alpha * kappa)
 		d := x - b.mu[r]
 		w[r] = b.logC[r] - 0.5*math.Log(scale2) - (nu+1)/2*math.Log1p(d*d/(nu*scale2))
-		maxLog = math.Max(maxLog, w[r])
+		if b.prob[r] > 0 {
+			maxLog = math.Max(maxLog, w[r])
+		}
 	}
 	total := 0.0
 	for r := range m {
 		w[r] = b.prob[r] * math.Exp(w[r]-maxLog)
 		total += w[r]
+	}
+	if !(total > 0) || math.IsInf(total, 0) {
+		// x is so far out that every density underflows: it carries no
+		// usable evidence, so the runs keep their probabilities.
+		total = 0
+		for r := range m {
+			w[r] = b.prob[r]
+			total += w[r]
+		}
 	}
 	// Grow every run by one (the longest falls off at MaxRunLength) and
 	// start a new one with the change mass.

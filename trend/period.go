@@ -47,15 +47,15 @@ func DetectPeriod(y []float64, cfg PeriodConfig) ([]Period, error) {
 	if minP == 0 {
 		minP = 2
 	}
-	maxP := cfg.MaxPeriod
-	if maxP == 0 {
-		maxP = n / 2
-	}
-	if minP < 2 || maxP < minP {
+	if minP < 2 || cfg.MaxPeriod < 0 || (cfg.MaxPeriod > 0 && cfg.MaxPeriod < minP) {
 		panic("trend: DetectPeriod needs 2 ≤ MinPeriod ≤ MaxPeriod")
 	}
 	if n < 2*minP+1 {
 		return nil, ErrTooFew
+	}
+	maxP := cfg.MaxPeriod
+	if maxP == 0 {
+		maxP = n / 2
 	}
 	maxP = min(maxP, n-2)
 	threshold := cfg.MinCorrelation
