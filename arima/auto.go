@@ -2,6 +2,8 @@ package arima
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"math"
 	"runtime"
 	"sort"
@@ -61,6 +63,9 @@ type AutoConfig struct {
 	NoDrift, NoMean bool
 	// Method is the estimation method of the exact fits (default CSS-ML).
 	Method Method
+	// Trace, when non-nil, receives one line per fitted candidate with its criterion, like
+	// auto.arima(trace = TRUE).
+	Trace io.Writer
 }
 
 // searchGradTol is the optimiser's gradient tolerance while ranking candidate models.
@@ -96,6 +101,7 @@ type autoSearch struct {
 	ic           IC
 	method       Method
 	offset       float64
+	trace        io.Writer
 	serieslength int
 	// constantAllowed is true when a mean (d + D = 0) or drift (d + D = 1) may be included.
 	constantAllowed bool
@@ -205,7 +211,7 @@ func Auto(y []float64, cfg AutoConfig) (*Model, error) {
 		}
 	}
 	approx := cfg.Approximation == ApproxOn || (cfg.Approximation == ApproxAuto && (len(x) > 150 || m > 12))
-	s := &autoSearch{y: x, d: d, sd: sd, m: m, ic: ic, method: cfg.Method, serieslength: serieslength}
+	s := &autoSearch{y: x, d: d, sd: sd, m: m, ic: ic, method: cfg.Method, serieslength: serieslength, trace: cfg.Trace}
 	if approx {
 		base := Spec{Order: Order{D: d}, Seasonal: Seasonal{D: sd, Period: m}, Mean: true}
 		if fit, err := Fit(x, base, Config{Method: cfg.Method}); err == nil {
@@ -222,8 +228,21 @@ func Auto(y []float64, cfg AutoConfig) (*Model, error) {
 }
 
 // fit fits one candidate as forecast's myarima and returns its criterion, +Inf when the fit
-// fails or is rejected.
+// fails or is rejected. Candidates are fitted at the ranking tolerance; one that would be
+// rejected for its standard errors is refitted at full precision before the verdict, since a
+// nearly singular Hessian is sensitive to where the optimiser stopped.
 func (s *autoSearch) fit(c candidate, approx bool) searchResult {
+	res := s.fitWith(c, approx, true)
+	if res.model != nil && math.IsInf(res.ic, 1) && !rootsRejected(res.model, c) {
+		res = s.fitWith(c, approx, false)
+	}
+	if s.trace != nil {
+		fmt.Fprintf(s.trace, "%-44s: %.3f\n", s.label(c), res.ic)
+	}
+	return res
+}
+
+func (s *autoSearch) fitWith(c candidate, approx, ranking bool) searchResult {
 	spec := Spec{
 		Order:    Order{c.p, s.d, c.q},
 		Seasonal: Seasonal{c.sp, s.sd, c.sq, s.m},
@@ -232,7 +251,10 @@ func (s *autoSearch) fit(c candidate, approx bool) searchResult {
 	}
 	// Models are only ranked here: a looser gradient tolerance changes the criterion by far
 	// less than the differences that matter. The chosen model is refitted at full precision.
-	cfg := Config{Method: s.method, GradTol: searchGradTol, ranking: true}
+	cfg := Config{Method: s.method}
+	if ranking {
+		cfg.GradTol, cfg.ranking = searchGradTol, true
+	}
 	if approx {
 		cfg.Method = CSS
 	}
@@ -263,16 +285,31 @@ func (s *autoSearch) fit(c candidate, approx bool) searchResult {
 			v = math.Inf(1)
 		}
 	}
-	if math.IsNaN(v) || rejected(m, c) {
+	if math.IsNaN(v) || rootsRejected(m, c) || !standardErrorsExist(m) {
 		return res
 	}
 	res.ic = v
 	return res
 }
 
-// rejected applies forecast's checks: a root of the expanded AR or MA polynomial with modulus
-// below 1.01, or a standard error that is NaN.
-func rejected(m *Model, c candidate) bool {
+// label names a candidate as forecast's arima.string.
+func (s *autoSearch) label(c candidate) string {
+	l := fmt.Sprintf("ARIMA(%d,%d,%d)", c.p, s.d, c.q)
+	if s.m > 1 {
+		l += fmt.Sprintf("(%d,%d,%d)[%d]", c.sp, s.sd, c.sq, s.m)
+	}
+	switch {
+	case c.constant && s.d+s.sd == 0:
+		l += " with non-zero mean"
+	case c.constant && s.d+s.sd == 1:
+		l += " with drift"
+	}
+	return l
+}
+
+// rootsRejected applies forecast's root check: a root of the expanded AR or MA polynomial
+// with modulus below 1.01.
+func rootsRejected(m *Model, c candidate) bool {
 	minroot := 2.0
 	trim := func(v []float64) []float64 {
 		last := 0
@@ -293,16 +330,19 @@ func rejected(m *Model, c candidate) bool {
 			minroot = math.Min(minroot, minRootModulus(theta, 1))
 		}
 	}
-	if minroot < 1.01 {
-		return true
-	}
+	return minroot < 1.01
+}
+
+// standardErrorsExist is forecast's checkarima: every variance is a number whose square root
+// is not NaN.
+func standardErrorsExist(m *Model) bool {
 	k := len(m.free)
 	for i := range k {
 		if math.IsNaN(math.Sqrt(m.vcov[i*k+i])) {
-			return true
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 func (s *autoSearch) stepwise(maxP, maxQ, maxSP, maxSQ int, constant, approx bool, nmodels int) (*Model, error) {

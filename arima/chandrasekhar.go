@@ -72,7 +72,13 @@ func (s *stateSpace) chandrasekhar(y []float64, q0 []float64, cw *chandrasekharW
 			w[i] = tw[i] - k[i]*ratio
 		}
 		m *= fn / f
-		if math.Abs(mu2) <= 1e-15*fn {
+		// Converged when the whole rank-one correction is negligible: w moves through the
+		// state by the shift in T, so a small first element alone is not enough.
+		ww := 0.0
+		for _, x := range w {
+			ww += x * x
+		}
+		if math.Abs(m)*ww <= 1e-15*fn {
 			steady = true
 		}
 		f = fn

@@ -26,6 +26,10 @@ var (
 	ErrNonStationary = errNonStationary
 	// ErrRankDeficient reports regressors that are linearly dependent.
 	ErrRankDeficient = errors.New("arima: regressors are rank deficient")
+	// ErrDegenerate reports a likelihood that is not finite at the starting values, as for a
+	// constant series with free coefficients (R stops with "initial value in 'vmmin' is not
+	// finite").
+	ErrDegenerate = errors.New("arima: the likelihood is not finite at the starting values (constant or perfectly fitted series)")
 	// ErrNoModel reports that the automatic search found no model it could fit.
 	ErrNoModel = errors.New("arima: no suitable ARIMA model found")
 )

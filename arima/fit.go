@@ -371,7 +371,15 @@ func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 	gradTol, maxIter := cfg.gradTol(), cfg.maxIter()
 	hess := hessian
 	if cfg.ranking {
-		hess = quickHessian
+		// The quick Hessian settles the usual case; a candidate it would reject (standard
+		// errors that do not exist) gets R's Hessian before the verdict.
+		hess = func(f func([]float64) float64, x, parscale []float64) []float64 {
+			h := quickHessian(f, x, parscale)
+			if v := invertScaled(h, len(x), 1); !positiveDiagonal(v, len(x)) {
+				return hessian(f, x, parscale)
+			}
+			return h
+		}
 	}
 
 	m := &Model{lay: lay, spec: specCopy(spec), method: method, n: n, nobs: nUsed}
@@ -380,6 +388,9 @@ func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 	var value float64
 	if method == CSS {
 		x, fx, _ := minimize(pr.cssObjective, freeInit(), freeScale, gradTol, maxIter)
+		if x == nil && len(pr.free) > 0 {
+			return nil, ErrDegenerate
+		}
 		value = fx
 		if len(x) == 0 {
 			value = pr.cssObjective(nil)
@@ -405,6 +416,9 @@ func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 		if method == CSSML {
 			// The CSS estimate is only a starting point: a looser tolerance suffices.
 			x, _, ok := minimize(pr.cssObjective, freeInit(), freeScale, max(gradTol, cssStartTol), maxIter)
+			if x == nil && len(pr.free) > 0 {
+				return nil, ErrDegenerate
+			}
 			if ok {
 				for i, j := range pr.free {
 					init[j] = x[i]
@@ -430,6 +444,9 @@ func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 		pr.trans = trans
 		pr.exact = !anyMissingValue(missing) && !cfg.KappaLikelihood
 		x, fx, _ := minimize(pr.mlObjective, freeInit(), freeScale, gradTol, maxIter)
+		if x == nil && len(pr.free) > 0 {
+			return nil, ErrDegenerate
+		}
 		value = fx
 		if len(x) == 0 {
 			value = pr.mlObjective(nil)
@@ -552,6 +569,16 @@ func allFree(x []float64) bool {
 func equal(a, b []float64) bool {
 	for i := range a {
 		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// positiveDiagonal reports whether every diagonal element of the k × k matrix v is positive.
+func positiveDiagonal(v []float64, k int) bool {
+	for i := range k {
+		if !(v[i*k+i] > 0) {
 			return false
 		}
 	}

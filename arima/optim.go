@@ -12,7 +12,7 @@ const gradStep = 1e-4
 // hessStep is R's optim ndeps: the finite-difference step of the Hessian, as R uses it.
 const hessStep = 1e-3
 
-// minimize minimises f from x0 by BFGS (gonum/optimize) with a central-difference gradient,
+// minimize minimises f from x0 (returning a nil point when f(x0) is not finite) by BFGS (gonum/optimize) with a central-difference gradient,
 // working on the scaled parameters x/parscale as R's optim does. It stops when the largest
 // absolute gradient falls below gradTol (or the function stops improving); it returns the best
 // point found, its value, and whether the optimiser reported convergence.
@@ -59,6 +59,9 @@ func minimize(f func([]float64) float64, x0, parscale []float64, gradTol float64
 	}
 	if k == 0 {
 		return nil, f(nil), true
+	}
+	if v := fs(u0); math.IsInf(v, 0) {
+		return nil, v, false
 	}
 	prob := optimize.Problem{Func: fs, Grad: grad}
 	settings := &optimize.Settings{

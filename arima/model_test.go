@@ -1,0 +1,194 @@
+package arima
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func approxEqual(a, b, tol float64) bool {
+	if math.IsNaN(a) || math.IsNaN(b) {
+		return math.IsNaN(a) && math.IsNaN(b)
+	}
+	return math.Abs(a-b) <= tol*math.Max(1, math.Abs(b))
+}
+
+// TestUpdateMatchesRefilter: a model fitted on the first part of a series and updated with
+// the rest forecasts exactly as the same coefficients filtered over the whole series.
+func TestUpdateMatchesRefilter(t *testing.T) {
+	specs := []Spec{
+		{Order: Order{1, 1, 1}},
+		{Order: Order{1, 0, 1}, Mean: true},
+		{Order: Order{0, 1, 1}, Drift: true},
+		{Order: Order{0, 1, 1}, Seasonal: Seasonal{0, 1, 1, 12}},
+	}
+	for i, spec := range specs {
+		y := Simulate(Spec{Order: spec.Order, Seasonal: spec.Seasonal}, coefFor(spec), 1, 240, rand.New(rand.NewPCG(uint64(i), 7)))
+		y[200] = math.NaN() // a missing value among the new observations
+		head, tail := y[:180], y[180:]
+		m, err := Fit(head, spec, Config{})
+		if err != nil {
+			t.Fatalf("%v: %v", spec, err)
+		}
+		up, err := m.Update(tail...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fixedSpec := spec
+		fixedSpec.Fixed = m.Coef()
+		ref, err := Fit(y, fixedSpec, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := up.Forecast(6, 90), ref.Forecast(6, 90)
+		for h := range got.Mean {
+			if !approxEqual(got.Mean[h], want.Mean[h], 1e-8) || !approxEqual(got.SE[h]/math.Sqrt(m.Sigma2()), want.SE[h]/math.Sqrt(ref.Sigma2()), 1e-8) {
+				t.Errorf("%v h=%d: update %v ± %v, refilter %v ± %v", spec.Order, h, got.Mean[h], got.SE[h], want.Mean[h], want.SE[h])
+			}
+		}
+		if up.Len() != len(y) || m.Len() != len(head) {
+			t.Errorf("Len: %d, %d", up.Len(), m.Len())
+		}
+	}
+}
+
+func coefFor(spec Spec) []float64 {
+	var c []float64
+	for range spec.Order.P {
+		c = append(c, 0.5/float64(len(c)+1))
+	}
+	for range spec.Order.Q {
+		c = append(c, 0.3)
+	}
+	for range spec.Seasonal.P {
+		c = append(c, 0.4)
+	}
+	for range spec.Seasonal.Q {
+		c = append(c, -0.5)
+	}
+	return c
+}
+
+func TestMarshalRoundTrip(t *testing.T) {
+	y := loadSeries(t, "USAccDeaths.csv")
+	m, err := Fit(y, Spec{Order: Order{0, 1, 1}, Seasonal: Seasonal{0, 1, 1, 12}}, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Model
+	if err := back.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(back.Coef(), m.Coef()) || !slices.Equal(back.SE(), m.SE()) || back.LogLik() != m.LogLik() || back.AICc() != m.AICc() || back.Order() != m.Order() || back.Seasonal() != m.Seasonal() {
+		t.Fatalf("round trip changed the model")
+	}
+	f1, f2 := m.Forecast(24, 95), back.Forecast(24, 95)
+	if !slices.Equal(f1.Mean, f2.Mean) || !slices.Equal(f1.SE, f2.SE) {
+		t.Fatal("round trip changed the forecasts")
+	}
+	for _, bad := range [][]byte{nil, []byte("ARMA"), append([]byte("ARMA\x02"), b[5:]...), b[:len(b)-3], append(slices.Clone(b), 0)} {
+		if err := back.UnmarshalBinary(bad); !errors.Is(err, ErrEncoding) {
+			t.Errorf("UnmarshalBinary(%d bytes) = %v, want ErrEncoding", len(bad), err)
+		}
+	}
+}
+
+// TestSimulatedRecovery fits simulated processes of length 5,000 and checks that every
+// estimate lies within 3 standard errors of the true value.
+func TestSimulatedRecovery(t *testing.T) {
+	cases := []struct {
+		spec Spec
+		coef []float64
+	}{
+		{Spec{Order: Order{2, 0, 1}, Mean: true}, []float64{0.6, -0.3, 0.4, 10}},
+		{Spec{Order: Order{1, 1, 1}}, []float64{0.7, -0.4}},
+		{Spec{Order: Order{0, 1, 1}, Seasonal: Seasonal{1, 0, 1, 7}}, []float64{-0.5, 0.6, -0.3}},
+		{Spec{Order: Order{1, 0, 0}, Drift: true, Mean: true}, []float64{0.5, 2, 0.01}},
+	}
+	for i, c := range cases {
+		y := Simulate(c.spec, c.coef, 4, 5000, rand.New(rand.NewPCG(uint64(100+i), 3)))
+		m, err := Fit(y, c.spec, Config{})
+		if err != nil {
+			t.Fatalf("%v: %v", c.spec.Order, err)
+		}
+		se := m.SE()
+		for j, v := range m.Coef() {
+			if math.Abs(v-c.coef[j]) > 3*se[j] {
+				t.Errorf("%v %s: estimate %.4f, truth %.4f, se %.4f", c.spec.Order, m.Names()[j], v, c.coef[j], se[j])
+			}
+		}
+		if math.Abs(m.Sigma2()-4) > 3*4*math.Sqrt(2.0/5000) {
+			t.Errorf("%v: sigma2 %.4f, truth 4", c.spec.Order, m.Sigma2())
+		}
+	}
+}
+
+func TestSpecialCases(t *testing.T) {
+	var short *TooShortError
+	if _, err := Fit(nil, Spec{Order: Order{1, 0, 0}}, Config{}); !errors.As(err, &short) || short.Need != 2 {
+		t.Errorf("empty series: %v", err)
+	}
+	if _, err := Fit([]float64{1, 2, 3}, Spec{Order: Order{1, 1, 1}}, Config{}); !errors.As(err, &short) || short.Have != 3 || short.Need != 4 {
+		t.Errorf("short series: %v", err)
+	}
+	if _, err := Fit([]float64{1, math.Inf(1), 3, 4, 5}, Spec{}, Config{}); !errors.Is(err, ErrNonFinite) {
+		t.Errorf("Inf: %v", err)
+	}
+	constant := make([]float64, 50)
+	for i := range constant {
+		constant[i] = 5
+	}
+	// R: arima(rep(5, 50), order = c(1,0,0)) stops with "initial value in 'vmmin' is not finite".
+	if _, err := Fit(constant, Spec{Order: Order{1, 0, 0}, Mean: true}, Config{}); !errors.Is(err, ErrDegenerate) {
+		t.Errorf("constant series with free coefficients: %v", err)
+	}
+	// R: auto.arima(ts(rep(5, 50))) is ARIMA(0,0,0) with the mean fixed at 5, sigma^2 = 0,
+	// log likelihood = Inf, AICc = -Inf, and predict() gives 5 with se 0.
+	m, err := Auto(constant, AutoConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Coef()[0] != 5 || m.Sigma2() != 0 || !math.IsInf(m.LogLik(), 1) || !math.IsInf(m.AICc(), -1) {
+		t.Errorf("constant: coef %v sigma2 %v loglik %v aicc %v", m.Coef(), m.Sigma2(), m.LogLik(), m.AICc())
+	}
+	f := m.Forecast(3, 95)
+	if f.Mean[2] != 5 || f.SE[2] != 0 {
+		t.Errorf("constant forecast %v ± %v", f.Mean, f.SE)
+	}
+}
+
+func TestFixedCoefficients(t *testing.T) {
+	y := loadSeries(t, "lh.csv")
+	// arima(lh, order = c(1,0,0), fixed = c(NA, 2.4)) gives ar1 = 0.5742 (se 0.1161)
+	// (R 4.2.2).
+	m, err := Fit(y, Spec{Order: Order{1, 0, 0}, Mean: true, Fixed: []float64{math.NaN(), 2.4}}, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := m.Coef(); c[1] != 2.4 || math.Abs(c[0]-0.5742) > 0.001 {
+		t.Errorf("coef %v", c)
+	}
+	if se := m.SE(); se[1] != 0 || math.Abs(se[0]-0.1161) > 0.001 {
+		t.Errorf("se %v", se)
+	}
+}
+
+func TestMissingValuesByFilter(t *testing.T) {
+	// A missing value is skipped by the Kalman filter: the model uses one observation fewer
+	// and CSS-ML becomes ML, as in R.
+	y := loadSeries(t, "LakeHuron.csv")
+	y[40] = math.NaN()
+	m, err := Fit(y, Spec{Order: Order{2, 0, 0}, Mean: true}, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.NObs() != 97 || m.Method() != ML || !math.IsNaN(m.Residuals()[40]) {
+		t.Errorf("nobs %d method %v", m.NObs(), m.Method())
+	}
+}

@@ -1,0 +1,49 @@
+package arima
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Update returns a new model that has absorbed the observations y (NaN = missing) after the
+// end of the series by continuing the Kalman filter, without re-estimating: forecasts from the
+// new model start after the last of them. The coefficients and the fit statistics (σ²,
+// log-likelihood, criteria) stay those of the fit. m is not modified. Update returns
+// ErrNonFinite for ±Inf, and an error when the model has user regressors (use UpdateX).
+func (m *Model) Update(y ...float64) (*Model, error) {
+	if m.lay.nxreg > 0 {
+		return nil, fmt.Errorf("arima: the model has %d regressors: use UpdateX", m.lay.nxreg)
+	}
+	return m.UpdateX(y, nil)
+}
+
+// UpdateX is Update for a model with user regressors: xreg holds their values at the new
+// time steps, one slice of length len(y) per column.
+func (m *Model) UpdateX(y []float64, xreg [][]float64) (*Model, error) {
+	if len(xreg) != m.lay.nxreg {
+		return nil, fmt.Errorf("arima: the model has %d regressors, got %d columns", m.lay.nxreg, len(xreg))
+	}
+	for j, c := range xreg {
+		if len(c) != len(y) {
+			return nil, fmt.Errorf("arima: regressor %d has %d values for %d observations", j+1, len(c), len(y))
+		}
+	}
+	adj := make([]float64, len(y))
+	for i, v := range y {
+		if math.IsInf(v, 0) {
+			return nil, ErrNonFinite
+		}
+		adj[i] = v - m.regressionAt(m.n+i+1, func(j int) float64 { return xreg[j][i] })
+	}
+	out := *m
+	out.a = slices.Clone(m.a)
+	out.p = slices.Clone(m.p)
+	ss := m.stateSpace()
+	st := filterState{a: out.a, p: out.p}
+	resid := make([]float64, len(y))
+	ss.filter(adj, &st, nil, newFilterWork(ss.rd), resid)
+	out.resid = append(slices.Clone(m.resid), resid...)
+	out.n = m.n + len(y)
+	return &out, nil
+}

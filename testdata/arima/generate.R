@@ -1,0 +1,86 @@
+# Regenerates the extra ARIMA reference cases of package arima (run in this folder):
+#   Rscript generate.R
+# R 4.2.2, forecast 8.20, jsonlite. Writes the series CSVs and expected.json here.
+suppressMessages({library(forecast); library(jsonlite)})
+
+write_series <- function(name, y, xreg = NULL) {
+  df <- data.frame(y = format(as.numeric(y), digits = 15, trim = TRUE))
+  df$y[is.na(y)] <- "NA"
+  if (!is.null(xreg)) for (j in seq_len(ncol(xreg))) df[[colnames(xreg)[j]]] <- format(xreg[, j], digits = 15, trim = TRUE)
+  write.csv(df, paste0(name, ".csv"), row.names = FALSE, quote = FALSE)
+  as.numeric(read.csv(paste0(name, ".csv"), na.strings = "NA")$y)
+}
+
+entry <- function(fit, call, series, freq, newxreg = NULL, h = 5) {
+  k <- sum(fit$mask) + 1
+  nobs <- fit$nobs
+  p <- if (is.null(newxreg)) predict(fit, n.ahead = h) else predict(fit, n.ahead = h, newxreg = newxreg)
+  se <- rep(0, length(fit$coef)); se[fit$mask] <- sqrt(diag(fit$var.coef))
+  names(se) <- names(fit$coef)
+  list(series = series, r_call = call,
+       order = fit$arma[c(1, 6, 2)], seasonal = c(fit$arma[c(3, 7, 4)], freq),
+       coef = as.list(fit$coef), se = as.list(se), sigma2 = fit$sigma2,
+       loglik = fit$loglik, aic = fit$aic,
+       aicc = fit$aic + 2 * k * (k + 1) / (nobs - k - 1), bic = fit$aic + k * (log(nobs) - 2),
+       nobs = nobs,
+       forecast = list(h = h, level = 95, mean = as.numeric(p$pred), se = as.numeric(p$se),
+                       lower = as.numeric(p$pred - qnorm(0.975) * p$se),
+                       upper = as.numeric(p$pred + qnorm(0.975) * p$se)))
+}
+
+out <- list(fixed = list(), auto = list())
+
+# Fixed coefficient: the mean of lh fixed at 2.4.
+lh <- write_series("lh", datasets::lh)
+out$fixed$lh_100_fixed_mean <- entry(arima(lh, order = c(1, 0, 0), fixed = c(NA, 2.4), transform.pars = FALSE),
+  "arima(lh, order = c(1,0,0), fixed = c(NA, 2.4), transform.pars = FALSE)", "lh", 1)
+
+# Missing values.
+lhm <- as.numeric(datasets::LakeHuron); lhm[c(41, 60, 61, 62)] <- NA
+lhm <- write_series("LakeHuron_missing", lhm)
+out$fixed$LakeHuron_missing_200 <- entry(arima(lhm, order = c(2, 0, 0)),
+  "x <- LakeHuron; x[c(41, 60, 61, 62)] <- NA; arima(x, order = c(2,0,0))", "LakeHuron_missing", 1)
+usm <- as.numeric(datasets::USAccDeaths); usm[c(20, 45)] <- NA
+usm <- write_series("USAccDeaths_missing", usm)
+out$fixed$USAccDeaths_missing_011_011 <- entry(arima(ts(usm, frequency = 12), order = c(0, 1, 1), seasonal = c(0, 1, 1)),
+  "x <- USAccDeaths; x[c(20, 45)] <- NA; arima(x, order = c(0,1,1), seasonal = c(0,1,1))", "USAccDeaths_missing", 12)
+
+# Regressors: ARMA(1,1) errors around a mean and two regressors.
+set.seed(42)
+n <- 300
+X <- cbind(x1 = rnorm(n), x2 = sin(seq_len(n) / 10))
+e <- arima.sim(list(ar = 0.6, ma = 0.3), n = n)
+yx <- 3 + 2 * X[, 1] - 1.5 * X[, 2] + e
+yx <- write_series("xreg", yx, X)
+newX <- cbind(x1 = c(0.5, -0.2, 1.1, 0, 0.3), x2 = sin((n + 1:5) / 10))
+out$fixed$xreg_101 <- entry(arima(yx, order = c(1, 0, 1), xreg = X), "arima(y, order = c(1,0,1), xreg = cbind(x1, x2)); predict(fit, 5, newxreg = cbind(x1 = c(0.5, -0.2, 1.1, 0, 0.3), x2 = sin((300 + 1:5)/10)))",
+  "xreg", 1, newxreg = newX)
+out$fixed$xreg_101$newxreg <- list(x1 = newX[, 1], x2 = newX[, 2])
+
+# Drift: forecast::Arima(WWWusage, order = c(0,1,1), include.drift = TRUE), as stats::arima with xreg = 1:n.
+www <- write_series("WWWusage", datasets::WWWusage)
+fd <- arima(www, order = c(0, 1, 1), xreg = cbind(drift = seq_along(www)))
+out$fixed$WWWusage_011_drift <- entry(fd, "Arima(WWWusage, order = c(0,1,1), include.drift = TRUE) = arima(x, c(0,1,1), xreg = cbind(drift = 1:100)); predict(fit, 5, newxreg = 101:105)",
+  "WWWusage", 1, newxreg = cbind(drift = 101:105))
+
+# Long series: n = 10,000 from ARIMA(2,1,1).
+set.seed(7)
+yl <- cumsum(arima.sim(list(ar = c(0.5, -0.3), ma = 0.4), n = 10000))
+yl <- write_series("long10000", yl)
+out$fixed$long10000_211 <- entry(arima(yl, order = c(2, 1, 1)), "set.seed(7); y <- cumsum(arima.sim(list(ar = c(0.5,-0.3), ma = 0.4), n = 10000)); arima(y, order = c(2,1,1))", "long10000", 1)
+
+# m = 24: n = 1,000 from (1,0,1)(1,1,1)24.
+set.seed(24)
+m24 <- arima.sim(list(ar = c(0.6, rep(0, 22), 0.3, -0.18), ma = c(0.4, rep(0, 22), -0.5, -0.2)), n = 976)
+y24 <- diffinv(as.numeric(m24), lag = 24, xi = 10 * sin(2 * pi * (1:24) / 24))
+y24 <- write_series("hourly24", y24)
+out$fixed$hourly24_101_111 <- entry(arima(ts(y24, frequency = 24), order = c(1, 0, 1), seasonal = c(1, 1, 1)),
+  "set.seed(24); see generate.R; arima(ts(y, frequency = 24), order = c(1,0,1), seasonal = c(1,1,1))", "hourly24", 24)
+
+# Automatic selection on the long series and on the m = 24 series (approximation by CSS).
+a1 <- auto.arima(yl)
+out$auto$long10000 <- list(series = "long10000", r_call = "auto.arima(y)", order = a1$arma[c(1, 6, 2)], seasonal = c(a1$arma[c(3, 7, 4)], 1), aicc = a1$aicc, label = forecast:::arima.string(a1))
+a2 <- auto.arima(ts(y24, frequency = 24))
+out$auto$hourly24 <- list(series = "hourly24", r_call = "auto.arima(ts(y, frequency = 24))", order = a2$arma[c(1, 6, 2)], seasonal = c(a2$arma[c(3, 7, 4)], 24), aicc = a2$aicc, label = forecast:::arima.string(a2))
+
+writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE), "expected.json")
