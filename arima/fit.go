@@ -382,7 +382,7 @@ func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 		}
 	}
 
-	m := &Model{lay: lay, spec: specCopy(spec), method: method, n: n, nobs: nUsed}
+	m := &Model{lay: lay, method: method, n: n, nobs: nUsed}
 	coef := append([]float64(nil), fixed...)
 	var vcov []float64
 	var value float64
@@ -529,6 +529,7 @@ func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 	m.delta = pr.ss.delta
 	m.a = append([]float64(nil), pr.st.a...)
 	m.p = append([]float64(nil), pr.st.p...)
+	m.ss = m.newStateSpaceOf()
 	if !m.stateOK {
 		m.a = make([]float64, pr.ss.rd)
 		m.p = make([]float64, pr.ss.rd*pr.ss.rd)

@@ -3,6 +3,7 @@ package arima
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // Forecast holds h-step-ahead forecasts with their standard errors and a prediction interval.
@@ -67,17 +68,22 @@ func (m *Model) ForecastTo(dst *Forecast, h int, level float64, cfg ForecastConf
 	if cfg.AdjustedSigma2 {
 		sigma2 = m.Sigma2Adjusted()
 	}
-	ss := m.stateSpace()
+	ss := m.ss
 	rd := ss.rd
-	buf := make([]float64, 3*rd)
-	a, anew, z := buf[:rd], buf[rd:2*rd], buf[2*rd:]
+	bufp := forecastScratch.Get().(*[]float64)
+	defer forecastScratch.Put(bufp)
+	if cap(*bufp) < 4*rd {
+		*bufp = make([]float64, 4*rd)
+	}
+	buf := (*bufp)[:4*rd]
+	clear(buf)
+	a, anew, z, zt := buf[:rd], buf[rd:2*rd], buf[2*rd:3*rd], buf[3*rd:]
 	copy(a, m.a)
 	// z holds Z T^j as a row vector; (Z T^j) R is the ψ weight of lag j.
 	z[0] = 1
 	for _, k := range ss.deltaIdx {
 		z[ss.r+k] = ss.delta[k]
 	}
-	zt := make([]float64, rd)
 	cum := 0.0
 	zq := norm95(level)
 	for i := range h {
@@ -93,7 +99,7 @@ func (m *Model) ForecastTo(dst *Forecast, h int, level float64, cfg ForecastConf
 		copy(a, anew)
 		mean := ss.observe(a)
 		t := m.n + i + 1
-		mean += m.regressionAt(t, func(j int) float64 { return cfg.Xreg[j][i] })
+		mean += m.regressionAt(t, cfg.Xreg, i)
 		v := cum + quadForm(z, m.p, rd)
 		se := math.Sqrt(v * sigma2)
 		dst.Mean[i] = mean
@@ -103,6 +109,9 @@ func (m *Model) ForecastTo(dst *Forecast, h int, level float64, cfg ForecastConf
 	}
 	return nil
 }
+
+// forecastScratch holds the state buffers of ForecastTo, so that it allocates nothing.
+var forecastScratch = sync.Pool{New: func() any { return new([]float64) }}
 
 // rowTimesT writes the row vector x·T to dst.
 func (s *stateSpace) rowTimesT(dst, x []float64) {

@@ -111,6 +111,7 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	if err := errors.Join(checks...); err != nil {
 		return err
 	}
+	out.ss = out.newStateSpaceOf()
 	*m = out
 	return nil
 }

@@ -9,7 +9,6 @@ import (
 // new Model.
 type Model struct {
 	lay    layout
-	spec   Spec // orders and names; regressor data is not kept
 	method Method
 
 	coef  []float64 // all coefficients, R's order
@@ -25,17 +24,7 @@ type Model struct {
 	phi, theta, delta []float64
 	a, p              []float64
 	stateOK           bool
-}
-
-func specCopy(s Spec) Spec {
-	out := Spec{Order: s.Order, Seasonal: s.Seasonal, Mean: s.Mean, Drift: s.Drift}
-	out.XregNames = slices.Clone(s.XregNames)
-	out.Fixed = slices.Clone(s.Fixed)
-	if len(s.Xreg) > 0 {
-		// Keep the number of columns only: forecasts take future values explicitly.
-		out.Xreg = make([][]float64, len(s.Xreg))
-	}
-	return out
+	ss                *stateSpace // built from phi, theta, delta; read-only after construction
 }
 
 // Order returns the non-seasonal order (p, d, q).
@@ -120,8 +109,8 @@ func (m *Model) ARPolynomial() []float64 { return slices.Clone(m.phi) }
 // MAPolynomial returns the expanded MA coefficients θ of θ(B)Θ(B^m) = 1 + Σ θ_i B^i.
 func (m *Model) MAPolynomial() []float64 { return slices.Clone(m.theta) }
 
-// stateSpace rebuilds the model's state space.
-func (m *Model) stateSpace() *stateSpace {
+// newStateSpaceOf builds a state space from the model's polynomials.
+func (m *Model) newStateSpaceOf() *stateSpace {
 	ss := newStateSpace(len(m.phi), len(m.theta), m.delta)
 	copy(ss.phi, m.phi)
 	copy(ss.theta, m.theta)
@@ -129,23 +118,23 @@ func (m *Model) stateSpace() *stateSpace {
 	return ss
 }
 
-// regression returns β'x for the future time step t (1-based, t > m.n) given the user
-// regressors' values at that step.
-func (m *Model) regressionAt(t int, user func(j int) float64) float64 {
+// regressionAt returns β'x for the time step t (1-based, t > m.n), with the user regressors'
+// values taken from xreg[j][i].
+func (m *Model) regressionAt(t int, xreg [][]float64, i int) float64 {
 	l := m.lay
 	beta := m.coef[l.narma():]
 	v := 0.0
-	i := 0
+	k := 0
 	if l.mean {
-		v += beta[i]
-		i++
+		v += beta[k]
+		k++
 	}
 	if l.drift {
-		v += beta[i] * float64(t)
-		i++
+		v += beta[k] * float64(t)
+		k++
 	}
 	for j := range l.nxreg {
-		v += beta[i+j] * user(j)
+		v += beta[k+j] * xreg[j][i]
 	}
 	return v
 }

@@ -34,12 +34,12 @@ func (m *Model) UpdateX(y []float64, xreg [][]float64) (*Model, error) {
 		if math.IsInf(v, 0) {
 			return nil, ErrNonFinite
 		}
-		adj[i] = v - m.regressionAt(m.n+i+1, func(j int) float64 { return xreg[j][i] })
+		adj[i] = v - m.regressionAt(m.n+i+1, xreg, i)
 	}
 	out := *m
 	out.a = slices.Clone(m.a)
 	out.p = slices.Clone(m.p)
-	ss := m.stateSpace()
+	ss := m.newStateSpaceOf() // the filter uses scratch inside the state space: not m.ss
 	st := filterState{a: out.a, p: out.p}
 	resid := make([]float64, len(y))
 	ss.filter(adj, &st, nil, newFilterWork(ss.rd), resid)
