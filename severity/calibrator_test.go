@@ -1,0 +1,248 @@
+package severity
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// trainNormal returns a calibrator that learned n standard normal values.
+func trainNormal(n int, seed uint64) *Calibrator {
+	rng := rand.New(rand.NewPCG(seed, 0))
+	c := New(Config{})
+	for range n {
+		c.Add(rng.NormFloat64())
+	}
+	return c
+}
+
+// TestCalibratorTailProbabilityNormal compares the calibrated tail probability of standard normal
+// values with the exact survival function 0.5·erfc(x/√2). The body is the t-digest's; beyond the
+// threshold the tail is held at ξ = 0 (the fit of a normal tail at moderate thresholds has ξ < 0),
+// so estimates must be close below about 3 and conservative — higher than the truth, never much
+// lower — further out.
+func TestCalibratorTailProbabilityNormal(t *testing.T) {
+	tests := []struct{ x, maxHigh float64 }{{0, 0.02}, {1, 0.02}, {2, 0.05}, {3, 0.3}, {3.5, 0.6}, {4, 1}, {5, 2.2}}
+	for _, seed := range []uint64{1, 2, 3} {
+		c := trainNormal(20000, seed)
+		s := c.Snapshot()
+		if !s.Warm || !s.TailFitted || math.Abs(s.Threshold-1.645) > 0.25 || s.Tail.Shape != 0 {
+			t.Fatalf("seed %d: snapshot %+v", seed, s)
+		}
+		for _, tc := range tests {
+			got := c.Calibrate(tc.x).Probability
+			want := normalSF(tc.x)
+			if r := math.Log10(got / want); r < -0.1 || r > tc.maxHigh {
+				t.Errorf("seed %d: p(%g) = %.3g, exact %.3g (%.2f decades off)", seed, tc.x, got, want, r)
+			}
+		}
+	}
+}
+
+// TestCalibratorTailProbabilityPareto checks the GPD tail on heavy-tailed values, GPD(ξ = 0.3,
+// σ = 1) drawn by inversion, whose exact survival function is (1 + 0.3x)^(−1/0.3): far beyond
+// anything a 20,000-value empirical estimate can resolve (10⁻⁶ at x ≈ 205).
+func TestCalibratorTailProbabilityPareto(t *testing.T) {
+	truth := GPD{Shape: 0.3, Scale: 1}
+	rng := rand.New(rand.NewPCG(11, 0))
+	c := New(Config{})
+	for range 20000 {
+		c.Add(truth.Quantile(1 - rng.Float64()))
+	}
+	if s := c.Snapshot(); math.Abs(s.Tail.Shape-0.3) > 0.1 {
+		t.Errorf("fitted tail %+v, want shape near 0.3", s.Tail)
+	}
+	for _, x := range []float64{5, 10, 30, 100, 205} {
+		got, want := c.Calibrate(x).Probability, truth.Survival(x)
+		if math.Abs(math.Log10(got/want)) > 0.3 {
+			t.Errorf("p(%g) = %.3g, exact %.3g", x, got, want)
+		}
+	}
+}
+
+func TestCalibratorLevelsOnNormalData(t *testing.T) {
+	c := trainNormal(5000, 2)
+	rng := rand.New(rand.NewPCG(3, 0))
+	counts := map[Level]int{}
+	for range 10000 {
+		counts[c.Calibrate(rng.NormFloat64()).Level]++
+	}
+	// Medium or above needs p ≤ 10^−1.5 ≈ 3.2 %; high needs p ≤ 10⁻³.
+	if share := float64(counts[Medium]+counts[High]+counts[Critical]) / 10000; share < 0.015 || share > 0.05 {
+		t.Errorf("share of normal values at medium or above %.4f, want about 0.032", share)
+	}
+	if counts[High]+counts[Critical] > 40 {
+		t.Errorf("%d of 10000 normal values high or critical", counts[High]+counts[Critical])
+	}
+	for _, tc := range []struct {
+		x    float64
+		want Level
+	}{{0, Low}, {2.5, Medium}, {3.6, High}, {6, Critical}} {
+		if got := c.Calibrate(tc.x); got.Level != tc.want {
+			t.Errorf("x = %g: %+v, want %v", tc.x, got, tc.want)
+		}
+	}
+}
+
+func TestCalibratorScoreMonotone(t *testing.T) {
+	c := trainNormal(3000, 4)
+	prev := -1.0
+	for x := -5.0; x <= 12; x += 0.01 {
+		s := c.Calibrate(x).Score
+		if s < prev-1e-9 || s < 0 || s > 100 {
+			t.Fatalf("score(%g) = %g after %g", x, s, prev)
+		}
+		prev = s
+	}
+	if prev != 100 {
+		t.Errorf("score(12) = %g, want 100", prev)
+	}
+}
+
+func TestCalibratorConfidence(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 0))
+	c := New(Config{})
+	var early, late Calibrated
+	for i := range 2000 {
+		c.Add(rng.NormFloat64())
+		if i == 20 {
+			early = c.Calibrate(2.8)
+		}
+	}
+	late = c.Calibrate(2.8)
+	if !(early.Confidence < late.Confidence) {
+		t.Errorf("confidence after 21 values %g, after 2000 %g: want growth", early.Confidence, late.Confidence)
+	}
+	seen := map[float64]bool{}
+	for x := -2.0; x < 8; x += 0.25 {
+		conf := c.Calibrate(x).Confidence
+		if conf < 0 || conf > 1 {
+			t.Fatalf("confidence %g", conf)
+		}
+		seen[conf] = true
+	}
+	if len(seen) < 10 {
+		t.Errorf("only %d distinct confidences", len(seen))
+	}
+	// Right at a level boundary the margin factor halves the confidence.
+	onBoundary := c.Calibrate(c.valueWithScore(50))
+	if onBoundary.Confidence > 0.55 {
+		t.Errorf("confidence on the 50 boundary %g", onBoundary.Confidence)
+	}
+	if got := New(Config{}).Calibrate(1).Confidence; got != 0 {
+		t.Errorf("empty calibrator: confidence %g", got)
+	}
+}
+
+// valueWithScore finds by bisection the raw value whose score is s.
+func (c *Calibrator) valueWithScore(s float64) float64 {
+	lo, hi := -10.0, 100.0
+	for range 200 {
+		m := (lo + hi) / 2
+		if c.Calibrate(m).Score < s {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return (lo + hi) / 2
+}
+
+func TestCalibratorAlarmsAreNotLearned(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 0))
+	c := New(Config{WithholdAlarms: true})
+	for range 3000 {
+		c.Add(rng.NormFloat64())
+	}
+	before := c.Snapshot()
+	res := c.Add(50)
+	if res.Level != Critical || c.Snapshot() != before {
+		t.Errorf("alarm %+v changed the state: %+v → %+v", res, before, c.Snapshot())
+	}
+	if z := c.AlarmThreshold(); !(z > 3 && z < 5) || math.Abs(c.Calibrate(z).Probability-1e-4) > 1e-9 {
+		t.Errorf("alarm threshold %g (p %g)", z, c.Calibrate(z).Probability)
+	}
+	c.Add(math.NaN())
+	c.Add(math.Inf(1))
+	if c.Snapshot() != before {
+		t.Error("NaN or Inf was learned")
+	}
+	if got := c.Calibrate(math.NaN()); got.Score != 0 || got.Confidence != 0 {
+		t.Errorf("NaN: %+v", got)
+	}
+	if got := c.Calibrate(math.Inf(1)); got.Score != 100 {
+		t.Errorf("+Inf: %+v", got)
+	}
+}
+
+func TestCalibratorWarmUpAndReset(t *testing.T) {
+	var c Calibrator // zero value: defaults
+	for i := range 199 {
+		c.Add(float64(i % 10))
+	}
+	if c.Snapshot().Warm || !math.IsNaN(c.AlarmThreshold()) {
+		t.Fatal("warm before 200 values")
+	}
+	// During warm-up a value above everything seen has p = 1/(n+1).
+	if got := c.Calibrate(100).Probability; math.Abs(got-1.0/200) > 1e-12 {
+		t.Errorf("p = %g, want 1/200", got)
+	}
+	c.Add(5)
+	if s := c.Snapshot(); !s.Warm || s.Count != 200 {
+		t.Errorf("snapshot %+v", s)
+	}
+	c.Reset()
+	if c.Snapshot() != (Summary{}) {
+		t.Errorf("after Reset: %+v", c.Snapshot())
+	}
+}
+
+func TestCalibratorConstantStream(t *testing.T) {
+	c := New(Config{WarmUp: 50})
+	for range 500 {
+		c.Add(3)
+	}
+	if got := c.Calibrate(3); got.Level != Low {
+		t.Errorf("the constant itself: %+v", got)
+	}
+	// Above everything seen: at most 1/(n+1) rarity without a tail model.
+	if got := c.Calibrate(3.0001); math.Abs(got.Probability-1.0/501) > 1e-12 {
+		t.Errorf("just above the constant: %+v", got)
+	}
+}
+
+func TestCalibratorBinaryRoundTrip(t *testing.T) {
+	for _, n := range []int{0, 50, 3000} {
+		c := trainNormal(n, 7)
+		b, _ := c.MarshalBinary()
+		var r Calibrator
+		if err := r.UnmarshalBinary(b); err != nil {
+			t.Fatalf("n=%d: %v", n, err)
+		}
+		rng := rand.New(rand.NewPCG(8, 0))
+		for range 1000 {
+			x := rng.NormFloat64() * 1.3
+			if a, b := c.Add(x), r.Add(x); a != b {
+				t.Fatalf("n=%d: original %+v, restored %+v", n, a, b)
+			}
+		}
+		for _, bad := range [][]byte{b[:len(b)-1], append(b[:len(b):len(b)], 0), {2}} {
+			if r.UnmarshalBinary(bad) == nil {
+				t.Errorf("n=%d: accepted corrupt encoding of %d bytes", n, len(bad))
+			}
+		}
+	}
+}
+
+func TestConfigValidation(t *testing.T) {
+	for _, cfg := range []Config{{WarmUp: -1}, {TailQuantile: 1}, {Risk: -0.1}, {Levels: Levels{Medium: 60}}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("New(%+v) did not panic", cfg)
+				}
+			}()
+			New(cfg)
+		}()
+	}
+}
