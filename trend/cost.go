@@ -64,6 +64,7 @@ type segmentCost struct {
 	cost     Cost
 	invVar   float64 // 1/σ² for NormalMean
 	mbic     bool
+	logLen   []float64 // logLen[m] = log m, for MBIC's length terms
 	minSeg   int
 	penalty  float64
 	nChanges int
@@ -107,6 +108,12 @@ func newSegmentCost(y []float64, cfg ChangeConfig) (*segmentCost, error) {
 	default:
 		panic("trend: unknown Penalty")
 	}
+	if c.mbic {
+		c.logLen = make([]float64, n+1)
+		for m := 1; m <= n; m++ {
+			c.logLen[m] = math.Log(float64(m))
+		}
+	}
 	if c.nChanges == 0 {
 		c.nChanges = 5
 	}
@@ -142,7 +149,7 @@ func (c *segmentCost) of(a, b int) float64 {
 		cost = m * (math.Log(2*math.Pi) + math.Log(v) + 1)
 	}
 	if c.mbic {
-		cost += math.Log(m)
+		cost += c.logLen[b-a]
 	}
 	return cost
 }

@@ -44,22 +44,34 @@ func PELT(y []float64, cfg ChangeConfig) ([]int, error) {
 		slack = math.Log(float64(n) / 4)
 	}
 	candidates := []int{0}
+	values := make([]float64, 0, 64) // F(s) + C(y[s:t]) per candidate
 	for t := c.minSeg; t <= n; t++ {
 		best, arg := math.Inf(1), 0
+		values = values[:0]
 		for _, s := range candidates {
-			if t-s >= c.minSeg && !math.IsInf(f[s], 1) {
-				if v := f[s] + c.of(s, t) + c.penalty; v < best {
-					best, arg = v, s
+			v := math.Inf(1)
+			if t-s >= c.minSeg {
+				v = f[s] + c.of(s, t)
+				if v+c.penalty < best {
+					best, arg = v+c.penalty, s
 				}
 			}
+			values = append(values, v)
 		}
 		f[t], last[t] = best, arg
 		// Prune with the test at u = t−MinSegment+1, so that every end T > t
 		// it rules out can also be reached through u.
 		u := t - c.minSeg + 1
 		kept := candidates[:0]
-		for _, s := range candidates {
-			if u-s < c.minSeg || f[s]+c.of(s, u)-slack <= f[u] {
+		for i, s := range candidates {
+			switch {
+			case u-s < c.minSeg:
+				kept = append(kept, s)
+			case u == t:
+				if values[i]-slack <= f[t] {
+					kept = append(kept, s)
+				}
+			case f[s]+c.of(s, u)-slack <= f[u]:
 				kept = append(kept, s)
 			}
 		}

@@ -169,6 +169,8 @@ func SeasonalSen(y []float64, period int) (float64, error) {
 
 // finitePoints returns the time indices and values of the non-NaN values.
 func finitePoints(y []float64) (t, v []float64) {
+	t = make([]float64, 0, len(y))
+	v = make([]float64, 0, len(y))
 	for i, x := range y {
 		if !math.IsNaN(x) {
 			t = append(t, float64(i))

@@ -15,10 +15,14 @@ import "math"
 // 0.001·(n−1), when the weighted mean is kept. ok is false when every weight is
 // zero.
 //
-// kernel, when not nil, holds the tricube weights of a window of its length
-// centred on x; it is used when [left, right] is such a window. w is scratch
-// space of length len(y); only w[left..right] is written.
-func loessAt(y []float64, window, degree int, x float64, left, right int, w, rw, kernel []float64) (fit float64, ok bool) {
+// k, when not empty, holds the tricube weights of a window of its length
+// centred on x; it is used when [left, right] is such a window. There,
+// without robustness weights, the weights are symmetric about x, so the
+// local line's slope term vanishes and the fit is the kernel-weighted mean
+// whatever the degree (the Fortran code computes a slope term that is zero up
+// to rounding). w is scratch space of length len(y); only w[left..right] is
+// written.
+func loessAt(y []float64, window, degree int, x float64, left, right int, w, rw []float64, k kernel) (fit float64, ok bool) {
 	n := len(y)
 	h := math.Max(x-float64(left), float64(right)-x)
 	if window > n {
@@ -26,8 +30,15 @@ func loessAt(y []float64, window, degree int, x float64, left, right int, w, rw,
 	}
 	ws := w[left : right+1]
 	sum := 0.0
-	if len(kernel) == len(ws) && x-float64(left) == float64(right)-x && window <= n {
-		copy(ws, kernel)
+	centred := len(k.weights) == len(ws) && x-float64(left) == float64(right)-x && window <= n
+	if centred && rw == nil {
+		for j, v := range y[left : right+1] {
+			fit += k.normalised[j] * v
+		}
+		return fit, true
+	}
+	if centred {
+		copy(ws, k.weights)
 		if rw != nil {
 			for j, r := range rw[left : right+1] {
 				ws[j] *= r
@@ -95,14 +106,24 @@ func tricube(d, h, near, far float64) float64 {
 	return u * u * u
 }
 
-// centredKernel writes to k[:window] the tricube weights of a window of
-// odd length centred on its middle point, as loessAt computes them, and
-// returns that slice.
-func centredKernel(window int, k []float64) []float64 {
-	k = k[:window]
+// kernel holds the tricube weights of a window of odd length centred on its
+// middle point, as loessAt computes them, and the same divided by their sum.
+type kernel struct {
+	weights, normalised []float64
+}
+
+// centredKernel fills a kernel for the window from buf (of length at least
+// 2·window).
+func centredKernel(window int, buf []float64) kernel {
+	k := kernel{weights: buf[:window], normalised: buf[window : 2*window]}
 	h := float64(window-1) / 2
-	for j := range k {
-		k[j] = tricube(math.Abs(float64(j)-h), h, 0.001*h, 0.999*h)
+	sum := 0.0
+	for j := range k.weights {
+		k.weights[j] = tricube(math.Abs(float64(j)-h), h, 0.001*h, 0.999*h)
+		sum += k.weights[j]
+	}
+	for j, v := range k.weights {
+		k.normalised[j] = v / sum
 	}
 	return k
 }
@@ -113,8 +134,8 @@ func centredKernel(window int, k []float64) []float64 {
 // fit fails (all weights zero) keeps its own value. rw, when not nil, holds
 // robustness weights; w is scratch space of length len(y).
 //
-// kernelBuf is scratch space of length at least min(window, len(y)) for the
-// weights of the interior windows, which all share one tricube kernel.
+// kernelBuf is scratch space of length at least 2·min(window, len(y)) for
+// the weights of the interior windows, which all share one tricube kernel.
 func smooth(y []float64, window, degree, jump int, rw, ys, w, kernelBuf []float64) {
 	n := len(y)
 	if n < 2 {
@@ -122,12 +143,12 @@ func smooth(y []float64, window, degree, jump int, rw, ys, w, kernelBuf []float6
 		return
 	}
 	jump = min(jump, n-1)
-	var kernel []float64
+	var k kernel
 	if window < n {
-		kernel = centredKernel(window, kernelBuf)
+		k = centredKernel(window, kernelBuf)
 	}
 	fitAt := func(i, left, right int) {
-		v, ok := loessAt(y, window, degree, float64(i), left, right, w, rw, kernel)
+		v, ok := loessAt(y, window, degree, float64(i), left, right, w, rw, k)
 		if !ok {
 			v = y[i]
 		}

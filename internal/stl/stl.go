@@ -49,16 +49,16 @@ func Decompose(y []float64, cfg Config) (Result, error) {
 // workspace holds the scratch arrays of one decomposition, each of length
 // n + 2·period; like the columns of the Fortran work array they are reused
 // for different quantities in turn, as noted where they are used. f is always
-// the loess weight scratch and g the loess kernel scratch.
+// the loess weight scratch and g, twice as long, the loess kernel scratch.
 type workspace struct {
 	a, b, c, d, e, f, g []float64
 }
 
 func newWorkspace(n, period int) *workspace {
 	m := n + 2*period
-	buf := make([]float64, 7*m)
+	buf := make([]float64, 8*m)
 	col := func(i int) []float64 { return buf[i*m : (i+1)*m : (i+1)*m] }
-	return &workspace{a: col(0), b: col(1), c: col(2), d: col(3), e: col(4), f: col(5), g: col(6)}
+	return &workspace{a: col(0), b: col(1), c: col(2), d: col(3), e: col(4), f: col(5), g: buf[6*m:]}
 }
 
 // decompose runs the inner loop once, then once more after each robustness
@@ -137,12 +137,12 @@ func (ws *workspace) smoothCycles(x []float64, s settings, rw, out []float64) {
 		fit, w := ws.e[:k+2], ws.f[:k]
 		smooth(sub, s.seasonalWindow, s.seasonalDegree, s.seasonalJump, subRW, fit[1:k+1], w, ws.g)
 		// One more fit before the first and after the last value.
-		v, ok := loessAt(sub, s.seasonalWindow, s.seasonalDegree, -1, 0, min(s.seasonalWindow, k)-1, w, subRW, nil)
+		v, ok := loessAt(sub, s.seasonalWindow, s.seasonalDegree, -1, 0, min(s.seasonalWindow, k)-1, w, subRW, kernel{})
 		if !ok {
 			v = fit[1]
 		}
 		fit[0] = v
-		v, ok = loessAt(sub, s.seasonalWindow, s.seasonalDegree, float64(k), max(0, k-s.seasonalWindow), k-1, w, subRW, nil)
+		v, ok = loessAt(sub, s.seasonalWindow, s.seasonalDegree, float64(k), max(0, k-s.seasonalWindow), k-1, w, subRW, kernel{})
 		if !ok {
 			v = fit[k]
 		}
