@@ -1,0 +1,309 @@
+package kafkaadapter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stacklens/omen"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Processor turns one window into results; the engine's Detector and Alerter implement it. See
+// the package documentation for the contract: concurrency, lazy restore, redelivery, Release.
+type Processor interface {
+	// Process returns the results of window m. An error wrapping omen.ErrInvalidMetrics
+	// rejects the window for good (it is dead-lettered at once); any other error is retried.
+	Process(ctx context.Context, m omen.Metrics) (omen.Results, error)
+	// Release saves the state of services whose partitions this consumer no longer owns, and
+	// forgets it. Every window of theirs that was processed is durable and committed.
+	Release(ctx context.Context, services []string) error
+}
+
+// Discarder is implemented by a Processor that can forget services' state without saving it.
+// When Run stops with work that could not be made durable, the services of that work are
+// discarded, not released: their windows will be delivered again and must be processed again
+// from the last saved state. A Processor without Discard must not be used again after Run
+// returns an error.
+type Discarder interface {
+	Discard(services []string)
+}
+
+// Consumer reads analytics windows from the input topic in a consumer group, hands each to a
+// Processor, makes the results durable through a Sink, publishes them, and only then commits
+// the offsets. See the package documentation for the guarantees.
+type Consumer struct {
+	brokers []string
+	proc    Processor
+	sink    omen.Sink
+	cfg     config
+	stats   *counters
+	running atomic.Bool
+
+	mu    sync.Mutex
+	owned map[topicPartition]map[string]struct{} // services seen on each assigned partition
+}
+
+// NewConsumer returns a Consumer of the given brokers (host:port seeds). It connects only when
+// Run is called.
+func NewConsumer(brokers []string, proc Processor, sink omen.Sink, opts ...Option) (*Consumer, error) {
+	if len(brokers) == 0 {
+		return nil, errors.New("kafkaadapter: no brokers")
+	}
+	if proc == nil || sink == nil {
+		return nil, errors.New("kafkaadapter: nil Processor or Sink")
+	}
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Consumer{
+		brokers: slices.Clone(brokers),
+		proc:    proc,
+		sink:    sink,
+		cfg:     cfg,
+		stats:   newCounters(),
+		owned:   map[topicPartition]map[string]struct{}{},
+	}, nil
+}
+
+// Stats returns a snapshot of the counters, summed over every Run.
+func (c *Consumer) Stats() Stats { return c.stats.snapshot() }
+
+// Run joins the group (creating the topics first unless WithoutTopicCreation) and consumes
+// until ctx ends. Then it finishes the poll in flight within the shutdown grace (made durable,
+// published, committed), releases the services of its partitions, leaves the group and closes
+// its connections. It returns nil after such a clean stop, or the error that kept in-flight
+// work from completing: that work is left uncommitted, to be delivered again. Run may be called
+// again after it returns, but not concurrently.
+func (c *Consumer) Run(ctx context.Context) error {
+	if !c.running.CompareAndSwap(false, true) {
+		return errors.New("kafkaadapter: Consumer.Run called while running")
+	}
+	defer c.running.Store(false)
+
+	client, err := kgo.NewClient(c.clientOptions(ctx)...)
+	if err != nil {
+		return fmt.Errorf("kafkaadapter: %w", err)
+	}
+	if c.cfg.createTopics {
+		if err := EnsureTopics(ctx, client, c.cfg.partitions, c.cfg.replicationFactor, c.cfg.topics.All()...); err != nil {
+			client.Close()
+			return err
+		}
+	}
+	work, stopWork := graceContext(ctx, c.cfg.shutdownGrace)
+	defer stopWork()
+	pub := newPublisher(client, c.cfg, c.stats)
+	log := c.cfg.logger.With(slog.String("group", c.cfg.group), slog.String("topic", c.cfg.topics.Input))
+	log.InfoContext(ctx, "consumer started", slog.Any("brokers", c.brokers))
+
+	var runErr error
+	for ctx.Err() == nil {
+		fetches := client.PollRecords(ctx, c.cfg.maxPollRecords)
+		if fetches.IsClientClosed() {
+			break
+		}
+		fetches.EachError(func(topic string, partition int32, err error) {
+			if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+				log.WarnContext(ctx, "fetch error", slog.String("fetch_topic", topic), slog.Int("partition", int(partition)), slog.Any("error", err))
+			}
+		})
+		runErr = c.handlePoll(work, client, pub, fetches)
+		client.AllowRebalance()
+		if runErr != nil {
+			break
+		}
+	}
+	if err := client.Flush(work); err != nil && runErr == nil {
+		runErr = fmt.Errorf("kafkaadapter: flushing the producer: %w", err)
+	}
+	client.CloseAllowingRebalance() // leaves the group: the revoke callback releases the services
+	if runErr != nil {
+		log.ErrorContext(ctx, "consumer stopped with uncommitted work", slog.Any("error", runErr))
+		return runErr
+	}
+	log.InfoContext(ctx, "consumer stopped")
+	return nil
+}
+
+func (c *Consumer) clientOptions(ctx context.Context) []kgo.Opt {
+	onRevoked := func(_ context.Context, _ *kgo.Client, revoked map[string][]int32) {
+		c.release(ctx, revoked)
+	}
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(c.brokers...),
+		kgo.ConsumerGroup(c.cfg.group),
+		kgo.ConsumeTopics(c.cfg.topics.Input),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), // a new group reads the backlog
+		kgo.DisableAutoCommit(),
+		kgo.BlockRebalanceOnPoll(), // a rebalance waits until the poll in hand is committed
+		kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, assigned map[string][]int32) {
+			c.cfg.logger.InfoContext(ctx, "partitions assigned", slog.Any("partitions", assigned))
+		}),
+		kgo.OnPartitionsRevoked(onRevoked),
+		kgo.OnPartitionsLost(onRevoked),
+		kgo.RecordDeliveryTimeout(c.cfg.deliveryTimeout),
+	}
+	return append(opts, c.cfg.clientOpts...)
+}
+
+// handlePoll processes the records of one poll, partitions in parallel, and commits their
+// offsets once every result is durable and published. On error nothing is committed.
+func (c *Consumer) handlePoll(ctx context.Context, client *kgo.Client, pub *Publisher, fetches kgo.Fetches) error {
+	polled := time.Now()
+	var parts []kgo.FetchTopicPartition
+	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+		if len(p.Records) > 0 {
+			parts = append(parts, p)
+		}
+	})
+	if len(parts) == 0 {
+		return nil
+	}
+	touched := make([][]string, len(parts))
+	errs := make([]error, len(parts))
+	sem := make(chan struct{}, c.cfg.parallelism)
+	var wg sync.WaitGroup
+	for i, p := range parts {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			touched[i], errs[i] = c.handlePartition(ctx, pub, p)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		c.discard(ctx, slices.Concat(touched...))
+		return err
+	}
+
+	lasts := make([]*kgo.Record, len(parts))
+	n := 0
+	for i, p := range parts {
+		lasts[i] = p.Records[len(p.Records)-1]
+		n += len(p.Records)
+		c.stats.setLag(topicPartition{p.Topic, p.Partition}, p.HighWatermark-lasts[i].Offset-1)
+	}
+	if err := client.CommitRecords(ctx, lasts...); err != nil {
+		c.stats.commitFailures.Add(1)
+		if ctx.Err() != nil {
+			return fmt.Errorf("kafkaadapter: committing offsets: %w", err)
+		}
+		// The results are durable and published; the records will be delivered again.
+		c.cfg.logger.WarnContext(ctx, "offset commit failed", slog.Any("error", err))
+		return nil
+	}
+	c.stats.commits.Add(1)
+	c.stats.latency.observe(time.Since(polled), n)
+	return nil
+}
+
+// handlePartition processes one partition's records of a poll in order, writes their results to
+// the sink and publishes them with the dead letters. It returns the services it processed.
+func (c *Consumer) handlePartition(ctx context.Context, pub *Publisher, p kgo.FetchTopicPartition) ([]string, error) {
+	var (
+		results  omen.Results
+		out      []*kgo.Record
+		reasons  []Reason
+		services = map[string]struct{}{}
+	)
+	defer c.own(topicPartition{p.Topic, p.Partition}, services)
+	for _, r := range p.Records {
+		c.stats.messages.Add(1)
+		m, reason, err := decodeWindow(r.Value, c.cfg.maxMessageBytes)
+		if err == nil {
+			services[m.Service] = struct{}{}
+			var res omen.Results
+			if res, err = c.process(ctx, m); err != nil && ctx.Err() != nil {
+				return slices.Collect(maps.Keys(services)), err // stopping: leave it to redelivery
+			}
+			var recs []*kgo.Record
+			if err == nil {
+				recs, err = encodeResults(c.cfg.topics, res)
+			}
+			if err == nil {
+				c.stats.processed.Add(1)
+				appendResults(&results, res)
+				out = append(out, recs...)
+				continue
+			}
+			reason = Unprocessable
+		}
+		c.cfg.logger.WarnContext(ctx, "dead-lettering message", slog.String("reason", string(reason)),
+			slog.String("topic", r.Topic), slog.Int("partition", int(r.Partition)), slog.Int64("offset", r.Offset),
+			slog.Any("error", err))
+		out = append(out, deadLetterRecord(c.cfg.topics.DeadLetter, r, reason, err))
+		reasons = append(reasons, reason)
+	}
+	touched := slices.Collect(maps.Keys(services))
+	if !results.Empty() {
+		if err := c.write(ctx, results); err != nil {
+			return touched, err
+		}
+	}
+	if err := pub.produce(ctx, out); err != nil {
+		return touched, err
+	}
+	for _, r := range reasons {
+		c.stats.addDeadLetter(r)
+	}
+	return touched, nil
+}
+
+// process calls the Processor, retrying errors other than invalid metrics.
+func (c *Consumer) process(ctx context.Context, m omen.Metrics) (omen.Results, error) {
+	b := backoff{c.cfg.backoffMin, c.cfg.backoffMax}
+	for attempt := 1; ; attempt++ {
+		res, err := c.proc.Process(ctx, m)
+		if err == nil {
+			return res, nil
+		}
+		err = fmt.Errorf("kafkaadapter: processing the %s window of service %q (attempt %d): %w",
+			m.Timestamp.Format(time.RFC3339), m.Service, attempt, err)
+		if errors.Is(err, omen.ErrInvalidMetrics) || attempt >= c.cfg.processAttempts || ctx.Err() != nil {
+			return omen.Results{}, err
+		}
+		c.stats.processRetries.Add(1)
+		c.cfg.logger.WarnContext(ctx, "processing failed; retrying", slog.Any("error", err))
+		if serr := sleep(ctx, b.delay(attempt)); serr != nil {
+			return omen.Results{}, err
+		}
+	}
+}
+
+// write makes r durable, retrying until the sink succeeds or ctx ends: while the sink is down,
+// consumption pauses.
+func (c *Consumer) write(ctx context.Context, r omen.Results) error {
+	b := backoff{c.cfg.backoffMin, c.cfg.backoffMax}
+	for failures := 1; ; failures++ {
+		err := c.sink.Write(ctx, r)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("kafkaadapter: sink write: %w", err)
+		}
+		c.stats.sinkRetries.Add(1)
+		delay := b.delay(failures)
+		c.cfg.logger.WarnContext(ctx, "sink write failed; retrying", slog.Int("failures", failures),
+			slog.Duration("backoff", delay), slog.Any("error", err))
+		if serr := sleep(ctx, delay); serr != nil {
+			return fmt.Errorf("kafkaadapter: sink write: %w (stopped by: %w)", err, serr)
+		}
+	}
+}
+
+func appendResults(dst *omen.Results, r omen.Results) {
+	dst.Metrics = append(dst.Metrics, r.Metrics...)
+	dst.Anomalies = append(dst.Anomalies, r.Anomalies...)
+	dst.Patterns = append(dst.Patterns, r.Patterns...)
+	dst.Forecasts = append(dst.Forecasts, r.Forecasts...)
+	dst.Alerts = append(dst.Alerts, r.Alerts...)
+}

@@ -1,0 +1,226 @@
+package kafkaadapter
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/stacklens/omen"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Reason says why a message went to the dead-letter topic.
+type Reason string
+
+// The reasons of dead letters.
+const (
+	// Oversized: the message is larger than the maximum (WithMaxMessageBytes); it is not decoded.
+	Oversized Reason = "oversized"
+	// Undecodable: not a JSON object, or a field of the wrong JSON type.
+	Undecodable Reason = "undecodable"
+	// Incomplete: no service, or no timestamp.
+	Incomplete Reason = "incomplete"
+	// Invalid: a value outside its domain (a negative or fractional count, a non-finite number,
+	// an error rate above 100 %, an unreadable timestamp or window, a malformed service name).
+	Invalid Reason = "invalid"
+	// Unprocessable: the Processor rejected the window (an error wrapping
+	// omen.ErrInvalidMetrics), failed on every attempt, or produced a record that cannot be
+	// encoded.
+	Unprocessable Reason = "unprocessable"
+)
+
+// Reasons lists every reason.
+var Reasons = []Reason{Oversized, Undecodable, Incomplete, Invalid, Unprocessable}
+
+// The headers that a dead letter carries after the original message's own headers.
+const (
+	HeaderReason          = "dlq-reason"           // a Reason
+	HeaderError           = "dlq-error"            // the detailed error
+	HeaderSourceTopic     = "dlq-source-topic"     // where the message was read
+	HeaderSourcePartition = "dlq-source-partition" // decimal
+	HeaderSourceOffset    = "dlq-source-offset"    // decimal
+	HeaderSourceTimestamp = "dlq-source-timestamp" // the message's timestamp, RFC 3339 UTC
+	HeaderOriginalSize    = "dlq-original-size"    // set only when the value was truncated: its length in bytes
+)
+
+// truncatedValueBytes is how much of a message's value a dead letter keeps when the whole
+// value cannot be produced (the dead-letter topic's own size limit rejected it).
+const truncatedValueBytes = 64 << 10
+
+// DeadLetter is a message of the dead-letter topic. Its record has the original key, the
+// original value (truncated only when the dead-letter topic refused it whole), the original
+// headers followed by the dlq-* headers, which DecodeDeadLetter reads back.
+type DeadLetter struct {
+	Reason       Reason
+	Error        string
+	Topic        string // source topic
+	Partition    int32
+	Offset       int64
+	Timestamp    time.Time // of the source message, UTC
+	Key, Value   []byte
+	OriginalSize int // the original value's length when Value is a truncated prefix, else 0
+}
+
+// Truncated reports whether Value is only a prefix of the original value.
+func (d DeadLetter) Truncated() bool { return d.OriginalSize > 0 }
+
+// deadLetterRecord builds the dead letter of src.
+func deadLetterRecord(topic string, src *kgo.Record, reason Reason, cause error) *kgo.Record {
+	h := make([]kgo.RecordHeader, 0, len(src.Headers)+6)
+	h = append(h, src.Headers...)
+	h = append(h,
+		kgo.RecordHeader{Key: HeaderReason, Value: []byte(reason)},
+		kgo.RecordHeader{Key: HeaderError, Value: []byte(cause.Error())},
+		kgo.RecordHeader{Key: HeaderSourceTopic, Value: []byte(src.Topic)},
+		kgo.RecordHeader{Key: HeaderSourcePartition, Value: strconv.AppendInt(nil, int64(src.Partition), 10)},
+		kgo.RecordHeader{Key: HeaderSourceOffset, Value: strconv.AppendInt(nil, src.Offset, 10)},
+		kgo.RecordHeader{Key: HeaderSourceTimestamp, Value: []byte(src.Timestamp.UTC().Format(time.RFC3339Nano))},
+	)
+	return &kgo.Record{Topic: topic, Key: src.Key, Value: src.Value, Headers: h}
+}
+
+// truncateDeadLetter returns a copy of the dead letter r whose value keeps only a prefix, with
+// the original length in a header, for a dead-letter topic that refused the whole value.
+func truncateDeadLetter(r *kgo.Record) *kgo.Record {
+	if len(r.Value) <= truncatedValueBytes {
+		return nil // truncation cannot help
+	}
+	t := cloneRecord(r)
+	t.Headers = append(t.Headers, kgo.RecordHeader{Key: HeaderOriginalSize, Value: strconv.AppendInt(nil, int64(len(r.Value)), 10)})
+	t.Value = r.Value[:truncatedValueBytes]
+	return t
+}
+
+// isDeadLetter reports whether r was built by deadLetterRecord.
+func isDeadLetter(r *kgo.Record) bool {
+	_, ok := lastHeader(r, HeaderReason)
+	return ok
+}
+
+// DecodeDeadLetter reads a record of the dead-letter topic. It fails when a dlq-* header is
+// missing or malformed.
+func DecodeDeadLetter(r *kgo.Record) (DeadLetter, error) {
+	d := DeadLetter{Key: r.Key, Value: r.Value}
+	get := func(key string) (string, error) {
+		v, ok := lastHeader(r, key)
+		if !ok {
+			return "", fmt.Errorf("kafkaadapter: dead letter without header %s", key)
+		}
+		return v, nil
+	}
+	var errs []error
+	field := func(key string, parse func(string) error) {
+		v, err := get(key)
+		if err == nil {
+			err = parse(v)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	field(HeaderReason, func(v string) error {
+		d.Reason = Reason(v)
+		for _, ok := range Reasons {
+			if d.Reason == ok {
+				return nil
+			}
+		}
+		return fmt.Errorf("kafkaadapter: dead letter with unknown reason %q", v)
+	})
+	field(HeaderError, func(v string) error { d.Error = v; return nil })
+	field(HeaderSourceTopic, func(v string) error { d.Topic = v; return nil })
+	field(HeaderSourcePartition, func(v string) error {
+		p, err := strconv.ParseInt(v, 10, 32)
+		d.Partition = int32(p)
+		return wrapHeader(HeaderSourcePartition, err)
+	})
+	field(HeaderSourceOffset, func(v string) error {
+		var err error
+		d.Offset, err = strconv.ParseInt(v, 10, 64)
+		return wrapHeader(HeaderSourceOffset, err)
+	})
+	field(HeaderSourceTimestamp, func(v string) error {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		d.Timestamp = t.UTC()
+		return wrapHeader(HeaderSourceTimestamp, err)
+	})
+	if v, ok := lastHeader(r, HeaderOriginalSize); ok {
+		n, err := strconv.Atoi(v)
+		if err == nil && n <= len(r.Value) {
+			err = fmt.Errorf("original size %d not above the value's %d bytes", n, len(r.Value))
+		}
+		errs = append(errs, wrapHeader(HeaderOriginalSize, err))
+		d.OriginalSize = n
+	}
+	if err := errors.Join(errs...); err != nil {
+		return DeadLetter{}, err
+	}
+	return d, nil
+}
+
+func wrapHeader(key string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("kafkaadapter: dead letter header %s: %w", key, err)
+}
+
+// lastHeader returns the value of the last header named key: the dlq-* headers follow the
+// original ones, so they win over an original header of the same name.
+func lastHeader(r *kgo.Record, key string) (string, bool) {
+	for i := len(r.Headers) - 1; i >= 0; i-- {
+		if r.Headers[i].Key == key {
+			return string(r.Headers[i].Value), true
+		}
+	}
+	return "", false
+}
+
+// decodeWindow decodes an input message into a window, or says why it is a dead letter.
+func decodeWindow(value []byte, maxBytes int) (omen.Metrics, Reason, error) {
+	if len(value) > maxBytes {
+		return omen.Metrics{}, Oversized, fmt.Errorf("message of %d bytes, at most %d accepted", len(value), maxBytes)
+	}
+	m, err := omen.DecodeMetrics(value)
+	if err != nil {
+		return omen.Metrics{}, classify(value), err
+	}
+	return m, "", nil
+}
+
+// classify finds the reason of a message that omen.DecodeMetrics rejected. It reads only the
+// fields that tell the reasons apart, and only on this error path.
+func classify(value []byte) Reason {
+	var probe struct {
+		Service     string `json:"service"`
+		Timestamp   string `json:"timestamp"`
+		TriggeredAt string `json:"triggered_at"`
+		Details     *struct {
+			Service   string `json:"service"`
+			Timestamp string `json:"timestamp"`
+		} `json:"details"`
+	}
+	if err := json.Unmarshal(value, &probe); err != nil {
+		return Undecodable
+	}
+	service, stamp := probe.Service, probe.Timestamp
+	if d := probe.Details; d != nil {
+		if service == "" {
+			service = d.Service
+		}
+		stamp = d.Timestamp
+		if stamp == "" {
+			stamp = probe.TriggeredAt
+		}
+	}
+	if service == "" || stamp == "" {
+		return Incomplete
+	}
+	return Invalid
+}
+
+func cloneRecord(r *kgo.Record) *kgo.Record {
+	return &kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Headers: append([]kgo.RecordHeader(nil), r.Headers...)}
+}
