@@ -88,7 +88,8 @@ type TheilSenFit struct {
 // even, clamped to the ends).
 //
 // NaN values are skipped, keeping the time index of the others. It takes
-// O(n²) time and memory. It returns ErrTooFew with fewer than two values and
+// O(n²) time and memory (the n(n−1)/2 slopes, of which only the needed order
+// statistics are selected). It returns ErrTooFew with fewer than two values and
 // ErrNotFinite for an infinite value; a level outside (0, 1) panics. y is not
 // modified.
 func TheilSen(y []float64, level float64) (TheilSenFit, error) {
@@ -112,10 +113,6 @@ func TheilSen(y []float64, level float64) (TheilSenFit, error) {
 			slopes = append(slopes, (v[j]-v[i])/(t[j]-t[i]))
 		}
 	}
-	slices.Sort(slopes)
-	fit := TheilSenFit{Slope: median(slopes), N: n}
-	fit.Intercept = median(slices.Sorted(slices.Values(v))) - fit.Slope*median(t)
-
 	alpha := 1 - level
 	if alpha > 0.5 {
 		alpha = 1 - alpha
@@ -126,6 +123,10 @@ func TheilSen(y []float64, level float64) (TheilSenFit, error) {
 	nt := float64(len(slopes))
 	upper := min(int(math.RoundToEven((nt-z*sigma)/2)), len(slopes)-1)
 	lower := max(int(math.RoundToEven((nt+z*sigma)/2))-1, 0)
+	m := len(slopes)
+	selectRanks(slopes, lower, upper, (m-1)/2, m/2)
+	fit := TheilSenFit{Slope: (slopes[(m-1)/2] + slopes[m/2]) / 2, N: n}
+	fit.Intercept = median(slices.Sorted(slices.Values(v))) - fit.Slope*median(t)
 	fit.Lower, fit.Upper = slopes[lower], slopes[upper]
 	return fit, nil
 }
