@@ -132,7 +132,7 @@ func run(python string) error {
 			Seconds float64
 			TauB    float64 `json:"tau_b"`
 		} `json:"kendalltau"`
-		Linregress struct{ Seconds, Slope, Intercept, Stderr float64 }
+		Linregress  struct{ Seconds, Slope, Intercept, Stderr float64 }
 		TheilSlopes struct{ Seconds, Slope, Intercept, Low, High float64 }
 	}
 	if err := json.Unmarshal(raw, &ref); err != nil {
