@@ -199,3 +199,30 @@ func TestArimaBadInput(t *testing.T) {
 		})
 	}
 }
+
+// FuzzArimaCLI: any CSV content given to `omen arima` either succeeds with one JSON object
+// or fails with a one-line error and no output; it never panics.
+func FuzzArimaCLI(f *testing.F) {
+	f.Add("y\n1\n2\n3\n4\n5\n6\n7\n8\n", "1,0,0")
+	f.Add("y\nNA\n\n3\n", "0,1,1")
+	f.Add("x,y\n1,2\n3,abc\n", "0,0,0")
+	f.Add("y\r\n1e308\r\n-1e308\r\n0\r\n1\r\n", "1,1,1")
+	f.Add("\ufeffy\n5\n5\n5\n5\n5\n5\n", "0,0,1")
+	f.Fuzz(func(t *testing.T, content, order string) {
+		path := filepath.Join(t.TempDir(), "s.csv")
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := runArimaCLI(t, "-in", path, "-order", order, "-h", "2")
+		if code == 0 {
+			var out arimaOutput
+			if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+				t.Fatalf("invalid JSON %q: %v", stdout, err)
+			}
+			return
+		}
+		if stdout != "" || strings.Count(strings.TrimSuffix(stderr, "\n"), "\n") > 0 {
+			t.Fatalf("failure output: stdout %q stderr %q", stdout, stderr)
+		}
+	})
+}
