@@ -1,0 +1,341 @@
+package pgadapter
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stacklens/omen"
+)
+
+// Write makes r durable in one transaction: all of it or, on error, none of it. It implements
+// omen.Sink and is idempotent: every record is upserted by its key, so writing the same results
+// twice leaves the same rows.
+//
+// What a second write of a key changes:
+//   - metrics (analytics_metrics_1hour, keyed by service and timestamp): every measure. The
+//     table's failed_requests and successful_requests are derived as
+//     round(total_requests·error_rate/100) and the rest; its latency_min, latency_max and
+//     high_risk_count, which omen.Metrics lacks, are left as they are.
+//   - anomalies: nothing, except that an anomaly written as resolved resolves a stored open one
+//     (which fires the history trigger). A resolved anomaly is never reopened by a write.
+//   - patterns: every field; first_seen keeps the earliest and last_seen the latest time.
+//   - forecasts: every field, except that a known actual value and prediction error are never
+//     erased by a write without them. A forecast with an actual value and no error gets
+//     prediction_error = actual − predicted.
+//   - predictive alerts: every field, except that a final status (materialized, expired) stays
+//     final, and alert_sent, alert_sent_at, materialized and materialized_at only move forward
+//     (a notifier's MarkAlertSent survives the engine's later writes).
+//
+// Within one call, the last record of a key wins. Records are checked before anything is sent
+// (see ErrInvalidRecord). Rows are sent as arrays, one statement per table, in one round trip.
+func (s *Store) Write(ctx context.Context, r omen.Results) error {
+	if err := checkResults(r); err != nil {
+		return err
+	}
+	if r.Empty() {
+		return nil
+	}
+	var w batchWriter
+	w.metrics(lastOfEachKey(r.Metrics, func(m omen.Metrics) string {
+		return m.Service + "\x00" + m.Timestamp.UTC().Format(time.RFC3339Nano)
+	}))
+	w.anomalies(lastOfEachKey(r.Anomalies, func(a omen.Anomaly) string { return a.ID }), s.author)
+	w.patterns(r.Patterns)
+	w.forecasts(lastOfEachKey(r.Forecasts, func(f omen.Forecast) string { return f.ID }))
+	w.alerts(lastOfEachKey(r.Alerts, func(a omen.PredictiveAlert) string { return a.ID }))
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return w.send(ctx, tx)
+	})
+}
+
+// batchWriter queues one Write's statements, each with a label for its errors.
+type batchWriter struct {
+	batch  pgx.Batch
+	labels []string
+}
+
+func (w *batchWriter) queue(label, sql string, args ...any) {
+	w.batch.Queue(sql, args...)
+	w.labels = append(w.labels, label)
+}
+
+func (w *batchWriter) send(ctx context.Context, tx pgx.Tx) error {
+	results := tx.SendBatch(ctx, &w.batch)
+	for _, label := range w.labels {
+		if _, err := results.Exec(); err != nil {
+			results.Close()
+			return fmt.Errorf("pgadapter: write %s: %w", label, err)
+		}
+	}
+	if err := results.Close(); err != nil {
+		return fmt.Errorf("pgadapter: write: %w", err)
+	}
+	return nil
+}
+
+// lastOfEachKey returns items without earlier duplicates of a key, in order of the kept items.
+// An INSERT … ON CONFLICT DO UPDATE cannot touch one row twice.
+func lastOfEachKey[T any](items []T, key func(T) string) []T {
+	last := make(map[string]int, len(items))
+	for i, it := range items {
+		last[key(it)] = i
+	}
+	if len(last) == len(items) {
+		return items
+	}
+	out := make([]T, 0, len(last))
+	for i, it := range items {
+		if last[key(it)] == i {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+const upsertMetrics = `
+INSERT INTO analytics_metrics_1hour
+    (service, timestamp, total_requests, successful_requests, failed_requests, error_rate,
+     latency_p50, latency_p95, latency_p99, latency_mean, unique_users, unique_ips, avg_risk_score)
+SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::int8[], $4::int8[], $5::int8[], $6::numeric[],
+     $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::int8[], $12::int8[], $13::numeric[])
+ON CONFLICT (service, timestamp) DO UPDATE SET
+    total_requests = EXCLUDED.total_requests,
+    successful_requests = EXCLUDED.successful_requests,
+    failed_requests = EXCLUDED.failed_requests,
+    error_rate = EXCLUDED.error_rate,
+    latency_p50 = EXCLUDED.latency_p50,
+    latency_p95 = EXCLUDED.latency_p95,
+    latency_p99 = EXCLUDED.latency_p99,
+    latency_mean = EXCLUDED.latency_mean,
+    unique_users = EXCLUDED.unique_users,
+    unique_ips = EXCLUDED.unique_ips,
+    avg_risk_score = EXCLUDED.avg_risk_score`
+
+func (w *batchWriter) metrics(ms []omen.Metrics) {
+	if len(ms) == 0 {
+		return
+	}
+	n := len(ms)
+	var (
+		service                       = make([]string, n)
+		stamp                         = make([]time.Time, n)
+		total, ok, failed, users, ips = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		errRate, p50, p95, p99, mean  = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+		risk                          = make([]float64, n)
+	)
+	for i, m := range ms {
+		service[i], stamp[i] = m.Service, m.Timestamp
+		total[i], users[i], ips[i] = m.TotalRequests, m.UniqueUsers, m.UniqueIPs
+		failed[i] = int64(math.Round(float64(m.TotalRequests) * m.ErrorRate / 100))
+		ok[i] = m.TotalRequests - failed[i]
+		errRate[i], p50[i], p95[i], p99[i], mean[i], risk[i] = m.ErrorRate, m.LatencyP50, m.LatencyP95, m.LatencyP99, m.LatencyMean, m.RiskScore
+	}
+	w.queue("metrics", upsertMetrics, service, stamp, total, ok, failed, errRate, p50, p95, p99, mean, users, ips, risk)
+}
+
+const upsertAnomalies = `
+INSERT INTO ml_anomalies
+    (anomaly_id, service, anomaly_type, severity, timestamp, metric_name, metric_value, baseline_value,
+     deviation_percent, confidence_score, description, resolved, resolved_at, resolved_by, anomaly_score,
+     contributions)
+SELECT t.id, t.service, t.type, t.severity, t.ts, t.metric, t.value, t.baseline, t.deviation, t.confidence,
+       t.description, t.resolved, CASE WHEN t.resolved THEN CURRENT_TIMESTAMP END,
+       CASE WHEN t.resolved THEN $15::text END, t.score, t.contributions::jsonb
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::numeric[],
+     $8::numeric[], $9::numeric[], $10::numeric[], $11::text[], $12::bool[], $13::numeric[], $14::text[])
+     AS t(id, service, type, severity, ts, metric, value, baseline, deviation, confidence, description,
+          resolved, score, contributions)
+ON CONFLICT (anomaly_id) DO UPDATE SET
+    resolved = TRUE,
+    resolved_at = CURRENT_TIMESTAMP,
+    resolved_by = EXCLUDED.resolved_by
+WHERE EXCLUDED.resolved AND NOT COALESCE(ml_anomalies.resolved, FALSE)`
+
+func (w *batchWriter) anomalies(as []omen.Anomaly, author string) {
+	if len(as) == 0 {
+		return
+	}
+	n := len(as)
+	var (
+		id, service, typ, severity, metric, description = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		stamp                                           = make([]time.Time, n)
+		value, baseline, deviation, confidence, score   = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+		resolved                                        = make([]bool, n)
+		contributions                                   = make([]*string, n)
+	)
+	for i, a := range as {
+		id[i], service[i], typ[i], severity[i] = a.ID, a.Service, string(a.Type), string(a.Severity)
+		stamp[i], metric[i], description[i], resolved[i] = a.Timestamp, a.Metric, a.Description, a.Resolved
+		value[i], baseline[i], deviation[i], confidence[i], score[i] = a.Value, a.Baseline, a.DeviationPercent, a.Confidence, a.Score
+		if a.Contributions != nil {
+			// Finite float64 values in a string-keyed map always encode.
+			js, _ := json.Marshal(a.Contributions)
+			s := string(js)
+			contributions[i] = &s
+		}
+	}
+	w.queue("anomalies", upsertAnomalies, id, service, typ, severity, stamp, metric, value, baseline,
+		deviation, confidence, description, resolved, score, contributions, author)
+}
+
+const upsertPattern = `
+INSERT INTO ml_patterns
+    (pattern_id, service, pattern_name, pattern_type, window_size, confidence, feature_vector, feature_names,
+     occurrences, first_seen, last_seen, is_active)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+ON CONFLICT (pattern_id) DO UPDATE SET
+    service = EXCLUDED.service,
+    pattern_name = EXCLUDED.pattern_name,
+    pattern_type = EXCLUDED.pattern_type,
+    window_size = EXCLUDED.window_size,
+    confidence = EXCLUDED.confidence,
+    feature_vector = EXCLUDED.feature_vector,
+    feature_names = EXCLUDED.feature_names,
+    occurrences = EXCLUDED.occurrences,
+    first_seen = LEAST(ml_patterns.first_seen, EXCLUDED.first_seen),
+    last_seen = GREATEST(ml_patterns.last_seen, EXCLUDED.last_seen),
+    is_active = EXCLUDED.is_active`
+
+// patterns queues one statement per pattern: their feature vectors are arrays, which one
+// unnest would flatten. Patterns are few.
+func (w *batchWriter) patterns(ps []omen.Pattern) {
+	for _, p := range ps {
+		w.queue("pattern "+p.ID, upsertPattern, p.ID, p.Service, p.Name, p.Type, int32(p.WindowSize),
+			p.Confidence, p.Vector, p.Features, int32(p.Occurrences), nullTime(p.FirstSeen),
+			nullTime(p.LastSeen), p.Active)
+	}
+}
+
+const upsertForecasts = `
+INSERT INTO ml_forecasts
+    (forecast_id, service, metric_name, issued_at, forecast_timestamp, predicted_value, prediction_lower_bound,
+     prediction_upper_bound, confidence_interval, actual_value, prediction_error, model_type, model_order,
+     updated_at)
+SELECT t.*, CURRENT_TIMESTAMP
+FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::numeric[],
+     $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[], $12::text[], $13::text[]) AS t
+ON CONFLICT (forecast_id) DO UPDATE SET
+    service = EXCLUDED.service,
+    metric_name = EXCLUDED.metric_name,
+    issued_at = EXCLUDED.issued_at,
+    forecast_timestamp = EXCLUDED.forecast_timestamp,
+    predicted_value = EXCLUDED.predicted_value,
+    prediction_lower_bound = EXCLUDED.prediction_lower_bound,
+    prediction_upper_bound = EXCLUDED.prediction_upper_bound,
+    confidence_interval = EXCLUDED.confidence_interval,
+    actual_value = COALESCE(EXCLUDED.actual_value, ml_forecasts.actual_value),
+    prediction_error = COALESCE(EXCLUDED.prediction_error, ml_forecasts.prediction_error),
+    model_type = EXCLUDED.model_type,
+    model_order = EXCLUDED.model_order,
+    updated_at = CURRENT_TIMESTAMP`
+
+func (w *batchWriter) forecasts(fs []omen.Forecast) {
+	if len(fs) == 0 {
+		return
+	}
+	n := len(fs)
+	var (
+		id, service, metric, model, order = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		issued                            = make([]*time.Time, n)
+		stamp                             = make([]*time.Time, n)
+		predicted, lower, upper, level    = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+		actual, predictionError           = make([]*float64, n), make([]*float64, n)
+	)
+	for i, f := range fs {
+		id[i], service[i], metric[i], model[i], order[i] = f.ID, f.Service, f.Metric, f.Model, f.ModelOrder
+		issued[i], stamp[i] = nullTime(f.IssuedAt), nullTime(f.Timestamp)
+		predicted[i], lower[i], upper[i], level[i] = f.Predicted, f.Lower, f.Upper, f.Level
+		actual[i], predictionError[i] = f.Actual, f.Error
+		if f.Actual != nil && f.Error == nil {
+			e := *f.Actual - f.Predicted
+			predictionError[i] = &e
+		}
+	}
+	w.queue("forecasts", upsertForecasts, id, service, metric, issued, stamp, predicted, lower, upper, level,
+		actual, predictionError, model, order)
+}
+
+const upsertAlerts = `
+INSERT INTO ml_predictive_alerts
+    (alert_id, service, metric_name, prediction_type, predicted_event, prediction_confidence, issued_at,
+     predicted_time_start, predicted_time_end, expected_breach_at, breach_range_start, breach_range_end,
+     current_value, predicted_value, baseline_value, threshold_value, recommended_action, priority, severity,
+     alert_score, status, alert_sent, alert_sent_at, materialized, materialized_at)
+SELECT t.id, t.service, t.metric, t.prediction_type, t.event, t.confidence, t.issued, t.window_start,
+       t.window_end, t.breach, t.breach_earliest, t.breach_latest, t.current_value, t.predicted_value,
+       t.baseline_value, t.threshold, t.action, t.priority, t.severity, t.score, t.status, t.sent, t.sent_at,
+       t.status = 'materialized',
+       CASE WHEN t.status = 'materialized' THEN COALESCE(t.materialized_at, CURRENT_TIMESTAMP) END
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::timestamptz[],
+     $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
+     $13::numeric[], $14::numeric[], $15::numeric[], $16::numeric[], $17::text[], $18::text[], $19::text[],
+     $20::numeric[], $21::text[], $22::bool[], $23::timestamptz[], $24::timestamptz[])
+     AS t(id, service, metric, prediction_type, event, confidence, issued, window_start, window_end, breach,
+          breach_earliest, breach_latest, current_value, predicted_value, baseline_value, threshold, action,
+          priority, severity, score, status, sent, sent_at, materialized_at)
+ON CONFLICT (alert_id) DO UPDATE SET
+    service = EXCLUDED.service,
+    metric_name = EXCLUDED.metric_name,
+    prediction_type = EXCLUDED.prediction_type,
+    predicted_event = EXCLUDED.predicted_event,
+    prediction_confidence = EXCLUDED.prediction_confidence,
+    issued_at = EXCLUDED.issued_at,
+    predicted_time_start = EXCLUDED.predicted_time_start,
+    predicted_time_end = EXCLUDED.predicted_time_end,
+    expected_breach_at = EXCLUDED.expected_breach_at,
+    breach_range_start = EXCLUDED.breach_range_start,
+    breach_range_end = EXCLUDED.breach_range_end,
+    current_value = EXCLUDED.current_value,
+    predicted_value = EXCLUDED.predicted_value,
+    baseline_value = EXCLUDED.baseline_value,
+    threshold_value = EXCLUDED.threshold_value,
+    recommended_action = EXCLUDED.recommended_action,
+    priority = EXCLUDED.priority,
+    severity = EXCLUDED.severity,
+    alert_score = EXCLUDED.alert_score,
+    status = CASE WHEN ml_predictive_alerts.status IN ('materialized', 'expired')
+                  THEN ml_predictive_alerts.status ELSE EXCLUDED.status END,
+    alert_sent = COALESCE(ml_predictive_alerts.alert_sent, FALSE) OR EXCLUDED.alert_sent,
+    alert_sent_at = COALESCE(ml_predictive_alerts.alert_sent_at, EXCLUDED.alert_sent_at),
+    materialized = COALESCE(ml_predictive_alerts.materialized, FALSE) OR EXCLUDED.materialized,
+    materialized_at = COALESCE(ml_predictive_alerts.materialized_at, EXCLUDED.materialized_at)`
+
+func (w *batchWriter) alerts(as []omen.PredictiveAlert) {
+	if len(as) == 0 {
+		return
+	}
+	n := len(as)
+	var (
+		id, service, metric, predictionType, event = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		action, priority, severity, status         = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		confidence, current, predicted, baseline   = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+		threshold, score                           = make([]float64, n), make([]float64, n)
+		issued, start, end, breach                 = make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
+		earliest, latest, sentAt, materializedAt   = make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
+		sent                                       = make([]bool, n)
+	)
+	for i, a := range as {
+		id[i], service[i], metric[i], predictionType[i], event[i] = a.ID, a.Service, a.Metric, a.PredictionType, a.PredictedEvent
+		action[i], priority[i], severity[i], status[i] = a.RecommendedAction, string(a.Priority), string(a.Severity), string(a.Status)
+		confidence[i], current[i], predicted[i], baseline[i] = a.Confidence, a.CurrentValue, a.PredictedValue, a.BaselineValue
+		threshold[i], score[i] = a.Threshold, a.Score
+		issued[i], start[i], end[i], breach[i] = nullTime(a.IssuedAt), nullTime(a.WindowStart), nullTime(a.WindowEnd), nullTime(a.ExpectedBreach)
+		earliest[i], latest[i], sentAt[i], materializedAt[i] = nullTime(a.BreachEarliest), nullTime(a.BreachLatest), a.SentAt, a.MaterializedAt
+		sent[i] = a.Sent
+	}
+	w.queue("predictive alerts", upsertAlerts, id, service, metric, predictionType, event, confidence, issued,
+		start, end, breach, earliest, latest, current, predicted, baseline, threshold, action, priority,
+		severity, score, status, sent, sentAt, materializedAt)
+}
+
+// nullTime maps the zero time, meaning unknown, to SQL NULL.
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
