@@ -1,6 +1,10 @@
 package trend
 
-import "github.com/stacklens/omen/internal/stl"
+import (
+	"fmt"
+
+	"github.com/stacklens/omen/internal/stl"
+)
 
 // Degree is the degree of a local polynomial fit in STL.
 type Degree = stl.Degree
@@ -131,5 +135,5 @@ func wrapSTLError(err error) error {
 	case stl.ErrNotFinite:
 		return ErrNotFinite
 	}
-	return err
+	return fmt.Errorf("trend: %w", err)
 }
