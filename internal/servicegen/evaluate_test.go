@@ -7,7 +7,9 @@ import (
 	"time"
 )
 
-func at(h int) time.Time { return time.Date(2024, 1, 5, 0, 0, 0, 0, time.UTC).Add(time.Duration(h) * time.Hour) }
+func at(h int) time.Time {
+	return time.Date(2024, 1, 5, 0, 0, 0, 0, time.UTC).Add(time.Duration(h) * time.Hour)
+}
 
 func TestEvaluate(t *testing.T) {
 	incidents := []Incident{
@@ -17,11 +19,11 @@ func TestEvaluate(t *testing.T) {
 	}
 	flag := func(svc string, h int) Flag { return Flag{Service: svc, Time: at(h)} }
 	for _, tc := range []struct {
-		name      string
-		flags     []Flag
-		tolerance time.Duration
-		detected  []bool
-		delays    []time.Duration
+		name       string
+		flags      []Flag
+		tolerance  time.Duration
+		detected   []bool
+		delays     []time.Duration
 		tp, nflags int
 	}{
 		{"no flags", nil, 0, []bool{false, false, false}, []time.Duration{0, 0, 0}, 0, 0},
