@@ -1,7 +1,9 @@
 package patterns_test
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/stacklens/omen/patterns"
@@ -113,4 +115,37 @@ func ExampleShiftDetector_MarshalBinary() {
 	_ = restored.UnmarshalBinary(b)
 	fmt.Println(restored.Run(), restored.Add(5), restored.Add(5))
 	// Output: 1 false true
+}
+
+func ExampleScaler_TransformAll() {
+	s, _ := patterns.FitStandard([][]float64{{1, 5}, {3, 5}})
+	fmt.Println(s.TransformAll([][]float64{{1, 5}, {3, 5}, {5, 6}}))
+	// Output: [[-1 0] [1 0] [3 1]]
+}
+
+func ExampleInputError() {
+	_, err := patterns.FitStandard([][]float64{{1, 2}, {3, math.NaN()}})
+	var ie *patterns.InputError
+	fmt.Println(err, errors.As(err, &ie), ie.Row, ie.Column)
+	// Output: patterns: row 1, column 1: NaN true 1 1
+}
+
+func ExampleModel_Patterns() {
+	m, _ := patterns.Fit(history, nil, patterns.Config{DBSCAN: patterns.DBSCANConfig{MinSamples: 4}})
+	for _, p := range m.Patterns() {
+		fmt.Printf("%d: size %d, radius %.2f\n", p.ID, p.Size, p.Radius)
+	}
+	fmt.Printf("eps %.2f, %d features\n", m.Eps(), m.Dim())
+	// Output:
+	// 1: size 6, radius 0.12
+	// 2: size 6, radius 0.11
+	// eps 0.05, 2 features
+}
+
+func ExampleShiftDetector_Reset() {
+	var d patterns.ShiftDetector
+	d.Add(4)
+	d.Reset()
+	fmt.Println(d.Run(), d.Shifted())
+	// Output: 0 false
 }

@@ -62,6 +62,11 @@ func FuzzDBSCAN(f *testing.F) {
 	addMatrixSeeds(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		X := matrixFromBytes(b)
+		if kd, err := KDistances(X, 3); err == nil {
+			if !slices.IsSorted(kd) || kd[0] < 0 {
+				t.Fatalf("k-distances %v", kd)
+			}
+		}
 		for _, eps := range []float64{0, 0.5, 2} {
 			got, err := DBSCAN(X, DBSCANConfig{Eps: eps, MinSamples: 3})
 			if err != nil {

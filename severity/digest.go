@@ -101,7 +101,8 @@ func (d *Digest) merge() {
 	for c := 1; c < len(means); c++ {
 		if before+weights[out]+weights[c] <= limit {
 			w := weights[out] + weights[c]
-			means[out] += (means[c] - means[out]) * weights[c] / w
+			// Clamped, so rounding never puts a mean outside [min, max].
+			means[out] = max(d.min, min(d.max, means[out]+(means[c]-means[out])*weights[c]/w))
 			weights[out] = w
 			continue
 		}
@@ -181,11 +182,17 @@ func b2i(b bool) int {
 	return 0
 }
 
+// interpolate returns the value at x of the line through (x0, y0) and (x1, y1), clamped to the
+// segment so that rounding cannot leave it (the end values are returned exactly).
 func interpolate(x0, y0, x1, y1, x float64) float64 {
-	if x1 <= x0 {
+	if x >= x1 || x1 <= x0 {
 		return y1
 	}
-	return y0 + (y1-y0)*(x-x0)/(x1-x0)
+	if x <= x0 {
+		return y0
+	}
+	v := y0 + (y1-y0)*(x-x0)/(x1-x0)
+	return max(min(v, max(y0, y1)), min(y0, y1))
 }
 
 // Quantile returns the estimated q-quantile, q in [0, 1], by inverting the interpolation of CDF. It

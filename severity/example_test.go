@@ -158,3 +158,68 @@ func ExampleLevel_String() {
 	// critical
 	// high
 }
+
+func ExampleCalibrator_Calibrate() {
+	c := severity.New(severity.Config{WarmUp: 50})
+	for i := range 1000 {
+		c.Add(float64(i % 100)) // uniform on 0..99
+	}
+	// Calibrate does not learn: asking twice gives the same answer.
+	a, b := c.Calibrate(90), c.Calibrate(90)
+	fmt.Printf("p=%.3f score %.1f %v\n", a.Probability, a.Score, a == b)
+	// Output: p=0.099 score 16.7 true
+}
+
+func ExampleDigest_MarshalBinary() {
+	var d severity.Digest
+	for i := range 500 {
+		d.Add(float64(i))
+	}
+	b, _ := d.MarshalBinary()
+	var restored severity.Digest
+	_ = restored.UnmarshalBinary(b)
+	fmt.Println(restored.Count(), restored.Min(), restored.Max(), restored.CDF(250) == d.CDF(250))
+	// Output: 500 0 499 true
+}
+
+func ExampleDigest_Reset() {
+	var d severity.Digest
+	d.Add(3)
+	d.Reset()
+	fmt.Println(d.Count())
+	// Output: 0
+}
+
+func ExampleGPD_Survival() {
+	g := severity.GPD{Shape: 0.5, Scale: 1}
+	fmt.Printf("%.4f %.4f\n", g.Survival(2), g.Survival(100)) // (1 + 0.5y)^−2
+	// Output: 0.2500 0.0004
+}
+
+func ExampleGPD_LogLikelihood() {
+	g := severity.GPD{Shape: 0, Scale: 1} // Exp(1): log f(y) = −y
+	fmt.Println(g.LogLikelihood([]float64{0.5, 1.5}))
+	// Output: -2
+}
+
+func ExampleNewEscalator() {
+	e := severity.NewEscalator(severity.EscalationConfig{After: 2, From: severity.High})
+	fmt.Println(e.Add(severity.High), e.Add(severity.High), e.Add(severity.Medium))
+	// Output: high critical medium
+}
+
+func ExampleEscalator_MarshalBinary() {
+	var e severity.Escalator
+	e.Add(severity.Medium)
+	e.Add(severity.Medium)
+	b, _ := e.MarshalBinary()
+	var restored severity.Escalator
+	_ = restored.UnmarshalBinary(b)
+	fmt.Println(restored.Run(), restored.Add(severity.Medium))
+	// Output: 2 high
+}
+
+func ExampleKind_String() {
+	fmt.Println(severity.Spike, severity.Dip, severity.SeasonalityBreak, severity.NoDeviation)
+	// Output: spike dip seasonality_break none
+}

@@ -152,3 +152,40 @@ func FuzzClassify(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDigest(f *testing.F) {
+	f.Add(bytesFromFloats(1, 2, 2, 2, 3, math.NaN(), -1e300, 1e300), uint8(10))
+	f.Add(bytesFromFloats(5), uint8(0))
+	f.Fuzz(func(t *testing.T, b []byte, compression uint8) {
+		d := Digest{Compression: float64(compression)}
+		xs := floatsFromBytes(b)
+		for _, x := range xs {
+			d.Add(x)
+		}
+		if d.Count() == 0 {
+			return
+		}
+		prev := 0.0
+		for _, q := range []float64{0, 0.1, 0.5, 0.9, 1} {
+			v := d.Quantile(q)
+			if v < d.Min() || v > d.Max() {
+				t.Fatalf("Quantile(%g) = %g outside [%g, %g]", q, v, d.Min(), d.Max())
+			}
+		}
+		for _, x := range append(xs, d.Min(), d.Max()) {
+			if math.IsNaN(x) {
+				continue
+			}
+			if c := d.CDF(x); !(c >= 0 && c <= 1) {
+				t.Fatalf("CDF(%g) = %g", x, c)
+			}
+		}
+		for _, x := range []float64{d.Min(), (d.Min() + d.Max()) / 2, d.Max()} {
+			c := d.CDF(x)
+			if c < prev-1e-12 {
+				t.Fatalf("CDF not monotone at %g: %g < %g", x, c, prev)
+			}
+			prev = c
+		}
+	})
+}
