@@ -1,0 +1,188 @@
+package pgadapter
+
+import (
+	"context"
+	"reflect"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stacklens/omen"
+)
+
+// The objects of the original ml_schema.sql (ORIGINAL-SYSTEM.md §3.1), the Phase 4 tables and
+// omen's additions, each of which Migrate must create.
+var (
+	wantTables = []string{
+		"analytics_alerts", "analytics_metrics_1hour", "ml_anomalies", "ml_anomalies_archive",
+		"ml_anomaly_history", "ml_anomaly_history_archive", "ml_anomaly_stats_daily",
+		"ml_anomaly_stats_hourly", "ml_forecasts", "ml_model_performance", "ml_models", "ml_patterns",
+		"ml_predictive_alerts", "ml_trends", "omen_schema_migrations",
+	}
+	wantViews = []string{
+		"ml_v_anomaly_trends", "ml_v_critical_anomalies", "ml_v_model_health", "ml_v_recent_anomalies",
+	}
+	wantFunctions = []string{
+		"ml_archive_old_anomalies", "ml_calculate_anomaly_stats", "ml_get_top_anomalies",
+		"ml_log_anomaly_change", "ml_update_model_timestamp",
+	}
+	wantTriggers = []string{"tr_ml_anomaly_status_change", "tr_ml_model_update_timestamp"}
+	wantIndexes  = []string{
+		"idx_ml_anomalies_service_timestamp", "idx_ml_anomalies_severity", "idx_ml_anomalies_anomaly_type",
+		"idx_ml_anomaly_history_anomaly_id", "idx_ml_models_service_status", "idx_ml_models_model_type",
+		"idx_ml_patterns_service_active", "idx_ml_patterns_pattern_type", "idx_ml_trends_service_metric",
+		"idx_ml_anomaly_stats_service_timestamp", "idx_ml_anomaly_stats_daily_service",
+		"idx_ml_forecasts_service_metric", "idx_ml_model_performance_model_date",
+		"idx_ml_predictive_alerts_service", "idx_ml_predictive_alerts_materialized",
+		"idx_metrics_1hour_service_timestamp",
+	}
+)
+
+// catalog is the schema's objects, for comparing the database before and after a migration.
+type catalog struct {
+	Tables, Views, Functions, Triggers, Indexes, Columns []string
+	Versions                                             []string
+}
+
+func readCatalog(t *testing.T, pool *pgxpool.Pool) catalog {
+	t.Helper()
+	list := func(sql string) []string {
+		rows, err := pool.Query(context.Background(), sql)
+		if err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		return out
+	}
+	return catalog{
+		Tables:    list("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"),
+		Views:     list("SELECT viewname FROM pg_views WHERE schemaname = current_schema() ORDER BY 1"),
+		Functions: list("SELECT p.proname FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace ORDER BY 1"),
+		Triggers:  list("SELECT tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal ORDER BY 1"),
+		Indexes:   list("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1"),
+		Columns: list(`SELECT table_name || '.' || column_name || ' ' || data_type || COALESCE('(' || character_maximum_length || ')', '')
+			FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY 1`),
+		Versions: list("SELECT version || ' ' || name || ' ' || applied_at FROM omen_schema_migrations ORDER BY version"),
+	}
+}
+
+func TestMigrateTwiceIsIdempotent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := newTestPool(t)
+	if v, err := SchemaVersion(ctx, pool); err != nil || v != 0 {
+		t.Fatalf("SchemaVersion before Migrate = %d, %v; want 0, nil", v, err)
+	}
+	if err := Migrate(ctx, pool); err != nil {
+		t.Fatalf("first Migrate: %v", err)
+	}
+	first := readCatalog(t, pool)
+	if err := Migrate(ctx, pool); err != nil {
+		t.Fatalf("second Migrate: %v", err)
+	}
+	second := readCatalog(t, pool)
+	if !reflect.DeepEqual(first, second) {
+		t.Errorf("second Migrate changed the schema:\nfirst  %v\nsecond %v", first, second)
+	}
+
+	migrations := Migrations()
+	if len(first.Versions) != len(migrations) {
+		t.Errorf("version table has %d rows, want one per migration (%d): %v", len(first.Versions), len(migrations), first.Versions)
+	}
+	if v, err := SchemaVersion(ctx, pool); err != nil || v != migrations[len(migrations)-1].Version {
+		t.Errorf("SchemaVersion = %d, %v; want %d", v, err, migrations[len(migrations)-1].Version)
+	}
+	for i, m := range migrations {
+		if m.Version != i+1 {
+			t.Errorf("migration %d has version %d, want consecutive versions from 1", i, m.Version)
+		}
+	}
+
+	for _, c := range []struct {
+		kind      string
+		got, want []string
+	}{
+		{"table", first.Tables, wantTables},
+		{"view", first.Views, wantViews},
+		{"function", first.Functions, wantFunctions},
+		{"trigger", first.Triggers, wantTriggers},
+		{"index", first.Indexes, wantIndexes},
+	} {
+		for _, name := range c.want {
+			if !slices.Contains(c.got, name) {
+				t.Errorf("no %s %s after Migrate; have %v", c.kind, name, c.got)
+			}
+		}
+	}
+}
+
+// TestMigrationScriptsRerun runs every script again by hand, as an operator might on a database
+// where the original schema or an earlier run of the scripts exists: each is idempotent.
+func TestMigrationScriptsRerun(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, pool := newTestStore(t)
+	before := readCatalog(t, pool)
+	for _, m := range Migrations() {
+		if _, err := pool.Exec(ctx, m.SQL); err != nil {
+			t.Fatalf("rerun of migration %d (%s): %v", m.Version, m.Name, err)
+		}
+	}
+	if after := readCatalog(t, pool); !reflect.DeepEqual(before, after) {
+		t.Errorf("rerunning the scripts changed the schema:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
+// TestMigrateConcurrently starts several Migrate calls on one fresh schema at once: the advisory
+// lock serializes them, so all succeed and each migration is recorded once.
+func TestMigrateConcurrently(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := newTestPool(t, func(c *pgxpool.Config) { c.MaxConns = 4 })
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() { errs[i] = Migrate(ctx, pool) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Migrate %d: %v", i, err)
+		}
+	}
+	if n := count(t, pool, "SELECT COUNT(*) FROM omen_schema_migrations"); n != int64(len(Migrations())) {
+		t.Errorf("version table has %d rows, want %d", n, len(Migrations()))
+	}
+}
+
+// TestWideValuesFit writes the values that overflowed the original columns (confidence ≥ 10,
+// values ≥ 1e8) and reads them back exactly.
+func TestWideValuesFit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, pool := newTestStore(t)
+	now := testNow()
+	a := testAnomaly("api", now, omen.Spike, omen.Critical, 12.5)
+	a.Value, a.Baseline, a.DeviationPercent = 3.5e12, 1e8, 1.2345678901234e9
+	f := testForecast("api", now, 1)
+	f.Predicted, f.Lower, f.Upper = 9.87654321e15, -1e10, 1e300
+	if err := store.Write(ctx, omen.Results{Anomalies: []omen.Anomaly{a}, Forecasts: []omen.Forecast{f}}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	var conf, value, base, dev, pred, upper float64
+	if err := pool.QueryRow(ctx, `SELECT confidence_score, metric_value, baseline_value, deviation_percent,
+		(SELECT predicted_value FROM ml_forecasts), (SELECT prediction_upper_bound FROM ml_forecasts)
+		FROM ml_anomalies`).Scan(&conf, &value, &base, &dev, &pred, &upper); err != nil {
+		t.Fatal(err)
+	}
+	got := []float64{conf, value, base, dev, pred, upper}
+	want := []float64{a.Confidence, a.Value, a.Baseline, a.DeviationPercent, f.Predicted, f.Upper}
+	if !slices.Equal(got, want) {
+		t.Errorf("read back %v, want %v", got, want)
+	}
+}
