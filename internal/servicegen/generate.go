@@ -26,11 +26,13 @@ func Generate(cfg Config) (Stream, error) {
 	if n == 0 {
 		return Stream{}, fmt.Errorf("servicegen: Days = %d with Step = %v gives no window", cfg.Days, cfg.Step)
 	}
-	windowsPerDay := 0
+	tl := timeline{n: n, warm: int((cfg.WarmUp + cfg.Step - 1) / cfg.Step), midnight: -1}
 	if day := 24 * time.Hour; day%cfg.Step == 0 {
-		windowsPerDay = int(day / cfg.Step)
+		tl.perDay = int(day / cfg.Step)
+		if offset := cfg.Start.Sub(cfg.Start.Truncate(day)); offset%cfg.Step == 0 {
+			tl.midnight = (tl.perDay - int(offset/cfg.Step)) % tl.perDay
+		}
 	}
-	warm := int((cfg.WarmUp + cfg.Step - 1) / cfg.Step)
 
 	profiles := make([]profile, cfg.Services)
 	for i := range profiles {
@@ -47,7 +49,7 @@ func Generate(cfg Config) (Stream, error) {
 		var drafts []draft
 		var effects []effect
 		if decks != nil && len(decks[i]) > 0 {
-			if drafts, effects, err = planService(p, decks[i], n, warm, windowsPerDay, randstream.New(cfg.Seed, id+2)); err != nil {
+			if drafts, effects, err = planService(p, decks[i], tl, randstream.New(cfg.Seed, id+2)); err != nil {
 				return Stream{}, fmt.Errorf("%w (service %s)", err, p.name)
 			}
 		}
@@ -76,15 +78,15 @@ func Generate(cfg Config) (Stream, error) {
 
 // planService draws and places the incidents of one service and returns them with the per-window
 // effects they cause.
-func planService(p profile, cards []card, n, warm, windowsPerDay int, r *rand.Rand) ([]draft, []effect, error) {
+func planService(p profile, cards []card, tl timeline, r *rand.Rand) ([]draft, []effect, error) {
 	drafts := make([]draft, len(cards))
 	for j, c := range cards {
-		drafts[j] = newDraft(c, p, windowsPerDay, r)
+		drafts[j] = newDraft(c, p, tl, r)
 	}
-	if err := place(drafts, n, warm, windowsPerDay, r); err != nil {
+	if err := place(drafts, tl, r); err != nil {
 		return nil, nil, err
 	}
-	effects := make([]effect, n)
+	effects := make([]effect, tl.n)
 	for i := range effects {
 		effects[i] = neutral
 	}

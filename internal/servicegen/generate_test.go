@@ -77,6 +77,18 @@ func TestWindowInvariants(t *testing.T) {
 	}
 	for _, s := range []Stream{mustStream(t, defaultStream), other} {
 		checkWindows(t, s)
+		breaks := 0
+		for _, in := range s.Incidents {
+			if in.Kind == SeasonalityBreak {
+				breaks++
+				if in.Start.Hour() != 0 || in.Start.Minute() != 0 || in.End.Sub(in.Start) != 24*time.Hour-s.Config.Step {
+					t.Errorf("seasonality break from %v to %v, want a UTC day", in.Start, in.End)
+				}
+			}
+		}
+		if breaks == 0 {
+			t.Errorf("step %v: no seasonality break", s.Config.Step)
+		}
 	}
 }
 

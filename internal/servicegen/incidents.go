@@ -17,19 +17,23 @@ const (
 	latencyP99Threshold = 500.0 // ms, rule_latency_p99_high
 )
 
+// timeline describes the windows of one service for planning: their number, the warm-up in
+// windows, the windows per day (0 when the step does not divide a day) and the index of the first
+// window that starts at midnight UTC (−1 when none does).
+type timeline struct{ n, warm, perDay, midnight int }
+
 // draft is an incident being planned: its label, its length in windows and how it changes the
 // k-th window it covers.
 type draft struct {
 	label      Incident
 	length     int
-	dayAligned bool // the first window starts a UTC day
+	dayAligned bool // the first window starts at midnight UTC
 	first      int  // index of the first window, once placed
 	apply      func(e *effect, k int)
 }
 
-// newDraft draws the length and magnitude of an incident of the given kind on service p.
-// windowsPerDay is the number of windows in a day (0 when the step does not divide a day).
-func newDraft(c card, p profile, windowsPerDay int, r *rand.Rand) draft {
+// newDraft draws the length and magnitude of an incident of the given card on service p.
+func newDraft(c card, p profile, tl timeline, r *rand.Rand) draft {
 	kind := c.kind
 	short := 1 + r.IntN(3)
 	d := draft{label: Incident{Service: p.name, Kind: kind}, length: short}
@@ -74,9 +78,9 @@ func newDraft(c card, p profile, windowsPerDay int, r *rand.Rand) draft {
 			fmt.Sprintf("IPs per user ×%.2f, users −8 %%, risk score +0.03 together for %d windows", m, d.length),
 			func(e *effect, _ int) { e.ipsPerUser, e.users, e.riskShift = m, 0.92, 0.03 })
 	case SeasonalityBreak:
-		d.length, d.dayAligned = windowsPerDay, true
-		if windowsPerDay == 0 {
-			d.length, d.dayAligned = 24, false
+		d.length, d.dayAligned = tl.perDay, tl.midnight >= 0
+		if tl.perDay == 0 {
+			d.length = 24
 		}
 		if r.IntN(2) == 0 {
 			set(trafficMetrics, 0, "the daily traffic shape vanishes for a day",
@@ -236,34 +240,34 @@ func markP99Ramps(deck []card, owner []int, profiles []profile) {
 }
 
 // place puts the drafts at random windows in [warm, n−2], longest first, so that any two are at
-// least incidentGap windows apart; day-aligned drafts start at a multiple of windowsPerDay.
-func place(drafts []draft, n, warm, windowsPerDay int, r *rand.Rand) error {
+// least incidentGap windows apart; day-aligned drafts start at midnight UTC.
+func place(drafts []draft, tl timeline, r *rand.Rand) error {
 	order := make([]int, len(drafts))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(drafts[b].length, drafts[a].length) })
 	for range 100 {
-		if placeOnce(drafts, order, n, warm, windowsPerDay, r) {
+		if placeOnce(drafts, order, tl, r) {
 			return nil
 		}
 	}
 	return ErrNoRoom
 }
 
-func placeOnce(drafts []draft, order []int, n, warm, windowsPerDay int, r *rand.Rand) bool {
+func placeOnce(drafts []draft, order []int, tl timeline, r *rand.Rand) bool {
 	var taken [][2]int
 	for _, i := range order {
 		d := &drafts[i]
-		hi := n - 1 - d.length // the last window n−1 stays normal
-		if hi < warm {
+		hi := tl.n - 1 - d.length // the last window stays normal
+		if hi < tl.warm {
 			return false
 		}
 		placed := false
 		for range 200 {
-			first := warm + r.IntN(hi-warm+1)
-			if d.dayAligned {
-				first = (first + windowsPerDay - 1) / windowsPerDay * windowsPerDay
+			first := tl.warm + r.IntN(hi-tl.warm+1)
+			if d.dayAligned { // round up to the next midnight
+				first = tl.midnight + (first-tl.midnight+tl.perDay-1)/tl.perDay*tl.perDay
 				if first > hi {
 					continue
 				}

@@ -65,9 +65,9 @@ const (
 	// factor Magnitude (1.25–1.4) while users fall by 8 % and the risk score rises by 0.03, so
 	// each metric alone stays within its usual range.
 	PatternChange Kind = "pattern_change"
-	// SeasonalityBreak: for one day (24 hourly windows, starting at midnight UTC) the daily shape
-	// of the traffic vanishes (Magnitude 0: flat at the daily mean) or shifts by Magnitude hours
-	// (±4–8).
+	// SeasonalityBreak: for one day (24 hourly windows, starting at midnight UTC when a window
+	// does) the daily shape of the traffic vanishes (Magnitude 0: flat at the daily mean) or
+	// shifts by Magnitude hours (±4–8).
 	SeasonalityBreak Kind = "seasonality_break"
 )
 
