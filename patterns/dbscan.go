@@ -54,7 +54,10 @@ type Clustering struct {
 // The labels are therefore deterministic and identical to scikit-learn's for the same rows in the
 // same order. Neighbourhoods come from a k-d tree for up to 15 columns and from a linear scan above
 // that; they are never stored, so memory is O(n·d) whatever Eps is. Cost is O(n log n) for
-// well-separated low-dimensional data and O(n²) in the worst case.
+// well-separated low-dimensional data and O(n²) in the worst case. Core points are decided on up to
+// GOMAXPROCS goroutines (each row independently, so the result does not depend on GOMAXPROCS);
+// clusters are grown sequentially, and each core point's neighbourhood query skips the points
+// already labelled, whole subtrees at a time.
 //
 // X is not modified. Errors: ErrEmpty for no rows; *InputError for a ragged row, NaN or ±Inf.
 // Negative MinSamples, or a negative or NaN Eps, is misuse and panics.

@@ -19,7 +19,9 @@
 //     counts in its own units of spread. ShiftDetector turns distances that stay above a threshold
 //     for k windows into a pattern shift.
 //
-// Determinism and concurrency: everything is deterministic (no randomness is used). Scaler and
+// Determinism and concurrency: everything is deterministic (no randomness is used). DBSCAN,
+// KDistances, KneeEps and Fit count neighbours on up to GOMAXPROCS goroutines, each row's count
+// depending on that row alone, so results are identical for any GOMAXPROCS. Scaler and
 // Model are immutable and safe for concurrent use; ShiftDetector is a small streaming state
 // machine, not safe for concurrent use, with a versioned binary encoding. No function modifies its
 // inputs.

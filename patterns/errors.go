@@ -9,6 +9,10 @@ import (
 // ErrEmpty is returned when a function that needs data receives no rows or no columns.
 var ErrEmpty = errors.New("patterns: no data")
 
+// ErrOverflow is returned, wrapped with the column, when a column's values are so large that its
+// centre or spread overflows float64 (magnitudes near 1e308).
+var ErrOverflow = errors.New("values too large to scale")
+
 // InputError reports a bad cell or row of an input matrix. Row and Column are zero-based; Column is
 // −1 when the problem concerns a whole row (a ragged row).
 type InputError struct {

@@ -53,7 +53,7 @@ func addMatrixSeeds(f *testing.F) {
 
 func checkInputError(t *testing.T, err error) {
 	var ie *InputError
-	if !errors.Is(err, ErrEmpty) && !errors.As(err, &ie) {
+	if !errors.Is(err, ErrEmpty) && !errors.Is(err, ErrOverflow) && !errors.As(err, &ie) {
 		t.Fatalf("unexpected error type %T: %v", err, err)
 	}
 }

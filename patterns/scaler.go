@@ -1,6 +1,7 @@
 package patterns
 
 import (
+	"fmt"
 	"math"
 	"slices"
 )
@@ -19,8 +20,9 @@ type Scaler struct {
 // standard deviation sqrt(Σ(x−μ)²/n). A constant column — detected, as scikit-learn does, by
 // var ≤ n·ε·var + (n·μ·ε)² — gets Scale 1, so it maps to 0 instead of dividing by zero.
 //
-// X is not modified. It returns ErrEmpty for no rows or no columns and an *InputError naming the row
-// and column of a ragged row, NaN or ±Inf.
+// X is not modified. It returns ErrEmpty for no rows or no columns, an *InputError naming the row
+// and column of a ragged row, NaN or ±Inf, and ErrOverflow (wrapped, naming the column) when the
+// mean or standard deviation overflows.
 func FitStandard(X [][]float64) (*Scaler, error) {
 	d, err := checkMatrix(X)
 	if err != nil {
@@ -43,11 +45,24 @@ func FitStandard(X [][]float64) (*Scaler, error) {
 		s.center[j] = mean
 		s.scale[j] = math.Sqrt(variance)
 		const eps = 0x1p-52
-		if variance <= n*eps*variance+(n*mean*eps)*(n*mean*eps) {
+		if !math.IsInf(variance, 0) && variance <= n*eps*variance+(n*mean*eps)*(n*mean*eps) {
 			s.scale[j] = 1
 		}
 	}
+	if err := s.checkFinite(); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// checkFinite reports a column whose centre or scale overflowed.
+func (s *Scaler) checkFinite() error {
+	for j := range s.center {
+		if math.IsInf(s.center[j], 0) || math.IsInf(s.scale[j], 0) || math.IsNaN(s.center[j]) || math.IsNaN(s.scale[j]) {
+			return fmt.Errorf("patterns: column %d: %w", j, ErrOverflow)
+		}
+	}
+	return nil
 }
 
 // FitRobust fits a robust scaler: Center is the column median and Scale the median absolute
@@ -75,6 +90,9 @@ func FitRobust(X [][]float64) (*Scaler, error) {
 		if mad == 0 {
 			s.scale[j] = 1
 		}
+	}
+	if err := s.checkFinite(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

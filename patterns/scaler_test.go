@@ -94,6 +94,12 @@ func TestScalerInputErrors(t *testing.T) {
 			}
 		}
 	}
+	if _, err := FitStandard([][]float64{{1e308}, {-1e308}, {1e308}}); !errors.Is(err, ErrOverflow) {
+		t.Errorf("FitStandard, overflowing column: %v", err)
+	}
+	if _, err := FitRobust([][]float64{{1e308}, {-1e308}, {1e308}, {-1e308}}); !errors.Is(err, ErrOverflow) {
+		t.Errorf("FitRobust, overflowing column: %v", err)
+	}
 	for _, X := range [][][]float64{nil, {{}}} {
 		if _, err := FitStandard(X); !errors.Is(err, ErrEmpty) {
 			t.Errorf("FitStandard(%v) = %v, want ErrEmpty", X, err)
