@@ -90,8 +90,8 @@ func (c Config) withDefaults() (Config, error) {
 	case c.IncidentsPerWeek < 0 || math.IsNaN(c.IncidentsPerWeek) || math.IsInf(c.IncidentsPerWeek, 0):
 		return c, fmt.Errorf("servicegen: IncidentsPerWeek = %v, want a finite value ≥ 0", c.IncidentsPerWeek)
 	}
-	if c.windows() > 10_000_000 {
-		return c, fmt.Errorf("servicegen: %d windows per service (Days = %d, Step = %v) is more than 10 million", c.windows(), c.Days, c.Step)
+	if total := c.windows() * c.Services; total > 10_000_000 || c.Services > 10_000_000 {
+		return c, fmt.Errorf("servicegen: %d services × %d windows is more than 10 million windows", c.Services, c.windows())
 	}
 	return c, nil
 }

@@ -32,6 +32,10 @@ type Detection struct {
 	Detected bool
 	First    time.Time     // the earliest matching flag (zero when not detected)
 	Delay    time.Duration // First − Incident.Start (zero when not detected)
+
+	// Lead is Incident.Cross − First for a detected ramp: positive when the detector warned
+	// before the threshold was crossed. Zero otherwise.
+	Lead time.Duration
 }
 
 // Evaluation scores a detector's flags against labelled incidents at the event level.
@@ -95,6 +99,9 @@ func Evaluate(flags []Flag, incidents []Incident, tolerance time.Duration) Evalu
 		}
 		if d.Detected {
 			d.Delay = d.First.Sub(in.Start)
+			if in.Cross != nil {
+				d.Lead = in.Cross.Sub(d.First)
+			}
 			e.Detected++
 			total += d.Delay
 			e.MaxDelay = max(e.MaxDelay, d.Delay)
@@ -123,4 +130,20 @@ func Evaluate(flags []Flag, incidents []Incident, tolerance time.Duration) Evalu
 		e.MeanDelay = total / time.Duration(e.Detected)
 	}
 	return e
+}
+
+// RecallByKind returns the recall of each incident kind present among the detections.
+func (e Evaluation) RecallByKind() map[Kind]float64 {
+	detected, total := map[Kind]int{}, map[Kind]int{}
+	for _, d := range e.Detections {
+		total[d.Incident.Kind]++
+		if d.Detected {
+			detected[d.Incident.Kind]++
+		}
+	}
+	out := make(map[Kind]float64, len(total))
+	for k, n := range total {
+		out[k] = float64(detected[k]) / float64(n)
+	}
+	return out
 }

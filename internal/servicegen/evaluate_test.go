@@ -1,6 +1,7 @@
 package servicegen
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"testing"
@@ -62,6 +63,17 @@ func TestEvaluate(t *testing.T) {
 		if e.MaxDelay != maxDelay || (n > 0 && e.MeanDelay != sum/time.Duration(n)) {
 			t.Errorf("%s: delays mean %v max %v, want %v %v", tc.name, e.MeanDelay, e.MaxDelay, sum/time.Duration(max(n, 1)), maxDelay)
 		}
+	}
+	ramp := Incident{Service: "api", Kind: Ramp, Start: at(0), End: at(10), Cross: new(at(7))}
+	e := Evaluate([]Flag{flag("api", 5), flag("api", 9)}, append(slices.Clone(incidents), ramp), 0)
+	if d := e.Detections[3]; d.Lead != 2*time.Hour || d.Delay != 5*time.Hour {
+		t.Errorf("ramp detection %+v, want lead 2h and delay 5h", d)
+	}
+	if d := e.Detections[0]; d.Lead != 0 {
+		t.Errorf("lead %v for a spike, want 0", d.Lead)
+	}
+	if got, want := e.RecallByKind(), map[Kind]float64{ErrorSpike: 0, LevelShift: 0, TrafficDip: 0, Ramp: 1}; !maps.Equal(got, want) {
+		t.Errorf("RecallByKind = %v, want %v", got, want)
 	}
 	if e := Evaluate(nil, nil, 0); e.Recall != 1 || e.Precision != 1 || e.Incidents != 0 {
 		t.Errorf("empty evaluation %+v, want recall and precision 1", e)

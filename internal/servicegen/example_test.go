@@ -145,6 +145,34 @@ func ExampleEvaluate() {
 	// search error_spike true 0s
 }
 
+func ExampleEvaluation_RecallByKind() {
+	s, _ := servicegen.Generate(servicegen.Config{Seed: 1})
+	var flags []servicegen.Flag
+	for _, w := range s.Windows {
+		if w.ErrorRate > 3 {
+			flags = append(flags, servicegen.Flag{Service: w.Service, Time: w.Time})
+		}
+	}
+	e := servicegen.Evaluate(flags, s.Incidents, time.Hour)
+	byKind := e.RecallByKind()
+	for _, k := range servicegen.Kinds {
+		fmt.Printf("%s %.2f\n", k, byKind[k])
+	}
+	d := e.Detections[7]
+	fmt.Println(d.Incident.Service, d.Incident.Kind, "flagged", d.Lead, "before crossing")
+	// Output:
+	// error_spike 1.00
+	// latency_spike 0.00
+	// latency_dip 0.00
+	// traffic_dip 0.00
+	// level_shift 0.33
+	// ramp 0.67
+	// variance_change 0.00
+	// pattern_change 0.00
+	// seasonality_break 0.00
+	// cache ramp flagged 3h0m0s before crossing
+}
+
 func ExampleFlagsFromMask() {
 	start := time.Date(2024, 1, 5, 0, 0, 0, 0, time.UTC)
 	times := []time.Time{start, start.Add(time.Hour), start.Add(2 * time.Hour)}

@@ -280,7 +280,7 @@ func TestRealism(t *testing.T) {
 func TestConfigErrors(t *testing.T) {
 	for _, cfg := range []Config{
 		{Services: -1}, {Days: -2}, {Days: 40000}, {Step: time.Millisecond}, {Step: 25 * time.Hour}, {Step: -time.Hour},
-		{WarmUp: -time.Hour}, {IncidentsPerWeek: -1}, {IncidentsPerWeek: math.NaN()}, {IncidentsPerWeek: math.Inf(1)},
+		{WarmUp: -time.Hour}, {Services: 5000, Days: 100}, {Services: 1 << 40}, {IncidentsPerWeek: -1}, {IncidentsPerWeek: math.NaN()}, {IncidentsPerWeek: math.Inf(1)},
 	} {
 		if _, err := Generate(cfg); err == nil {
 			t.Errorf("Generate(%+v) succeeded, want an error", cfg)
