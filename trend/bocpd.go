@@ -20,8 +20,9 @@ type BOCPDConfig struct {
 	// for the mean and the precision of a new segment; zero means 0.01 (a
 	// vague mean, so that a new level is believed after a value or two) and 1.
 	// The prior mean and variance of a new segment are the running mean and
-	// variance of all values seen so far (1 until two distinct values have
-	// been seen), so the detector needs no knowledge of the scale.
+	// variance of all values seen so far (max(1, mean²) until two distinct
+	// values have been seen), so the detector needs no knowledge of the
+	// scale.
 	Kappa, Alpha float64
 	// Window is the number of recent steps over which ChangeProbability sums
 	// the run-length posterior; zero means 5.

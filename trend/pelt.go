@@ -22,8 +22,9 @@ import "math"
 // cpts() (the 1-based last index of each segment but the last). It returns
 // ErrNotFinite for a NaN or infinite value and ErrTooFew for fewer than
 // max(2, MinSegment) values; an unknown Cost or Penalty or a negative field
-// panics. The cost is O(n) per step when changes are regular, O(n²) in the
-// worst case. y is not modified.
+// panics. Time is O(n·L) for segments of typical length L — linear in n when
+// changes keep occurring — and O(n²) at worst; memory O(n). y is not
+// modified.
 func PELT(y []float64, cfg ChangeConfig) ([]int, error) {
 	c, err := newSegmentCost(y, cfg)
 	if err != nil {
