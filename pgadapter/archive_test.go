@@ -1,0 +1,89 @@
+package pgadapter
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stacklens/omen"
+)
+
+func TestArchiveMovesWithoutLoss(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, pool := newTestStore(t)
+	now := testNow()
+	as := seedAnomalies(t, store, now)
+	// History on an anomaly that will be archived (10 days old) and one that stays.
+	if err := store.ResolveAnomaly(ctx, as[4].ID, "old incident", "ops"); err != nil {
+		t.Fatal(err)
+	}
+	liveBefore := count(t, pool, "SELECT COUNT(*) FROM ml_anomalies")
+	historyBefore := count(t, pool, "SELECT COUNT(*) FROM ml_anomaly_history")
+
+	// Keep 7 days: the 10- and 40-day-old anomalies move.
+	res, err := store.Archive(ctx, 7)
+	if err != nil {
+		t.Fatalf("Archive: %v", err)
+	}
+	want := ArchiveResult{Archived: 2, Earliest: now.Add(-40 * 24 * time.Hour), Latest: now.Add(-10 * 24 * time.Hour)}
+	if res != want {
+		t.Errorf("Archive(7) = %+v, want %+v", res, want)
+	}
+	live := count(t, pool, "SELECT COUNT(*) FROM ml_anomalies")
+	archived := count(t, pool, "SELECT COUNT(*) FROM ml_anomalies_archive")
+	if live+archived != liveBefore || archived != 2 {
+		t.Errorf("live %d + archived %d, want %d with 2 archived", live, archived, liveBefore)
+	}
+	history := count(t, pool, "SELECT COUNT(*) FROM ml_anomaly_history")
+	historyArchived := count(t, pool, "SELECT COUNT(*) FROM ml_anomaly_history_archive")
+	if history+historyArchived != historyBefore || historyArchived != 1 {
+		t.Errorf("history: live %d + archived %d, want %d with 1 archived", history, historyArchived, historyBefore)
+	}
+	// The archived rows are whole: every column came along.
+	if n := count(t, pool, `SELECT COUNT(*) FROM ml_anomalies_archive a JOIN ml_anomaly_history_archive h USING (anomaly_id)
+		WHERE a.anomaly_id = $1 AND a.resolved AND a.resolution_reason = 'old incident' AND a.contributions IS NOT NULL
+		AND h.changed_by = 'ops'`, as[4].ID); n != 1 {
+		t.Errorf("archived anomaly %s lacks its fields or history", as[4].ID)
+	}
+
+	// Nothing more to move: 0 and NULL times, as the function returns them.
+	if res, err := store.Archive(ctx, 7); err != nil || res != (ArchiveResult{}) {
+		t.Errorf("second Archive(7) = %+v, %v; want zero", res, err)
+	}
+
+	// A redelivered old anomaly is written again and archived again: its archived copy is
+	// replaced, never duplicated.
+	if err := store.Write(ctx, omen.Results{Anomalies: []omen.Anomaly{as[5]}}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := store.Archive(ctx, 7); err != nil || res.Archived != 1 {
+		t.Errorf("Archive after a redelivery = %+v, %v; want 1 moved", res, err)
+	}
+	if n := count(t, pool, "SELECT COUNT(*) FROM ml_anomalies_archive"); n != 2 {
+		t.Errorf("%d archived anomalies, want 2", n)
+	}
+
+	// The quick start's default of 90 days through SQL, and a negative period rejected.
+	var n int64
+	var earliest, latest *time.Time
+	if err := pool.QueryRow(ctx, "SELECT * FROM ml_archive_old_anomalies()").Scan(&n, &earliest, &latest); err != nil || n != 0 {
+		t.Errorf("ml_archive_old_anomalies() = %d, %v", n, err)
+	}
+	if _, err := pool.Exec(ctx, "SELECT ml_archive_old_anomalies(-1)"); err == nil {
+		t.Errorf("ml_archive_old_anomalies(-1) succeeded")
+	}
+	if _, err := store.Archive(ctx, -1); err == nil {
+		t.Errorf("Archive(-1) succeeded")
+	}
+	// Keep 0 days: everything older than now moves.
+	if res, err := store.Archive(ctx, 0); err != nil || res.Archived != 5 {
+		t.Errorf("Archive(0) = %+v, %v; want the 5 remaining anomalies", res, err)
+	}
+	if live, archived := count(t, pool, "SELECT COUNT(*) FROM ml_anomalies"), count(t, pool, "SELECT COUNT(*) FROM ml_anomalies_archive"); live != 0 || archived != liveBefore {
+		t.Errorf("after Archive(0): live %d, archived %d; want 0, %d", live, archived, liveBefore)
+	}
+	if h, ha := count(t, pool, "SELECT COUNT(*) FROM ml_anomaly_history"), count(t, pool, "SELECT COUNT(*) FROM ml_anomaly_history_archive"); h != 0 || ha != historyBefore {
+		t.Errorf("after Archive(0): history live %d, archived %d; want 0, %d", h, ha, historyBefore)
+	}
+}

@@ -1,0 +1,157 @@
+package pgadapter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/stacklens/omen"
+)
+
+func TestHistoryRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, pool := newTestStore(t)
+	start := time.Date(2024, 1, 15, 0, 0, 0, 0, time.UTC)
+	var api []omen.Metrics
+	var r omen.Results
+	for h := range 30 {
+		m := testMetrics("api", start.Add(time.Duration(h)*time.Hour), h)
+		api = append(api, m)
+		r.Metrics = append(r.Metrics, m, testMetrics("web", m.Timestamp, h+1))
+	}
+	r.Metrics = append(r.Metrics, testMetrics("auth", start, 0))
+	if err := store.Write(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+
+	until := start.Add(20 * time.Hour) // excludes the window at hour 20
+	got, err := store.Recent(ctx, "api", until, 5)
+	if err != nil {
+		t.Fatalf("Recent: %v", err)
+	}
+	if want := api[15:20]; !reflect.DeepEqual(got, want) {
+		t.Errorf("Recent(api, +20h, 5) =\n%+v\nwant\n%+v", got, want)
+	}
+	all, err := store.Recent(ctx, "api", until, -1)
+	if err != nil || !reflect.DeepEqual(all, api[:20]) {
+		t.Errorf("Recent(api, +20h, no limit) = %d windows, %v; want the first 20", len(all), err)
+	}
+	if none, err := store.Recent(ctx, "api", until, 0); err != nil || len(none) != 0 {
+		t.Errorf("Recent with limit 0 = %v, %v; want none", none, err)
+	}
+	if none, err := store.Recent(ctx, "nobody", until, 10); err != nil || len(none) != 0 {
+		t.Errorf("Recent of an unknown service = %v, %v; want none", none, err)
+	}
+	services, err := store.Services(ctx)
+	if want := []string{"api", "auth", "web"}; err != nil || !reflect.DeepEqual(services, want) {
+		t.Errorf("Services = %v, %v; want %v", services, err, want)
+	}
+
+	// failed_requests is derived from the error rate: 1003 requests at 0.875 % → 9 failed.
+	var failed, ok int64
+	if err := pool.QueryRow(ctx, `SELECT failed_requests, successful_requests FROM analytics_metrics_1hour
+		WHERE service = 'api' AND timestamp = $1`, api[3].Timestamp).Scan(&failed, &ok); err != nil {
+		t.Fatal(err)
+	}
+	if failed != 9 || ok != 994 {
+		t.Errorf("failed, successful = %d, %d; want 9, 994", failed, ok)
+	}
+	// A rewrite of a window replaces its measures.
+	changed := api[3]
+	changed.LatencyP99 = 999.5
+	if err := store.Write(ctx, omen.Results{Metrics: []omen.Metrics{changed}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = store.Recent(ctx, "api", api[4].Timestamp, 1)
+	if err != nil || len(got) != 1 || got[0] != changed {
+		t.Errorf("after a rewrite Recent = %+v, %v; want %+v", got, err, changed)
+	}
+}
+
+func TestStateStoreRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, pool := newTestStore(t)
+	if got, err := store.LoadState(ctx, "api"); got != nil || err != nil {
+		t.Errorf("LoadState before any save = %v, %v; want nil, nil", got, err)
+	}
+	first := []byte("model v1 \x00\xff binary")
+	second := bytes.Repeat([]byte{0xde, 0xad, 0xbe, 0xef}, 1<<16)
+	if err := store.SaveState(ctx, "api", first); err != nil {
+		t.Fatalf("SaveState: %v", err)
+	}
+	if err := store.SaveState(ctx, "web", second); err != nil {
+		t.Fatalf("SaveState: %v", err)
+	}
+	if got, err := store.LoadState(ctx, "api"); err != nil || !bytes.Equal(got, first) {
+		t.Errorf("LoadState(api) = %q, %v; want %q", got, err, first)
+	}
+	if err := store.SaveState(ctx, "api", second); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := store.LoadState(ctx, "api"); err != nil || !bytes.Equal(got, second) {
+		t.Errorf("LoadState(api) after a second save: %d bytes, %v; want %d", len(got), err, len(second))
+	}
+	if err := store.SaveState(ctx, "empty", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := store.LoadState(ctx, "empty"); err != nil || got == nil || len(got) != 0 {
+		t.Errorf("LoadState of an empty saved state = %v, %v; want empty, non-nil", got, err)
+	}
+	if err := store.SaveState(ctx, "", first); err == nil {
+		t.Errorf("SaveState without a service succeeded")
+	}
+
+	var service, modelType string
+	var params []byte
+	var trained, used *time.Time
+	if err := pool.QueryRow(ctx, `SELECT service, model_type, parameters, trained_at, last_used_at FROM ml_models
+		WHERE model_id = $1`, stateModelID("web")).Scan(&service, &modelType, &params, &trained, &used); err != nil {
+		t.Fatal(err)
+	}
+	var meta stateMetadata
+	if err := json.Unmarshal(params, &meta); err != nil || meta.Bytes != len(second) || len(meta.SHA256) != 64 {
+		t.Errorf("parameters %s (%v); want the state's size and hash", params, err)
+	}
+	if service != "web" || modelType != stateModelType || trained == nil || used == nil {
+		t.Errorf("row (%s, %s, %v, %v)", service, modelType, trained, used)
+	}
+	if n := count(t, pool, "SELECT COUNT(*) FROM ml_models"); n != 3 {
+		t.Errorf("%d ml_models rows, want 3", n)
+	}
+}
+
+// TestModelUpdatedAtTrigger checks that tr_ml_model_update_timestamp maintains updated_at.
+func TestModelUpdatedAtTrigger(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, pool := newTestStore(t)
+	if err := store.SaveState(ctx, "api", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, "UPDATE ml_models SET updated_at = '2000-01-01', status = 'inactive'"); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, pool, "SELECT COUNT(*) FROM ml_models WHERE updated_at > now() - interval '1 hour'"); n != 1 {
+		t.Errorf("the trigger did not set updated_at on UPDATE")
+	}
+	if _, err := pool.Exec(ctx, "ALTER TABLE ml_models DISABLE TRIGGER tr_ml_model_update_timestamp"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, "UPDATE ml_models SET updated_at = '2000-01-01'"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, "ALTER TABLE ml_models ENABLE TRIGGER tr_ml_model_update_timestamp"); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SaveState(ctx, "api", []byte("y")); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, pool, "SELECT COUNT(*) FROM ml_models WHERE updated_at > '2000-01-01'"); n != 1 {
+		t.Errorf("SaveState left updated_at at 2000-01-01")
+	}
+}
