@@ -3,6 +3,8 @@ package patterns
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"testing"
 )
 
@@ -105,15 +107,34 @@ func BenchmarkMatch(b *testing.B) {
 	}
 }
 
+// TestBenchDataClusters checks that the benchmark data have the structure the benchmarks claim,
+// and that the parallel neighbour counts give the same labels for any GOMAXPROCS.
 func TestBenchDataClusters(t *testing.T) {
-	for name, X := range map[string][][]float64{"service": benchService(10000), "blobs": benchBlobs(10000, 8)} {
-		c, _ := DBSCAN(X, DBSCANConfig{})
+	tests := []struct {
+		name     string
+		X        [][]float64
+		clusters int
+		maxNoise int
+	}{
+		{"service", benchService(10000), 1, 500},
+		{"blobs", benchBlobs(10000, 8), 4, 1000},
+	}
+	for _, tc := range tests {
+		c, _ := DBSCAN(tc.X, DBSCANConfig{})
 		noise := 0
 		for _, l := range c.Labels {
 			if l == Noise {
 				noise++
 			}
 		}
-		t.Logf("%s: eps %.3f, %d clusters, %d noise", name, c.Eps, c.Clusters, noise)
+		if c.Clusters != tc.clusters || noise > tc.maxNoise {
+			t.Errorf("%s: eps %.3f, %d clusters, %d noise", tc.name, c.Eps, c.Clusters, noise)
+		}
+		prev := runtime.GOMAXPROCS(1)
+		serial, _ := DBSCAN(tc.X, DBSCANConfig{})
+		runtime.GOMAXPROCS(prev)
+		if !slices.Equal(serial.Labels, c.Labels) || serial.Eps != c.Eps {
+			t.Errorf("%s: labels with GOMAXPROCS=1 differ from GOMAXPROCS=%d", tc.name, prev)
+		}
 	}
 }
