@@ -36,17 +36,18 @@ func (s *stateSpace) chandrasekhar(y []float64, q0 []float64, cw *chandrasekharW
 	k[r-1] = phi[r-1] * c0
 	copy(w, k)
 	f := c0
-	m := -1 / f
+	invF := 1 / f
+	m := -invF
 	logF := math.Log(f)
 	steady := false
 	var sums filterSums
 	for _, yt := range y {
 		v := yt - a[0]
-		sums.ssq += v * v / f
+		g := v * invF
+		sums.ssq += v * g
 		sums.sumlog += logF
 		// Predicted state.
 		a0 := a[0]
-		g := v / f
 		for i := 0; i < r-1; i++ {
 			a[i] = phi[i]*a0 + a[i+1] + k[i]*g
 		}
@@ -82,6 +83,7 @@ func (s *stateSpace) chandrasekhar(y []float64, q0 []float64, cw *chandrasekharW
 			steady = true
 		}
 		f = fn
+		invF = 1 / f
 		logF = math.Log(f)
 	}
 	sums.nu = len(y)

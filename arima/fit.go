@@ -26,11 +26,12 @@ type problem struct {
 	// exact selects the exactly diffuse likelihood for the optimiser: with no missing values
 	// it is the likelihood of the differenced series under the ARMA model, the limit of R's
 	// large-κ likelihood, evaluated on the smaller state space arma (r states, not r + d).
-	exact   bool
-	arma    *stateSpace
-	armaPn  []float64
-	chandra *chandrasekharWork
-	diffed  []float64
+	exact      bool
+	arma       *stateSpace
+	armaPn     []float64
+	chandra    *chandrasekharWork
+	diffed     []float64
+	diffedDone bool
 
 	cssW, cssResid, cssRev []float64 // scratch of css
 
@@ -61,7 +62,6 @@ func newProblem(y []float64, lay layout, xreg [][]float64, fixed []float64, kapp
 	if ss.d == 0 {
 		pr.arma = ss
 		pr.armaPn = pr.pn
-		pr.diffed = pr.adj
 	} else {
 		a := newStateSpace(0, 0, nil)
 		a.phi, a.theta, a.r, a.rd = ss.phi, ss.theta, ss.r, ss.r
@@ -100,6 +100,9 @@ func (pr *problem) setARMA(par []float64, trans bool) {
 
 // adjusted writes y − Xβ to pr.adj and returns it.
 func (pr *problem) adjusted(par []float64) []float64 {
+	if len(pr.xreg) == 0 {
+		return pr.y // read-only for every caller
+	}
 	copy(pr.adj, pr.y)
 	beta := par[pr.lay.narma():]
 	for j, col := range pr.xreg {
@@ -122,16 +125,7 @@ func (pr *problem) mlObjective(x []float64) float64 {
 		if err := pr.arma.initialCovariance(pr.armaPn, 0); err != nil {
 			return math.Inf(1)
 		}
-		x := pr.adjusted(par)
-		d := pr.ss.delta
-		for t := range len(pr.diffed) * btoi(len(d) > 0) {
-			v := x[t+len(d)]
-			for k, dk := range d {
-				v -= dk * x[t+len(d)-k-1]
-			}
-			pr.diffed[t] = v
-		}
-		sums = pr.arma.chandrasekhar(pr.diffed, pr.armaPn, pr.chandra)
+		sums = pr.arma.chandrasekhar(pr.differenced(par), pr.armaPn, pr.chandra)
 	} else {
 		if err := pr.ss.initialCovariance(pr.pn, pr.kappa); err != nil {
 			return math.Inf(1)
@@ -143,6 +137,28 @@ func (pr *problem) mlObjective(x []float64) float64 {
 	}
 	s2 := sums.ssq / float64(sums.nu)
 	return 0.5 * (math.Log(s2) + sums.sumlog/float64(sums.nu))
+}
+
+// differenced returns the regression-adjusted series differenced by δ; without regressors it
+// is computed once.
+func (pr *problem) differenced(par []float64) []float64 {
+	x := pr.adjusted(par)
+	d := pr.ss.delta
+	if len(d) == 0 {
+		return x
+	}
+	if pr.diffedDone && len(pr.xreg) == 0 {
+		return pr.diffed
+	}
+	for t := range pr.diffed {
+		v := x[t+len(d)]
+		for _, k := range pr.ss.deltaIdx {
+			v -= d[k] * x[t+len(d)-k-1]
+		}
+		pr.diffed[t] = v
+	}
+	pr.diffedDone = true
+	return pr.diffed
 }
 
 // runFilter filters x from the initial state (after initialCovariance).
