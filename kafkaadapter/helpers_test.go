@@ -12,6 +12,7 @@ import (
 
 	"github.com/stacklens/omen"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -134,6 +135,9 @@ func topicSize(t testing.TB, c *kfake.Cluster, topic string) int64 {
 func committed(t testing.TB, c *kfake.Cluster, group, topic string) map[int32]int64 {
 	t.Helper()
 	offs, err := kadm.NewClient(newClient(t, c)).FetchOffsets(testContext(t), group)
+	if errors.Is(err, kerr.GroupIDNotFound) {
+		return map[int32]int64{}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,3 +358,5 @@ func decodeAll[T any](t testing.TB, recs []*kgo.Record) []T {
 func testOptions(extra ...Option) []Option {
 	return append([]Option{WithRetryBackoff(5*time.Millisecond, 50*time.Millisecond), WithShutdownGrace(10 * time.Second)}, extra...)
 }
+
+func kadmClient(cl *kgo.Client) *kadm.Client { return kadm.NewClient(cl) }

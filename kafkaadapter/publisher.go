@@ -65,17 +65,19 @@ func (p *Publisher) Stats() Stats { return p.stats.snapshot() }
 // produce delivers records, producing the failed ones again after a backoff until all are
 // acknowledged or ctx ends.
 func (p *Publisher) produce(ctx context.Context, records []*kgo.Record) error {
+	var lastErr error // the last delivery error that is not the context's
 	for failures := 0; len(records) > 0; {
 		results := p.client.ProduceSync(ctx, records...)
 		delivered := map[string]int64{}
 		var retry []*kgo.Record
-		var lastErr error
 		for _, res := range results {
 			if res.Err == nil {
 				delivered[res.Record.Topic]++
 				continue
 			}
-			lastErr = res.Err
+			if ctx.Err() == nil || !errors.Is(res.Err, ctx.Err()) {
+				lastErr = res.Err
+			}
 			next := cloneRecord(res.Record)
 			if errors.Is(res.Err, kerr.MessageTooLarge) && isDeadLetter(res.Record) {
 				if t := truncateDeadLetter(res.Record); t != nil {
@@ -88,16 +90,18 @@ func (p *Publisher) produce(ctx context.Context, records []*kgo.Record) error {
 		if len(retry) == 0 {
 			return nil
 		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("kafkaadapter: %d of %d records not delivered: %w", len(retry), len(records), lastErr)
-		}
 		failures++
-		p.stats.publishRetries.Add(1)
 		delay := p.backoff.delay(failures)
-		p.log.WarnContext(ctx, "kafka delivery failed; retrying",
-			slog.Int("records", len(retry)), slog.Int("failures", failures),
-			slog.Duration("backoff", delay), slog.Any("error", lastErr))
+		if ctx.Err() == nil {
+			p.stats.publishRetries.Add(1)
+			p.log.WarnContext(ctx, "kafka delivery failed; retrying",
+				slog.Int("records", len(retry)), slog.Int("failures", failures),
+				slog.Duration("backoff", delay), slog.Any("error", lastErr))
+		}
 		if err := sleep(ctx, delay); err != nil {
+			if lastErr == nil {
+				return fmt.Errorf("kafkaadapter: %d of %d records not delivered: %w", len(retry), len(records), err)
+			}
 			return fmt.Errorf("kafkaadapter: %d of %d records not delivered: %w (stopped by: %w)", len(retry), len(records), lastErr, err)
 		}
 		records = retry
