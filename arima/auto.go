@@ -19,6 +19,17 @@ const (
 	BIC
 )
 
+// SeasonalTest chooses how Auto picks the number of seasonal differences.
+type SeasonalTest int
+
+const (
+	// SeasonalStrengthTest differences when the STL seasonal strength exceeds 0.64 (the
+	// default, forecast's "seas").
+	SeasonalStrengthTest SeasonalTest = iota
+	// OCSBTest uses the Osborn–Chui–Smith–Birchenhall test (forecast's "ocsb").
+	OCSBTest
+)
+
 // Approximation selects whether Auto ranks models by the fast conditional-sum-of-squares
 // approximation before refitting the best exactly.
 type Approximation int
@@ -48,6 +59,8 @@ type AutoConfig struct {
 	// differences chosen by the tests; zero means 2 and 1.
 	MaxP, MaxQ, MaxSP, MaxSQ, MaxOrder int
 	MaxD, MaxSD                        int
+	// SeasonalTest chooses the test for D (default: seasonal strength).
+	SeasonalTest SeasonalTest
 	// IC is the criterion minimised (default AICc).
 	IC IC
 	// Exhaustive searches every model within the bounds instead of stepping (R's
@@ -183,7 +196,11 @@ func Auto(y []float64, cfg AutoConfig) (*Model, error) {
 	case len(x) <= 2*m:
 		sd = 0
 	default:
-		sd = NSDiffs(x, m, orDefault(cfg.MaxSD, 1))
+		if cfg.SeasonalTest == OCSBTest {
+			sd = NSDiffsOCSB(x, m, orDefault(cfg.MaxSD, 1))
+		} else {
+			sd = NSDiffs(x, m, orDefault(cfg.MaxSD, 1))
+		}
 		if sd > 0 && allNaN(diffSeasonal(x, m, sd)) {
 			sd--
 		}

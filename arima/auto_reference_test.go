@@ -1,6 +1,7 @@
 package arima
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -49,7 +50,7 @@ func TestReferenceAuto(t *testing.T) {
 }
 
 // TestReferenceDiffs checks the unit-root tests against forecast's ndiffs and nsdiffs (the
-// seasonal-strength heuristic); OCSB and CH entries are not implemented and skipped by key.
+// seasonal-strength heuristic and OCSB); the CH test is not implemented and its entry is skipped.
 func TestReferenceDiffs(t *testing.T) {
 	ref := loadReference(t)
 	for key, want := range ref.Ndiffs {
@@ -67,11 +68,41 @@ func TestReferenceDiffs(t *testing.T) {
 			got = NDiffs(y, 2)
 		case strings.HasSuffix(key, "_nsdiffs_seas"):
 			got = NSDiffs(y, series.Frequency, 1)
+		case strings.HasSuffix(key, "_nsdiffs_ocsb"):
+			got = NSDiffsOCSB(y, series.Frequency, 1)
 		default:
 			continue
 		}
 		if got != want.Value {
 			t.Errorf("%s: got %d, R %d", want.RCall, got, want.Value)
+		}
+	}
+}
+
+// TestOCSBStatistic compares the statistic with forecast 8.20:
+// forecast:::ocsb.test(x, maxlag = 3, lag.method = "AIC")$statistics and calcOCSBCritVal(12).
+func TestOCSBStatistic(t *testing.T) {
+	for _, c := range []struct {
+		file string
+		log  bool
+		want float64
+	}{
+		{"USAccDeaths.csv", false, -2.227109},
+		{"AirPassengers.csv", false, 1.518762},
+		{"AirPassengers.csv", true, -1.95083},
+	} {
+		y := loadSeries(t, c.file)
+		if c.log {
+			for i := range y {
+				y[i] = math.Log(y[i])
+			}
+		}
+		stat, crit, err := OCSB(y, 12)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(stat-c.want) > 1e-5 || math.Abs(crit+1.802963) > 1e-6 {
+			t.Errorf("%s (log %v): OCSB %.6f (critical %.6f), forecast %.6f (-1.802963)", c.file, c.log, stat, crit, c.want)
 		}
 	}
 }
