@@ -10,7 +10,7 @@ import "math"
 // over all segmentations with segments of at least MinSegment values, with
 // the cost and penalty of cfg. The optimal costs F(t) of y[:t] satisfy
 // F(t) = min_s F(s) + C(y[s:t]) + β, F(0) = −β, and a candidate s is dropped
-// for good once F(s) + C(y[s:u]) − δ > F(u) with u = t − MinSegment + 1,
+// for good from t = u + MinSegment on once F(s) + C(y[s:u]) − δ > F(u),
 // where δ bounds how much splitting a segment can raise its cost (0 for the
 // likelihood costs, log(n/4) for MBIC's length terms): then no later end can
 // have s as its best last change, so the result equals the exhaustive
@@ -44,9 +44,24 @@ func PELT(y []float64, cfg ChangeConfig) ([]int, error) {
 	if c.mbic && n > 4 {
 		slack = math.Log(float64(n) / 4)
 	}
+	// pruneAt[s] is the time from which candidate s can be dropped: a test
+	// failed at time u rules s out for ends T ≥ u + MinSegment, which can
+	// also be reached through u (a later drop is merely slower).
+	pruneAt := make([]int, n+1)
+	for i := range pruneAt {
+		pruneAt[i] = math.MaxInt
+	}
 	candidates := []int{0}
 	values := make([]float64, 0, 64) // F(s) + C(y[s:t]) per candidate
 	for t := c.minSeg; t <= n; t++ {
+		kept := candidates[:0]
+		for _, s := range candidates {
+			if pruneAt[s] <= t {
+				continue
+			}
+			kept = append(kept, s)
+		}
+		candidates = kept
 		best, arg := math.Inf(1), 0
 		values = values[:0]
 		for _, s := range candidates {
@@ -60,23 +75,12 @@ func PELT(y []float64, cfg ChangeConfig) ([]int, error) {
 			values = append(values, v)
 		}
 		f[t], last[t] = best, arg
-		// Prune with the test at u = t−MinSegment+1, so that every end T > t
-		// it rules out can also be reached through u.
-		u := t - c.minSeg + 1
-		kept := candidates[:0]
 		for i, s := range candidates {
-			switch {
-			case u-s < c.minSeg:
-				kept = append(kept, s)
-			case u == t:
-				if values[i]-slack <= f[t] {
-					kept = append(kept, s)
-				}
-			case f[s]+c.of(s, u)-slack <= f[u]:
-				kept = append(kept, s)
+			if t-s >= c.minSeg && values[i]-slack > f[t] && pruneAt[s] == math.MaxInt {
+				pruneAt[s] = t + c.minSeg
 			}
 		}
-		candidates = append(kept, u)
+		candidates = append(candidates, t-c.minSeg+1)
 	}
 	return backtrack(last, n), nil
 }
