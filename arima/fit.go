@@ -424,10 +424,16 @@ func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 		ssq, nu := pr.css(adj, resid)
 		m.sigma2 = ssq / float64(nu)
 		m.resid = resid
-		if err := pr.ss.initialCovariance(pr.pn, pr.kappa); err == nil {
-			pr.runFilter(adj, nil)
-			m.stateOK = true
+		if err := pr.ss.initialCovariance(pr.pn, pr.kappa); err != nil {
+			// A non-stationary CSS estimate has no stationary covariance: start every state
+			// diffuse instead, so the filter still gives the state to forecast from.
+			clear(pr.pn)
+			for i := range pr.ss.rd {
+				pr.pn[i*pr.ss.rd+i] = pr.kappa
+			}
 		}
+		pr.runFilter(adj, nil)
+		m.stateOK = true
 	} else {
 		if method == CSSML {
 			// The CSS estimate is only a starting point: a looser tolerance suffices.
