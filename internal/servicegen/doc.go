@@ -14,9 +14,13 @@
 // where R is the profile's weekday peak rate, d(t) the days since the start, g a small growth rate,
 // b(t) = exp(−½ (Δ(t)/σ)²) a working-day bump around the service's peak hour (Δ the circular
 // distance in hours), f the night floor, and w(t), a(t) lower on Saturdays and Sundays (weekly
-// seasonality). The observed count is Poisson with mean λ(t)·exp(ε_r(t)). Every noise term ε is a
-// stationary AR(1) process, ε(t) = φ·ε(t−1) + √(1−φ²)·σ·η(t), whose innovations η are standard
-// normal scaled by 2.5 with probability 0.04: heavier tails than a Gaussian, as real metrics have.
+// seasonality). The observed count is Poisson with mean λ(t)·exp(ε_r(t)) (normal approximation
+// from a mean of 50). Every noise term ε is a stationary AR(1) process,
+//
+//	ε(t) = φ·ε(t−1) + √(1−φ²)·σ·η(t),
+//
+// whose innovations η are standard normal scaled by 2.5 with probability 0.04: heavier tails than
+// a Gaussian, as real metrics have. The growth g is 0.4 % a day.
 //
 // Failures are binomial on the requests with probability p = p₀·(1 + 0.3·ℓ)·exp(ε_e) where ℓ is
 // the load (requests over the weekday peak), so error_rate = 100·failed/requests is in PERCENT.
@@ -32,9 +36,10 @@
 // random places that never overlap and are at least 12 windows apart. The kinds are dealt from a
 // shuffled deck holding each Kind in turn, so every kind appears about equally often: error and
 // latency spikes, latency and traffic dips, level shifts, slow ramps towards a threshold, variance
-// changes, pattern changes and seasonality breaks (see Kind). An incident changes exactly the
-// metrics its label names, exactly in the windows from its Start to its End: outside them every
-// window is identical, byte for byte, to the window generated with NoIncidents.
+// changes, pattern changes and seasonality breaks (see Kind). An incident moves the metrics its label names, in the
+// windows from its Start to its End; the other metrics keep their distribution (the error rate is
+// redrawn when an incident changes the requests, but its level stays). Outside the incidents every
+// window is identical, field for field, to the window generated with NoIncidents.
 //
 // # Determinism
 //

@@ -43,19 +43,19 @@ func newDraft(c card, p profile, tl timeline, r *rand.Rand) draft {
 	switch kind {
 	case ErrorSpike:
 		m := round(5+25*r.Float64(), 2)
-		set([]Metric{ErrorRate}, m, fmt.Sprintf("error rate jumps to %.2f %% for %d windows", m, short),
+		set([]Metric{ErrorRate}, m, fmt.Sprintf("error rate jumps to %.2f %% for %s", m, spellWindows(short)),
 			func(e *effect, _ int) { e.errorRate = m })
 	case LatencySpike:
 		m := round(3+7*r.Float64(), 2)
-		set(latencyMetrics, m, fmt.Sprintf("p95, p99 and mean latency ×%.2f for %d windows", m, short),
+		set(latencyMetrics, m, fmt.Sprintf("p95, p99 and mean latency ×%.2f for %s", m, spellWindows(short)),
 			func(e *effect, _ int) { e.latency, e.latencyLow = m, 1+(m-1)/4 })
 	case LatencyDip:
 		m := round(0.2+0.2*r.Float64(), 2)
-		set(latencyMetrics, m, fmt.Sprintf("latency falls to %.0f %% (fast failures) for %d windows", 100*m, short),
+		set(latencyMetrics, m, fmt.Sprintf("latency falls to %.0f %% (fast failures) for %s", 100*m, spellWindows(short)),
 			func(e *effect, _ int) { e.latency, e.latencyLow = m, m })
 	case TrafficDip:
 		m := round(0.1+0.2*r.Float64(), 2)
-		set(trafficMetrics, m, fmt.Sprintf("requests fall to %.0f %% of normal for %d windows", 100*m, short),
+		set(trafficMetrics, m, fmt.Sprintf("requests fall to %.0f %% of normal for %s", 100*m, spellWindows(short)),
 			func(e *effect, _ int) { e.traffic = m })
 	case LevelShift:
 		d.length = 24 + r.IntN(49)
@@ -65,17 +65,17 @@ func newDraft(c card, p profile, tl timeline, r *rand.Rand) draft {
 	case VarianceChange:
 		d.length = 12 + r.IntN(25)
 		if r.IntN(2) == 0 {
-			set(latencyMetrics, 3, fmt.Sprintf("latency noise ×3 for %d windows", d.length),
+			set(latencyMetrics, 3, fmt.Sprintf("latency noise ×3 for %s", spellWindows(d.length)),
 				func(e *effect, _ int) { e.latencyNoise = 3 })
 		} else {
-			set(trafficMetrics, 3, fmt.Sprintf("request noise ×3 for %d windows", d.length),
+			set(trafficMetrics, 3, fmt.Sprintf("request noise ×3 for %s", spellWindows(d.length)),
 				func(e *effect, _ int) { e.trafficNoise = 3 })
 		}
 	case PatternChange:
 		d.length = 12 + r.IntN(25)
 		m := round(1.25+0.15*r.Float64(), 2)
 		set([]Metric{UniqueUsers, UniqueIPs, RiskScore}, m,
-			fmt.Sprintf("IPs per user ×%.2f, users −8 %%, risk score +0.03 together for %d windows", m, d.length),
+			fmt.Sprintf("IPs per user ×%.2f, users −8 %%, risk score +0.03 together for %s", m, spellWindows(d.length)),
 			func(e *effect, _ int) { e.ipsPerUser, e.users, e.riskShift = m, 0.92, 0.03 })
 	case SeasonalityBreak:
 		d.length, d.dayAligned = tl.perDay, tl.midnight >= 0
@@ -106,13 +106,13 @@ func (d *draft) levelShift(p profile, r *rand.Rand) {
 	case 0:
 		m := round(1.6+0.9*r.Float64(), 2)
 		d.label.Metrics, d.label.Magnitude = slices.Clone(latencyMetrics), m
-		d.label.Description = fmt.Sprintf("latency moves to ×%.2f for %d windows", m, l)
+		d.label.Description = fmt.Sprintf("latency moves to ×%.2f for %s", m, spellWindows(l))
 		d.apply = func(e *effect, _ int) { e.latency, e.latencyLow = m, m }
 	case 1:
 		// Stay below the 5 % threshold at peak load: p₀·m·1.3 ≤ 3.9.
 		m := round(min(3+2*r.Float64(), 3/p.errorRate), 2)
 		d.label.Metrics, d.label.Magnitude = []Metric{ErrorRate}, m
-		d.label.Description = fmt.Sprintf("error rate moves to ×%.2f for %d windows", m, l)
+		d.label.Description = fmt.Sprintf("error rate moves to ×%.2f for %s", m, spellWindows(l))
 		d.apply = func(e *effect, _ int) { e.errorFactor = m }
 	default:
 		m := round(0.5+0.2*r.Float64(), 2)
@@ -120,7 +120,7 @@ func (d *draft) levelShift(p profile, r *rand.Rand) {
 			m = round(1.5+0.5*r.Float64(), 2)
 		}
 		d.label.Metrics, d.label.Magnitude = slices.Clone(trafficMetrics), m
-		d.label.Description = fmt.Sprintf("traffic moves to ×%.2f for %d windows", m, l)
+		d.label.Description = fmt.Sprintf("traffic moves to ×%.2f for %s", m, spellWindows(l))
 		d.apply = func(e *effect, _ int) { e.traffic = m }
 	}
 }
@@ -136,7 +136,7 @@ func (d *draft) ramp(p profile, p99 bool, r *rand.Rand) {
 		m := round(580+120*r.Float64(), 2)
 		typical := p.p50 * (1 + 0.25*0.25) * p.p95Ratio * p.p99Ratio // p99 at half load
 		d.label.Metrics, d.label.Magnitude, d.label.Threshold = []Metric{LatencyP95, LatencyP99, LatencyMean}, m, latencyP99Threshold
-		d.label.Description = fmt.Sprintf("p99 latency ramps from about %.0f ms to %.0f ms over %d windows and holds %d", typical, m, steps, hold)
+		d.label.Description = fmt.Sprintf("p99 latency ramps from about %.0f ms to %.0f ms over %s and holds %d", typical, m, spellWindows(steps), hold)
 		d.apply = func(e *effect, k int) {
 			e.p99Add = (m - typical) * frac(k)
 			if k >= steps-1 {
@@ -147,7 +147,7 @@ func (d *draft) ramp(p profile, p99 bool, r *rand.Rand) {
 	}
 	m := round(6.5+2.5*r.Float64(), 2)
 	d.label.Metrics, d.label.Magnitude, d.label.Threshold = []Metric{ErrorRate}, m, errorRateThreshold
-	d.label.Description = fmt.Sprintf("error rate ramps from %.2f %% to %.2f %% over %d windows and holds %d", p.errorRate, m, steps, hold)
+	d.label.Description = fmt.Sprintf("error rate ramps from %.2f %% to %.2f %% over %s and holds %d", p.errorRate, m, spellWindows(steps), hold)
 	d.apply = func(e *effect, k int) {
 		e.errorRate = p.errorRate + (m-p.errorRate)*frac(k)
 		if k >= steps-1 {
@@ -307,4 +307,12 @@ func (d draft) finish(windows []Window) Incident {
 		}
 	}
 	return in
+}
+
+// spellWindows spells a number of windows: "1 window", "3 windows".
+func spellWindows(n int) string {
+	if n == 1 {
+		return "1 window"
+	}
+	return fmt.Sprintf("%d windows", n)
 }
