@@ -161,3 +161,21 @@ func ExampleParseMethod() {
 	// Output:
 	// CSS <nil>
 }
+
+// The OCSB test, forecast's alternative to the seasonal-strength heuristic.
+func ExampleNSDiffsOCSB() {
+	y := make([]float64, 120)
+	for t := range y {
+		seasonal := 0.0
+		if t >= 12 {
+			seasonal = y[t-12] // a seasonal random walk has a seasonal unit root
+		}
+		y[t] = seasonal + math.Sin(float64(t*t))
+	}
+	stat, crit, err := arima.OCSB(y, 12)
+	fmt.Printf("stat %.2f > critical %.2f: %v (err %v)\n", stat, crit, stat > crit, err)
+	fmt.Println("D =", arima.NSDiffsOCSB(y, 12, 1))
+	// Output:
+	// stat -0.50 > critical -1.80: true (err <nil>)
+	// D = 1
+}
