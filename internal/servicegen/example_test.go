@@ -183,3 +183,19 @@ func ExampleFlagsFromMask() {
 	// db 01:00
 	// db 02:00
 }
+
+// A larger, finer stream: 14 services every 5 minutes for a week, with more incidents.
+func ExampleConfig() {
+	s, err := servicegen.Generate(servicegen.Config{Seed: 42, Services: 14, Days: 7, Step: 5 * time.Minute, IncidentsPerWeek: 3})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(len(s.Windows), "windows,", len(s.Incidents), "incidents")
+	fmt.Println(s.Services[:3], s.Services[len(s.Services)-3:])
+	_, err = servicegen.Generate(servicegen.Config{Days: 3})
+	fmt.Println(err)
+	// Output:
+	// 28224 windows, 42 incidents
+	// [api api-2 auth] [search web web-2]
+	// servicegen: no room for the incidents after the warm-up; use more Days, a shorter WarmUp or fewer IncidentsPerWeek (service api)
+}
