@@ -69,12 +69,16 @@ func BenchmarkDBSCAN(b *testing.B) {
 			DBSCAN(X, DBSCANConfig{Eps: 0.5, MinSamples: 5})
 		}
 	})
-	for _, size := range []struct{ n, d int }{{1000, 8}, {10000, 2}, {10000, 8}} {
+	// The fixed eps is close to the knee eps of each size (KneeEps: 3.2, 0.27 and 2.5).
+	for _, size := range []struct {
+		n, d int
+		eps  float64
+	}{{1000, 8, 3}, {10000, 2, 0.3}, {10000, 8, 2.5}} {
 		X := benchBlobs(size.n, size.d)
-		b.Run(fmt.Sprintf("blobs/n=%d/d=%d/eps=fixed", size.n, size.d), func(b *testing.B) {
+		b.Run(fmt.Sprintf("blobs/n=%d/d=%d/eps=%g", size.n, size.d, size.eps), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				DBSCAN(X, DBSCANConfig{Eps: 1.5, MinSamples: 5})
+				DBSCAN(X, DBSCANConfig{Eps: size.eps, MinSamples: 5})
 			}
 		})
 		b.Run(fmt.Sprintf("blobs/n=%d/d=%d/eps=knee", size.n, size.d), func(b *testing.B) {

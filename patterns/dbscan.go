@@ -95,6 +95,15 @@ func dbscan(tree *kdTree, X [][]float64, eps float64, minSamples int, kd2 []floa
 			}
 		}
 	})
+	// Clusters are the connected components of the core points, numbered in the row order of their
+	// first core point. Non-core points are marked in the tree up front, so each core point's
+	// query returns only the unlabelled core points it adds, and regions already absorbed are
+	// skipped whole.
+	for i, core := range c.Core {
+		if !core {
+			tree.mark(i)
+		}
+	}
 	var stack, neighbours []int
 	for i := range n {
 		if c.Labels[i] != Noise || !c.Core[i] {
@@ -108,11 +117,6 @@ func dbscan(tree *kdTree, X [][]float64, eps float64, minSamples int, kd2 []floa
 		for len(stack) > 0 {
 			p := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			if !c.Core[p] {
-				continue
-			}
-			// Labelled points are marked in the tree, so the query returns exactly the points
-			// this core point adds to the cluster and skips the already absorbed regions.
 			neighbours = tree.unmarkedWithin(neighbours[:0], X[p], r2)
 			for _, q := range neighbours {
 				c.Labels[q] = label
@@ -121,5 +125,16 @@ func dbscan(tree *kdTree, X [][]float64, eps float64, minSamples int, kd2 []floa
 			}
 		}
 	}
+	// A border point joins the first cluster whose expansion reaches it. Clusters are expanded
+	// one after the other in label order, so that is the smallest label among the core points
+	// within Eps — exactly scikit-learn's assignment. Each point's answer depends on the core
+	// labels alone, so this pass runs in parallel.
+	parallelFor(n, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			if !c.Core[p] {
+				c.Labels[p] = tree.minCoreLabel(X[p], r2, c.Core, c.Labels)
+			}
+		}
+	})
 	return c
 }

@@ -292,6 +292,42 @@ func (t *kdTree) unmarkedNode(id int32, dst []int, q []float64, r2, rd float64, 
 	return dst
 }
 
+// minCoreLabel returns the smallest labels[i] over the core rows i (core[i]) with ‖x_i − q‖² ≤ r2,
+// or Noise if there is none. labels of core rows must be ≥ 0.
+func (t *kdTree) minCoreLabel(q []float64, r2 float64, core []bool, labels []int) int {
+	var off [bruteForceDim]float64
+	best := math.MaxInt
+	t.minLabelNode(0, q, r2, 0, off[:], core, labels, &best)
+	if best == math.MaxInt {
+		return Noise
+	}
+	return best
+}
+
+func (t *kdTree) minLabelNode(id int32, q []float64, r2, rd float64, off []float64, core []bool, labels []int, best *int) {
+	nd := &t.nodes[id]
+	if nd.left < 0 {
+		if t.boxDist2(id, q, r2) > r2 {
+			return
+		}
+		for k := nd.start; k < nd.end && *best > 0; k++ {
+			i := t.index[k]
+			if core[i] && labels[i] < *best && t.dist2(k, q, r2) <= r2 {
+				*best = labels[i]
+			}
+		}
+		return
+	}
+	near, far, gap := nd.near(q)
+	t.minLabelNode(near, q, r2, rd, off, core, labels, best)
+	old := off[nd.dim]
+	if rdFar := rd - old*old + gap*gap; rdFar <= r2 && *best > 0 {
+		off[nd.dim] = gap
+		t.minLabelNode(far, q, r2, rdFar, off, core, labels, best)
+		off[nd.dim] = old
+	}
+}
+
 // kthDist2 returns the squared distance from q to its k-th nearest point (k ≥ 1, counting a point
 // equal to q itself), using h as scratch space.
 func (t *kdTree) kthDist2(q []float64, k int, h *maxHeap) float64 {
