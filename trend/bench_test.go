@@ -159,3 +159,12 @@ func BenchmarkBOCPDAdd(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkTheilSenLarge: n = 10,000 (50 million slopes), by scanning.
+func BenchmarkTheilSenLarge(b *testing.B) {
+	y := hourlyMetric(10_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		TheilSen(y, 0)
+	}
+}

@@ -72,8 +72,8 @@ type HamedRaoConfig struct {
 // noise makes n/n* zero or negative no correction is applied.
 //
 // NaN values are skipped: the detrending uses the true time index, the
-// autocorrelations the remaining values in order. The Theil–Sen slope takes
-// O(n²) time and memory. It returns ErrTooFew with fewer than three values,
+// autocorrelations the remaining values in order. The Theil–Sen slope and
+// the autocorrelations take O(n²) time. It returns ErrTooFew with fewer than three values,
 // ErrNotFinite for an infinite value; a negative MaxLag or an Alpha outside
 // [0, 1) panics. y is not modified. The statistics follow pymannkendall's
 // hamed_rao_modification_test.

@@ -34,3 +34,37 @@ func TestSelectRanks(t *testing.T) {
 		}
 	}
 }
+
+// TestScanOrderStatistics checks the sampling-and-scanning path against
+// sorting all slopes, on series with many tied slopes and on gaps in t.
+func TestScanOrderStatistics(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	for trial := range 12 {
+		n := 2 + rng.IntN(400)
+		ts := make([]float64, n)
+		v := make([]float64, n)
+		for i := range v {
+			ts[i] = float64(i + i/7) // gaps
+			if trial%2 == 0 {
+				v[i] = float64(rng.IntN(5)) // many equal slopes
+			} else {
+				v[i] = 0.3*float64(i) + rng.NormFloat64()
+			}
+		}
+		var all []float64
+		for j := range v {
+			for i := range j {
+				all = append(all, (v[j]-v[i])/(ts[j]-ts[i]))
+			}
+		}
+		slices.Sort(all)
+		m := len(all)
+		ranks := []int{0, m - 1, (m - 1) / 2, m / 2, rng.IntN(m), (m - 1) / 2}
+		got := scanOrderStatistics(ts, v, ranks)
+		for k, r := range ranks {
+			if got[k] != all[r] {
+				t.Fatalf("trial %d n=%d: rank %d = %g, want %g", trial, n, r, got[k], all[r])
+			}
+		}
+	}
+}

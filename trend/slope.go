@@ -88,8 +88,9 @@ type TheilSenFit struct {
 // even, clamped to the ends).
 //
 // NaN values are skipped, keeping the time index of the others. It takes
-// O(n²) time and memory (the n(n−1)/2 slopes, of which only the needed order
-// statistics are selected). It returns ErrTooFew with fewer than two values and
+// O(n²) time; memory is O(n²) up to about 2,900 values and small beyond,
+// where the order statistics are found by sampling and scanning the slopes
+// instead of storing them. It returns ErrTooFew with fewer than two values and
 // ErrNotFinite for an infinite value; a level outside (0, 1) panics. y is not
 // modified.
 func TheilSen(y []float64, level float64) (TheilSenFit, error) {
@@ -107,12 +108,6 @@ func TheilSen(y []float64, level float64) (TheilSenFit, error) {
 		return TheilSenFit{}, ErrTooFew
 	}
 	t, v := finitePoints(y)
-	slopes := make([]float64, 0, n*(n-1)/2)
-	for j := range v {
-		for i := range j {
-			slopes = append(slopes, (v[j]-v[i])/(t[j]-t[i]))
-		}
-	}
 	alpha := 1 - level
 	if alpha > 0.5 {
 		alpha = 1 - alpha
@@ -120,14 +115,13 @@ func TheilSen(y []float64, level float64) (TheilSenFit, error) {
 	z := distuv.UnitNormal.Quantile(alpha / 2)
 	fn := float64(n)
 	sigma := math.Sqrt((fn*(fn-1)*(2*fn+5) - tieSum(v)) / 18)
-	nt := float64(len(slopes))
-	upper := min(int(math.RoundToEven((nt-z*sigma)/2)), len(slopes)-1)
+	m := n * (n - 1) / 2
+	nt := float64(m)
+	upper := min(int(math.RoundToEven((nt-z*sigma)/2)), m-1)
 	lower := max(int(math.RoundToEven((nt+z*sigma)/2))-1, 0)
-	m := len(slopes)
-	selectRanks(slopes, lower, upper, (m-1)/2, m/2)
-	fit := TheilSenFit{Slope: (slopes[(m-1)/2] + slopes[m/2]) / 2, N: n}
+	q := slopeOrderStatistics(t, v, []int{lower, upper, (m - 1) / 2, m / 2})
+	fit := TheilSenFit{Slope: (q[2] + q[3]) / 2, N: n, Lower: q[0], Upper: q[1]}
 	fit.Intercept = median(slices.Sorted(slices.Values(v))) - fit.Slope*median(t)
-	fit.Lower, fit.Upper = slopes[lower], slopes[upper]
 	return fit, nil
 }
 
