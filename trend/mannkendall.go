@@ -73,10 +73,10 @@ type HamedRaoConfig struct {
 //
 // NaN values are skipped: the detrending uses the true time index, the
 // autocorrelations the remaining values in order. The Theil–Sen slope and
-// the autocorrelations take O(n²) time. It returns ErrTooFew with fewer than three values,
-// ErrNotFinite for an infinite value; a negative MaxLag or an Alpha outside
-// [0, 1) panics. y is not modified. The statistics follow pymannkendall's
-// hamed_rao_modification_test.
+// the autocorrelations take O(n²) time. It returns ErrTooFew with fewer than
+// three values, ErrNotFinite for an infinite value; a negative MaxLag or an
+// Alpha outside [0, 1) panics. y is not modified. The statistics follow
+// pymannkendall's hamed_rao_modification_test.
 func HamedRao(y []float64, cfg HamedRaoConfig) (MannKendallResult, error) {
 	if cfg.MaxLag < 0 || !(cfg.Alpha >= 0 && cfg.Alpha < 1) {
 		panic("trend: invalid HamedRaoConfig")
