@@ -20,7 +20,11 @@ type generatedReference struct {
 		refFit
 		NewXreg map[string][]float64 `json:"newxreg"`
 	} `json:"fixed"`
-	Auto map[string]refFit `json:"auto"`
+	Auto  map[string]refFit `json:"auto"`
+	Batch []struct {
+		refFit
+		Y []*float64 `json:"y"` // null = missing
+	} `json:"batch"`
 }
 
 func loadGenerated(t *testing.T) *generatedReference {
@@ -117,5 +121,29 @@ func TestGeneratedReferenceAuto(t *testing.T) {
 			}
 			t.Logf("%s: chose %v%v AICc %.4f; R %s AICc %.4f", want.RCall, m.Order(), m.Seasonal(), m.AICc(), want.Label, *want.AICc)
 		})
+	}
+}
+
+// TestGeneratedReferenceBatch fits the batch of random models and series of generate.R (seed
+// 123, some with missing values) and compares with R's arima.
+func TestGeneratedReferenceBatch(t *testing.T) {
+	ref := loadGenerated(t)
+	if len(ref.Batch) != 15 {
+		t.Fatalf("batch has %d cases, want 15", len(ref.Batch))
+	}
+	for _, want := range ref.Batch {
+		y := make([]float64, len(want.Y))
+		for i, v := range want.Y {
+			y[i] = math.NaN()
+			if v != nil {
+				y[i] = *v
+			}
+		}
+		m, err := Fit(y, want.spec(), Config{})
+		if err != nil {
+			t.Errorf("%s: %v", want.RCall, err)
+			continue
+		}
+		checkFit(t, m, want.refFit)
 	}
 }

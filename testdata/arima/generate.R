@@ -83,4 +83,23 @@ out$auto$long10000 <- list(series = "long10000", r_call = "auto.arima(y)", order
 a2 <- auto.arima(ts(y24, frequency = 24))
 out$auto$hourly24 <- list(series = "hourly24", r_call = "auto.arima(ts(y, frequency = 24))", order = a2$arma[c(1, 6, 2)], seasonal = c(a2$arma[c(3, 7, 4)], 24), aicc = a2$aicc, label = forecast:::arima.string(a2))
 
-writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE), "expected.json")
+# A batch of random models and series (seed 123), every fourth with three missing values:
+# arima(x, order, seasonal = list(order, period), include.mean = d + D == 0).
+set.seed(123)
+out$batch <- list()
+specs <- list(c(1,0,0,0,0,0,1), c(0,0,2,0,0,0,1), c(2,0,2,0,0,0,1), c(1,1,1,0,0,0,1), c(0,2,2,0,0,0,1),
+              c(3,1,0,0,0,0,1), c(1,0,1,1,0,1,4), c(0,1,1,0,1,1,4), c(2,0,0,1,1,0,7), c(1,1,0,0,1,1,12),
+              c(0,0,1,2,0,0,4), c(1,0,0,0,1,2,6), c(4,0,1,0,0,0,1), c(0,1,3,1,0,0,12), c(2,1,2,0,0,0,1))
+for (s in specs) {
+  n <- sample(c(60, 120, 300), 1)
+  x <- arima.sim(list(ar = if (s[1] > 0) runif(s[1], -0.3, 0.3) else NULL, ma = if (s[3] > 0) runif(s[3], -0.5, 0.5) else NULL), n = n)
+  x <- ts(cumsum(rnorm(n, sd = 0.3)) * (s[2] > 0) + x + 10 * sin(2 * pi * (1:n) / s[7]) * (s[7] > 1), frequency = s[7])
+  if (length(out$batch) %% 4 == 3) x[sample(n, 3)] <- NA
+  x <- ts(round(as.numeric(x), 12), frequency = s[7])
+  mean <- s[2] + s[5] == 0
+  f <- arima(x, order = s[1:3], seasonal = list(order = s[4:6], period = s[7]), include.mean = mean)
+  out$batch[[length(out$batch) + 1]] <- list(r_call = sprintf("arima(x, order = c(%d,%d,%d), seasonal = list(order = c(%d,%d,%d), period = %d), include.mean = %s)", s[1], s[2], s[3], s[4], s[5], s[6], s[7], mean),
+    y = as.numeric(x), order = s[1:3], seasonal = s[4:7], include_mean = mean, coef = as.list(f$coef), sigma2 = f$sigma2, loglik = f$loglik, nobs = f$nobs)
+}
+
+writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null"), "expected.json")
