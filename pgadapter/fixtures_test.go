@@ -18,7 +18,7 @@ func testMetrics(service string, at time.Time, i int) omen.Metrics {
 		Timestamp:     at,
 		Window:        time.Hour,
 		TotalRequests: int64(1000 + i),
-		ErrorRate:     0.5 + float64(i)/8,
+		ErrorRate:     0.5 + float64(i%100)/8,
 		LatencyP50:    40.25 + float64(i),
 		LatencyP95:    90.125 + float64(i),
 		LatencyP99:    150.0625 + float64(i),

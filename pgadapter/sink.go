@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -100,8 +101,8 @@ const upsertMetrics = `
 INSERT INTO analytics_metrics_1hour
     (service, timestamp, total_requests, successful_requests, failed_requests, error_rate,
      latency_p50, latency_p95, latency_p99, latency_mean, unique_users, unique_ips, avg_risk_score)
-SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::int8[], $4::int8[], $5::int8[], $6::numeric[],
-     $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::int8[], $12::int8[], $13::numeric[])
+SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::int8[], $4::int8[], $5::int8[], $6::text[]::numeric[],
+     $7::text[]::numeric[], $8::text[]::numeric[], $9::text[]::numeric[], $10::text[]::numeric[], $11::int8[], $12::int8[], $13::text[]::numeric[])
 ON CONFLICT (service, timestamp) DO UPDATE SET
     total_requests = EXCLUDED.total_requests,
     successful_requests = EXCLUDED.successful_requests,
@@ -124,15 +125,16 @@ func (w *batchWriter) metrics(ms []omen.Metrics) {
 		service                       = make([]string, n)
 		stamp                         = make([]time.Time, n)
 		total, ok, failed, users, ips = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-		errRate, p50, p95, p99, mean  = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
-		risk                          = make([]float64, n)
+		errRate, p50, p95, p99, mean  = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		risk                          = make([]string, n)
 	)
 	for i, m := range ms {
 		service[i], stamp[i] = m.Service, m.Timestamp
 		total[i], users[i], ips[i] = m.TotalRequests, m.UniqueUsers, m.UniqueIPs
 		failed[i] = int64(math.Round(float64(m.TotalRequests) * m.ErrorRate / 100))
 		ok[i] = m.TotalRequests - failed[i]
-		errRate[i], p50[i], p95[i], p99[i], mean[i], risk[i] = m.ErrorRate, m.LatencyP50, m.LatencyP95, m.LatencyP99, m.LatencyMean, m.RiskScore
+		errRate[i], p50[i], p95[i], p99[i] = decimal(m.ErrorRate), decimal(m.LatencyP50), decimal(m.LatencyP95), decimal(m.LatencyP99)
+		mean[i], risk[i] = decimal(m.LatencyMean), decimal(m.RiskScore)
 	}
 	w.queue("metrics", upsertMetrics, service, stamp, total, ok, failed, errRate, p50, p95, p99, mean, users, ips, risk)
 }
@@ -145,8 +147,8 @@ INSERT INTO ml_anomalies
 SELECT t.id, t.service, t.type, t.severity, t.ts, t.metric, t.value, t.baseline, t.deviation, t.confidence,
        t.description, t.resolved, CASE WHEN t.resolved THEN CURRENT_TIMESTAMP END,
        CASE WHEN t.resolved THEN $15::text END, t.score, t.contributions::jsonb
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::numeric[],
-     $8::numeric[], $9::numeric[], $10::numeric[], $11::text[], $12::bool[], $13::numeric[], $14::text[])
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[]::numeric[],
+     $8::text[]::numeric[], $9::text[]::numeric[], $10::text[]::numeric[], $11::text[], $12::bool[], $13::text[]::numeric[], $14::text[])
      AS t(id, service, type, severity, ts, metric, value, baseline, deviation, confidence, description,
           resolved, score, contributions)
 ON CONFLICT (anomaly_id) DO UPDATE SET
@@ -163,14 +165,15 @@ func (w *batchWriter) anomalies(as []omen.Anomaly, author string) {
 	var (
 		id, service, typ, severity, metric, description = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		stamp                                           = make([]time.Time, n)
-		value, baseline, deviation, confidence, score   = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+		value, baseline, deviation, confidence, score   = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		resolved                                        = make([]bool, n)
 		contributions                                   = make([]*string, n)
 	)
 	for i, a := range as {
 		id[i], service[i], typ[i], severity[i] = a.ID, a.Service, string(a.Type), string(a.Severity)
 		stamp[i], metric[i], description[i], resolved[i] = a.Timestamp, a.Metric, a.Description, a.Resolved
-		value[i], baseline[i], deviation[i], confidence[i], score[i] = a.Value, a.Baseline, a.DeviationPercent, a.Confidence, a.Score
+		value[i], baseline[i], deviation[i] = decimal(a.Value), decimal(a.Baseline), decimal(a.DeviationPercent)
+		confidence[i], score[i] = decimal(a.Confidence), decimal(a.Score)
 		if a.Contributions != nil {
 			// Finite float64 values in a string-keyed map always encode.
 			js, _ := json.Marshal(a.Contributions)
@@ -216,8 +219,8 @@ INSERT INTO ml_forecasts
      prediction_upper_bound, confidence_interval, actual_value, prediction_error, model_type, model_order,
      updated_at)
 SELECT t.*, CURRENT_TIMESTAMP
-FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::numeric[],
-     $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[], $12::text[], $13::text[]) AS t
+FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[]::numeric[],
+     $7::text[]::numeric[], $8::text[]::numeric[], $9::text[]::numeric[], $10::text[]::numeric[], $11::text[]::numeric[], $12::text[], $13::text[]) AS t
 ON CONFLICT (forecast_id) DO UPDATE SET
     service = EXCLUDED.service,
     metric_name = EXCLUDED.metric_name,
@@ -242,18 +245,19 @@ func (w *batchWriter) forecasts(fs []omen.Forecast) {
 		id, service, metric, model, order = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		issued                            = make([]*time.Time, n)
 		stamp                             = make([]*time.Time, n)
-		predicted, lower, upper, level    = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
-		actual, predictionError           = make([]*float64, n), make([]*float64, n)
+		predicted, lower, upper, level    = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		actual, predictionError           = make([]*string, n), make([]*string, n)
 	)
 	for i, f := range fs {
 		id[i], service[i], metric[i], model[i], order[i] = f.ID, f.Service, f.Metric, f.Model, f.ModelOrder
 		issued[i], stamp[i] = nullTime(f.IssuedAt), nullTime(f.Timestamp)
-		predicted[i], lower[i], upper[i], level[i] = f.Predicted, f.Lower, f.Upper, f.Level
-		actual[i], predictionError[i] = f.Actual, f.Error
+		predicted[i], lower[i], upper[i], level[i] = decimal(f.Predicted), decimal(f.Lower), decimal(f.Upper), decimal(f.Level)
+		errorValue := f.Error
 		if f.Actual != nil && f.Error == nil {
 			e := *f.Actual - f.Predicted
-			predictionError[i] = &e
+			errorValue = &e
 		}
+		actual[i], predictionError[i] = nullDecimal(f.Actual), nullDecimal(errorValue)
 	}
 	w.queue("forecasts", upsertForecasts, id, service, metric, issued, stamp, predicted, lower, upper, level,
 		actual, predictionError, model, order)
@@ -270,10 +274,10 @@ SELECT t.id, t.service, t.metric, t.prediction_type, t.event, t.confidence, t.is
        t.baseline_value, t.threshold, t.action, t.priority, t.severity, t.score, t.status, t.sent, t.sent_at,
        t.status = 'materialized',
        CASE WHEN t.status = 'materialized' THEN COALESCE(t.materialized_at, CURRENT_TIMESTAMP) END
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::timestamptz[],
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::numeric[], $7::timestamptz[],
      $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
-     $13::numeric[], $14::numeric[], $15::numeric[], $16::numeric[], $17::text[], $18::text[], $19::text[],
-     $20::numeric[], $21::text[], $22::bool[], $23::timestamptz[], $24::timestamptz[])
+     $13::text[]::numeric[], $14::text[]::numeric[], $15::text[]::numeric[], $16::text[]::numeric[], $17::text[], $18::text[], $19::text[],
+     $20::text[]::numeric[], $21::text[], $22::bool[], $23::timestamptz[], $24::timestamptz[])
      AS t(id, service, metric, prediction_type, event, confidence, issued, window_start, window_end, breach,
           breach_earliest, breach_latest, current_value, predicted_value, baseline_value, threshold, action,
           priority, severity, score, status, sent, sent_at, materialized_at)
@@ -312,8 +316,8 @@ func (w *batchWriter) alerts(as []omen.PredictiveAlert) {
 	var (
 		id, service, metric, predictionType, event = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		action, priority, severity, status         = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		confidence, current, predicted, baseline   = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
-		threshold, score                           = make([]float64, n), make([]float64, n)
+		confidence, current, predicted, baseline   = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		threshold, score                           = make([]string, n), make([]string, n)
 		issued, start, end, breach                 = make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
 		earliest, latest, sentAt, materializedAt   = make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
 		sent                                       = make([]bool, n)
@@ -321,8 +325,8 @@ func (w *batchWriter) alerts(as []omen.PredictiveAlert) {
 	for i, a := range as {
 		id[i], service[i], metric[i], predictionType[i], event[i] = a.ID, a.Service, a.Metric, a.PredictionType, a.PredictedEvent
 		action[i], priority[i], severity[i], status[i] = a.RecommendedAction, string(a.Priority), string(a.Severity), string(a.Status)
-		confidence[i], current[i], predicted[i], baseline[i] = a.Confidence, a.CurrentValue, a.PredictedValue, a.BaselineValue
-		threshold[i], score[i] = a.Threshold, a.Score
+		confidence[i], current[i], predicted[i], baseline[i] = decimal(a.Confidence), decimal(a.CurrentValue), decimal(a.PredictedValue), decimal(a.BaselineValue)
+		threshold[i], score[i] = decimal(a.Threshold), decimal(a.Score)
 		issued[i], start[i], end[i], breach[i] = nullTime(a.IssuedAt), nullTime(a.WindowStart), nullTime(a.WindowEnd), nullTime(a.ExpectedBreach)
 		earliest[i], latest[i], sentAt[i], materializedAt[i] = nullTime(a.BreachEarliest), nullTime(a.BreachLatest), a.SentAt, a.MaterializedAt
 		sent[i] = a.Sent
@@ -330,6 +334,21 @@ func (w *batchWriter) alerts(as []omen.PredictiveAlert) {
 	w.queue("predictive alerts", upsertAlerts, id, service, metric, predictionType, event, confidence, issued,
 		start, end, breach, earliest, latest, current, predicted, baseline, threshold, action, priority,
 		severity, score, status, sent, sentAt, materializedAt)
+}
+
+// decimal returns the shortest decimal that reads back as v, which PostgreSQL's NUMERIC input
+// stores exactly. (Sending float8 and casting would round to 15 digits; pgx's own NUMERIC
+// encoding of a float64 is exact too but costs a big.Int per value.)
+func decimal(v float64) string {
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+func nullDecimal(v *float64) *string {
+	if v == nil {
+		return nil
+	}
+	s := decimal(*v)
+	return &s
 }
 
 // nullTime maps the zero time, meaning unknown, to SQL NULL.
