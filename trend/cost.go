@@ -64,7 +64,7 @@ type segmentCost struct {
 	cost     Cost
 	invVar   float64 // 1/σ² for NormalMean
 	mbic     bool
-	logLen   []float64 // logLen[m] = log m, for MBIC's length terms
+	logLen   []float64 // logLen[m] = log m for MBIC's length terms, else 0
 	minSeg   int
 	penalty  float64
 	nChanges int
@@ -108,8 +108,8 @@ func newSegmentCost(y []float64, cfg ChangeConfig) (*segmentCost, error) {
 	default:
 		panic("trend: unknown Penalty")
 	}
+	c.logLen = make([]float64, n+1) // zeros unless MBIC
 	if c.mbic {
-		c.logLen = make([]float64, n+1)
 		for m := 1; m <= n; m++ {
 			c.logLen[m] = math.Log(float64(m))
 		}
@@ -134,24 +134,47 @@ func newSegmentCost(y []float64, cfg ChangeConfig) (*segmentCost, error) {
 }
 
 // of returns the cost of the segment y[a:b] (with the MBIC length term).
+// It is small enough to be inlined in the search loops.
 func (c *segmentCost) of(a, b int) float64 {
 	m := float64(b - a)
 	sum := c.s1[b] - c.s1[a]
 	ss := (c.s2[b] - c.s2[a]) - sum*sum/m
-	var cost float64
-	if c.cost == NormalMean {
-		cost = ss * c.invVar
-	} else {
-		v := ss / m
-		if v <= 0 {
-			v = 1e-11
+	if c.cost == NormalMeanVar {
+		return meanVarCost(ss, m) + c.logLen[b-a]
+	}
+	return ss*c.invVar + c.logLen[b-a]
+}
+
+// lastSegmentValues sets values[i] = f[s] + C(y[s:t]) for each candidate s =
+// candidates[i], or +Inf when y[s:t] is shorter than the minimum segment: the
+// inner loop of PELT, specialised per cost.
+func (c *segmentCost) lastSegmentValues(t int, candidates []int, f, values []float64) {
+	s1t, s2t := c.s1[t], c.s2[t]
+	values = values[:len(candidates)]
+	meanVar := c.cost == NormalMeanVar
+	for i, s := range candidates {
+		if t-s < c.minSeg {
+			values[i] = math.Inf(1)
+			continue
 		}
-		cost = m * (math.Log(2*math.Pi) + math.Log(v) + 1)
+		m := float64(t - s)
+		sum := s1t - c.s1[s]
+		ss := (s2t - c.s2[s]) - sum*sum/m
+		cost := ss * c.invVar
+		if meanVar {
+			cost = meanVarCost(ss, m)
+		}
+		values[i] = f[s] + cost + c.logLen[t-s]
 	}
-	if c.mbic {
-		cost += c.logLen[b-a]
+}
+
+// meanVarCost is m·(log 2π + log σ̂² + 1) with σ̂² = ss/m floored at 1e−11.
+func meanVarCost(ss, m float64) float64 {
+	v := ss / m
+	if v <= 0 {
+		v = 1e-11
 	}
-	return cost
+	return m * (math.Log(2*math.Pi) + math.Log(v) + 1)
 }
 
 // noiseVariance estimates σ² as (1.4826·MAD(Δy))²/2.

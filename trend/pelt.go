@@ -1,6 +1,9 @@
 package trend
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // PELT returns the change points of y found by Pruned Exact Linear Time
 // search (Killick, Fearnhead and Eckley 2012): the segmentation minimising
@@ -62,19 +65,15 @@ func PELT(y []float64, cfg ChangeConfig) ([]int, error) {
 			kept = append(kept, s)
 		}
 		candidates = kept
+		values = slices.Grow(values[:0], len(candidates))[:len(candidates)]
+		c.lastSegmentValues(t, candidates, f, values)
 		best, arg := math.Inf(1), 0
-		values = values[:0]
-		for _, s := range candidates {
-			v := math.Inf(1)
-			if t-s >= c.minSeg {
-				v = f[s] + c.of(s, t)
-				if v+c.penalty < best {
-					best, arg = v+c.penalty, s
-				}
+		for i, v := range values {
+			if v < best {
+				best, arg = v, candidates[i]
 			}
-			values = append(values, v)
 		}
-		f[t], last[t] = best, arg
+		f[t], last[t] = best+c.penalty, arg
 		for i, s := range candidates {
 			if t-s >= c.minSeg && values[i]-slack > f[t] && pruneAt[s] == math.MaxInt {
 				pruneAt[s] = t + c.minSeg
