@@ -8,11 +8,12 @@ import (
 // Level is a severity level.
 type Level int8
 
+// The levels, in increasing order of severity.
 const (
-	Low Level = iota
-	Medium
-	High
-	Critical
+	Low      Level = iota // below Levels.Medium
+	Medium                // from Levels.Medium (default 25)
+	High                  // from Levels.High (default 50)
+	Critical              // from Levels.Critical (default 75)
 )
 
 var levelNames = [...]string{"low", "medium", "high", "critical"}
