@@ -119,10 +119,25 @@ func readTopic(t testing.TB, c *kfake.Cluster, topic string, n int) []*kgo.Recor
 	return out
 }
 
+// withAdmin calls fn with an admin client of the cluster that is closed right after.
+func withAdmin(t testing.TB, c *kfake.Cluster, fn func(context.Context, *kadm.Client)) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	fn(ctx, kadm.NewClient(cl))
+}
+
 // topicSize returns the number of records in topic (the sum of its end offsets).
 func topicSize(t testing.TB, c *kfake.Cluster, topic string) int64 {
 	t.Helper()
-	ends, err := kadm.NewClient(newClient(t, c)).ListEndOffsets(testContext(t), topic)
+	var ends kadm.ListedOffsets
+	var err error
+	withAdmin(t, c, func(ctx context.Context, adm *kadm.Client) { ends, err = adm.ListEndOffsets(ctx, topic) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +149,9 @@ func topicSize(t testing.TB, c *kfake.Cluster, topic string) int64 {
 // committed returns the group's committed offsets of topic by partition.
 func committed(t testing.TB, c *kfake.Cluster, group, topic string) map[int32]int64 {
 	t.Helper()
-	offs, err := kadm.NewClient(newClient(t, c)).FetchOffsets(testContext(t), group)
+	var offs kadm.OffsetResponses
+	var err error
+	withAdmin(t, c, func(ctx context.Context, adm *kadm.Client) { offs, err = adm.FetchOffsets(ctx, group) })
 	if errors.Is(err, kerr.GroupIDNotFound) {
 		return map[int32]int64{}
 	}
@@ -153,7 +170,9 @@ func committed(t testing.TB, c *kfake.Cluster, group, topic string) map[int32]in
 // endOffsets returns the end offsets of topic by partition, leaving out empty partitions.
 func endOffsets(t testing.TB, c *kfake.Cluster, topic string) map[int32]int64 {
 	t.Helper()
-	ends, err := kadm.NewClient(newClient(t, c)).ListEndOffsets(testContext(t), topic)
+	var ends kadm.ListedOffsets
+	var err error
+	withAdmin(t, c, func(ctx context.Context, adm *kadm.Client) { ends, err = adm.ListEndOffsets(ctx, topic) })
 	if err != nil {
 		t.Fatal(err)
 	}

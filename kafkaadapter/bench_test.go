@@ -1,0 +1,91 @@
+package kafkaadapter
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stacklens/omen"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// anomalyProcessor emits one anomaly per window, as a busy detector might.
+type anomalyProcessor struct{}
+
+func (anomalyProcessor) Process(_ context.Context, m omen.Metrics) (omen.Results, error) {
+	return fakeResults(m, false), nil
+}
+
+func (anomalyProcessor) Release(context.Context, []string) error { return nil }
+
+// BenchmarkPipeline measures the whole path through the in-process broker — decode, process,
+// in-memory sink, publish, commit — for windows of 100 services on 3 partitions. The input is
+// produced before the timer starts; the timer stops when every offset is committed.
+func BenchmarkPipeline(b *testing.B) {
+	for _, size := range []int{100_000} {
+		b.Run(fmt.Sprintf("windows=%d", size), func(b *testing.B) {
+			b.ReportAllocs()
+			var total time.Duration
+			for range b.N {
+				total += runPipeline(b, size)
+			}
+			b.ReportMetric(float64(size)*float64(b.N)/total.Seconds(), "windows/s")
+		})
+	}
+}
+
+// runPipeline produces n windows into a fresh cluster and returns how long a consumer took to
+// commit them all.
+func runPipeline(b *testing.B, n int) time.Duration {
+	b.StopTimer()
+	cluster := newCluster(b, 3)
+	services := serviceNames(100)
+	producer := newClient(b, cluster, kgo.ProducerLinger(5*time.Millisecond))
+	var wg sync.WaitGroup
+	for i := range n {
+		s := services[i%len(services)]
+		r := &kgo.Record{Topic: DefaultTopics().Input, Key: []byte(s), Value: flatMessage(s, t0.Add(time.Duration(i/len(services))*time.Hour), float64(i%7))}
+		wg.Add(1)
+		producer.Produce(context.Background(), r, func(_ *kgo.Record, err error) {
+			if err != nil {
+				b.Error(err)
+			}
+			wg.Done()
+		})
+	}
+	wg.Wait()
+	want := endOffsets(b, cluster, DefaultTopics().Input)
+	sink := omen.NewMemoryStore()
+	c, err := NewConsumer(cluster.ListenAddrs(), anomalyProcessor{}, sink)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.StartTimer()
+	begin := time.Now()
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	eventually(b, "the pipeline to finish", func() bool { return c.Stats().Processed == int64(n) })
+	eventually(b, "the offsets to be committed", func() bool {
+		got := committed(b, cluster, DefaultGroup, DefaultTopics().Input)
+		for p, end := range want {
+			if got[p] != end {
+				return false
+			}
+		}
+		return true
+	})
+	elapsed := time.Since(begin)
+	b.StopTimer()
+	cancel()
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	if got := len(sink.Anomalies()); got != n {
+		b.Fatalf("%d anomalies stored, want %d", got, n)
+	}
+	return elapsed
+}
