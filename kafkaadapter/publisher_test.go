@@ -175,4 +175,3 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
-
