@@ -1,7 +1,9 @@
 package trend
 
 import (
+	"encoding/json"
 	"math"
+	"os"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -234,5 +236,40 @@ func TestOnlineConfigPanics(t *testing.T) {
 			}()
 			f()
 		}()
+	}
+}
+
+// TestBOCPDMatchesReference compares the run-length posterior after every
+// value with an independent transcription using scipy.stats.t:
+// ../testdata/trend/bocpd.py (/usr/bin/python3 bocpd.py).
+func TestBOCPDMatchesReference(t *testing.T) {
+	raw, err := os.ReadFile("../testdata/trend/bocpd.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct {
+		X                 []float64
+		ExpectedRunLength float64 `json:"expected_run_length"`
+		MaxRunLength      int     `json:"max_run_length"`
+		Posterior         [][]float64
+	}
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		t.Fatal(err)
+	}
+	if len(ref.X) != 40 || len(ref.Posterior) != 40 {
+		t.Fatalf("read %d values and %d posteriors, want 40", len(ref.X), len(ref.Posterior))
+	}
+	b := NewBOCPD(BOCPDConfig{ExpectedRunLength: ref.ExpectedRunLength, MaxRunLength: ref.MaxRunLength})
+	for i, x := range ref.X {
+		b.Add(x)
+		want := ref.Posterior[i]
+		if len(b.prob) != len(want) {
+			t.Fatalf("step %d: %d run lengths, want %d", i, len(b.prob), len(want))
+		}
+		for r, p := range want {
+			if math.Abs(b.prob[r]-p) > 1e-12 {
+				t.Fatalf("step %d: P(r = %d) = %.17g, want %.17g", i, r, b.prob[r], p)
+			}
+		}
 	}
 }
