@@ -3,8 +3,8 @@ package trend
 import (
 	"encoding/json"
 	"math"
-	"os"
 	"math/rand/v2"
+	"os"
 	"reflect"
 	"testing"
 )
