@@ -1,8 +1,6 @@
 package stl
 
-import (
-	"math"
-)
+import "math"
 
 // Result is an STL decomposition: Trend[i] + Seasonal[i] + Remainder[i]
 // equals the input y[i] up to rounding.
@@ -76,7 +74,7 @@ func (ws *workspace) decompose(y []float64, s settings, r Result) {
 		for i := range n {
 			fit[i] = r.Trend[i] + r.Seasonal[i]
 		}
-		robustnessWeights(y, fit, r.Weights, ws.b[:n])
+		robustnessWeights(y, fit, r.Weights, ws.b) // ws.b holds n+1 values
 		rw = r.Weights
 	}
 	if rw == nil {
