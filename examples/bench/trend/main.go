@@ -30,10 +30,14 @@ import (
 //go:embed bench.py
 var script []byte
 
+//go:embed bench.R
+var rScript []byte
+
 func main() {
 	python := flag.String("python", "/usr/bin/python3", "Python interpreter with numpy, scipy and statsmodels")
+	rscript := flag.String("rscript", "Rscript", "Rscript with the forecast and jsonlite packages (skipped when absent)")
 	flag.Parse()
-	if err := run(*python); err != nil {
+	if err := run(*python, *rscript); err != nil {
 		fmt.Fprintln(os.Stderr, "trend bench:", err)
 		os.Exit(1)
 	}
@@ -94,7 +98,7 @@ type row struct {
 	tol             float64
 }
 
-func run(python string) error {
+func run(python, rscript string) error {
 	dir, err := os.MkdirTemp("", "omen-trend-bench")
 	if err != nil {
 		return err
@@ -108,6 +112,9 @@ func run(python string) error {
 		}
 	}
 	if err := os.WriteFile(filepath.Join(dir, "bench.py"), script, 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bench.R"), rScript, 0o644); err != nil {
 		return err
 	}
 	cmd := exec.Command(python, filepath.Join(dir, "bench.py"), dir)
@@ -188,6 +195,12 @@ func run(python string) error {
 		math.Max(math.Max(math.Abs(ts.Slope-ref.TheilSlopes.Slope), math.Abs(ts.Intercept-ref.TheilSlopes.Intercept)),
 			math.Max(math.Abs(ts.Lower-ref.TheilSlopes.Low), math.Abs(ts.Upper-ref.TheilSlopes.High))), 1e-12})
 
+	rRows, err := compareWithR(rscript, dir, y)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, rRows...)
+
 	fmt.Println("| task | n | omen (ms) | reference | reference (ms) | reference / omen | max abs diff | equal |")
 	fmt.Println("|---|---:|---:|---|---:|---:|---:|---|")
 	allEqual := true
@@ -201,6 +214,65 @@ func run(python string) error {
 		return fmt.Errorf("results differ beyond tolerance")
 	}
 	return nil
+}
+
+// compareWithR times R's stl and forecast::mstl on y and compares results;
+// it returns no rows when Rscript cannot be found.
+func compareWithR(rscript, dir string, y []float64) ([]row, error) {
+	path, err := exec.LookPath(rscript)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "trend bench: Rscript not found; skipping the R comparisons")
+		return nil, nil
+	}
+	cmd := exec.Command(path, filepath.Join(dir, "bench.R"), dir)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("%s bench.R: %w", rscript, err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "r.json"))
+	if err != nil {
+		return nil, err
+	}
+	var ref struct {
+		STL struct {
+			Seconds         []float64
+			Trend, Seasonal []float64
+		} `json:"stl"`
+		STLRobust struct {
+			Seconds        []float64
+			Trend, Weights []float64
+		} `json:"stl_robust"`
+		MSTL struct {
+			Seconds                        []float64
+			Trend, Seasonal24, Seasonal168 []float64
+		} `json:"mstl"`
+	}
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		return nil, err
+	}
+	var rows []row
+	var d trend.Decomposition
+	t := median(20, func() { d, err = trend.Decompose(y, trend.STLConfig{Period: 24}) })
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows, row{"STL, period 24", "R stats::stl", len(y), t, ref.STL.Seconds[0],
+		math.Max(maxDiff(d.Trend, ref.STL.Trend), maxDiff(d.Seasonal, ref.STL.Seasonal)), 1e-9})
+	t = median(5, func() { d, err = trend.Decompose(y, trend.STLConfig{Period: 24, Robust: true}) })
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows, row{"robust STL, period 24 (even n)", "R stats::stl(robust)", len(y), t, ref.STLRobust.Seconds[0],
+		math.Max(maxDiff(d.Trend, ref.STLRobust.Trend), maxDiff(d.Weights, ref.STLRobust.Weights)), 1e-8})
+	var m trend.MultipleDecomposition
+	t = median(5, func() { m, err = trend.DecomposeMultiple(y, []int{24, 168}, trend.MSTLConfig{}) })
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows, row{"MSTL, periods 24 and 168", "R forecast::mstl", len(y), t, ref.MSTL.Seconds[0],
+		math.Max(maxDiff(m.Trend, ref.MSTL.Trend), math.Max(maxDiff(m.Seasonal[0], ref.MSTL.Seasonal24),
+			maxDiff(m.Seasonal[1], ref.MSTL.Seasonal168))), 1e-9})
+	return rows, nil
 }
 
 // tiedPairs returns Σ t(t−1)/2 over groups of equal values.
