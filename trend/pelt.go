@@ -17,8 +17,7 @@ import (
 // where δ bounds how much splitting a segment can raise its cost (0 for the
 // likelihood costs, log(n/4) for MBIC's length terms): then no later end can
 // have s as its best last change, so the result equals the exhaustive
-// optimum. Ties go
-// to the earliest last change.
+// optimum. Ties go to the earliest last change.
 //
 // A change point τ is the index of the first value of a new segment, so the
 // segments are y[0:τ₁], y[τ₁:τ₂], …; numerically these are R changepoint's
