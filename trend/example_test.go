@@ -210,3 +210,29 @@ func ExampleLegacyTrendChange() {
 	// Output:
 	// false 0.0333
 }
+
+// Example shows a typical pass over four weeks of an hourly metric: find
+// its cycle, take the cycles out, and test what is left for a trend and for
+// a change in level.
+func Example() {
+	y := make([]float64, 24*7*4)
+	for i := range y {
+		y[i] = 200 + 30*math.Sin(2*math.Pi*float64(i)/24) + 4*math.Sin(float64(i*i))
+		if i >= 500 {
+			y[i] += 25 // a deployment raised latency
+		}
+	}
+	periods, _ := trend.DetectPeriod(y, trend.PeriodConfig{MaxPeriod: 48})
+	d, _ := trend.Decompose(y, trend.STLConfig{Period: periods[0].Lag, Robust: true})
+	_, seasonal := trend.Strength(d)
+	deseasoned := make([]float64, len(y))
+	for i := range y {
+		deseasoned[i] = y[i] - d.Seasonal[i]
+	}
+	mk, _ := trend.MannKendall(deseasoned)
+	cps, _ := trend.PELT(deseasoned, trend.ChangeConfig{})
+	fmt.Printf("period %d, seasonal strength %.2f, Mann–Kendall p %.1g, changes at %v\n",
+		periods[0].Lag, seasonal, mk.P, cps)
+	// Output:
+	// period 24, seasonal strength 0.98, Mann–Kendall p 2e-50, changes at [500]
+}
