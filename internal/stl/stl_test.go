@@ -75,6 +75,9 @@ func TestDecomposeMatchesR(t *testing.T) {
 			TrendWindow: 31, LowPassWindow: 13, SeasonalJump: 1, TrendJump: 1, LowPassJump: 1, Inner: 3}},
 		// stl(AirPassengers, s.window = 10, t.window = 20): even windows.
 		{"air_s10_even", Config{Period: 12, SeasonalWindow: 10, TrendWindow: 20}},
+		// stl(AirPassengers, s.window = 10): the defaults derive from the even
+		// window (t.window 23, s.jump 1) before it is made odd.
+		{"air_s10_defaults", Config{Period: 12, SeasonalWindow: 10}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

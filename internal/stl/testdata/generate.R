@@ -24,6 +24,7 @@ stlcase("co2_custom", co2, s.window = 21, s.degree = 1, t.window = 31, l.window 
         t.jump = 1, l.jump = 1, s.jump = 1, inner = 3)
 air <- AirPassengers
 stlcase("air_s10_even", air, s.window = 10, t.window = 20)
+stlcase("air_s10_defaults", air, s.window = 10)
 
 # forecast::mstl on a ts: a single stl fit with s.window = 11.
 m <- mstl(air)
