@@ -3,10 +3,12 @@ package kafkaadapter
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stacklens/omen"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // TestTwoConsumersShareAndTakeOver runs two consumers in one group: they share the partitions;
@@ -17,11 +19,13 @@ func TestTwoConsumersShareAndTakeOver(t *testing.T) {
 	services := serviceNames(12)
 	sink := newTestSink()
 	procA, procB := newFakeProcessor(), newFakeProcessor()
-	a, err := NewConsumer(cluster.ListenAddrs(), procA, sink, testOptions()...)
+	// Frequent heartbeats and short fetch waits make members take over partitions quickly.
+	fast := testOptions(WithClientOptions(kgo.HeartbeatInterval(100*time.Millisecond), kgo.FetchMaxWait(200*time.Millisecond)))
+	a, err := NewConsumer(cluster.ListenAddrs(), procA, sink, fast...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := NewConsumer(cluster.ListenAddrs(), procB, sink, testOptions()...)
+	b, err := NewConsumer(cluster.ListenAddrs(), procB, sink, fast...)
 	if err != nil {
 		t.Fatal(err)
 	}
