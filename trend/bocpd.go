@@ -13,8 +13,9 @@ type BOCPDConfig struct {
 	// probability of a change at each step; zero means 250.
 	ExpectedRunLength float64
 	// MaxRunLength bounds the run lengths tracked (memory and time per value
-	// are O(MaxRunLength)); the posterior mass of longer runs is dropped and
-	// the rest renormalised. Zero means 300.
+	// are O(MaxRunLength): one logarithm and one exponential per run length,
+	// some 20 µs per value at the default); the posterior mass of longer runs
+	// is dropped and the rest renormalised. Zero means 300.
 	MaxRunLength int
 	// Kappa and Alpha are the prior pseudo-counts of the normal-gamma prior
 	// for the mean and the precision of a new segment; zero means 0.01 (a
@@ -64,12 +65,13 @@ type BOCPD struct {
 	n   int
 	// Running mean and sum of squared deviations of all values (Welford).
 	mean, m2 float64
-	// For run length r: posterior probability, and mean and β of its
+	// For run length r: posterior probability, and mean, β and log β of its
 	// normal-gamma posterior; κ_r = κ0 + r and α_r = α0 + r/2 follow from r.
-	prob, mu, beta []float64
-	// Scratch: scaled predictive weights.
-	weight []float64
-	// logC[r] = lnΓ((ν+1)/2) − lnΓ(ν/2) − ½·ln(νπ) with ν = 2α_r.
+	prob, mu, beta, logBeta []float64
+	// Scratch: scaled predictive weights, and β and log β after absorbing
+	// the current value.
+	weight, betaNext, logBetaNext []float64
+	// logC[r] = lnΓ((ν+1)/2) − lnΓ(ν/2) − ½·ln(2π(κ_r+1)/κ_r), ν = 2α_r.
 	logC []float64
 }
 
@@ -117,14 +119,17 @@ func (b *BOCPD) Reset() { *b = BOCPD{cfg: b.cfg} }
 // allocate sizes the state arrays for s and fills the log-constant table.
 func (b *BOCPD) allocate(s bocpdSettings) {
 	m := s.maxRun + 1
-	buf := make([]float64, 5*m)
-	b.prob, b.mu, b.beta = buf[:0:m], buf[m:m:2*m], buf[2*m:2*m:3*m]
-	b.weight, b.logC = buf[3*m:4*m:4*m], buf[4*m:]
+	buf := make([]float64, 8*m)
+	col := func(i int) []float64 { return buf[i*m : i*m : (i+1)*m] }
+	b.prob, b.mu, b.beta, b.logBeta = col(0), col(1), col(2), col(3)
+	b.weight, b.betaNext, b.logBetaNext = col(4)[:m], col(5)[:m], col(6)[:m]
+	b.logC = col(7)[:m]
 	for r := range b.logC {
 		nu := 2*s.alpha + float64(r)
+		kappa := s.kappa + float64(r)
 		lg1, _ := math.Lgamma((nu + 1) / 2)
 		lg2, _ := math.Lgamma(nu / 2)
-		b.logC[r] = lg1 - lg2 - 0.5*math.Log(nu*math.Pi)
+		b.logC[r] = lg1 - lg2 - 0.5*math.Log(2*math.Pi*(kappa+1)/kappa)
 	}
 }
 
@@ -149,21 +154,23 @@ func (b *BOCPD) Add(x float64) BOCPDState {
 		b.allocate(s)
 	}
 	if len(b.prob) == 0 {
-		b.prob, b.mu, b.beta = b.prob[:1], b.mu[:1], b.beta[:1]
+		b.prob, b.mu, b.beta, b.logBeta = b.prob[:1], b.mu[:1], b.beta[:1], b.logBeta[:1]
 		b.prob[0], b.mu[0], b.beta[0] = 1, x, s.alpha*math.Max(1, x*x)
+		b.logBeta[0] = math.Log(b.beta[0])
 	}
-	// Predictive densities of x under each run, scaled by the largest among
-	// runs of positive probability.
+	// Predictive log-densities of x under each run. With ν = 2α and the
+	// updated β' = β + κ(x−μ)²/(2(κ+1)), the Student-t log-density reduces to
+	// logC + (ν/2)·log β − ((ν+1)/2)·log β', and β' is the grown run's β.
 	m := len(b.prob)
 	w := b.weight[:m]
 	maxLog := math.Inf(-1)
 	for r := range m {
 		kappa := s.kappa + float64(r)
-		alpha := s.alpha + float64(r)/2
-		nu := 2 * alpha
-		scale2 := b.beta[r] * (kappa + 1) / (alpha * kappa)
+		nu := 2*s.alpha + float64(r)
 		d := x - b.mu[r]
-		w[r] = b.logC[r] - 0.5*math.Log(scale2) - (nu+1)/2*math.Log1p(d*d/(nu*scale2))
+		b.betaNext[r] = b.beta[r] + kappa*d*d/(2*(kappa+1))
+		b.logBetaNext[r] = math.Log(b.betaNext[r])
+		w[r] = b.logC[r] + nu/2*b.logBeta[r] - (nu+1)/2*b.logBetaNext[r]
 		if b.prob[r] > 0 {
 			maxLog = math.Max(maxLog, w[r])
 		}
@@ -185,13 +192,12 @@ func (b *BOCPD) Add(x float64) BOCPDState {
 	// Grow every run by one (the longest falls off at MaxRunLength) and
 	// start a new one with the change mass.
 	next := min(m+1, s.maxRun+1)
-	b.prob, b.mu, b.beta = b.prob[:next], b.mu[:next], b.beta[:next]
+	b.prob, b.mu, b.beta, b.logBeta = b.prob[:next], b.mu[:next], b.beta[:next], b.logBeta[:next]
 	for r := next - 1; r >= 1; r-- {
 		kappa := s.kappa + float64(r-1)
-		d := x - b.mu[r-1]
 		b.prob[r] = w[r-1] * (1 - s.hazard) / total
 		b.mu[r] = (kappa*b.mu[r-1] + x) / (kappa + 1)
-		b.beta[r] = b.beta[r-1] + kappa*d*d/(2*(kappa+1))
+		b.beta[r], b.logBeta[r] = b.betaNext[r-1], b.logBetaNext[r-1]
 	}
 	b.prob[0] = s.hazard
 	sum := 0.0
@@ -203,6 +209,7 @@ func (b *BOCPD) Add(x float64) BOCPDState {
 	}
 	b.observe(x)
 	b.mu[0], b.beta[0] = b.mean, s.alpha*b.priorVariance()
+	b.logBeta[0] = math.Log(b.beta[0])
 	return b.State()
 }
 
@@ -275,7 +282,7 @@ func (b *BOCPD) UnmarshalBinary(data []byte) error {
 		return bad
 	}
 	nb.allocate(s)
-	nb.prob, nb.mu, nb.beta = nb.prob[:m], nb.mu[:m], nb.beta[:m]
+	nb.prob, nb.mu, nb.beta, nb.logBeta = nb.prob[:m], nb.mu[:m], nb.beta[:m], nb.logBeta[:m]
 	copy(nb.prob, f[9:9+m])
 	copy(nb.mu, f[9+m:9+2*m])
 	copy(nb.beta, f[9+2*m:])
@@ -283,6 +290,7 @@ func (b *BOCPD) UnmarshalBinary(data []byte) error {
 		if nb.prob[r] < 0 || !(nb.beta[r] > 0) {
 			return bad
 		}
+		nb.logBeta[r] = math.Log(nb.beta[r])
 	}
 	*b = nb
 	return nil
