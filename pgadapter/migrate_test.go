@@ -186,3 +186,59 @@ func TestWideValuesFit(t *testing.T) {
 		t.Errorf("read back %v, want %v", got, want)
 	}
 }
+
+// TestMigrateUpgradesHandAppliedSchema starts from a schema made by hand the way the original
+// script made it — its tables with their narrow columns, views, functions and triggers, no
+// version table — with a row in it, and checks that Migrate upgrades it in place.
+func TestMigrateUpgradesHandAppliedSchema(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := newTestPool(t)
+	ms := Migrations()
+	for _, m := range []Migration{ms[0], ms[2]} { // tables, then views, functions and triggers
+		if _, err := pool.Exec(ctx, m.SQL); err != nil {
+			t.Fatalf("hand-applied migration %d: %v", m.Version, err)
+		}
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO ml_anomalies
+		(anomaly_id, service, anomaly_type, severity, timestamp, metric_value, confidence_score)
+		VALUES ('old', 'api', 'spike', 'high', now(), 12345678.1234, 0.9876)`); err != nil {
+		t.Fatal(err)
+	}
+	precision := func() *int32 {
+		var p *int32
+		if err := pool.QueryRow(ctx, `SELECT numeric_precision FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name = 'ml_anomalies' AND column_name = 'confidence_score'`).Scan(&p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if p := precision(); p == nil || *p != 5 {
+		t.Fatalf("fixture: confidence_score precision %v, want the original's 5", p)
+	}
+	if err := Migrate(ctx, pool); err != nil {
+		t.Fatalf("Migrate over the hand-applied schema: %v", err)
+	}
+	if p := precision(); p != nil {
+		t.Errorf("confidence_score precision %d after Migrate, want unconstrained", *p)
+	}
+	var value, confidence float64
+	if err := pool.QueryRow(ctx, "SELECT metric_value, confidence_score FROM ml_anomalies WHERE anomaly_id = 'old'").Scan(&value, &confidence); err != nil || value != 12345678.1234 || confidence != 0.9876 {
+		t.Errorf("the existing row reads %v, %v, %v after Migrate", value, confidence, err)
+	}
+	got := readCatalog(t, pool)
+	for _, name := range wantViews {
+		if !slices.Contains(got.Views, name) {
+			t.Errorf("no view %s after the upgrade", name)
+		}
+	}
+	if len(got.Versions) != len(ms) {
+		t.Errorf("version table %v, want %d versions", got.Versions, len(ms))
+	}
+	if err := New(pool).ResolveAnomaly(ctx, "old", "upgrade test", "ops"); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, pool, "SELECT COUNT(*) FROM ml_anomaly_history WHERE changed_by = 'ops'"); n != 1 {
+		t.Errorf("the upgraded trigger wrote %d history rows, want 1", n)
+	}
+}

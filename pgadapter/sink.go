@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,8 +33,10 @@ import (
 //     final, and alert_sent, alert_sent_at, materialized and materialized_at only move forward
 //     (a notifier's MarkAlertSent survives the engine's later writes).
 //
-// Within one call, the last record of a key wins. Records are checked before anything is sent
-// (see ErrInvalidRecord). Rows are sent as arrays, one statement per table, in one round trip.
+// Within one call, the last record of a key wins. Concurrent Writes of the same keys are safe:
+// rows are locked in key order, so they serialize rather than deadlock. Records are checked
+// before anything is sent (see ErrInvalidRecord). Rows are sent as arrays, one statement per
+// table, in one round trip. Metrics go to analytics_metrics_1hour whatever their Window.
 func (s *Store) Write(ctx context.Context, r omen.Results) error {
 	if err := checkResults(r); err != nil {
 		return err
@@ -41,13 +45,13 @@ func (s *Store) Write(ctx context.Context, r omen.Results) error {
 		return nil
 	}
 	var w batchWriter
-	w.metrics(lastOfEachKey(r.Metrics, func(m omen.Metrics) string {
+	w.metrics(uniqueByKey(r.Metrics, func(m omen.Metrics) string {
 		return m.Service + "\x00" + m.Timestamp.UTC().Format(time.RFC3339Nano)
 	}))
-	w.anomalies(lastOfEachKey(r.Anomalies, func(a omen.Anomaly) string { return a.ID }), s.author)
-	w.patterns(r.Patterns)
-	w.forecasts(lastOfEachKey(r.Forecasts, func(f omen.Forecast) string { return f.ID }))
-	w.alerts(lastOfEachKey(r.Alerts, func(a omen.PredictiveAlert) string { return a.ID }))
+	w.anomalies(uniqueByKey(r.Anomalies, func(a omen.Anomaly) string { return a.ID }), s.author)
+	w.patterns(uniqueByKey(r.Patterns, func(p omen.Pattern) string { return p.ID }))
+	w.forecasts(uniqueByKey(r.Forecasts, func(f omen.Forecast) string { return f.ID }))
+	w.alerts(uniqueByKey(r.Alerts, func(a omen.PredictiveAlert) string { return a.ID }))
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		return w.send(ctx, tx)
 	})
@@ -78,15 +82,14 @@ func (w *batchWriter) send(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-// lastOfEachKey returns items without earlier duplicates of a key, in order of the kept items.
-// An INSERT … ON CONFLICT DO UPDATE cannot touch one row twice.
-func lastOfEachKey[T any](items []T, key func(T) string) []T {
+// uniqueByKey returns items without earlier duplicates of a key (an INSERT … ON CONFLICT DO
+// UPDATE cannot touch one row twice), sorted by key. Every Write thus locks the rows of a table in
+// the same order, so concurrent Writes of overlapping keys wait for each other instead of
+// deadlocking.
+func uniqueByKey[T any](items []T, key func(T) string) []T {
 	last := make(map[string]int, len(items))
 	for i, it := range items {
 		last[key(it)] = i
-	}
-	if len(last) == len(items) {
-		return items
 	}
 	out := make([]T, 0, len(last))
 	for i, it := range items {
@@ -94,6 +97,7 @@ func lastOfEachKey[T any](items []T, key func(T) string) []T {
 			out = append(out, it)
 		}
 	}
+	slices.SortFunc(out, func(a, b T) int { return strings.Compare(key(a), key(b)) })
 	return out
 }
 
