@@ -1,0 +1,343 @@
+package omen
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+var streamStart = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// streamSeasonalSeries returns n hourly values of a daily sine of amplitude 10 around 100 with standard
+// normal noise drawn from seed.
+func streamSeasonalSeries(n int, seed uint64) ([]time.Time, []float64) {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	ts := make([]time.Time, n)
+	vs := make([]float64, n)
+	for i := range n {
+		ts[i] = streamStart.Add(time.Duration(i) * time.Hour)
+		vs[i] = 100 + 10*math.Sin(2*math.Pi*float64(i)/24) + rng.NormFloat64()
+	}
+	return ts, vs
+}
+
+func TestStreamConstantScoresZero(t *testing.T) {
+	var d StreamDetector
+	for i := range 500 {
+		s := d.Add(streamStart.Add(time.Duration(i)*time.Hour), 42)
+		if s != 0 {
+			t.Fatalf("value %d of a constant stream scored %v", i, s)
+		}
+	}
+	if st := d.State(); !st.Ready || st.Baseline != 42 || st.Residual != 0 || st.Level != Low {
+		t.Errorf("state %+v", st)
+	}
+}
+
+func TestStreamHugeSpikeScoresNearOne(t *testing.T) {
+	ts, vs := streamSeasonalSeries(400, 1)
+	var d StreamDetector
+	for i := range 399 {
+		d.Add(ts[i], vs[i])
+	}
+	s := d.Add(ts[399], vs[399]+1000)
+	st := d.State()
+	if s < 0.95 || st.Type != Spike || st.Level != Critical || st.Z < 100 {
+		t.Errorf("spike scored %v, state %+v", s, st)
+	}
+	d2 := NewStreamDetector(StreamConfig{})
+	for i := range 399 {
+		d2.Add(ts[i], vs[i])
+	}
+	if s := d2.Add(ts[399], vs[399]-1000); s < 0.95 || d2.State().Type != Dip {
+		t.Errorf("dip scored %v, state %+v", s, d2.State())
+	}
+}
+
+// TestStreamConstantThenJump: a departure from a constant stream scores 1.
+func TestStreamConstantThenJump(t *testing.T) {
+	var d StreamDetector
+	for i := range 200 {
+		d.Add(streamStart.Add(time.Duration(i)*time.Hour), 5)
+	}
+	if s := d.Add(streamStart.Add(200*time.Hour), 6); s != 1 {
+		t.Errorf("jump from a constant scored %v", s)
+	}
+}
+
+// TestStreamScoresInRange feeds random streams with gaps, outliers, NaN, ±Inf, zeros, negative
+// values and unordered timestamps under several configurations.
+func TestStreamScoresInRange(t *testing.T) {
+	cfgs := []StreamConfig{{}, {Period: -1}, {Log: true}, {Period: 7 * 24 * time.Hour, Step: time.Hour}, {Period: time.Hour}}
+	for seed := range uint64(6) {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		for _, cfg := range cfgs {
+			d := NewStreamDetector(cfg)
+			tm := streamStart
+			for i := range 800 {
+				tm = tm.Add(time.Duration(rng.IntN(4)-1) * 17 * time.Minute)
+				v := 50 + 5*rng.NormFloat64()
+				switch rng.IntN(40) {
+				case 0:
+					v = math.NaN()
+				case 1:
+					v = math.Inf(1 - 2*rng.IntN(2))
+				case 2:
+					v *= 1000
+				case 3:
+					v = 0
+				case 4:
+					v = -v
+				}
+				s, err := d.AddChecked(tm, v)
+				if !(s >= 0 && s <= 1) {
+					t.Fatalf("seed %d cfg %+v value %d: score %v", seed, cfg, i, s)
+				}
+				if err != nil && s != 0 {
+					t.Fatalf("ignored value scored %v", s)
+				}
+				st := d.State()
+				if st.Ready && (math.IsNaN(st.Baseline) || math.IsNaN(st.Z) || !(st.Confidence >= 0 && st.Confidence <= 1)) {
+					t.Fatalf("seed %d cfg %+v: state %+v", seed, cfg, st)
+				}
+			}
+		}
+	}
+}
+
+// TestStreamIgnoredValues: NaN, ±Inf, unordered or duplicate timestamps and out-of-range years
+// are reported and leave the state unchanged.
+func TestStreamIgnoredValues(t *testing.T) {
+	ts, vs := streamSeasonalSeries(100, 2)
+	var d StreamDetector
+	for i := range ts {
+		d.Add(ts[i], vs[i])
+	}
+	before, _ := d.MarshalBinary()
+	last := ts[len(ts)-1]
+	cases := []struct {
+		t    time.Time
+		v    float64
+		want error
+	}{
+		{last.Add(time.Hour), math.NaN(), ErrStreamValue},
+		{last.Add(time.Hour), math.Inf(1), ErrStreamValue},
+		{last.Add(time.Hour), math.Inf(-1), ErrStreamValue},
+		{last, 1, ErrStreamOrder},
+		{last.Add(-time.Hour), 1, ErrStreamOrder},
+		{time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC), 1, ErrStreamTime},
+		{time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC), 1, ErrStreamTime},
+	}
+	for _, c := range cases {
+		s, err := d.AddChecked(c.t, c.v)
+		if !errors.Is(err, c.want) || s != 0 {
+			t.Errorf("AddChecked(%v, %v) = %v, %v; want 0, %v", c.t, c.v, s, err, c.want)
+		}
+		after, _ := d.MarshalBinary()
+		if !bytes.Equal(before, after) {
+			t.Fatalf("AddChecked(%v, %v) changed the state", c.t, c.v)
+		}
+	}
+	var l StreamDetector
+	l = *NewStreamDetector(StreamConfig{Log: true})
+	if _, err := l.AddChecked(last, 0); !errors.Is(err, ErrStreamValue) {
+		t.Errorf("log of 0: %v", err)
+	}
+}
+
+// TestStreamMarshalContinues: feeding half, encoding, decoding and feeding the rest gives the
+// scores and states of an uninterrupted run, whatever the split (every stage included).
+func TestStreamMarshalContinues(t *testing.T) {
+	ts, vs := streamSeasonalSeries(300, 3)
+	for _, cfg := range []StreamConfig{{}, {Log: true, MinEffect: 1}, {Period: -1}, {Step: time.Hour}} {
+		var want []float64
+		ref := NewStreamDetector(cfg)
+		for i := range ts {
+			want = append(want, ref.Add(ts[i], vs[i]))
+		}
+		for _, split := range []int{0, 1, 2, 20, 30, 45, 150, 299} {
+			d := NewStreamDetector(cfg)
+			for i := range split {
+				d.Add(ts[i], vs[i])
+			}
+			b, err := d.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var e StreamDetector
+			if err := e.UnmarshalBinary(b); err != nil {
+				t.Fatalf("cfg %+v split %d: %v", cfg, split, err)
+			}
+			if b2, _ := e.MarshalBinary(); !bytes.Equal(b, b2) {
+				t.Fatalf("cfg %+v split %d: re-encoding differs", cfg, split)
+			}
+			for i := split; i < len(ts); i++ {
+				if got := e.Add(ts[i], vs[i]); got != want[i] {
+					t.Fatalf("cfg %+v split %d: score %d = %v, uninterrupted %v", cfg, split, i, got, want[i])
+				}
+			}
+			if e.State().N != ref.State().N || e.State().Score != ref.State().Score {
+				t.Errorf("state %+v, uninterrupted %+v", e.State(), ref.State())
+			}
+		}
+	}
+}
+
+func TestStreamUnmarshalErrors(t *testing.T) {
+	ts, vs := streamSeasonalSeries(100, 4)
+	var d StreamDetector
+	for i := range ts {
+		d.Add(ts[i], vs[i])
+	}
+	good, _ := d.MarshalBinary()
+	bad := map[string][]byte{
+		"empty":     nil,
+		"version":   append([]byte{99}, good[1:]...),
+		"truncated": good[:len(good)-1],
+		"trailing":  append(append([]byte{}, good...), 0),
+	}
+	for name, b := range bad {
+		e := NewStreamDetector(StreamConfig{Period: -1})
+		before, _ := e.MarshalBinary()
+		if err := e.UnmarshalBinary(b); !errors.Is(err, ErrStreamEncoding) {
+			t.Errorf("%s: error %v", name, err)
+		}
+		if after, _ := e.MarshalBinary(); !bytes.Equal(before, after) {
+			t.Errorf("%s: failed decoding changed the detector", name)
+		}
+	}
+}
+
+func TestStreamReset(t *testing.T) {
+	ts, vs := streamSeasonalSeries(200, 5)
+	d := NewStreamDetector(StreamConfig{Log: true})
+	var want []float64
+	for i := range ts {
+		want = append(want, d.Add(ts[i], vs[i]))
+	}
+	d.Reset()
+	if d.State() != (StreamState{}) {
+		t.Errorf("state after Reset: %+v", d.State())
+	}
+	for i := range ts {
+		if got := d.Add(ts[i], vs[i]); got != want[i] {
+			t.Fatalf("after Reset, score %d = %v, first run %v", i, got, want[i])
+		}
+	}
+	var z StreamDetector
+	z.Reset()
+	if z.Add(ts[0], vs[0]) != 0 {
+		t.Error("Reset zero value")
+	}
+}
+
+// TestStreamZeroValue: the zero value behaves as NewStreamDetector(StreamConfig{}).
+func TestStreamZeroValue(t *testing.T) {
+	ts, vs := streamSeasonalSeries(200, 6)
+	var z StreamDetector
+	n := NewStreamDetector(StreamConfig{})
+	for i := range ts {
+		if a, b := z.Add(ts[i], vs[i]), n.Add(ts[i], vs[i]); a != b {
+			t.Fatalf("score %d: zero value %v, New %v", i, a, b)
+		}
+	}
+}
+
+// TestStreamLevelShift: a sustained shift the baseline absorbs slowly is flagged as it starts,
+// and the CUSUM evidence builds while it lasts.
+func TestStreamLevelShift(t *testing.T) {
+	ts, vs := streamSeasonalSeries(600, 8)
+	var d StreamDetector
+	var maxScore, maxShift float64
+	for i := range ts {
+		v := vs[i]
+		if i >= 500 {
+			v += 6
+		}
+		s := d.Add(ts[i], v)
+		if i >= 500 && i < 520 {
+			maxScore = max(maxScore, s)
+			maxShift = max(maxShift, d.State().Shift)
+		}
+	}
+	if maxScore < 0.5 || maxShift < shiftDecision {
+		t.Errorf("shift of 6σ: max score %v, max CUSUM %v", maxScore, maxShift)
+	}
+}
+
+func TestStreamConfigPanics(t *testing.T) {
+	bad := []StreamConfig{
+		{Step: -1},
+		{LevelSmoothing: 1.5},
+		{SeasonalSmoothing: -0.1},
+		{ScaleSmoothing: math.NaN()},
+		{Clip: -1},
+		{ShiftWeight: math.Inf(1)},
+		{MinEffect: -2},
+	}
+	for _, cfg := range bad {
+		func() {
+			defer func() {
+				if r := recover(); r == nil {
+					t.Errorf("NewStreamDetector(%+v) did not panic", cfg)
+				}
+			}()
+			NewStreamDetector(cfg)
+		}()
+	}
+}
+
+func FuzzStreamUnmarshal(f *testing.F) {
+	ts, vs := streamSeasonalSeries(120, 9)
+	for _, n := range []int{0, 1, 10, 30, 120} {
+		for _, cfg := range []StreamConfig{{}, {Period: -1, Log: true}} {
+			d := NewStreamDetector(cfg)
+			for i := range n {
+				d.Add(ts[i], vs[i])
+			}
+			b, _ := d.MarshalBinary()
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var d StreamDetector
+		if err := d.UnmarshalBinary(b); err != nil {
+			if !errors.Is(err, ErrStreamEncoding) {
+				t.Fatalf("error %v does not wrap ErrStreamEncoding", err)
+			}
+			return
+		}
+		b2, err := d.MarshalBinary()
+		if err != nil || !bytes.Equal(b, b2) {
+			t.Fatalf("re-encoding differs (%v)", err)
+		}
+		last := d.State().Time
+		for i := range 5 {
+			if s := d.Add(last.Add(time.Duration(i+1)*time.Hour), float64(i)); !(s >= 0 && s <= 1) {
+				t.Fatalf("score %v after decoding", s)
+			}
+		}
+	})
+}
+
+func BenchmarkStreamDetectorAdd(b *testing.B) {
+	ts, vs := streamSeasonalSeries(1<<14, 10)
+	var d StreamDetector
+	for i := range 1000 {
+		d.Add(ts[i], vs[i])
+	}
+	b.ReportAllocs()
+	i := 1000
+	step := ts[len(ts)-1].Sub(ts[0]) + time.Hour
+	var shift time.Duration
+	for b.Loop() {
+		if i == len(ts) {
+			i, shift = 0, shift+step
+		}
+		d.Add(ts[i].Add(shift), vs[i])
+		i++
+	}
+}
