@@ -135,3 +135,47 @@ func TestChangePointEdgeCases(t *testing.T) {
 		}
 	}
 }
+
+// TestPELTMatchesStrucchange: for a normal mean cost with BIC, the optimal
+// segmentation with the number of changes PELT chooses must be the
+// least-squares optimal partition with that many breaks, which R's
+// strucchange computes by dynamic programming. From ../testdata/trend:
+//
+//	Rscript -e 'library(strucchange); library(jsonlite);
+//	  cases <- fromJSON("changepoints.json", simplifyVector = FALSE)
+//	  for (c in cases) if (c$cost == "mean" && c$penalty == "BIC")
+//	    print(breakpoints(unlist(c$y) ~ 1, h = 5, breaks = length(c$pelt))$breakpoints)'
+//	# mean_shifts/BIC: 79 140 240; subtle/BIC: 113
+//
+// (strucchange's breakpoints are 1-based last indices of segments, which are
+// PELT's 0-based first indices of the next.)
+func TestPELTMatchesStrucchange(t *testing.T) {
+	b, err := os.ReadFile("../testdata/trend/changepoints.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Name     string
+		Y        []float64
+		Variance float64
+	}
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]int{"mean_shifts/BIC": {79, 140, 240}, "subtle/BIC": {113}}
+	checked := 0
+	for _, c := range cases {
+		w, ok := want[c.Name]
+		if !ok {
+			continue
+		}
+		got, err := PELT(c.Y, ChangeConfig{Penalty: BIC, Variance: c.Variance, MinSegment: 5})
+		if err != nil || !slices.Equal(got, w) {
+			t.Errorf("%s: PELT %v, %v; strucchange %v", c.Name, got, err, w)
+		}
+		checked++
+	}
+	if checked != len(want) {
+		t.Fatalf("checked %d cases, want %d", checked, len(want))
+	}
+}
