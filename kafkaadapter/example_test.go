@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"os"
 	"time"
 
 	"github.com/stacklens/omen"
@@ -152,4 +153,59 @@ func ExampleDecodeDeadLetter() {
 	// Output:
 	// incomplete at analytics-alerts/2@1041: invalid metrics: no timestamp
 	// {"service":"api"}
+}
+
+func ExampleStats_WritePrometheus() {
+	s := kafkaadapter.Stats{
+		Messages: 1200, Processed: 1195, Commits: 4,
+		Published:   map[string]int64{"ml-anomalies": 31, "ml-dead-letter": 5},
+		DeadLetters: map[kafkaadapter.Reason]int64{kafkaadapter.Undecodable: 2, kafkaadapter.Invalid: 3},
+		Lag:         []kafkaadapter.PartitionLag{{Topic: "analytics-alerts", Partition: 0, Lag: 17}},
+		Latency:     kafkaadapter.Histogram{Bounds: []float64{0.1, 1}, Counts: []uint64{1100, 1200}, Count: 1200, Sum: 42.5},
+	}
+	if err := s.WritePrometheus(os.Stdout, "omen_ml"); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// # HELP omen_ml_messages_total Input records read, dead letters included.
+	// # TYPE omen_ml_messages_total counter
+	// omen_ml_messages_total 1200
+	// # HELP omen_ml_windows_processed_total Windows turned into results.
+	// # TYPE omen_ml_windows_processed_total counter
+	// omen_ml_windows_processed_total 1195
+	// # HELP omen_ml_published_total Records delivered, by topic.
+	// # TYPE omen_ml_published_total counter
+	// omen_ml_published_total{topic="ml-anomalies"} 31
+	// omen_ml_published_total{topic="ml-dead-letter"} 5
+	// # HELP omen_ml_dead_letters_total Input records dead-lettered, by reason.
+	// # TYPE omen_ml_dead_letters_total counter
+	// omen_ml_dead_letters_total{reason="oversized"} 0
+	// omen_ml_dead_letters_total{reason="undecodable"} 2
+	// omen_ml_dead_letters_total{reason="incomplete"} 0
+	// omen_ml_dead_letters_total{reason="invalid"} 3
+	// omen_ml_dead_letters_total{reason="unprocessable"} 0
+	// # HELP omen_ml_retries_total Retries after errors, by stage.
+	// # TYPE omen_ml_retries_total counter
+	// omen_ml_retries_total{stage="process"} 0
+	// omen_ml_retries_total{stage="sink"} 0
+	// omen_ml_retries_total{stage="publish"} 0
+	// # HELP omen_ml_commits_total Successful offset commits.
+	// # TYPE omen_ml_commits_total counter
+	// omen_ml_commits_total 4
+	// # HELP omen_ml_commit_failures_total Failed offset commits.
+	// # TYPE omen_ml_commit_failures_total counter
+	// omen_ml_commit_failures_total 0
+	// # HELP omen_ml_services_released_total Services released after their partitions were revoked.
+	// # TYPE omen_ml_services_released_total counter
+	// omen_ml_services_released_total 0
+	// # HELP omen_ml_consumer_lag Records waiting after the last one polled, by input partition.
+	// # TYPE omen_ml_consumer_lag gauge
+	// omen_ml_consumer_lag{topic="analytics-alerts",partition="0"} 17
+	// # HELP omen_ml_processing_latency_seconds Time from a record's poll to the commit of its offset.
+	// # TYPE omen_ml_processing_latency_seconds histogram
+	// omen_ml_processing_latency_seconds_bucket{le="0.1"} 1100
+	// omen_ml_processing_latency_seconds_bucket{le="1"} 1200
+	// omen_ml_processing_latency_seconds_bucket{le="+Inf"} 1200
+	// omen_ml_processing_latency_seconds_sum 42.5
+	// omen_ml_processing_latency_seconds_count 1200
 }
