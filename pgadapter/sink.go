@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stacklens/omen"
 )
 
@@ -36,7 +37,8 @@ import (
 // Within one call, the last record of a key wins. Concurrent Writes of the same keys are safe:
 // rows are locked in key order, so they serialize rather than deadlock. Records are checked
 // before anything is sent (see ErrInvalidRecord). Rows are sent as arrays, one statement per
-// table, in one round trip. Metrics go to analytics_metrics_1hour whatever their Window.
+// table, in one pipelined batch that is also the transaction. Metrics go to
+// analytics_metrics_1hour whatever their Window.
 func (s *Store) Write(ctx context.Context, r omen.Results) error {
 	if err := checkResults(r); err != nil {
 		return err
@@ -52,9 +54,7 @@ func (s *Store) Write(ctx context.Context, r omen.Results) error {
 	w.patterns(uniqueByKey(r.Patterns, func(p omen.Pattern) string { return p.ID }))
 	w.forecasts(uniqueByKey(r.Forecasts, func(f omen.Forecast) string { return f.ID }))
 	w.alerts(uniqueByKey(r.Alerts, func(a omen.PredictiveAlert) string { return a.ID }))
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		return w.send(ctx, tx)
-	})
+	return w.send(ctx, s.pool)
 }
 
 // batchWriter queues one Write's statements, each with a label for its errors.
@@ -68,8 +68,11 @@ func (w *batchWriter) queue(label, sql string, args ...any) {
 	w.labels = append(w.labels, label)
 }
 
-func (w *batchWriter) send(ctx context.Context, tx pgx.Tx) error {
-	results := tx.SendBatch(ctx, &w.batch)
+// send runs the queued statements as one pipelined batch, which PostgreSQL executes as one
+// implicit transaction: the batch ends with a single Sync, at which the server commits, or rolls
+// everything back if any statement failed. It returns once the commit is acknowledged.
+func (w *batchWriter) send(ctx context.Context, pool *pgxpool.Pool) error {
+	results := pool.SendBatch(ctx, &w.batch)
 	for _, label := range w.labels {
 		if _, err := results.Exec(); err != nil {
 			results.Close()
@@ -87,17 +90,23 @@ func (w *batchWriter) send(ctx context.Context, tx pgx.Tx) error {
 // the same order, so concurrent Writes of overlapping keys wait for each other instead of
 // deadlocking.
 func uniqueByKey[T any](items []T, key func(T) string) []T {
-	last := make(map[string]int, len(items))
-	for i, it := range items {
-		last[key(it)] = i
+	type keyed struct {
+		key  string
+		item T
 	}
-	out := make([]T, 0, len(last))
+	byKey := make([]keyed, len(items))
 	for i, it := range items {
-		if last[key(it)] == i {
-			out = append(out, it)
+		byKey[i] = keyed{key(it), it}
+	}
+	// A stable sort keeps duplicates in input order; the last of each run wins.
+	slices.SortStableFunc(byKey, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
+	out := make([]T, 0, len(items))
+	for i, k := range byKey {
+		if i+1 < len(byKey) && byKey[i+1].key == k.key {
+			continue
 		}
+		out = append(out, k.item)
 	}
-	slices.SortFunc(out, func(a, b T) int { return strings.Compare(key(a), key(b)) })
 	return out
 }
 
