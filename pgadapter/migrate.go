@@ -17,9 +17,10 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migrationLockKey is the PostgreSQL advisory lock that serializes Migrate across processes. It
-// is one key per database, because the migrations also create the database-wide schema "ml".
-const migrationLockKey int64 = 0x6f6d656e_70676164 // "omenpgad"
+// lockMigrations takes the transaction-scoped advisory lock that serializes Migrate across
+// processes: one lock per database and target schema, so that migrations of different schemas
+// do not wait for each other.
+const lockMigrations = "SELECT pg_advisory_xact_lock(hashtextextended('omen.pgadapter.migrate:' || current_schema(), 0))"
 
 // versionTable records the applied migrations, one row per version.
 const versionTable = "omen_schema_migrations"
@@ -59,13 +60,13 @@ func Migrations() []Migration {
 // migration not yet recorded in the omen_schema_migrations table, and records them there.
 //
 // It is safe to run at every start and from several processes at once: a transaction-scoped
-// advisory lock serializes concurrent runs, and a run that finds everything applied changes
-// nothing. Each migration is itself idempotent (IF NOT EXISTS, CREATE OR REPLACE, DROP … IF
+// advisory lock, one per database and schema, serializes concurrent runs on the same schema, and
+// a run that finds everything applied changes nothing. Each migration is itself idempotent (IF NOT EXISTS, CREATE OR REPLACE, DROP … IF
 // EXISTS), so Migrate also upgrades a database where the original ml_schema.sql was applied by
 // hand. On error nothing is applied.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLockKey); err != nil {
+		if _, err := tx.Exec(ctx, lockMigrations); err != nil {
 			return fmt.Errorf("pgadapter: migrate: lock: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+versionTable+` (

@@ -4,8 +4,16 @@
 -- applied by hand. Later versions widen the numeric columns and add omen's columns.
 
 -- The original created this schema and then left it empty; it is kept for compatibility. Every
--- table lives in the current schema (public by default), as it did in the original.
-CREATE SCHEMA IF NOT EXISTS ml;
+-- table lives in the current schema (public by default), as it did in the original. Migrations
+-- of different schemas may run at once, and two concurrent CREATE SCHEMA IF NOT EXISTS can
+-- collide on the catalog's unique index; the loser finds the schema made.
+DO $$
+BEGIN
+    CREATE SCHEMA IF NOT EXISTS ml;
+EXCEPTION WHEN unique_violation OR duplicate_schema THEN
+    NULL;
+END
+$$;
 
 CREATE TABLE IF NOT EXISTS ml_anomalies (
     anomaly_id        VARCHAR(255) PRIMARY KEY,
