@@ -55,15 +55,15 @@ func Migrations() []Migration {
 	return out
 }
 
-// Migrate brings the schema in the connection's current schema (the first of its search_path,
-// public by default) up to date: it applies, in order and in one transaction, every embedded
-// migration not yet recorded in the omen_schema_migrations table, and records them there.
+// Migrate brings the connection's current schema (the first of its search_path, public by
+// default) up to date: it applies, in order and in one transaction, every embedded migration not
+// yet recorded in the omen_schema_migrations table, and records them there.
 //
 // It is safe to run at every start and from several processes at once: a transaction-scoped
 // advisory lock, one per database and schema, serializes concurrent runs on the same schema, and
-// a run that finds everything applied changes nothing. Each migration is itself idempotent (IF NOT EXISTS, CREATE OR REPLACE, DROP … IF
-// EXISTS), so Migrate also upgrades a database where the original ml_schema.sql was applied by
-// hand. On error nothing is applied.
+// a run that finds everything applied changes nothing. Each migration is itself idempotent (IF
+// NOT EXISTS, CREATE OR REPLACE, DROP … IF EXISTS), so Migrate also upgrades a database where the
+// original ml_schema.sql was applied by hand. On error nothing is applied.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, lockMigrations); err != nil {
