@@ -1,0 +1,457 @@
+package omen
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stacklens/omen/internal/servicegen"
+)
+
+// detTestMetrics converts a generated window to the engine's input.
+func detTestMetrics(w servicegen.Window) Metrics {
+	return Metrics{
+		Service: w.Service, Timestamp: w.Time, Window: w.Step,
+		TotalRequests: w.TotalRequests, ErrorRate: w.ErrorRate,
+		LatencyP50: w.LatencyP50, LatencyP95: w.LatencyP95, LatencyP99: w.LatencyP99, LatencyMean: w.LatencyMean,
+		UniqueUsers: w.UniqueUsers, UniqueIPs: w.UniqueIPs, RiskScore: w.RiskScore,
+	}
+}
+
+// detTestStream returns the default generated stream (servicegen.Config{}) as engine input.
+func detTestStream(t testing.TB) (servicegen.Stream, []Metrics) {
+	t.Helper()
+	s, err := servicegen.Generate(servicegen.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := make([]Metrics, len(s.Windows))
+	for i, w := range s.Windows {
+		ms[i] = detTestMetrics(w)
+	}
+	return s, ms
+}
+
+func detTestDetector(t testing.TB, opts ...DetectorOption) *Detector {
+	t.Helper()
+	d, err := NewDetector(DetectorConfig{}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// detReplay observes every window in order and returns the results, one per window.
+func detReplay(t testing.TB, d *Detector, ms []Metrics) []Results {
+	t.Helper()
+	out := make([]Results, len(ms))
+	for i, m := range ms {
+		r, err := d.Observe(context.Background(), m)
+		if err != nil {
+			t.Fatalf("window %d (%s %s): %v", i, m.Service, m.Timestamp, err)
+		}
+		out[i] = r
+	}
+	return out
+}
+
+// TestDetectorOnGeneratedStream scores the detector against the labelled incidents of the default
+// generated stream at the event level (servicegen.Evaluate, tolerance one window): every window
+// with an anomaly is a flag. It reports recall and precision by incident kind and by anomaly type.
+func TestDetectorOnGeneratedStream(t *testing.T) {
+	s, ms := detTestStream(t)
+	results := detReplay(t, detTestDetector(t), ms)
+	var flags []servicegen.Flag
+	byType := map[AnomalyType][]servicegen.Flag{}
+	for _, r := range results {
+		seen := map[AnomalyType]bool{}
+		for _, a := range r.Anomalies {
+			if !seen[a.Type] {
+				seen[a.Type] = true
+				byType[a.Type] = append(byType[a.Type], servicegen.Flag{Service: a.Service, Time: a.Timestamp})
+			}
+			checkDetAnomaly(t, a)
+		}
+		if len(r.Anomalies) > 0 {
+			flags = append(flags, servicegen.Flag{Service: r.Metrics[0].Service, Time: r.Metrics[0].Timestamp})
+		}
+	}
+	e := servicegen.Evaluate(flags, s.Incidents, time.Hour)
+	t.Logf("all anomalies: %v", e)
+	t.Logf("recall by kind: %v", e.RecallByKind())
+	for _, typ := range AnomalyTypes {
+		te := servicegen.Evaluate(byType[typ], s.Incidents, time.Hour)
+		t.Logf("%s: %d flags, precision %.2f, recall by kind %v", typ, te.Flags, te.Precision, te.RecallByKind())
+	}
+	// Floors of the current detector (the targets are recall 0.9 and precision 0.8; see the
+	// package documentation for what is still missed).
+	if e.Recall < 0.7 || e.Precision < 0.75 {
+		t.Errorf("recall %.3f, precision %.3f; want at least 0.7 and 0.75", e.Recall, e.Precision)
+	}
+	// Each anomaly type fires for its incident kind.
+	for typ, kind := range map[AnomalyType]servicegen.Kind{
+		Spike: servicegen.ErrorSpike, Dip: servicegen.LatencyDip, PatternShift: servicegen.PatternChange,
+		TrendChange: servicegen.LevelShift, Outlier: servicegen.ErrorSpike,
+	} {
+		if r := servicegen.Evaluate(byType[typ], s.Incidents, time.Hour).RecallByKind()[kind]; r == 0 {
+			t.Errorf("no %s for any %s incident", typ, kind)
+		}
+	}
+}
+
+// checkDetAnomaly checks the invariants of a reported anomaly.
+func checkDetAnomaly(t *testing.T, a Anomaly) {
+	t.Helper()
+	if a.ID != RecordID(a.Service, string(a.Type), a.Metric, a.Timestamp) {
+		t.Errorf("%s %s %s: ID %s is not its RecordID", a.Service, a.Type, a.Metric, a.ID)
+	}
+	if !(a.Score >= 0 && a.Score <= 100) || !(a.Confidence >= 0 && a.Confidence <= 1) {
+		t.Errorf("%s: score %v or confidence %v out of range", a.ID, a.Score, a.Confidence)
+	}
+	for _, v := range []float64{a.Value, a.Baseline, a.DeviationPercent} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			t.Errorf("%s: non-finite field in %+v", a.ID, a)
+		}
+	}
+	if a.Description == "" || a.Severity == "" {
+		t.Errorf("%s: no description or severity", a.ID)
+	}
+}
+
+// TestDetectorSeverityAndConfidence checks that severities span the levels up to critical and
+// that confidences vary.
+func TestDetectorSeverityAndConfidence(t *testing.T) {
+	_, ms := detTestStream(t)
+	levels := map[Severity]int{}
+	confidences := map[float64]bool{}
+	for _, r := range detReplay(t, detTestDetector(t), ms) {
+		for _, a := range r.Anomalies {
+			levels[a.Severity]++
+			confidences[a.Confidence] = true
+		}
+	}
+	t.Logf("levels %v, %d distinct confidences", levels, len(confidences))
+	if levels[Critical] == 0 || levels[High] == 0 {
+		t.Errorf("levels %v: want high and critical anomalies", levels)
+	}
+	if len(confidences) < 10 {
+		t.Errorf("only %d distinct confidences", len(confidences))
+	}
+}
+
+// TestDetectorUniqueIDs checks that no two records of a replay share an ID.
+func TestDetectorUniqueIDs(t *testing.T) {
+	_, ms := detTestStream(t)
+	seen := map[string]bool{}
+	patterns := 0
+	for _, r := range detReplay(t, detTestDetector(t), ms) {
+		for _, a := range r.Anomalies {
+			if seen[a.ID] {
+				t.Fatalf("ID %s reported twice", a.ID)
+			}
+			seen[a.ID] = true
+		}
+		patterns += len(r.Patterns)
+		if len(r.Metrics) != 1 {
+			t.Fatalf("results carry %d windows, want 1", len(r.Metrics))
+		}
+	}
+	if patterns == 0 {
+		t.Error("no pattern updates")
+	}
+}
+
+// TestDetectorSnapshotRestore snapshots every service mid-stream, restores them into a new
+// Detector and finishes the stream there: the output equals an uninterrupted run's.
+func TestDetectorSnapshotRestore(t *testing.T) {
+	s, ms := detTestStream(t)
+	want := detReplay(t, detTestDetector(t), ms)
+	half := len(ms) / 2
+	first := detTestDetector(t)
+	got := detReplay(t, first, ms[:half])
+	second := detTestDetector(t)
+	for _, svc := range s.Services {
+		data, err := first.Snapshot(svc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := second.Restore(svc, data); err != nil {
+			t.Fatal(err)
+		}
+		again, _ := second.Snapshot(svc)
+		if !bytes.Equal(again, data) {
+			t.Errorf("%s: the snapshot of the restored state differs", svc)
+		}
+	}
+	got = append(got, detReplay(t, second, ms[half:])...)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("restored run differs (-want +got):\n%s", diff)
+	}
+}
+
+// TestDetectorReleaseAndLazyRestore releases every service to a StateStore mid-stream; the next
+// windows restore them lazily, with the output of an uninterrupted run.
+func TestDetectorReleaseAndLazyRestore(t *testing.T) {
+	s, ms := detTestStream(t)
+	want := detReplay(t, detTestDetector(t), ms)
+	store := NewMemoryStore()
+	d := detTestDetector(t, WithStateStore(store))
+	half := len(ms) / 2
+	got := detReplay(t, d, ms[:half])
+	if err := d.Release(context.Background(), s.Services); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(d.Services()); n != 0 {
+		t.Fatalf("%d services still in memory after Release", n)
+	}
+	// A new instance, as after a rebalance, resumes from the store.
+	other := detTestDetector(t, WithStateStore(store))
+	got = append(got, detReplay(t, other, ms[half:])...)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("released and restored run differs (-want +got):\n%s", diff)
+	}
+}
+
+// TestDetectorDiscard checks that a discarded service restarts from its last saved state.
+func TestDetectorDiscard(t *testing.T) {
+	_, ms := detTestStream(t)
+	store := NewMemoryStore()
+	d := detTestDetector(t, WithStateStore(store))
+	svc := ms[0].Service
+	var own []Metrics
+	for _, m := range ms {
+		if m.Service == svc {
+			own = append(own, m)
+		}
+	}
+	detReplay(t, d, own[:50])
+	if err := d.Release(context.Background(), []string{svc}); err != nil {
+		t.Fatal(err)
+	}
+	want := detReplay(t, d, own[50:60])
+	d.Discard([]string{svc})
+	if got := detReplay(t, d, own[50:60]); !cmp.Equal(want, got) {
+		t.Error("after Discard, the windows since the saved state give other results")
+	}
+}
+
+// TestDetectorDeterministicConcurrent runs one goroutine per service under GOMAXPROCS 1 and 2:
+// every service's output equals the sequential run's.
+func TestDetectorDeterministicConcurrent(t *testing.T) {
+	s, ms := detTestStream(t)
+	want := detReplay(t, detTestDetector(t), ms)
+	wantBy := map[string][]Results{}
+	byService := map[string][]Metrics{}
+	for i, m := range ms {
+		wantBy[m.Service] = append(wantBy[m.Service], want[i])
+		byService[m.Service] = append(byService[m.Service], m)
+	}
+	for _, procs := range []int{1, 2} {
+		prev := runtime.GOMAXPROCS(procs)
+		d := detTestDetector(t)
+		got := make(map[string][]Results, len(s.Services))
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for _, svc := range s.Services {
+			wg.Go(func() {
+				var out []Results
+				for _, m := range byService[svc] {
+					r, err := d.Process(context.Background(), m)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					out = append(out, r)
+				}
+				mu.Lock()
+				got[svc] = out
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		runtime.GOMAXPROCS(prev)
+		if diff := cmp.Diff(wantBy, got); diff != "" {
+			t.Errorf("GOMAXPROCS %d: concurrent run differs (-want +got):\n%s", procs, diff)
+		}
+	}
+}
+
+// TestDetectorBadInput checks that invalid windows get an error wrapping ErrInvalidMetrics and
+// leave the state untouched.
+func TestDetectorBadInput(t *testing.T) {
+	_, ms := detTestStream(t)
+	svc := ms[0].Service
+	var own []Metrics
+	for _, m := range ms {
+		if m.Service == svc {
+			own = append(own, m)
+		}
+	}
+	d := detTestDetector(t)
+	detReplay(t, d, own[:40])
+	before, err := d.Snapshot(svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := own[39]
+	next := own[40]
+	bad := map[string]Metrics{}
+	m := next
+	m.ErrorRate = math.NaN()
+	bad["NaN error rate"] = m
+	m = next
+	m.TotalRequests = -1
+	bad["negative requests"] = m
+	m = next
+	m.LatencyP99 = math.Inf(1)
+	bad["infinite latency"] = m
+	m = next
+	m.Timestamp = last.Timestamp.Add(-time.Hour)
+	bad["older timestamp"] = m
+	m = last
+	m.ErrorRate += 1
+	bad["last timestamp with other values"] = m
+	m = next
+	m.Service = ""
+	bad["empty service"] = m
+	m = next
+	m.Timestamp = time.Time{}
+	bad["no timestamp"] = m
+	for name, m := range bad {
+		if _, err := d.Observe(context.Background(), m); !errors.Is(err, ErrInvalidMetrics) {
+			t.Errorf("%s: error %v, want one wrapping ErrInvalidMetrics", name, err)
+		}
+		after, _ := d.Snapshot(svc)
+		if !bytes.Equal(before, after) {
+			t.Errorf("%s: the state changed", name)
+		}
+	}
+	if got := d.Services(); len(got) != 1 {
+		t.Errorf("services %v after bad input, want only %s", got, svc)
+	}
+}
+
+// TestDetectorRedelivery checks that observing the last window again returns the same results
+// and changes nothing.
+func TestDetectorRedelivery(t *testing.T) {
+	_, ms := detTestStream(t)
+	d := detTestDetector(t)
+	results := detReplay(t, d, ms[:8*120])
+	last := ms[8*120-1]
+	before, _ := d.Snapshot(last.Service)
+	again, err := d.Observe(context.Background(), last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(results[len(results)-1], again); diff != "" {
+		t.Errorf("redelivered window gives other results:\n%s", diff)
+	}
+	after, _ := d.Snapshot(last.Service)
+	if !bytes.Equal(before, after) {
+		t.Error("redelivery changed the state")
+	}
+	// In another zone it is the same window.
+	last.Timestamp = last.Timestamp.In(time.FixedZone("CET", 3600))
+	if _, err := d.Observe(context.Background(), last); err != nil {
+		t.Errorf("the same window in another zone: %v", err)
+	}
+}
+
+// TestDetectorWarmStart trains services from a History: the first live windows are scored at once.
+func TestDetectorWarmStart(t *testing.T) {
+	s, ms := detTestStream(t)
+	split := 8 * 200
+	store := NewMemoryStore()
+	if err := store.Write(context.Background(), Results{Metrics: ms[:split]}); err != nil {
+		t.Fatal(err)
+	}
+	warm := detTestDetector(t)
+	if err := warm.WarmStart(context.Background(), store); err != nil {
+		t.Fatal(err)
+	}
+	if got := warm.Services(); !cmp.Equal(got, s.Services) {
+		t.Fatalf("warm services %v, want %v", got, s.Services)
+	}
+	// WarmStart keeps the last History windows, so it equals a replay of them.
+	cold := detTestDetector(t)
+	detReplay(t, cold, ms[split-8*168:split])
+	for _, svc := range s.Services {
+		a, _ := warm.Snapshot(svc)
+		b, _ := cold.Snapshot(svc)
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: warm start differs from a replay of the stored windows", svc)
+		}
+	}
+}
+
+// TestDetectorRestoreRejects checks that Restore refuses other services' and malformed snapshots.
+func TestDetectorRestoreRejects(t *testing.T) {
+	_, ms := detTestStream(t)
+	d := detTestDetector(t)
+	detReplay(t, d, ms[:8*30])
+	data, err := d.Snapshot(ms[0].Service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Restore("other", data); !errors.Is(err, ErrDetectorEncoding) {
+		t.Errorf("restoring another service's snapshot: %v", err)
+	}
+	for n := 0; n < len(data); n += 1 + len(data)/500 {
+		if err := d.Restore(ms[0].Service, data[:n]); err == nil {
+			t.Fatalf("a snapshot truncated to %d bytes was accepted", n)
+		}
+	}
+	if _, err := d.Snapshot("unknown"); err == nil {
+		t.Error("snapshot of an unknown service")
+	}
+}
+
+// TestDetectorConfig checks the defaults and the validation of DetectorConfig.
+func TestDetectorConfig(t *testing.T) {
+	d := detTestDetector(t)
+	got := d.Config()
+	want := DetectorConfig{History: 168, MinHistory: 24, RetrainEvery: 24, Trees: 50, SampleSize: 128, MinScore: 50, ShiftWindows: 3}
+	if got != want {
+		t.Errorf("defaults %+v, want %+v", got, want)
+	}
+	for _, bad := range []DetectorConfig{{History: -1}, {History: 10, MinHistory: 20}, {MinHistory: 4}, {MinScore: 101}} {
+		if _, err := NewDetector(bad); err == nil {
+			t.Errorf("NewDetector(%+v) accepted", bad)
+		}
+	}
+}
+
+// FuzzDetectorRestore feeds arbitrary bytes to Restore: it must never panic, and whatever it
+// accepts must snapshot back to the same bytes.
+func FuzzDetectorRestore(f *testing.F) {
+	_, ms := detTestStream(f)
+	d := detTestDetector(f)
+	detReplay(f, d, ms[:8*40])
+	data, err := d.Snapshot(ms[0].Service)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	f.Add(data[:len(data)/2])
+	f.Add([]byte{detEncodingVersion})
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r := detTestDetector(t)
+		if err := r.Restore(ms[0].Service, b); err != nil {
+			return
+		}
+		again, err := r.Snapshot(ms[0].Service)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(again, b) {
+			t.Error("accepted snapshot does not round-trip")
+		}
+	})
+}
