@@ -2,8 +2,10 @@ package pgadapter_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
+	"math"
 	"os"
 	"time"
 
@@ -132,4 +134,57 @@ func ExampleStore_Archive() {
 		log.Fatal(err)
 	}
 	fmt.Println(res.Archived, res.Earliest, res.Latest)
+}
+
+// The embedded migrations, in the order Migrate applies them.
+func ExampleMigrations() {
+	for _, m := range pgadapter.Migrations() {
+		fmt.Println(m.Version, m.Name)
+	}
+	// Output:
+	// 1 original_schema
+	// 2 omen_columns
+	// 3 views_functions_triggers
+}
+
+// Records that cannot be stored are rejected before any SQL is sent, so this example needs no
+// database: the pool never connects.
+func ExampleStore_Write_invalid() {
+	pool, err := pgxpool.New(context.Background(), "postgres://nobody@127.0.0.1:1/none")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+	at := time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC)
+	err = pgadapter.New(pool).Write(context.Background(), omen.Results{
+		Anomalies: []omen.Anomaly{{ID: "a1", Service: "api", Type: omen.Spike, Severity: omen.High,
+			Timestamp: at, Value: math.NaN()}},
+	})
+	fmt.Println(errors.Is(err, pgadapter.ErrInvalidRecord))
+	fmt.Println(err)
+	// Output:
+	// true
+	// pgadapter: invalid record: anomaly "a1": metric_value is NaN, want a finite number
+}
+
+// The services with hourly history, for warm starts.
+func ExampleStore_Services() {
+	ctx := context.Background()
+	pool := connect(ctx)
+	defer pool.Close()
+	services, err := pgadapter.New(pool).Services(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(services)
+}
+
+// A notifier records each anomaly it delivered.
+func ExampleStore_MarkAnomalyNotified() {
+	ctx := context.Background()
+	pool := connect(ctx)
+	defer pool.Close()
+	if err := pgadapter.New(pool).MarkAnomalyNotified(ctx, "48a1561ceb7c94d0", time.Now()); err != nil {
+		log.Fatal(err)
+	}
 }
