@@ -97,3 +97,22 @@ func runPipeline(b *testing.B, n int) (wall, cpu time.Duration) {
 	}
 	return wall, cpu
 }
+
+// BenchmarkDecodeWindow measures the decoding step of the pipeline alone (omen.DecodeMetrics
+// behind the size check), for both input shapes.
+func BenchmarkDecodeWindow(b *testing.B) {
+	for name, msg := range map[string][]byte{
+		"flat":   flatMessage("api", t0, 0.5),
+		"phase4": phase4Message("api", t0, 30),
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(msg)))
+			for b.Loop() {
+				if _, _, err := decodeWindow(msg, DefaultMaxMessageBytes); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

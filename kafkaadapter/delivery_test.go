@@ -5,9 +5,12 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -214,5 +217,41 @@ func TestRedeliveryAfterCrash(t *testing.T) {
 	}
 	if n := topicSize(t, cluster, DefaultTopics().Anomalies); n != int64(len(msgs)) {
 		t.Errorf("%d anomalies published, want %d", n, len(msgs))
+	}
+}
+
+// TestPublishToDeletedTopic deletes an output topic mid-run: the adapter creates it again and
+// delivers the results that failed meanwhile.
+func TestPublishToDeletedTopic(t *testing.T) {
+	cluster := newCluster(t, 3)
+	services := serviceNames(6)
+	all := windows(services, 6)
+	batch1, batch2 := all[:len(all)/2], all[len(all)/2:]
+	producer := newClient(t, cluster)
+	produce(t, producer, DefaultTopics().Input, batch1...)
+
+	sink := newTestSink()
+	c, err := NewConsumer(cluster.ListenAddrs(), newFakeProcessor(), sink,
+		testOptions(WithClientOptions(kgo.UnknownTopicRetries(1), kgo.MetadataMinAge(50*time.Millisecond), kgo.FetchMaxWait(200*time.Millisecond)))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, c)
+	waitCommitted(t, cluster, DefaultGroup)
+	withAdmin(t, cluster, func(ctx context.Context, adm *kadm.Client) {
+		if _, err := adm.DeleteTopics(ctx, DefaultTopics().Anomalies); err != nil {
+			t.Fatal(err)
+		}
+	})
+	produce(t, producer, DefaultTopics().Input, batch2...)
+	waitCommitted(t, cluster, DefaultGroup)
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if n := topicSize(t, cluster, DefaultTopics().Anomalies); n != int64(len(batch2)) {
+		t.Errorf("the recreated topic holds %d anomalies, want the %d of the second batch", n, len(batch2))
+	}
+	if n := len(sink.Anomalies()); n != len(all) {
+		t.Errorf("%d anomalies stored, want %d", n, len(all))
 	}
 }

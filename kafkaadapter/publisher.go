@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 
 	"github.com/stacklens/omen"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -22,12 +24,16 @@ type Publisher struct {
 	backoff backoff
 	log     *slog.Logger
 	stats   *counters
+	// recreate, when topic creation is on, creates topics that vanished (were deleted).
+	recreate func(ctx context.Context, topics ...string) error
 }
 
 // NewPublisher returns a Publisher producing through client, which the caller keeps owning and
 // closing. The client's own retries should be bounded (kgo.RecordDeliveryTimeout) so that a
 // failure reaches the Publisher's retry loop and logs. It reads the options WithTopics,
-// WithRetryBackoff and WithLogger and ignores the others.
+// WithRetryBackoff, WithLogger and WithTopicCreation / WithoutTopicCreation (a topic that does not
+// exist when a record is produced to it is created, unless WithoutTopicCreation) and ignores the
+// others.
 func NewPublisher(client *kgo.Client, opts ...Option) (*Publisher, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {
@@ -37,13 +43,19 @@ func NewPublisher(client *kgo.Client, opts ...Option) (*Publisher, error) {
 }
 
 func newPublisher(client *kgo.Client, cfg config, stats *counters) *Publisher {
-	return &Publisher{
+	p := &Publisher{
 		client:  client,
 		topics:  cfg.topics,
 		backoff: backoff{cfg.backoffMin, cfg.backoffMax},
 		log:     cfg.logger,
 		stats:   stats,
 	}
+	if cfg.createTopics {
+		p.recreate = func(ctx context.Context, topics ...string) error {
+			return EnsureTopics(ctx, client, cfg.partitions, cfg.replicationFactor, topics...)
+		}
+	}
+	return p
 }
 
 // Publish delivers the anomalies, patterns and predictive alerts of r (metrics and forecasts
@@ -70,6 +82,7 @@ func (p *Publisher) produce(ctx context.Context, records []*kgo.Record) error {
 		results := p.client.ProduceSync(ctx, records...)
 		delivered := map[string]int64{}
 		var retry []*kgo.Record
+		missing, recreated := map[string]bool{}, map[string]bool{}
 		for _, res := range results {
 			if res.Err == nil {
 				delivered[res.Record.Topic]++
@@ -77,6 +90,12 @@ func (p *Publisher) produce(ctx context.Context, records []*kgo.Record) error {
 			}
 			if ctx.Err() == nil || !errors.Is(res.Err, ctx.Err()) {
 				lastErr = res.Err
+			}
+			switch {
+			case errors.Is(res.Err, kerr.UnknownTopicOrPartition):
+				missing[res.Record.Topic] = true
+			case errors.Is(res.Err, kerr.UnknownTopicID):
+				recreated[res.Record.Topic] = true
 			}
 			next := cloneRecord(res.Record)
 			if errors.Is(res.Err, kerr.MessageTooLarge) && isDeadLetter(res.Record) {
@@ -98,6 +117,7 @@ func (p *Publisher) produce(ctx context.Context, records []*kgo.Record) error {
 				slog.Int("records", len(retry)), slog.Int("failures", failures),
 				slog.Duration("backoff", delay), slog.Any("error", lastErr))
 		}
+		p.repairTopics(ctx, missing, recreated)
 		if err := sleep(ctx, delay); err != nil {
 			if lastErr == nil {
 				return fmt.Errorf("kafkaadapter: %d of %d records not delivered: %w", len(retry), len(records), err)
@@ -107,4 +127,24 @@ func (p *Publisher) produce(ctx context.Context, records []*kgo.Record) error {
 		records = retry
 	}
 	return nil
+}
+
+// repairTopics prepares the next attempt after records failed because their topic is missing
+// (it is created, if topic creation is on) or was deleted and created again (the client forgets
+// the old topic ID, which it otherwise keeps using).
+func (p *Publisher) repairTopics(ctx context.Context, missing, recreated map[string]bool) {
+	if len(recreated) > 0 {
+		topics := slices.Sorted(maps.Keys(recreated))
+		p.log.WarnContext(ctx, "topics were recreated; forgetting their old IDs", slog.Any("topics", topics))
+		p.client.PurgeTopicsFromProducing(topics...)
+	}
+	if len(missing) > 0 && p.recreate != nil && ctx.Err() == nil {
+		topics := slices.Sorted(maps.Keys(missing))
+		p.log.WarnContext(ctx, "creating missing topics", slog.Any("topics", topics))
+		if err := p.recreate(ctx, topics...); err != nil {
+			p.log.WarnContext(ctx, "creating missing topics failed", slog.Any("error", err))
+			return
+		}
+		p.client.PurgeTopicsFromProducing(topics...) // a deleted topic's old ID would fail the next attempt
+	}
 }
