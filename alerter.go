@@ -1,0 +1,452 @@
+package omen
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Alerter is the predictive alerter of the Phase 5 engine. For every service and every metric
+// with a threshold it keeps an automatically chosen ARIMA model of the metric on the windows'
+// real time step, forecasts the next Horizon windows with prediction intervals, and raises a
+// PredictiveAlert when the probability that the metric crosses its threshold within the horizon
+// reaches MinProbability.
+//
+// # Model
+//
+// Each (service, metric) series lives on the grid of the service's windows: the step is the
+// median of the recent differences between consecutive window timestamps (the window length
+// before there are two windows), and a window that skips k−1 steps leaves k−1 missing values
+// (NaN), which the Kalman filter skips. The model is chosen by arima.Auto (Hyndman–Khandakar)
+// on the last HistoryWindows values, seasonal with a period of one day (windows per day) when
+// the history holds at least two days and that period is at most MaxSeasonalPeriod, and
+// non-seasonal otherwise. Between fits every new window is filtered into the model
+// (arima.Model.Update, no re-estimation). The model is refitted
+//
+//   - every RefitEvery windows (it ages),
+//   - when a window's standardized one-step forecast error |y − ŷ|/se exceeds RefitZ (the model no
+//     longer describes the series: a ramp, a level shift, a spike), and
+//   - at every window while no fit has succeeded yet.
+//
+// # Probability of a breach
+//
+// The forecast distribution of the next H values is Gaussian: means and standard errors from the
+// Kalman filter, with the correlation between steps given by the model's ψ-weights (the MA(∞)
+// form of φ(B)Φ(Bᵐ)(1−B)ᵈ(1−Bᵐ)ᴰ yₜ = θ(B)Θ(Bᵐ) eₜ). The probability that the path crosses the
+// threshold T within the horizon, P(max_h Y_h > T), is estimated by Monte Carlo: Paths sample
+// paths Y_h = mean_h + se_h·Σ_{j<h} ψ_j ε_{h−j} / √(Σ_{j<h} ψ_j²), ε iid N(0, 1), which have
+// exactly the model's marginal distributions and its autocorrelation. The random stream is
+// derived from (Seed, service, metric, threshold level, window timestamp), so a replay gives the
+// same numbers whatever the order of services or GOMAXPROCS. When the union bound Σ_h P(Y_h > T)
+// is already below MinProbability no path is drawn: the probability is below it too. The
+// first crossing step of each crossing path gives the distribution of the time to breach: its
+// median is the expected breach and its 5 % and 95 % quantiles the 90 % range.
+//
+// # Alerts
+//
+// A metric whose current value is already above a threshold is in breach, not at risk: no
+// predictive alert is raised for that level (the Phase 4 rule fires). While an alert of a
+// (service, metric, level) is pending, no other is raised for it. An alert's window runs from the
+// next window to the end of the horizon, the window its probability refers to; it becomes
+// materialized (MaterializedAt set) at the first window inside it whose value exceeds the
+// threshold, and expired once a window at or past its end arrives without a breach. Every
+// change of status is emitted again in Results.Alerts.
+//
+// Confidence is the breach probability. The priority is critical when the probability is at
+// least 0.8 and the expected breach lies within the first quarter of the horizon, warning when
+// the probability is at least 0.8 or the breach lies within the first half, and informational
+// otherwise. The score, on the 0–100 scale anomalies use (so that the severity levels read the
+// same: low below 25, medium from 25, high from 50, critical from 75), is
+//
+//	score = 100 · p · u · w,  u = 1 − ½·(h − 1)/(H − 1),
+//
+// with p the probability, h the expected breach step (u is 1 for a breach expected at the next
+// window and ½ at the end of the horizon) and w the weight of the level: 1 for a critical
+// threshold and for capacity, 0.7 for a warning threshold (so a warning alone never reads
+// critical).
+//
+// # Concurrency, state and determinism
+//
+// Process is safe for concurrent use; windows of one service are processed one at a time, in
+// timestamp order. All per-service state (series, models, pending forecasts and alerts,
+// outcome counts) is saved by Snapshot and restored by Restore; with a StateStore, a service
+// that Process meets for the first time is restored lazily from it, and Release saves and
+// forgets services. Nothing depends on the wall clock: the same windows give the same results.
+type Alerter struct {
+	cfg     AlerterConfig
+	history History
+	states  StateStore
+
+	mu       sync.Mutex
+	services map[string]*alerterService
+}
+
+// AlertThreshold holds the thresholds of one metric: the value above which the metric is in
+// warning and in critical state. A zero field is not used.
+type AlertThreshold struct {
+	Warning, Critical float64
+}
+
+// DefaultAlertThresholds are the Phase 4 rules: error rate above 5 % (warning) and 20 %
+// (critical), p99 latency above 500 ms (warning).
+func DefaultAlertThresholds() map[string]AlertThreshold {
+	return map[string]AlertThreshold{
+		"error_rate":     {Warning: 5, Critical: 20},
+		"latency_p99_ms": {Warning: 500},
+	}
+}
+
+// AlerterConfig holds the settings of an Alerter. A zero field means its documented default.
+type AlerterConfig struct {
+	// Horizon is the number of windows forecast (default 24).
+	Horizon int
+	// IntervalLevel is the coverage of the forecasts' prediction intervals, in (0, 1) (default 0.9).
+	IntervalLevel float64
+	// Thresholds maps metric names (see Metrics.Value) to their thresholds (default
+	// DefaultAlertThresholds). Every metric in it is forecast.
+	Thresholds map[string]AlertThreshold
+	// MinProbability is the breach probability from which an alert is raised (default 0.5).
+	MinProbability float64
+	// Paths is the number of Monte Carlo sample paths of a probability (default 2000).
+	Paths int
+	// Seed selects the Monte Carlo streams.
+	Seed uint64
+	// HistoryWindows is the number of recent windows a model is fitted on (default 168).
+	HistoryWindows int
+	// MinFitWindows is the number of observed windows needed before the first fit (default 24).
+	MinFitWindows int
+	// RefitEvery is the number of windows after which a model is refitted (default 24).
+	RefitEvery int
+	// RefitZ is the standardized one-step forecast error beyond which the model is refitted at
+	// once (default 4).
+	RefitZ float64
+	// MaxSeasonalPeriod is the largest number of windows per day modelled seasonally (default 48):
+	// beyond it (short windows) the models are non-seasonal, which keeps fitting fast.
+	MaxSeasonalPeriod int
+	// ForecastRecords is the number of horizon steps emitted as Forecast records at each window:
+	// 0 means all of them, a negative value none.
+	ForecastRecords int
+	// CapacityMetric is the metric the capacity planner forecasts (default total_requests).
+	CapacityMetric string
+	// Capacity maps services to their capacity in CapacityMetric units per hour (requests per
+	// hour for total_requests). A service with a capacity also gets predictive alerts of its
+	// exhaustion, at the capacity scaled to the window's length.
+	Capacity map[string]float64
+}
+
+// withDefaults returns cfg with every zero field set to its default. It panics on settings out
+// of range.
+func (cfg AlerterConfig) withDefaults() AlerterConfig {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&cfg.Horizon, 24)
+	def(&cfg.Paths, 2000)
+	def(&cfg.HistoryWindows, 168)
+	def(&cfg.MinFitWindows, 24)
+	def(&cfg.RefitEvery, 24)
+	def(&cfg.MaxSeasonalPeriod, 48)
+	if cfg.IntervalLevel == 0 {
+		cfg.IntervalLevel = 0.9
+	}
+	if cfg.MinProbability == 0 {
+		cfg.MinProbability = 0.5
+	}
+	if cfg.RefitZ == 0 {
+		cfg.RefitZ = 4
+	}
+	if cfg.Thresholds == nil {
+		cfg.Thresholds = DefaultAlertThresholds()
+	}
+	if cfg.CapacityMetric == "" {
+		cfg.CapacityMetric = "total_requests"
+	}
+	switch {
+	case cfg.Horizon < 1 || cfg.Paths < 1 || cfg.HistoryWindows < 1 || cfg.RefitEvery < 1:
+		panic("omen: AlerterConfig: Horizon, Paths, HistoryWindows and RefitEvery must be positive")
+	case cfg.MinFitWindows < 3 || cfg.MinFitWindows > cfg.HistoryWindows:
+		panic("omen: AlerterConfig: MinFitWindows must be in [3, HistoryWindows]")
+	case !(cfg.IntervalLevel > 0 && cfg.IntervalLevel < 1):
+		panic("omen: AlerterConfig: IntervalLevel must be in (0, 1)")
+	case !(cfg.MinProbability > 0 && cfg.MinProbability <= 1):
+		panic("omen: AlerterConfig: MinProbability must be in (0, 1]")
+	case !(cfg.RefitZ > 0):
+		panic("omen: AlerterConfig: RefitZ must be positive")
+	}
+	if _, ok := (Metrics{}).Value(cfg.CapacityMetric); !ok {
+		panic(fmt.Sprintf("omen: AlerterConfig: unknown capacity metric %q", cfg.CapacityMetric))
+	}
+	for name, th := range cfg.Thresholds {
+		if _, ok := (Metrics{}).Value(name); !ok {
+			panic(fmt.Sprintf("omen: AlerterConfig: threshold of unknown metric %q", name))
+		}
+		if th.Warning < 0 || th.Critical < 0 || th.Warning != th.Warning || th.Critical != th.Critical {
+			panic(fmt.Sprintf("omen: AlerterConfig: thresholds of %q must be non-negative numbers", name))
+		}
+	}
+	for svc, c := range cfg.Capacity {
+		if !(c > 0) {
+			panic(fmt.Sprintf("omen: AlerterConfig: capacity of %q must be positive", svc))
+		}
+	}
+	return cfg
+}
+
+// metricsOf returns the metrics forecast for service, sorted: the thresholded ones, and the
+// capacity metric when the service has a capacity.
+func (cfg *AlerterConfig) metricsOf(service string) []string {
+	out := make([]string, 0, len(cfg.Thresholds)+1)
+	for name := range cfg.Thresholds {
+		out = append(out, name)
+	}
+	if _, ok := cfg.Capacity[service]; ok && !slices.Contains(out, cfg.CapacityMetric) {
+		out = append(out, cfg.CapacityMetric)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// AlerterOption sets an optional dependency of an Alerter.
+type AlerterOption func(*Alerter)
+
+// WithAlerterHistory warm-starts every service that Process meets for the first time (and that
+// the StateStore, if any, does not know) from its recent windows in h.
+func WithAlerterHistory(h History) AlerterOption {
+	return func(a *Alerter) { a.history = h }
+}
+
+// WithAlerterStateStore restores every service that Process meets for the first time from s,
+// and makes Release save to it. The state is stored under the service's name.
+func WithAlerterStateStore(s StateStore) AlerterOption {
+	return func(a *Alerter) { a.states = s }
+}
+
+// NewAlerter returns an Alerter with the configuration cfg (zero fields mean their defaults). It
+// panics on a configuration out of range.
+func NewAlerter(cfg AlerterConfig, opts ...AlerterOption) *Alerter {
+	a := &Alerter{cfg: cfg.withDefaults(), services: map[string]*alerterService{}}
+	for _, opt := range opts {
+		opt(a)
+	}
+	return a
+}
+
+// Config returns the configuration in use, with the defaults filled in.
+func (a *Alerter) Config() AlerterConfig { return a.cfg }
+
+// Process forecasts the service's metrics after window m and returns the new forecasts, the
+// earlier forecasts of this window completed with its actual value, new predictive alerts and
+// alerts whose status changed.
+//
+// A window that fails Metrics.Validate, or whose timestamp is older than the service's last
+// window, is rejected with an error wrapping ErrInvalidMetrics, and leaves the state untouched.
+// A window with the same timestamp as the last one (a redelivery) returns empty Results and no
+// error. Other errors come from the History or the StateStore when a service is first met.
+func (a *Alerter) Process(ctx context.Context, m Metrics) (Results, error) {
+	if err := m.Validate(); err != nil {
+		return Results{}, fmt.Errorf("omen: alerter: %w", err)
+	}
+	s, err := a.acquire(ctx, m.Service, m.Timestamp)
+	if err != nil {
+		return Results{}, err
+	}
+	defer s.mu.Unlock()
+	t := m.Timestamp.UTC()
+	if s.started {
+		switch {
+		case t.Equal(s.last):
+			return Results{}, nil
+		case t.Before(s.last):
+			return Results{}, invalid("window %s of %q is older than its last window %s",
+				t.Format(time.RFC3339), m.Service, s.last.Format(time.RFC3339))
+		}
+	}
+	return s.process(&a.cfg, m), nil
+}
+
+// acquire returns the state of service, locked, loading it on first use: from the StateStore,
+// else by a warm start from the History, else empty.
+func (a *Alerter) acquire(ctx context.Context, service string, until time.Time) (*alerterService, error) {
+	a.mu.Lock()
+	s := a.services[service]
+	if s == nil {
+		s = &alerterService{name: service}
+		a.services[service] = s
+	}
+	a.mu.Unlock()
+	s.mu.Lock()
+	if s.loaded {
+		return s, nil
+	}
+	if err := a.load(ctx, s, until); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	s.loaded = true
+	return s, nil
+}
+
+func (a *Alerter) load(ctx context.Context, s *alerterService, until time.Time) error {
+	if a.states != nil {
+		data, err := a.states.LoadState(ctx, s.name)
+		if err != nil {
+			return fmt.Errorf("omen: alerter: load state of %q: %w", s.name, err)
+		}
+		if data != nil {
+			restored, err := decodeAlerterState(data, s.name)
+			if err != nil {
+				return err
+			}
+			s.reset(restored)
+			return nil
+		}
+	}
+	if a.history != nil {
+		windows, err := a.history.Recent(ctx, s.name, until, a.cfg.HistoryWindows)
+		if err != nil {
+			return fmt.Errorf("omen: alerter: history of %q: %w", s.name, err)
+		}
+		s.warmStart(&a.cfg, windows)
+	}
+	return nil
+}
+
+// Release saves the state of services to the StateStore (when there is one) and forgets it;
+// see kafkaadapter.Processor. Unknown services are skipped. The first error stops the release;
+// the services not yet saved are kept.
+func (a *Alerter) Release(ctx context.Context, services []string) error {
+	for _, name := range services {
+		a.mu.Lock()
+		s := a.services[name]
+		a.mu.Unlock()
+		if s == nil {
+			continue
+		}
+		s.mu.Lock()
+		if a.states != nil && s.loaded {
+			data, err := s.encode()
+			if err == nil {
+				err = a.states.SaveState(ctx, name, data)
+			}
+			if err != nil {
+				s.mu.Unlock()
+				return fmt.Errorf("omen: alerter: release %q: %w", name, err)
+			}
+		}
+		s.mu.Unlock()
+		a.mu.Lock()
+		if a.services[name] == s {
+			delete(a.services, name)
+		}
+		a.mu.Unlock()
+	}
+	return nil
+}
+
+// Discard forgets the state of services without saving it (kafkaadapter.Discarder): their next
+// windows restore them from the StateStore.
+func (a *Alerter) Discard(services []string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, name := range services {
+		delete(a.services, name)
+	}
+}
+
+// Snapshot returns the versioned binary encoding of all of service's state. It returns an error
+// for a service the Alerter does not hold.
+func (a *Alerter) Snapshot(service string) ([]byte, error) {
+	a.mu.Lock()
+	s := a.services[service]
+	a.mu.Unlock()
+	if s == nil {
+		return nil, fmt.Errorf("omen: alerter: no state of service %q", service)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.encode()
+}
+
+// Restore replaces service's state by the one encoded in data by Snapshot. On error the state
+// is left as it was.
+func (a *Alerter) Restore(service string, data []byte) error {
+	restored, err := decodeAlerterState(data, service)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	s := a.services[service]
+	if s == nil {
+		s = &alerterService{name: service}
+		a.services[service] = s
+	}
+	a.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reset(restored)
+	s.loaded = true
+	return nil
+}
+
+// Services returns the names of the services the Alerter holds, sorted.
+func (a *Alerter) Services() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]string, 0, len(a.services))
+	for name := range a.services {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// AlertOutcomes counts predictive alerts by status.
+type AlertOutcomes struct {
+	Issued, Pending, Materialized, Expired int
+}
+
+// Rate returns the materialisation rate: materialized alerts over the alerts whose window has
+// closed (materialized + expired); 0 when none has.
+func (o AlertOutcomes) Rate() float64 {
+	if o.Materialized+o.Expired == 0 {
+		return 0
+	}
+	return float64(o.Materialized) / float64(o.Materialized+o.Expired)
+}
+
+// FalseAlertRate returns the share of closed alerts that expired without a breach.
+func (o AlertOutcomes) FalseAlertRate() float64 {
+	if o.Materialized+o.Expired == 0 {
+		return 0
+	}
+	return float64(o.Expired) / float64(o.Materialized+o.Expired)
+}
+
+// Outcomes returns the alert counts of every service the Alerter holds (or of the given
+// services only), including those restored from snapshots.
+func (a *Alerter) Outcomes(services ...string) AlertOutcomes {
+	if len(services) == 0 {
+		services = a.Services()
+	}
+	var total AlertOutcomes
+	for _, name := range services {
+		a.mu.Lock()
+		s := a.services[name]
+		a.mu.Unlock()
+		if s == nil {
+			continue
+		}
+		s.mu.Lock()
+		o := s.outcomes
+		s.mu.Unlock()
+		total.Issued += o.Issued
+		total.Pending += o.Pending
+		total.Materialized += o.Materialized
+		total.Expired += o.Expired
+	}
+	return total
+}

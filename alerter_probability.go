@@ -1,0 +1,112 @@
+package omen
+
+import (
+	"hash/fnv"
+	"math"
+	"time"
+
+	"github.com/stacklens/omen/arima"
+	"github.com/stacklens/omen/internal/randstream"
+)
+
+// forecastBreach is the distribution of the first crossing of a threshold by the forecast path.
+type forecastBreach struct {
+	Probability float64 // P(the path exceeds the threshold at some step of the horizon)
+	// Median, Early and Late are the 50 %, 5 % and 95 % quantiles of the first crossing step
+	// (1-based) given a crossing within the horizon.
+	Median, Early, Late int
+}
+
+// forecastBreachOf estimates, by Monte Carlo over paths sample paths, the probability that the
+// path described by fc (means, standard errors) and the ψ-weights psi exceeds threshold at some
+// step, and the distribution of the first such step. Each path is
+//
+//	Y_h = mean_h + se_h · Σ_{j<h} ψ_j ε_{h−j} / √(Σ_{j<h} ψ_j²),  ε iid N(0, 1),
+//
+// which has exactly the forecast's marginal distributions and the model's correlation between
+// steps (a step with se_h = 0 is its mean). It reports false, drawing nothing, when the union
+// bound Σ_h P(Y_h > threshold) is below minP, and false when the estimate is below minP.
+func forecastBreachOf(fc *arima.Forecast, psi []float64, threshold, minP float64, paths int, seed, stream uint64) (forecastBreach, bool) {
+	h := len(fc.Mean)
+	union := 0.0
+	for i := range h {
+		union += forecastExceedance(fc.Mean[i], fc.SE[i], threshold)
+	}
+	if union < minP {
+		return forecastBreach{}, false
+	}
+	norm := make([]float64, h)
+	ss := 0.0
+	for i := range h {
+		ss += psi[i] * psi[i]
+		norm[i] = math.Sqrt(ss)
+	}
+	rng := randstream.New(seed, stream)
+	eps := make([]float64, h)
+	first := make([]int, h)
+	crossed := 0
+	for range paths {
+		for i := range eps {
+			eps[i] = rng.NormFloat64()
+		}
+		for i := range h {
+			y := fc.Mean[i]
+			if se := fc.SE[i]; se > 0 && norm[i] > 0 {
+				s := 0.0
+				for j := 0; j <= i; j++ {
+					s += psi[j] * eps[i-j]
+				}
+				y += se * s / norm[i]
+			}
+			if y > threshold {
+				first[i]++
+				crossed++
+				break
+			}
+		}
+	}
+	p := float64(crossed) / float64(paths)
+	if p < minP || crossed == 0 {
+		return forecastBreach{}, false
+	}
+	quantile := func(q float64) int {
+		need := q * float64(crossed)
+		cum := 0
+		for i, c := range first {
+			cum += c
+			if float64(cum) >= need {
+				return i + 1
+			}
+		}
+		return h
+	}
+	return forecastBreach{Probability: p, Median: quantile(0.5), Early: quantile(0.05), Late: quantile(0.95)}, true
+}
+
+// forecastExceedance returns P(Y > threshold) for Y ~ N(mean, se²); a zero se makes Y its mean.
+func forecastExceedance(mean, se, threshold float64) float64 {
+	if !(se > 0) {
+		if mean > threshold {
+			return 1
+		}
+		return 0
+	}
+	return 0.5 * math.Erfc((threshold-mean)/(se*math.Sqrt2))
+}
+
+// forecastStream returns the Monte Carlo stream number of a (service, metric, level, window):
+// the 64-bit FNV-1a hash of the four.
+func forecastStream(service, metric, level string, t time.Time) uint64 {
+	h := fnv.New64a()
+	for _, part := range []string{service, metric, level} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	var b [8]byte
+	n := uint64(t.UnixNano())
+	for i := range b {
+		b[i] = byte(n >> (8 * i))
+	}
+	h.Write(b[:])
+	return h.Sum64()
+}

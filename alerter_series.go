@@ -1,0 +1,300 @@
+package omen
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/stacklens/omen/arima"
+)
+
+// forecastSeries is one metric of one service: its recent values on the window grid, its model,
+// the model's latest forecast and the forecast records awaiting their actual value.
+type forecastSeries struct {
+	Metric   string
+	Values   []float64 // the last HistoryWindows values on the grid, NaN where a window is missing
+	SinceFit int       // windows since the last fit attempt
+	Failed   bool      // the last window's one-step forecast error exceeded RefitZ
+	Pending  []Forecast
+
+	model *arima.Model
+	psi   []float64      // the model's ψ-weights ψ_0…ψ_{H−1}
+	fc    arima.Forecast // the forecast after the last window, valid when hasFc
+	hasFc bool
+}
+
+// append adds the value of a window k steps after the previous one (k−1 missing windows before
+// it) and trims the history to HistoryWindows.
+func (f *forecastSeries) append(cfg *AlerterConfig, k int, v float64) {
+	for range min(k-1, cfg.HistoryWindows) {
+		f.Values = append(f.Values, math.NaN())
+	}
+	f.Values = append(f.Values, v)
+	if extra := len(f.Values) - cfg.HistoryWindows; extra > 0 {
+		f.Values = slices.Delete(f.Values, 0, extra)
+	}
+}
+
+// observe takes the value v of the window at t, k steps after the previous one: it measures the
+// model's one-step forecast error, filters v into the model, adds v to the history and
+// completes the forecast records of t, which it appends to out.
+func (f *forecastSeries) observe(cfg *AlerterConfig, t time.Time, k int, v float64, out []Forecast) []Forecast {
+	f.SinceFit += k
+	if f.model != nil {
+		f.Failed = f.hasFc && k <= len(f.fc.Mean) && forecastSurprise(v, f.fc.Mean[k-1], f.fc.SE[k-1]) > cfg.RefitZ
+		y := make([]float64, k)
+		for i := range k - 1 {
+			y[i] = math.NaN()
+		}
+		y[k-1] = v
+		if next, err := f.model.Update(y...); err == nil {
+			f.model = next
+		} else {
+			f.model, f.psi = nil, nil
+		}
+	}
+	f.hasFc = false
+	f.append(cfg, k, v)
+	kept := f.Pending[:0]
+	for _, p := range f.Pending {
+		switch {
+		case p.Timestamp.Equal(t):
+			actual, diff := v, v-p.Predicted
+			p.Actual, p.Error = &actual, &diff
+			out = append(out, p)
+		case p.Timestamp.After(t):
+			kept = append(kept, p)
+		}
+	}
+	clear(f.Pending[len(kept):])
+	f.Pending = kept
+	return out
+}
+
+// forecastSurprise returns |v − mean|/se, the standardized forecast error (+Inf when a zero
+// standard error is missed, 0 when it is met).
+func forecastSurprise(v, mean, se float64) float64 {
+	if se > 0 {
+		return math.Abs(v-mean) / se
+	}
+	if v == mean {
+		return 0
+	}
+	return math.Inf(1)
+}
+
+// refitIfDue refits the model when there is none, when it has aged RefitEvery windows, or when
+// the last window surprised it, provided MinFitWindows values are observed.
+func (f *forecastSeries) refitIfDue(cfg *AlerterConfig, period int) {
+	if f.model != nil && f.SinceFit < cfg.RefitEvery && !f.Failed {
+		return
+	}
+	f.fit(cfg, period)
+}
+
+// fit chooses and fits the model on the history. A failed fit keeps the previous model.
+func (f *forecastSeries) fit(cfg *AlerterConfig, period int) {
+	observed := 0
+	for _, v := range f.Values {
+		if !math.IsNaN(v) {
+			observed++
+		}
+	}
+	if observed < cfg.MinFitWindows {
+		return
+	}
+	f.SinceFit, f.Failed = 0, false
+	y := forecastInterpolate(forecastClean(f.Values))
+	model, err := arima.Auto(y, arima.AutoConfig{Period: period, NonSeasonal: period <= 1,
+		MaxP: 2, MaxQ: 2, MaxSP: 1, MaxSQ: 1, MaxD: 1})
+	if err != nil {
+		return
+	}
+	f.model, f.psi = model, forecastPsi(model, cfg.Horizon)
+}
+
+// forecastInterpolate drops the leading missing values of y and fills the others by linear
+// interpolation between their observed neighbours (the last observed value after the end), as
+// forecast's na.interp does for non-seasonal series: the exact likelihood then runs on a
+// complete series, which is much faster. It modifies y in place and returns it.
+func forecastInterpolate(y []float64) []float64 {
+	for len(y) > 0 && math.IsNaN(y[0]) {
+		y = y[1:]
+	}
+	prev := 0
+	for i := 1; i < len(y); i++ {
+		if math.IsNaN(y[i]) {
+			continue
+		}
+		for j := prev + 1; j < i; j++ {
+			y[j] = y[prev] + (y[i]-y[prev])*float64(j-prev)/float64(i-prev)
+		}
+		prev = i
+	}
+	for j := prev + 1; j < len(y); j++ {
+		y[j] = y[prev]
+	}
+	return y
+}
+
+// forecast computes the forecast of the next Horizon windows; it reports false without a model.
+func (f *forecastSeries) forecast(cfg *AlerterConfig) bool {
+	if f.model == nil {
+		return false
+	}
+	if err := f.model.ForecastTo(&f.fc, cfg.Horizon, 100*cfg.IntervalLevel, arima.ForecastConfig{}); err != nil {
+		return false
+	}
+	f.hasFc = true
+	return true
+}
+
+// records appends the Forecast records of the first ForecastRecords steps of the forecast
+// issued at t to out, and keeps them until their window arrives.
+func (f *forecastSeries) records(cfg *AlerterConfig, service string, t time.Time, step time.Duration, out []Forecast) []Forecast {
+	n := cfg.ForecastRecords
+	if n == 0 || n > cfg.Horizon {
+		n = cfg.Horizon
+	}
+	order := forecastModelOrder(f.model)
+	for h := 1; h <= n; h++ {
+		rec := Forecast{
+			ID:         RecordID(service, "forecast+"+strconv.Itoa(h), f.Metric, t),
+			Service:    service,
+			Metric:     f.Metric,
+			IssuedAt:   t,
+			Timestamp:  t.Add(time.Duration(h) * step),
+			Predicted:  f.fc.Mean[h-1],
+			Lower:      f.fc.Lower[h-1],
+			Upper:      f.fc.Upper[h-1],
+			Level:      cfg.IntervalLevel,
+			Model:      "arima",
+			ModelOrder: order,
+		}
+		f.Pending = append(f.Pending, rec)
+		out = append(out, rec)
+	}
+	return out
+}
+
+// forecastModelOrder writes the orders of m as R prints them: "ARIMA(p,d,q)(P,D,Q)[m]".
+func forecastModelOrder(m *arima.Model) string {
+	o, s := m.Order(), m.Seasonal()
+	if s.Period <= 1 || s.P+s.D+s.Q == 0 {
+		return fmt.Sprintf("ARIMA(%d,%d,%d)", o.P, o.D, o.Q)
+	}
+	return fmt.Sprintf("ARIMA(%d,%d,%d)(%d,%d,%d)[%d]", o.P, o.D, o.Q, s.P, s.D, s.Q, s.Period)
+}
+
+// forecastPsi returns the first h ψ-weights of m, the coefficients of the MA(∞) form
+// yₜ = Σ ψ_j e_{t−j} of φ(B)Φ(Bᵐ)(1−B)ᵈ(1−Bᵐ)ᴰ yₜ = θ(B)Θ(Bᵐ) eₜ: with a(B) = 1 + Σ a_i Bⁱ the
+// expanded autoregressive operator including the differences, ψ_0 = 1 and
+// ψ_j = θ_j − Σ_{i=1..j} a_i ψ_{j−i}.
+func forecastPsi(m *arima.Model, h int) []float64 {
+	ar := []float64{1}
+	for _, phi := range m.ARPolynomial() {
+		ar = append(ar, -phi)
+	}
+	diff := func(lag int) {
+		next := make([]float64, len(ar)+lag)
+		copy(next, ar)
+		for i, c := range ar {
+			next[i+lag] -= c
+		}
+		ar = next
+	}
+	for range m.Order().D {
+		diff(1)
+	}
+	if s := m.Seasonal(); s.Period > 1 {
+		for range s.D {
+			diff(s.Period)
+		}
+	}
+	ma := m.MAPolynomial()
+	psi := make([]float64, h)
+	for j := range h {
+		if j == 0 {
+			psi[0] = 1
+			continue
+		}
+		v := 0.0
+		if j <= len(ma) {
+			v = ma[j-1]
+		}
+		for i := 1; i <= j && i < len(ar); i++ {
+			v -= ar[i] * psi[j-i]
+		}
+		psi[j] = v
+	}
+	return psi
+}
+
+// The spike filter of the fit history: the reference length, the cut in robust standard
+// deviations and the longest excursion removed.
+const (
+	forecastSpikeReference = 7
+	forecastSpikeCut       = 5
+	forecastSpikeMax       = 3
+)
+
+// forecastClean returns a copy of values without its past spikes, so that a fit is not
+// dominated by an incident that is over. Walking forward, a value is an excursion when it lies
+// more than 5 robust standard deviations from the median of the last 7 accepted values, the
+// standard deviation being 1.4826 × the median absolute deviation of the first differences
+// over √2 (the noise level, which level changes hardly move). A run of at most three
+// excursions that the series comes back from becomes missing; a longer run (a level shift, a
+// ramp) is accepted as the new normal, and a run still under way at the end is kept: it may be
+// the start of a breach.
+func forecastClean(values []float64) []float64 {
+	out := slices.Clone(values)
+	diffs := make([]float64, 0, len(values))
+	for i := 1; i < len(values); i++ {
+		if d := values[i] - values[i-1]; !math.IsNaN(d) {
+			diffs = append(diffs, d)
+		}
+	}
+	if len(diffs) < 2 {
+		return out
+	}
+	centre := alertMedian(diffs)
+	for i, d := range diffs {
+		diffs[i] = math.Abs(d - centre)
+	}
+	scale := 1.4826 * alertMedian(diffs) / math.Sqrt2
+	if !(scale > 0) {
+		return out
+	}
+	ref := make([]float64, 0, forecastSpikeReference)
+	accept := func(v float64) {
+		if len(ref) == forecastSpikeReference {
+			ref = slices.Delete(ref, 0, 1)
+		}
+		ref = append(ref, v)
+	}
+	var run []int
+	for i, v := range values {
+		switch {
+		case math.IsNaN(v):
+		case len(ref) < forecastSpikeReference/2+1:
+			accept(v)
+		case math.Abs(v-alertMedian(ref)) > forecastSpikeCut*scale:
+			run = append(run, i)
+			if len(run) > forecastSpikeMax {
+				for _, j := range run {
+					accept(values[j])
+				}
+				run = run[:0]
+			}
+		default:
+			for _, j := range run {
+				out[j] = math.NaN()
+			}
+			run = run[:0]
+			accept(v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,209 @@
+package omen
+
+import (
+	"math"
+	"slices"
+	"sync"
+	"time"
+)
+
+// alerterService is the state of one service: its time grid, one forecastSeries per metric,
+// the pending alerts and the outcome counts. mu serialises its windows.
+type alerterService struct {
+	mu     sync.Mutex
+	name   string
+	loaded bool // restored or warm-started (or found to have nothing to load)
+
+	started bool
+	last    time.Time       // timestamp of the last window
+	window  time.Duration   // length the last window declared
+	diffs   []time.Duration // the most recent gaps between windows (at most alerterStepDiffs)
+
+	series   []*forecastSeries // sorted by metric
+	alerts   []alertOpen       // pending alerts, in issue order
+	outcomes AlertOutcomes
+}
+
+// alertOpen is a pending alert with the threshold level it watches.
+type alertOpen struct {
+	Level string
+	Alert PredictiveAlert
+}
+
+// alerterStepDiffs is the number of recent gaps between windows the step is estimated from.
+const alerterStepDiffs = 24
+
+// reset replaces the state by restored, keeping the identity and the lock.
+func (s *alerterService) reset(restored *alerterService) {
+	s.started, s.last, s.window = restored.started, restored.last, restored.window
+	s.diffs, s.series, s.alerts, s.outcomes = restored.diffs, restored.series, restored.alerts, restored.outcomes
+}
+
+// step returns the window grid's step: the median of the recent gaps between windows, or the
+// declared window length before there are any.
+func (s *alerterService) step() time.Duration {
+	if len(s.diffs) == 0 {
+		return s.window
+	}
+	d := slices.Clone(s.diffs)
+	slices.Sort(d)
+	return d[(len(d)-1)/2]
+}
+
+// advance moves the grid to t and returns the number of steps taken (≥ 1; 1 for the first
+// window). A gap of k steps leaves k−1 missing windows; a window closer than half a step counts
+// as the next one.
+func (s *alerterService) advance(t time.Time, window time.Duration) int {
+	s.window = window
+	if !s.started {
+		s.started, s.last = true, t
+		return 1
+	}
+	gap := t.Sub(s.last)
+	k := int(math.Round(float64(gap) / float64(s.step())))
+	s.diffs = append(s.diffs, gap)
+	if len(s.diffs) > alerterStepDiffs {
+		s.diffs = slices.Delete(s.diffs, 0, len(s.diffs)-alerterStepDiffs)
+	}
+	s.last = t
+	return max(k, 1)
+}
+
+// lookup returns the series of metric, or nil.
+func (s *alerterService) lookup(metric string) *forecastSeries {
+	for _, f := range s.series {
+		if f.Metric == metric {
+			return f
+		}
+	}
+	return nil
+}
+
+// seriesOf returns the series of metric, creating it with an empty history aligned on the grid.
+func (s *alerterService) seriesOf(metric string) *forecastSeries {
+	i, found := slices.BinarySearchFunc(s.series, metric, func(f *forecastSeries, m string) int {
+		switch {
+		case f.Metric < m:
+			return -1
+		case f.Metric > m:
+			return 1
+		}
+		return 0
+	})
+	if found {
+		return s.series[i]
+	}
+	f := &forecastSeries{Metric: metric}
+	s.series = slices.Insert(s.series, i, f)
+	return f
+}
+
+// warmStart absorbs historical windows (oldest first, before any live window) and fits the
+// models on them, without producing records.
+func (s *alerterService) warmStart(cfg *AlerterConfig, windows []Metrics) {
+	metrics := cfg.metricsOf(s.name)
+	for _, m := range windows {
+		t := m.Timestamp.UTC()
+		if m.Validate() != nil || (s.started && !t.After(s.last)) {
+			continue
+		}
+		k := s.advance(t, m.Window)
+		for _, name := range metrics {
+			v, _ := m.Value(name)
+			s.seriesOf(name).append(cfg, k, v)
+		}
+	}
+	if !s.started {
+		return
+	}
+	period := s.period(cfg)
+	for _, f := range s.series {
+		f.fit(cfg, period)
+	}
+}
+
+// period returns the seasonal period of the models: the windows per day when the history
+// holds at least two days and that is at most MaxSeasonalPeriod, else 1.
+func (s *alerterService) period(cfg *AlerterConfig) int {
+	step := s.step()
+	if step <= 0 || step > 12*time.Hour {
+		return 1
+	}
+	perDay := int(math.Round(float64(24*time.Hour) / float64(step)))
+	if perDay < 2 || perDay > cfg.MaxSeasonalPeriod || cfg.HistoryWindows < 2*perDay {
+		return 1
+	}
+	return perDay
+}
+
+// process handles one valid window newer than the last one.
+func (s *alerterService) process(cfg *AlerterConfig, m Metrics) Results {
+	t := m.Timestamp.UTC()
+	k := s.advance(t, m.Window)
+	step := s.step()
+	period := s.period(cfg)
+	var r Results
+	for _, name := range cfg.metricsOf(s.name) {
+		v, _ := m.Value(name)
+		f := s.seriesOf(name)
+		r.Forecasts = f.observe(cfg, t, k, v, r.Forecasts)
+		r.Alerts = s.settleAlerts(name, t, v, r.Alerts)
+		f.refitIfDue(cfg, period)
+		if !f.forecast(cfg) {
+			continue
+		}
+		r.Forecasts = f.records(cfg, s.name, t, step, r.Forecasts)
+		for _, lv := range cfg.levelsOf(s.name, name, step) {
+			if v > lv.value || s.pendingAlert(name, lv.name) {
+				continue
+			}
+			if a, ok := f.alert(cfg, s.name, lv, t, step, v); ok {
+				s.alerts = append(s.alerts, alertOpen{Level: lv.name, Alert: a})
+				s.outcomes.Issued++
+				s.outcomes.Pending++
+				r.Alerts = append(r.Alerts, a)
+			}
+		}
+	}
+	return r
+}
+
+// pendingAlert reports whether an alert of metric at level is pending.
+func (s *alerterService) pendingAlert(metric, level string) bool {
+	for _, o := range s.alerts {
+		if o.Alert.Metric == metric && o.Level == level {
+			return true
+		}
+	}
+	return false
+}
+
+// settleAlerts closes the pending alerts of metric that window t settles: materialized when v
+// exceeds the threshold inside the alert's window, expired when t reaches the window's end
+// without a breach. Closed alerts are appended to out.
+func (s *alerterService) settleAlerts(metric string, t time.Time, v float64, out []PredictiveAlert) []PredictiveAlert {
+	kept := s.alerts[:0]
+	for _, o := range s.alerts {
+		a := o.Alert
+		switch {
+		case a.Metric != metric || t.Before(a.WindowStart):
+			kept = append(kept, o)
+			continue
+		case v > a.Threshold && !t.After(a.WindowEnd):
+			at := t
+			a.Status, a.MaterializedAt = Materialized, &at
+			s.outcomes.Materialized++
+		case !t.Before(a.WindowEnd):
+			a.Status = Expired
+			s.outcomes.Expired++
+		default:
+			kept = append(kept, o)
+			continue
+		}
+		s.outcomes.Pending--
+		out = append(out, a)
+	}
+	clear(s.alerts[len(kept):])
+	s.alerts = kept
+	return out
+}

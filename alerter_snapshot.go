@@ -1,0 +1,103 @@
+package omen
+
+import (
+	"bytes"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/stacklens/omen/arima"
+)
+
+// ErrAlerterState is wrapped by the errors of Alerter.Restore for data it cannot decode.
+var ErrAlerterState = errors.New("omen: invalid alerter state")
+
+// alerterStateMagic opens every encoded service state; the byte after it is the version.
+const (
+	alerterStateMagic   = "omenALRT"
+	alerterStateVersion = 1
+)
+
+// alerterState is the encoded form of an alerterService (version 1, encoding/gob after the
+// magic and the version byte).
+type alerterState struct {
+	Service  string
+	Started  bool
+	Last     time.Time
+	Window   time.Duration
+	Diffs    []time.Duration
+	Series   []alerterSeriesState
+	Alerts   []alertOpen
+	Outcomes AlertOutcomes
+}
+
+type alerterSeriesState struct {
+	Series forecastSeries
+	Model  []byte // arima.Model.MarshalBinary, empty without a model
+	Psi    []float64
+	Fc     arima.Forecast
+	HasFc  bool
+}
+
+// encode returns the versioned encoding of the service's state.
+func (s *alerterService) encode() ([]byte, error) {
+	st := alerterState{Service: s.name, Started: s.started, Last: s.last, Window: s.window,
+		Diffs: s.diffs, Alerts: s.alerts, Outcomes: s.outcomes}
+	for _, f := range s.series {
+		fs := alerterSeriesState{Series: *f, Psi: f.psi, Fc: f.fc, HasFc: f.hasFc}
+		if f.model != nil {
+			b, err := f.model.MarshalBinary()
+			if err != nil {
+				return nil, fmt.Errorf("omen: alerter: encode the model of %s/%s: %w", s.name, f.Metric, err)
+			}
+			fs.Model = b
+		}
+		st.Series = append(st.Series, fs)
+	}
+	var buf bytes.Buffer
+	buf.WriteString(alerterStateMagic)
+	buf.WriteByte(alerterStateVersion)
+	if err := gob.NewEncoder(&buf).Encode(&st); err != nil {
+		return nil, fmt.Errorf("omen: alerter: encode the state of %q: %w", s.name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// decodeAlerterState decodes the state of service encoded by encode.
+func decodeAlerterState(data []byte, service string) (*alerterService, error) {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w of %q: %s", ErrAlerterState, service, fmt.Sprintf(format, args...))
+	}
+	if len(data) <= len(alerterStateMagic) || string(data[:len(alerterStateMagic)]) != alerterStateMagic {
+		return nil, bad("not an alerter state")
+	}
+	if v := data[len(alerterStateMagic)]; v != alerterStateVersion {
+		return nil, bad("unknown version %d", v)
+	}
+	var st alerterState
+	if err := gob.NewDecoder(bytes.NewReader(data[len(alerterStateMagic)+1:])).Decode(&st); err != nil {
+		return nil, bad("%v", err)
+	}
+	if st.Service != service {
+		return nil, bad("the state is of service %q", st.Service)
+	}
+	s := &alerterService{name: service, started: st.Started, last: st.Last, window: st.Window,
+		diffs: st.Diffs, alerts: st.Alerts, outcomes: st.Outcomes}
+	for i := range st.Series {
+		fs := &st.Series[i]
+		f := fs.Series
+		f.psi, f.fc, f.hasFc = fs.Psi, fs.Fc, fs.HasFc
+		if len(fs.Model) > 0 {
+			f.model = new(arima.Model)
+			if err := f.model.UnmarshalBinary(fs.Model); err != nil {
+				return nil, bad("model of %s: %v", f.Metric, err)
+			}
+		}
+		if i > 0 && st.Series[i-1].Series.Metric >= f.Metric {
+			return nil, bad("series out of order")
+		}
+		s.series = append(s.series, &f)
+	}
+	return s, nil
+}

@@ -1,0 +1,406 @@
+package omen_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stacklens/omen"
+	"github.com/stacklens/omen/internal/servicegen"
+)
+
+// alerterStreamOnce generates the default stream of testdata/stream
+// (servicegen.Generate(servicegen.Config{Seed: 1})) once for all tests.
+var alerterStreamOnce = sync.OnceValues(func() (servicegen.Stream, error) {
+	return servicegen.Generate(servicegen.Config{Seed: 1})
+})
+
+func alerterStream(t testing.TB) servicegen.Stream {
+	t.Helper()
+	s, err := alerterStreamOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// alerterMetrics converts generated windows to Metrics, keeping those of the given services
+// (all when none is given).
+func alerterMetrics(s servicegen.Stream, services ...string) []omen.Metrics {
+	var out []omen.Metrics
+	for _, w := range s.Windows {
+		if len(services) > 0 && !slices.Contains(services, w.Service) {
+			continue
+		}
+		out = append(out, omen.Metrics{
+			Service: w.Service, Timestamp: w.Time, Window: w.Step,
+			TotalRequests: w.TotalRequests, ErrorRate: w.ErrorRate,
+			LatencyP50: w.LatencyP50, LatencyP95: w.LatencyP95, LatencyP99: w.LatencyP99, LatencyMean: w.LatencyMean,
+			UniqueUsers: w.UniqueUsers, UniqueIPs: w.UniqueIPs, RiskScore: w.RiskScore,
+		})
+	}
+	return out
+}
+
+// alerterReplay runs windows through a in order and returns every window's results.
+func alerterReplay(t testing.TB, a *omen.Alerter, windows []omen.Metrics) []omen.Results {
+	t.Helper()
+	out := make([]omen.Results, 0, len(windows))
+	for _, m := range windows {
+		r, err := a.Process(context.Background(), m)
+		if err != nil {
+			t.Fatalf("Process(%s at %s): %v", m.Service, m.Timestamp.Format(time.RFC3339), err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// alerterFinal returns the last version of every alert in results, by issue time and ID.
+func alerterFinal(results []omen.Results) []omen.PredictiveAlert {
+	byID := map[string]omen.PredictiveAlert{}
+	for _, r := range results {
+		for _, a := range r.Alerts {
+			byID[a.ID] = a
+		}
+	}
+	out := make([]omen.PredictiveAlert, 0, len(byID))
+	for _, a := range byID {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b omen.PredictiveAlert) int {
+		if c := a.IssuedAt.Compare(b.IssuedAt); c != 0 {
+			return c
+		}
+		return cmpString(a.ID, b.ID)
+	})
+	return out
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// rampMetric is the metric a ramp incident drives towards its threshold.
+func rampMetric(in servicegen.Incident) string {
+	if in.Affects(servicegen.ErrorRate) {
+		return "error_rate"
+	}
+	return "latency_p99_ms"
+}
+
+// TestAlerterRampAlerts replays the default generated stream (8 services, 14 days of hourly
+// windows, 3 slow ramps towards a threshold) and checks that predictive alerts precede the
+// ramps' threshold crossings — issued before the labelled crossing, with a window that covers
+// it — for at least 60 % of the ramps, and that fewer than 20 % of the alerts expire without a
+// breach.
+func TestAlerterRampAlerts(t *testing.T) {
+	s := alerterStream(t)
+	a := omen.NewAlerter(omen.AlerterConfig{ForecastRecords: -1})
+	alerts := alerterFinal(alerterReplay(t, a, alerterMetrics(s)))
+
+	ramps, preceded := 0, 0
+	for _, in := range s.Incidents {
+		if in.Kind != servicegen.Ramp {
+			continue
+		}
+		ramps++
+		metric := rampMetric(in)
+		found := false
+		for _, al := range alerts {
+			if al.Service == in.Service && al.Metric == metric && al.Threshold == in.Threshold &&
+				al.IssuedAt.Before(*in.Cross) && !in.Cross.Before(al.WindowStart) && !in.Cross.After(al.WindowEnd) {
+				t.Logf("ramp of %s %s crossing %s: alert issued %s, lead %v, p = %.2f, %q",
+					in.Service, metric, in.Cross.Format(time.RFC3339), al.IssuedAt.Format(time.RFC3339),
+					in.Cross.Sub(al.IssuedAt), al.Confidence, al.PredictedEvent)
+				found = true
+				break
+			}
+		}
+		if found {
+			preceded++
+		} else {
+			t.Logf("ramp of %s %s crossing %s: no alert before it", in.Service, metric, in.Cross.Format(time.RFC3339))
+		}
+	}
+	if ramps == 0 {
+		t.Fatal("the stream has no ramp")
+	}
+	if 10*preceded < 6*ramps {
+		t.Errorf("alerts preceded %d of %d ramp crossings, want at least 60 %%", preceded, ramps)
+	}
+
+	var counted omen.AlertOutcomes
+	for _, al := range alerts {
+		counted.Issued++
+		switch al.Status {
+		case omen.Pending:
+			counted.Pending++
+		case omen.Materialized:
+			counted.Materialized++
+			if al.MaterializedAt == nil || al.MaterializedAt.Before(al.WindowStart) || al.MaterializedAt.After(al.WindowEnd) {
+				t.Errorf("alert %s materialized at %v, outside its window [%s, %s]", al.ID, al.MaterializedAt, al.WindowStart, al.WindowEnd)
+			}
+		case omen.Expired:
+			counted.Expired++
+			if al.MaterializedAt != nil {
+				t.Errorf("expired alert %s has MaterializedAt %v", al.ID, al.MaterializedAt)
+			}
+		}
+	}
+	got := a.Outcomes()
+	if got != counted {
+		t.Errorf("Outcomes() = %+v, the records count %+v", got, counted)
+	}
+	t.Logf("alerts: %+v, materialisation rate %.2f, false-alert rate %.2f", got, got.Rate(), got.FalseAlertRate())
+	if got.Materialized == 0 || got.FalseAlertRate() >= 0.2 {
+		t.Errorf("%d alerts materialized and %d expired: false-alert rate %.2f, want below 0.2",
+			got.Materialized, got.Expired, got.FalseAlertRate())
+	}
+}
+
+// TestAlerterDeterministicReplay: the same windows give identical results whether the services
+// are replayed one after the other on one processor or concurrently on two.
+func TestAlerterDeterministicReplay(t *testing.T) {
+	s := alerterStream(t)
+	services := []string{"cache", "queue"}
+	cfg := omen.AlerterConfig{Seed: 7, ForecastRecords: 3}
+
+	prev := runtime.GOMAXPROCS(1)
+	sequential := map[string][]omen.Results{}
+	a := omen.NewAlerter(cfg)
+	for _, name := range services {
+		sequential[name] = alerterReplay(t, a, alerterMetrics(s, name)[:200])
+	}
+	runtime.GOMAXPROCS(2)
+	defer runtime.GOMAXPROCS(prev)
+
+	concurrent := map[string][]omen.Results{}
+	b := omen.NewAlerter(cfg)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for _, name := range services {
+		windows := alerterMetrics(s, name)[:200]
+		wg.Go(func() {
+			r := make([]omen.Results, 0, len(windows))
+			for _, m := range windows {
+				got, err := b.Process(context.Background(), m)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				r = append(r, got)
+			}
+			mu.Lock()
+			concurrent[name] = r
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	for _, name := range services {
+		if diff := cmp.Diff(sequential[name], concurrent[name]); diff != "" {
+			t.Errorf("%s: concurrent replay differs (-sequential +concurrent):\n%s", name, diff)
+		}
+	}
+	if alerts := alerterFinal(sequential["cache"]); len(alerts) == 0 {
+		t.Error("the replay of cache raised no alert: the comparison covers no alert")
+	}
+}
+
+// TestAlerterSnapshotRestore: a snapshot taken mid-stream (during a ramp, with an alert
+// pending) and restored into a new Alerter — directly, or through Release and a StateStore —
+// gives the same results as an uninterrupted run.
+func TestAlerterSnapshotRestore(t *testing.T) {
+	s := alerterStream(t)
+	windows := alerterMetrics(s, "cache")
+	cut := 146 // 2024-01-07T02:00, inside the first ramp of cache
+	cfg := omen.AlerterConfig{ForecastRecords: 2}
+	whole := alerterReplay(t, omen.NewAlerter(cfg), windows)
+
+	first := omen.NewAlerter(cfg)
+	alerterReplay(t, first, windows[:cut])
+	if first.Outcomes().Pending == 0 {
+		t.Fatal("no alert pending at the cut: the test does not cover pending alerts")
+	}
+	data, err := first.Snapshot("cache")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	restored := omen.NewAlerter(cfg)
+	if err := restored.Restore("cache", data); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(whole[cut:], alerterReplay(t, restored, windows[cut:])); diff != "" {
+		t.Errorf("after Restore (-uninterrupted +restored):\n%s", diff)
+	}
+
+	store := omen.NewMemoryStore()
+	if err := first.Release(context.Background(), []string{"cache"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := first.Services(); len(got) != 0 {
+		t.Errorf("after Release the Alerter still holds %v", got)
+	}
+	if err := store.SaveState(context.Background(), "cache", data); err != nil {
+		t.Fatal(err)
+	}
+	lazy := omen.NewAlerter(cfg, omen.WithAlerterStateStore(store))
+	if diff := cmp.Diff(whole[cut:], alerterReplay(t, lazy, windows[cut:])); diff != "" {
+		t.Errorf("after a lazy restore from the StateStore (-uninterrupted +restored):\n%s", diff)
+	}
+}
+
+// TestAlerterReleaseSaves: Release writes the state to the StateStore, from which a new Alerter
+// resumes.
+func TestAlerterReleaseSaves(t *testing.T) {
+	s := alerterStream(t)
+	windows := alerterMetrics(s, "api")[:60]
+	store := omen.NewMemoryStore()
+	cfg := omen.AlerterConfig{ForecastRecords: 1}
+	a := omen.NewAlerter(cfg, omen.WithAlerterStateStore(store))
+	want := alerterReplay(t, omen.NewAlerter(cfg), windows)
+	alerterReplay(t, a, windows[:40])
+	if err := a.Release(context.Background(), []string{"api", "unknown"}); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := store.LoadState(context.Background(), "api")
+	if err != nil || len(saved) == 0 {
+		t.Fatalf("LoadState after Release = %d bytes, %v", len(saved), err)
+	}
+	if diff := cmp.Diff(want[40:], alerterReplay(t, a, windows[40:])); diff != "" {
+		t.Errorf("after Release and lazy restore (-uninterrupted +resumed):\n%s", diff)
+	}
+}
+
+// TestAlerterInvalidInput: invalid windows get an error wrapping ErrInvalidMetrics and leave the
+// state untouched; a redelivered window gives nothing and no error.
+func TestAlerterInvalidInput(t *testing.T) {
+	s := alerterStream(t)
+	windows := alerterMetrics(s, "auth")[:40]
+	a := omen.NewAlerter(omen.AlerterConfig{})
+	alerterReplay(t, a, windows)
+	before, err := a.Snapshot("auth")
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := windows[len(windows)-1]
+	next := last
+	next.Timestamp = last.Timestamp.Add(time.Hour)
+	tests := []struct {
+		name string
+		edit func(*omen.Metrics)
+	}{
+		{"empty service", func(m *omen.Metrics) { m.Service = "" }},
+		{"NaN error rate", func(m *omen.Metrics) { m.ErrorRate = math.NaN() }},
+		{"infinite latency", func(m *omen.Metrics) { m.LatencyP99 = math.Inf(1) }},
+		{"negative requests", func(m *omen.Metrics) { m.TotalRequests = -1 }},
+		{"negative users", func(m *omen.Metrics) { m.UniqueUsers = -3 }},
+		{"no timestamp", func(m *omen.Metrics) { m.Timestamp = time.Time{} }},
+		{"older than the last window", func(m *omen.Metrics) { m.Timestamp = last.Timestamp.Add(-2 * time.Hour) }},
+	}
+	for _, tt := range tests {
+		m := next
+		tt.edit(&m)
+		r, err := a.Process(context.Background(), m)
+		if !errors.Is(err, omen.ErrInvalidMetrics) {
+			t.Errorf("%s: error %v, want one wrapping ErrInvalidMetrics", tt.name, err)
+		}
+		if !r.Empty() {
+			t.Errorf("%s: results %+v with the error", tt.name, r)
+		}
+	}
+	r, err := a.Process(context.Background(), last)
+	if err != nil || !r.Empty() {
+		t.Errorf("redelivered window: %+v, %v; want no results and no error", r, err)
+	}
+	after, err := a.Snapshot("auth")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(before, after) {
+		t.Error("rejected windows changed the state")
+	}
+	if got := a.Services(); !slices.Equal(got, []string{"auth"}) {
+		t.Errorf("Services() = %v, want [auth]", got)
+	}
+}
+
+// TestAlerterWarmStart: an Alerter warm-started from a History forecasts from its first live
+// window, with the same model as one that saw the history live.
+func TestAlerterWarmStart(t *testing.T) {
+	s := alerterStream(t)
+	windows := alerterMetrics(s, "web")[:80]
+	store := omen.NewMemoryStore()
+	if err := store.Write(context.Background(), omen.Results{Metrics: windows[:72]}); err != nil {
+		t.Fatal(err)
+	}
+	a := omen.NewAlerter(omen.AlerterConfig{ForecastRecords: 1}, omen.WithAlerterHistory(store))
+	r, err := a.Process(context.Background(), windows[72])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Forecasts) != 2 {
+		t.Fatalf("first live window gave %d forecasts, want one per thresholded metric (2)", len(r.Forecasts))
+	}
+	for _, f := range r.Forecasts {
+		if !f.Timestamp.Equal(windows[72].Timestamp.Add(time.Hour)) || f.Actual != nil {
+			t.Errorf("forecast %+v: want the next hour, not yet observed", f)
+		}
+	}
+	cold := omen.NewAlerter(omen.AlerterConfig{ForecastRecords: 1})
+	if r, err := cold.Process(context.Background(), windows[72]); err != nil || len(r.Forecasts) != 0 {
+		t.Errorf("without history the first window gave %d forecasts (%v), want none", len(r.Forecasts), err)
+	}
+	for _, f := range r.Forecasts {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, m := range windows[:72] {
+			v, _ := m.Value(f.Metric)
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		if f.Predicted < lo || f.Predicted > hi {
+			t.Errorf("%s forecast %v outside the history's range [%v, %v]", f.Metric, f.Predicted, lo, hi)
+		}
+	}
+}
+
+// TestAlerterConcurrentServices processes several services at once (run with -race).
+func TestAlerterConcurrentServices(t *testing.T) {
+	s := alerterStream(t)
+	a := omen.NewAlerter(omen.AlerterConfig{HistoryWindows: 48, Paths: 100, ForecastRecords: 1})
+	var wg sync.WaitGroup
+	for _, name := range []string{"api", "auth", "db", "web"} {
+		windows := alerterMetrics(s, name)[:60]
+		wg.Go(func() {
+			for _, m := range windows {
+				if _, err := a.Process(context.Background(), m); err != nil {
+					t.Error(err)
+					return
+				}
+				_ = a.Outcomes()
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 20 {
+			_ = a.Services()
+			_, _ = a.Snapshot("api")
+		}
+	})
+	wg.Wait()
+	if got := a.Services(); len(got) != 4 {
+		t.Errorf("Services() = %v, want 4", got)
+	}
+}
