@@ -104,23 +104,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	log := c.cfg.logger.With(slog.String("group", c.cfg.group), slog.String("topic", c.cfg.topics.Input))
 	log.InfoContext(ctx, "consumer started", slog.Any("brokers", c.brokers))
 
-	var runErr error
-	for ctx.Err() == nil {
-		fetches := client.PollRecords(ctx, c.cfg.maxPollRecords)
-		if fetches.IsClientClosed() {
-			break
-		}
-		fetches.EachError(func(topic string, partition int32, err error) {
-			if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-				log.WarnContext(ctx, "fetch error", slog.String("fetch_topic", topic), slog.Int("partition", int(partition)), slog.Any("error", err))
-			}
-		})
-		runErr = c.handlePoll(work, client, pub, fetches)
-		client.AllowRebalance()
-		if runErr != nil {
-			break
-		}
-	}
+	runErr := c.consume(ctx, work, client, pub, log)
 	if err := client.Flush(work); err != nil && runErr == nil {
 		runErr = fmt.Errorf("kafkaadapter: flushing the producer: %w", err)
 	}
@@ -130,6 +114,30 @@ func (c *Consumer) Run(ctx context.Context) error {
 		return runErr
 	}
 	log.InfoContext(ctx, "consumer stopped")
+	return nil
+}
+
+// consume polls and handles records until ctx ends or a poll cannot be completed within work.
+func (c *Consumer) consume(ctx, work context.Context, client *kgo.Client, pub *Publisher, log *slog.Logger) error {
+	for ctx.Err() == nil {
+		fetches := client.PollRecords(ctx, c.cfg.maxPollRecords)
+		if fetches.IsClientClosed() {
+			return nil
+		}
+		fetches.EachError(func(topic string, partition int32, err error) {
+			if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+				log.WarnContext(ctx, "fetch error", slog.String("fetch_topic", topic), slog.Int("partition", int(partition)), slog.Any("error", err))
+			}
+		})
+		err := c.handlePoll(work, client, pub, fetches)
+		client.AllowRebalance()
+		if err != nil {
+			return err
+		}
+		if fetches.NumRecords() == 0 && len(fetches.Errors()) > 0 {
+			_ = sleep(ctx, c.cfg.backoffMin) // no busy loop on a persistent fetch error
+		}
+	}
 	return nil
 }
 
@@ -150,6 +158,7 @@ func (c *Consumer) clientOptions(ctx context.Context) []kgo.Opt {
 		kgo.OnPartitionsRevoked(onRevoked),
 		kgo.OnPartitionsLost(onRevoked),
 		kgo.RecordDeliveryTimeout(c.cfg.deliveryTimeout),
+		kgo.WithLogger(clientLogger{c.cfg.logger}),
 	}
 	return append(opts, c.cfg.clientOpts...)
 }

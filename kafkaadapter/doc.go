@@ -19,7 +19,8 @@
 //  5. and only then commits the poll's offsets.
 //
 // Topic names are configurable (WithTopics); the five topics are created when absent (default 3
-// partitions, replication factor 1; WithTopicCreation, WithoutTopicCreation).
+// partitions, replication factor 1; WithTopicCreation, WithoutTopicCreation), and an output topic
+// deleted while the consumer runs is created again before its records are produced again.
 //
 // # Delivery guarantees
 //

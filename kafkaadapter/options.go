@@ -2,7 +2,6 @@ package kafkaadapter
 
 import (
 	"fmt"
-	"io"
 	"log/slog"
 	"runtime"
 	"time"
@@ -62,7 +61,7 @@ func newConfig(opts []Option) (config, error) {
 		backoffMax:        DefaultBackoffMax,
 		shutdownGrace:     DefaultShutdownGrace,
 		deliveryTimeout:   DefaultDeliveryTimeout,
-		logger:            slog.New(slog.NewTextHandler(io.Discard, nil)),
+		logger:            slog.New(slog.DiscardHandler),
 	}
 	for _, opt := range opts {
 		opt(&c)
