@@ -48,7 +48,8 @@ func (s *Store) Write(ctx context.Context, r omen.Results) error {
 	}
 	var w batchWriter
 	w.metrics(uniqueByKey(r.Metrics, func(m omen.Metrics) string {
-		return m.Service + "\x00" + m.Timestamp.UTC().Format(time.RFC3339Nano)
+		// PostgreSQL keeps microseconds: finer times are one row.
+		return m.Service + "\x00" + m.Timestamp.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
 	}))
 	w.anomalies(uniqueByKey(r.Anomalies, func(a omen.Anomaly) string { return a.ID }), s.author)
 	w.patterns(uniqueByKey(r.Patterns, func(p omen.Pattern) string { return p.ID }))
@@ -114,8 +115,9 @@ const upsertMetrics = `
 INSERT INTO analytics_metrics_1hour
     (service, timestamp, total_requests, successful_requests, failed_requests, error_rate,
      latency_p50, latency_p95, latency_p99, latency_mean, unique_users, unique_ips, avg_risk_score)
-SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::int8[], $4::int8[], $5::int8[], $6::text[]::numeric[],
-     $7::text[]::numeric[], $8::text[]::numeric[], $9::text[]::numeric[], $10::text[]::numeric[], $11::int8[], $12::int8[], $13::text[]::numeric[])
+SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::int8[], $4::int8[], $5::int8[],
+     $6::text[]::numeric[], $7::text[]::numeric[], $8::text[]::numeric[], $9::text[]::numeric[],
+     $10::text[]::numeric[], $11::int8[], $12::int8[], $13::text[]::numeric[])
 ON CONFLICT (service, timestamp) DO UPDATE SET
     total_requests = EXCLUDED.total_requests,
     successful_requests = EXCLUDED.successful_requests,
@@ -133,23 +135,22 @@ func (w *batchWriter) metrics(ms []omen.Metrics) {
 	if len(ms) == 0 {
 		return
 	}
-	n := len(ms)
-	var (
-		service                       = make([]string, n)
-		stamp                         = make([]time.Time, n)
-		total, ok, failed, users, ips = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-		errRate, p50, p95, p99, mean  = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		risk                          = make([]string, n)
-	)
-	for i, m := range ms {
-		service[i], stamp[i] = m.Service, m.Timestamp
-		total[i], users[i], ips[i] = m.TotalRequests, m.UniqueUsers, m.UniqueIPs
-		failed[i] = int64(math.Round(float64(m.TotalRequests) * m.ErrorRate / 100))
-		ok[i] = m.TotalRequests - failed[i]
-		errRate[i], p50[i], p95[i], p99[i] = decimal(m.ErrorRate), decimal(m.LatencyP50), decimal(m.LatencyP95), decimal(m.LatencyP99)
-		mean[i], risk[i] = decimal(m.LatencyMean), decimal(m.RiskScore)
-	}
-	w.queue("metrics", upsertMetrics, service, stamp, total, ok, failed, errRate, p50, p95, p99, mean, users, ips, risk)
+	type m = omen.Metrics
+	failed := func(m m) int64 { return int64(math.Round(float64(m.TotalRequests) * m.ErrorRate / 100)) }
+	w.queue("metrics", upsertMetrics,
+		column(ms, func(m m) string { return m.Service }),
+		column(ms, func(m m) time.Time { return m.Timestamp }),
+		column(ms, func(m m) int64 { return m.TotalRequests }),
+		column(ms, func(m m) int64 { return m.TotalRequests - failed(m) }),
+		column(ms, failed),
+		column(ms, func(m m) string { return decimal(m.ErrorRate) }),
+		column(ms, func(m m) string { return decimal(m.LatencyP50) }),
+		column(ms, func(m m) string { return decimal(m.LatencyP95) }),
+		column(ms, func(m m) string { return decimal(m.LatencyP99) }),
+		column(ms, func(m m) string { return decimal(m.LatencyMean) }),
+		column(ms, func(m m) int64 { return m.UniqueUsers }),
+		column(ms, func(m m) int64 { return m.UniqueIPs }),
+		column(ms, func(m m) string { return decimal(m.RiskScore) }))
 }
 
 const upsertAnomalies = `
@@ -160,8 +161,9 @@ INSERT INTO ml_anomalies
 SELECT t.id, t.service, t.type, t.severity, t.ts, t.metric, t.value, t.baseline, t.deviation, t.confidence,
        t.description, t.resolved, CASE WHEN t.resolved THEN CURRENT_TIMESTAMP END,
        CASE WHEN t.resolved THEN $15::text END, t.score, t.contributions::jsonb
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[]::numeric[],
-     $8::text[]::numeric[], $9::text[]::numeric[], $10::text[]::numeric[], $11::text[], $12::bool[], $13::text[]::numeric[], $14::text[])
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[],
+     $7::text[]::numeric[], $8::text[]::numeric[], $9::text[]::numeric[], $10::text[]::numeric[],
+     $11::text[], $12::bool[], $13::text[]::numeric[], $14::text[])
      AS t(id, service, type, severity, ts, metric, value, baseline, deviation, confidence, description,
           resolved, score, contributions)
 ON CONFLICT (anomaly_id) DO UPDATE SET
@@ -174,28 +176,34 @@ func (w *batchWriter) anomalies(as []omen.Anomaly, author string) {
 	if len(as) == 0 {
 		return
 	}
-	n := len(as)
-	var (
-		id, service, typ, severity, metric, description = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		stamp                                           = make([]time.Time, n)
-		value, baseline, deviation, confidence, score   = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		resolved                                        = make([]bool, n)
-		contributions                                   = make([]*string, n)
-	)
-	for i, a := range as {
-		id[i], service[i], typ[i], severity[i] = a.ID, a.Service, string(a.Type), string(a.Severity)
-		stamp[i], metric[i], description[i], resolved[i] = a.Timestamp, a.Metric, a.Description, a.Resolved
-		value[i], baseline[i], deviation[i] = decimal(a.Value), decimal(a.Baseline), decimal(a.DeviationPercent)
-		confidence[i], score[i] = decimal(a.Confidence), decimal(a.Score)
-		if a.Contributions != nil {
-			// Finite float64 values in a string-keyed map always encode.
-			js, _ := json.Marshal(a.Contributions)
-			s := string(js)
-			contributions[i] = &s
-		}
+	type a = omen.Anomaly
+	w.queue("anomalies", upsertAnomalies,
+		column(as, func(a a) string { return a.ID }),
+		column(as, func(a a) string { return a.Service }),
+		column(as, func(a a) string { return string(a.Type) }),
+		column(as, func(a a) string { return string(a.Severity) }),
+		column(as, func(a a) time.Time { return a.Timestamp }),
+		column(as, func(a a) string { return a.Metric }),
+		column(as, func(a a) string { return decimal(a.Value) }),
+		column(as, func(a a) string { return decimal(a.Baseline) }),
+		column(as, func(a a) string { return decimal(a.DeviationPercent) }),
+		column(as, func(a a) string { return decimal(a.Confidence) }),
+		column(as, func(a a) string { return a.Description }),
+		column(as, func(a a) bool { return a.Resolved }),
+		column(as, func(a a) string { return decimal(a.Score) }),
+		column(as, func(a a) *string { return contributionsJSON(a.Contributions) }),
+		author)
+}
+
+// contributionsJSON encodes an outlier's contributions, or returns nil (SQL NULL) when there are
+// none. Finite numbers under string keys always encode.
+func contributionsJSON(c map[string]float64) *string {
+	if c == nil {
+		return nil
 	}
-	w.queue("anomalies", upsertAnomalies, id, service, typ, severity, stamp, metric, value, baseline,
-		deviation, confidence, description, resolved, score, contributions, author)
+	js, _ := json.Marshal(c)
+	s := string(js)
+	return &s
 }
 
 const upsertPattern = `
@@ -232,8 +240,9 @@ INSERT INTO ml_forecasts
      prediction_upper_bound, confidence_interval, actual_value, prediction_error, model_type, model_order,
      updated_at)
 SELECT t.*, CURRENT_TIMESTAMP
-FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[]::numeric[],
-     $7::text[]::numeric[], $8::text[]::numeric[], $9::text[]::numeric[], $10::text[]::numeric[], $11::text[]::numeric[], $12::text[], $13::text[]) AS t
+FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
+     $6::text[]::numeric[], $7::text[]::numeric[], $8::text[]::numeric[], $9::text[]::numeric[],
+     $10::text[]::numeric[], $11::text[]::numeric[], $12::text[], $13::text[]) AS t
 ON CONFLICT (forecast_id) DO UPDATE SET
     service = EXCLUDED.service,
     metric_name = EXCLUDED.metric_name,
@@ -253,27 +262,27 @@ func (w *batchWriter) forecasts(fs []omen.Forecast) {
 	if len(fs) == 0 {
 		return
 	}
-	n := len(fs)
-	var (
-		id, service, metric, model, order = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		issued                            = make([]*time.Time, n)
-		stamp                             = make([]*time.Time, n)
-		predicted, lower, upper, level    = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		actual, predictionError           = make([]*string, n), make([]*string, n)
-	)
-	for i, f := range fs {
-		id[i], service[i], metric[i], model[i], order[i] = f.ID, f.Service, f.Metric, f.Model, f.ModelOrder
-		issued[i], stamp[i] = nullTime(f.IssuedAt), nullTime(f.Timestamp)
-		predicted[i], lower[i], upper[i], level[i] = decimal(f.Predicted), decimal(f.Lower), decimal(f.Upper), decimal(f.Level)
-		errorValue := f.Error
-		if f.Actual != nil && f.Error == nil {
-			e := *f.Actual - f.Predicted
-			errorValue = &e
+	type f = omen.Forecast
+	predictionError := func(f f) *string {
+		if f.Error == nil && f.Actual != nil {
+			return nullDecimal(ptrTo(*f.Actual - f.Predicted))
 		}
-		actual[i], predictionError[i] = nullDecimal(f.Actual), nullDecimal(errorValue)
+		return nullDecimal(f.Error)
 	}
-	w.queue("forecasts", upsertForecasts, id, service, metric, issued, stamp, predicted, lower, upper, level,
-		actual, predictionError, model, order)
+	w.queue("forecasts", upsertForecasts,
+		column(fs, func(f f) string { return f.ID }),
+		column(fs, func(f f) string { return f.Service }),
+		column(fs, func(f f) string { return f.Metric }),
+		column(fs, func(f f) *time.Time { return nullTime(f.IssuedAt) }),
+		column(fs, func(f f) *time.Time { return nullTime(f.Timestamp) }),
+		column(fs, func(f f) string { return decimal(f.Predicted) }),
+		column(fs, func(f f) string { return decimal(f.Lower) }),
+		column(fs, func(f f) string { return decimal(f.Upper) }),
+		column(fs, func(f f) string { return decimal(f.Level) }),
+		column(fs, func(f f) *string { return nullDecimal(f.Actual) }),
+		column(fs, predictionError),
+		column(fs, func(f f) string { return f.Model }),
+		column(fs, func(f f) string { return f.ModelOrder }))
 }
 
 const upsertAlerts = `
@@ -287,10 +296,11 @@ SELECT t.id, t.service, t.metric, t.prediction_type, t.event, t.confidence, t.is
        t.baseline_value, t.threshold, t.action, t.priority, t.severity, t.score, t.status, t.sent, t.sent_at,
        t.status = 'materialized',
        CASE WHEN t.status = 'materialized' THEN COALESCE(t.materialized_at, CURRENT_TIMESTAMP) END
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::numeric[], $7::timestamptz[],
-     $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
-     $13::text[]::numeric[], $14::text[]::numeric[], $15::text[]::numeric[], $16::text[]::numeric[], $17::text[], $18::text[], $19::text[],
-     $20::text[]::numeric[], $21::text[], $22::bool[], $23::timestamptz[], $24::timestamptz[])
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::numeric[],
+     $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[],
+     $12::timestamptz[], $13::text[]::numeric[], $14::text[]::numeric[], $15::text[]::numeric[],
+     $16::text[]::numeric[], $17::text[], $18::text[], $19::text[], $20::text[]::numeric[], $21::text[],
+     $22::bool[], $23::timestamptz[], $24::timestamptz[])
      AS t(id, service, metric, prediction_type, event, confidence, issued, window_start, window_end, breach,
           breach_earliest, breach_latest, current_value, predicted_value, baseline_value, threshold, action,
           priority, severity, score, status, sent, sent_at, materialized_at)
@@ -325,29 +335,44 @@ func (w *batchWriter) alerts(as []omen.PredictiveAlert) {
 	if len(as) == 0 {
 		return
 	}
-	n := len(as)
-	var (
-		id, service, metric, predictionType, event = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		action, priority, severity, status         = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		confidence, current, predicted, baseline   = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		threshold, score                           = make([]string, n), make([]string, n)
-		issued, start, end, breach                 = make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
-		earliest, latest, sentAt, materializedAt   = make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
-		sent                                       = make([]bool, n)
-	)
-	for i, a := range as {
-		id[i], service[i], metric[i], predictionType[i], event[i] = a.ID, a.Service, a.Metric, a.PredictionType, a.PredictedEvent
-		action[i], priority[i], severity[i], status[i] = a.RecommendedAction, string(a.Priority), string(a.Severity), string(a.Status)
-		confidence[i], current[i], predicted[i], baseline[i] = decimal(a.Confidence), decimal(a.CurrentValue), decimal(a.PredictedValue), decimal(a.BaselineValue)
-		threshold[i], score[i] = decimal(a.Threshold), decimal(a.Score)
-		issued[i], start[i], end[i], breach[i] = nullTime(a.IssuedAt), nullTime(a.WindowStart), nullTime(a.WindowEnd), nullTime(a.ExpectedBreach)
-		earliest[i], latest[i], sentAt[i], materializedAt[i] = nullTime(a.BreachEarliest), nullTime(a.BreachLatest), a.SentAt, a.MaterializedAt
-		sent[i] = a.Sent
-	}
-	w.queue("predictive alerts", upsertAlerts, id, service, metric, predictionType, event, confidence, issued,
-		start, end, breach, earliest, latest, current, predicted, baseline, threshold, action, priority,
-		severity, score, status, sent, sentAt, materializedAt)
+	type a = omen.PredictiveAlert
+	w.queue("predictive alerts", upsertAlerts,
+		column(as, func(a a) string { return a.ID }),
+		column(as, func(a a) string { return a.Service }),
+		column(as, func(a a) string { return a.Metric }),
+		column(as, func(a a) string { return a.PredictionType }),
+		column(as, func(a a) string { return a.PredictedEvent }),
+		column(as, func(a a) string { return decimal(a.Confidence) }),
+		column(as, func(a a) *time.Time { return nullTime(a.IssuedAt) }),
+		column(as, func(a a) *time.Time { return nullTime(a.WindowStart) }),
+		column(as, func(a a) *time.Time { return nullTime(a.WindowEnd) }),
+		column(as, func(a a) *time.Time { return nullTime(a.ExpectedBreach) }),
+		column(as, func(a a) *time.Time { return nullTime(a.BreachEarliest) }),
+		column(as, func(a a) *time.Time { return nullTime(a.BreachLatest) }),
+		column(as, func(a a) string { return decimal(a.CurrentValue) }),
+		column(as, func(a a) string { return decimal(a.PredictedValue) }),
+		column(as, func(a a) string { return decimal(a.BaselineValue) }),
+		column(as, func(a a) string { return decimal(a.Threshold) }),
+		column(as, func(a a) string { return a.RecommendedAction }),
+		column(as, func(a a) string { return string(a.Priority) }),
+		column(as, func(a a) string { return string(a.Severity) }),
+		column(as, func(a a) string { return decimal(a.Score) }),
+		column(as, func(a a) string { return string(a.Status) }),
+		column(as, func(a a) bool { return a.Sent }),
+		column(as, func(a a) *time.Time { return a.SentAt }),
+		column(as, func(a a) *time.Time { return a.MaterializedAt }))
 }
+
+// column extracts one column of rows, the array bound to one parameter of an unnest.
+func column[R, T any](rows []R, value func(R) T) []T {
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = value(r)
+	}
+	return out
+}
+
+func ptrTo[T any](v T) *T { return &v }
 
 // decimal returns the shortest decimal that reads back as v, which PostgreSQL's NUMERIC input
 // stores exactly. (Sending float8 and casting would round to 15 digits; pgx's own NUMERIC
