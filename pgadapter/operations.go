@@ -44,15 +44,16 @@ WITH target AS (
     SELECT anomaly_id FROM ml_anomalies WHERE anomaly_id = $1
 ), resolved AS (
     UPDATE ml_anomalies
-    SET resolved = TRUE, resolved_at = CURRENT_TIMESTAMP, resolution_reason = $2, resolved_by = $3
+    SET resolved = TRUE, resolved_at = CURRENT_TIMESTAMP,
+        resolution_reason = NULLIF($2, ''), resolved_by = NULLIF($3, '')
     WHERE anomaly_id = $1 AND NOT COALESCE(resolved, FALSE)
 )
 SELECT EXISTS (SELECT 1 FROM target)`
 
 // ResolveAnomaly marks an open anomaly resolved now, for the reason given, by the named person
 // or system. The history trigger records the change in ml_anomaly_history with that reason and
-// changed_by. Resolving a resolved anomaly changes nothing and is not an error; the error wraps
-// ErrNotFound when there is no such anomaly.
+// changed_by (the database user when by is empty). Resolving a resolved anomaly changes nothing
+// and is not an error; the error wraps ErrNotFound when there is no such anomaly.
 func (s *Store) ResolveAnomaly(ctx context.Context, id, reason, by string) error {
 	c := newChecker("anomaly", id)
 	c.text("resolution_reason", reason, 0)

@@ -319,6 +319,18 @@ func TestResolveAnomalyWritesHistory(t *testing.T) {
 	if n := count(t, pool, "SELECT COUNT(*) FROM ml_anomaly_history"); n != 2 {
 		t.Errorf("%d history rows after a repeated write, want 2", n)
 	}
+	// Without an author, the history names the database user.
+	c := testAnomaly("api", now.Add(-2*time.Hour), omen.Spike, omen.Low, 0.3)
+	if err := store.Write(ctx, omen.Results{Anomalies: []omen.Anomaly{c}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.ResolveAnomaly(ctx, c.ID, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, pool, `SELECT COUNT(*) FROM ml_anomaly_history
+		WHERE anomaly_id = $1 AND changed_by = session_user AND resolution_reason IS NULL`, c.ID); n != 1 {
+		t.Errorf("history of an anonymous resolution does not name the database user")
+	}
 
 	if err := store.MarkAnomalyNotified(ctx, a.ID, now); err != nil {
 		t.Errorf("MarkAnomalyNotified: %v", err)
