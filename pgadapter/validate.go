@@ -19,17 +19,17 @@ const (
 
 // checker collects the first problem of one record.
 type checker struct {
-	what string // e.g. `anomaly "3f2a…"`
-	err  error
+	kind, id string // e.g. "anomaly", "3f2a…"
+	err      error
 }
 
 func newChecker(kind, id string) *checker {
-	return &checker{what: fmt.Sprintf("%s %q", kind, id)}
+	return &checker{kind: kind, id: id}
 }
 
 func (c *checker) fail(format string, args ...any) {
 	if c.err == nil {
-		c.err = fmt.Errorf("%w: %s: %s", ErrInvalidRecord, c.what, fmt.Sprintf(format, args...))
+		c.err = fmt.Errorf("%w: %s %q: %s", ErrInvalidRecord, c.kind, c.id, fmt.Sprintf(format, args...))
 	}
 }
 
