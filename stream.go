@@ -29,10 +29,17 @@ type StreamConfig struct {
 	// Clip c bounds, in residual scales, how far one value can pull the baseline and the scale
 	// (Huber's ψ); zero means 3.
 	Clip float64
+	// Hold is the longest run of consecutive alarms (scores of 0.5 or more) that the baseline and
+	// the scale do not learn at all; zero means none. Holding keeps an incident from becoming the
+	// new normal while it lasts, so that it is flagged throughout and its end is not flagged in
+	// turn; after Hold alarms in a row the change is learned as usual. It suits a Period that
+	// covers every regular pattern of the stream (a week for metrics that differ at weekends):
+	// with a shorter one, a regular pattern the cycle misses is an alarm until it is learned.
+	Hold int
 
 	// ShiftAllowance K and ShiftWeight w set the change-point evidence: a two-sided CUSUM of the
-	// standardised residuals with allowance K (zero means 0.5), whose larger sum S enters the raw
-	// score as w·S (zero means 0.8).
+	// standardised residuals with allowance K (zero means 1, tuned to shifts of two residual
+	// scales), whose larger sum S enters the raw score as w·S (zero means 0.8).
 	ShiftAllowance, ShiftWeight float64
 
 	// Calibration configures the calibrator of the raw score. Its zero fields mean severity's
@@ -63,7 +70,7 @@ const (
 	DefaultSeasonalSmoothing = 0.25
 	DefaultScaleSmoothing    = 0.05
 	DefaultClip              = 3.0
-	DefaultShiftAllowance    = 0.5
+	DefaultShiftAllowance    = 1.0
 	DefaultShiftWeight       = 0.8
 	DefaultStreamWarmUp      = 40
 	DefaultStreamTail        = 0.75
@@ -79,6 +86,17 @@ const shiftDecision = 5.0
 // would stretch the fitted tail and hide the next one. Being fixed, the cap cannot feed back on the
 // fit as SPOT's withholding of alarms can (see severity.Config.WithholdAlarms).
 const learnCap = 8.0
+
+// absNormalMean and absNormalSD are the mean √(2/π) and standard deviation √(1 − 2/π) of |Z| for
+// a standard normal Z, the in-control values of the spread CUSUM.
+const (
+	absNormalMean = 0.7978845608028654
+	absNormalSD   = 0.6028102749890869
+)
+
+// holdScore is the score from which a value is an alarm that the baseline and the scale do not
+// learn, for at most StreamConfig.Hold values in a row.
+const holdScore = 0.5
 
 // scaleWarmUp is the number of residuals whose median absolute value sets the first scale.
 const scaleWarmUp = 16
@@ -127,6 +145,9 @@ func (c StreamConfig) check() error {
 	if c.Step < 0 {
 		return fmt.Errorf("omen: negative stream step %v", c.Step)
 	}
+	if c.Hold < 0 {
+		return fmt.Errorf("omen: negative stream hold %d", c.Hold)
+	}
 	unit := []struct {
 		name string
 		v    float64
@@ -172,13 +193,18 @@ const (
 //	σ² ← (1 − λ)·σ² + λ·σ²·min(z², c²)/E[min(Z², c²)],
 //
 // the last a Huber-type scale update, consistent for normal residuals (Z standard normal).
-// The first cycle sets the seasonal shape (offsets from the cycle's mean), the next 16 residuals
-// the first scale (1.4826 × their median absolute value).
+// With StreamConfig.Hold, a value scoring 0.5 or more (an alarm) updates nothing, for at most Hold
+// values in a row. The first cycle sets the seasonal
+// shape (offsets from the cycle's mean), the next 16 residuals the first scale: 1.4826 × their
+// median absolute value / √2, since a residual against an offset learned from one value carries
+// the noise of two.
 //
 // Change-point evidence. A two-sided CUSUM (trend.CUSUM, Page 1954) runs on the standardised
-// residuals clipped to ±c, with allowance K and decision interval 5: its larger sum S grows while
+// residuals clipped to ±c, with allowance K and decision interval 5: its larger sum grows while
 // the residuals keep one sign — a level shift or a ramp the baseline has not absorbed — even when
-// no single value stands out.
+// no single value stands out. A second CUSUM runs on their absolute values, standardised by the
+// mean √(2/π) and standard deviation √(1 − 2/π) of |Z| under normal noise; its upper sum grows
+// when the spread widens (a variance change). S is the largest of the three sums.
 //
 // Score. The raw evidence x = max(|z|, w·S) is calibrated by a severity.Calibrator that learns its
 // distribution from the stream itself (t-digest body, generalised Pareto tail): the score is
@@ -220,16 +246,18 @@ type StreamDetector struct {
 	scale    float64
 	warm     []float64 // residuals of the scale warm-up
 
-	cusum      trend.CUSUM
-	peakUp     float64 // the CUSUM sums' recent maxima, decaying by one phase per value
+	cusum      trend.CUSUM // on the standardised residuals z
+	spread     trend.CUSUM // on their absolute values |z|
+	hold       int         // consecutive alarms not learned
+	peakUp     float64     // the CUSUM sums' recent maxima, decaying by one phase per value
 	peakDown   float64
 	calibrator severity.Calibrator
 
 	now StreamState
 }
 
-// NewStreamDetector returns a detector with the settings of cfg. It panics on a negative Step,
-// a smoothing weight outside [0, 1], or a negative or non-finite Clip, ShiftAllowance,
+// NewStreamDetector returns a detector with the settings of cfg. It panics on a negative Step or
+// Hold, a smoothing weight outside [0, 1], or a negative or non-finite Clip, ShiftAllowance,
 // ShiftWeight or MinEffect, and as severity.New on an invalid Calibration.
 func NewStreamDetector(cfg StreamConfig) *StreamDetector {
 	d := &StreamDetector{cfg: cfg}
@@ -245,6 +273,7 @@ func (d *StreamDetector) configure() {
 	d.cfg = d.cfg.withDefaults()
 	d.calibrator = *severity.New(d.cfg.Calibration)
 	d.cusum = *trend.NewCUSUM(trend.CUSUMConfig{Target: 0, Sigma: 1, K: d.cfg.ShiftAllowance, H: shiftDecision})
+	d.spread = *trend.NewCUSUM(trend.CUSUMConfig{Target: absNormalMean, Sigma: absNormalSD, K: d.cfg.ShiftAllowance, H: shiftDecision})
 	d.huber = streamHuberConsistency(d.cfg.Clip)
 	d.config = true
 }
@@ -254,10 +283,11 @@ func (d *StreamDetector) Reset() {
 	d.configure()
 	cfg := d.cfg
 	seasonal, warm := d.seasonal[:0], d.warm[:0]
-	cal, cus := d.calibrator, d.cusum
+	cal, cus, spr := d.calibrator, d.cusum, d.spread
 	cal.Reset()
 	cus.Reset()
-	*d = StreamDetector{cfg: cfg, config: true, huber: d.huber, seasonal: seasonal, warm: warm, calibrator: cal, cusum: cus}
+	spr.Reset()
+	*d = StreamDetector{cfg: cfg, config: true, huber: d.huber, seasonal: seasonal, warm: warm, calibrator: cal, cusum: cus, spread: spr}
 }
 
 // Add scores the value v observed at t and then learns it. It returns the anomaly score in
@@ -414,6 +444,13 @@ func (d *StreamDetector) learn(ns int64, v float64) {
 		return
 	}
 	z := d.score(r, expected)
+	switch {
+	case d.now.Score < holdScore:
+		d.hold = 0
+	case d.hold < d.cfg.Hold && d.scale > 0:
+		d.hold++ // an alarm: keep the model of normal behaviour as it was
+		return
+	}
 	c, lambda := d.cfg.Clip, d.cfg.ScaleSmoothing
 	if d.scale == 0 { // no spread seen yet: nothing to clip against
 		d.update(i, v)
@@ -439,7 +476,7 @@ func (d *StreamDetector) warmScale(r float64) {
 	if len(d.warm) < scaleWarmUp {
 		return
 	}
-	d.scale = 1.4826 * streamMedian(d.warm)
+	d.scale = 1.4826 * streamMedian(d.warm) / math.Sqrt2
 	d.warm = d.warm[:0]
 	d.stage = stageReady
 }
@@ -458,10 +495,12 @@ func (d *StreamDetector) score(r, expected float64) float64 {
 	up := max(0, before.Upper+zc-k) // the sums before a restart at the decision interval
 	down := max(0, before.Lower-zc-k)
 	d.cusum.Add(zc)
+	wider := max(0, d.spread.State().Upper+(math.Abs(zc)-absNormalMean)/absNormalSD-k)
+	d.spread.Add(math.Abs(zc))
 	decay := 1 - 1/float64(d.phases+1)
 	d.peakUp = max(d.peakUp*decay, up)
 	d.peakDown = max(d.peakDown*decay, down)
-	shift := d.cfg.ShiftWeight * max(up, down)
+	shift := d.cfg.ShiftWeight * max(up, down, wider)
 	evidence := max(math.Abs(z), shift)
 	var cal severity.Calibrated
 	switch {
@@ -478,6 +517,7 @@ func (d *StreamDetector) score(r, expected float64) float64 {
 	s.Ready = true
 	s.Z = z
 	s.Shift = max(up, down)
+	s.Spread = wider
 	s.Score = cal.Score / 100
 	s.Probability = cal.Probability
 	s.Confidence = cal.Confidence
@@ -487,7 +527,7 @@ func (d *StreamDetector) score(r, expected float64) float64 {
 	}
 	s.Level = streamSeverity(d.cfg.Calibration.Levels.Grade(cal.Score, effect, d.cfg.MinEffect))
 	switch {
-	case d.peakUp > shiftDecision/2 && d.peakDown > shiftDecision/2 && d.phases > 1:
+	case d.peakUp > shiftDecision && d.peakDown > shiftDecision && d.phases > 1:
 		s.Type = SeasonalityBreak
 	case shift > math.Abs(z):
 		s.Type = TrendChange
@@ -558,8 +598,10 @@ type StreamState struct {
 	// DeviationPercent = 100·Residual/|Baseline| (±Inf for a zero baseline; 100·(e^Residual − 1)
 	// with StreamConfig.Log).
 	Baseline, Residual, Z, DeviationPercent float64
-	// Shift is the larger CUSUM sum S, in residual scales: the evidence of a sustained shift.
-	Shift float64
+	// Shift is the larger CUSUM sum of the residuals, in residual scales: the evidence of a
+	// sustained shift. Spread is the upper CUSUM sum of their absolute values: the evidence of
+	// a wider spread (a variance change).
+	Shift, Spread float64
 
 	// Score is the value Add returned, Probability the estimated tail probability p behind it,
 	// and Confidence in [0, 1] the calibrator's confidence (warm-up size, precision of p and
@@ -570,8 +612,8 @@ type StreamState struct {
 	Level Severity
 	// Type is the kind of the deviation (empty while not Ready): Spike or Dip by the sign of the residual; TrendChange
 	// when the CUSUM evidence outweighs the single residual (a sustained shift); SeasonalityBreak
-	// when both CUSUM sums have recently passed half the decision interval, i.e. the stream has
-	// run persistently above its seasonal baseline at some phases and below it at others within
+	// when both CUSUM sums have recently passed the decision interval, i.e. the stream has run
+	// persistently above its seasonal baseline at some phases and below it at others within
 	// about one cycle, as when the daily shape flattens or moves.
 	Type AnomalyType
 }

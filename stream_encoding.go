@@ -25,6 +25,10 @@ func (d *StreamDetector) MarshalBinary() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	spr, err := d.spread.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
 	cal, err := d.calibrator.MarshalBinary()
 	if err != nil {
 		return nil, err
@@ -33,6 +37,7 @@ func (d *StreamDetector) MarshalBinary() ([]byte, error) {
 	b := []byte{streamEncodingVersion}
 	b = streamAppendInt(b, int64(c.Period))
 	b = streamAppendInt(b, int64(c.Step))
+	b = streamAppendInt(b, int64(c.Hold))
 	for _, v := range []float64{c.LevelSmoothing, c.SeasonalSmoothing, c.ScaleSmoothing, c.Clip,
 		c.ShiftAllowance, c.ShiftWeight, c.MinEffect,
 		c.Calibration.Levels.Medium, c.Calibration.Levels.High, c.Calibration.Levels.Critical} {
@@ -44,6 +49,7 @@ func (d *StreamDetector) MarshalBinary() ([]byte, error) {
 	b = streamAppendInt(b, d.first)
 	b = streamAppendInt(b, d.last)
 	b = streamAppendInt(b, int64(d.n))
+	b = streamAppendInt(b, int64(d.hold))
 	for _, v := range []float64{d.pend, d.level, d.scale, d.peakUp, d.peakDown} {
 		b = streamAppendFloat(b, v)
 	}
@@ -57,12 +63,14 @@ func (d *StreamDetector) MarshalBinary() ([]byte, error) {
 	s := d.now
 	b = streamAppendInt(b, s.Time.UnixNano())
 	for _, v := range []float64{s.Value, s.Baseline, s.Residual, s.Z, s.DeviationPercent, s.Shift,
-		s.Score, s.Probability, s.Confidence} {
+		s.Spread, s.Score, s.Probability, s.Confidence} {
 		b = streamAppendFloat(b, v)
 	}
 	b = append(b, streamBool(s.Ready), byte(max(0, streamIndex(Severities, s.Level))), byte(streamIndex(streamTypes, s.Type)))
 	b = streamAppendInt(b, int64(len(cus)))
 	b = append(b, cus...)
+	b = streamAppendInt(b, int64(len(spr)))
+	b = append(b, spr...)
 	b = streamAppendInt(b, int64(len(cal)))
 	b = append(b, cal...)
 	return b, nil
@@ -82,6 +90,7 @@ func (d *StreamDetector) UnmarshalBinary(data []byte) error {
 	c := &n.cfg
 	c.Period = time.Duration(r.int())
 	c.Step = time.Duration(r.int())
+	cfgHold := r.int()
 	for _, p := range []*float64{&c.LevelSmoothing, &c.SeasonalSmoothing, &c.ScaleSmoothing, &c.Clip,
 		&c.ShiftAllowance, &c.ShiftWeight, &c.MinEffect,
 		&c.Calibration.Levels.Medium, &c.Calibration.Levels.High, &c.Calibration.Levels.Critical} {
@@ -93,12 +102,17 @@ func (d *StreamDetector) UnmarshalBinary(data []byte) error {
 	phases := r.int()
 	n.first, n.last = r.int(), r.int()
 	count := r.int()
+	hold := r.int()
 	for _, p := range []*float64{&n.pend, &n.level, &n.scale, &n.peakUp, &n.peakDown} {
 		*p = r.float()
 	}
 	if r.err != nil {
 		return r.err
 	}
+	if cfgHold < 0 || cfgHold > math.MaxInt32 {
+		return fmt.Errorf("%w: hold %d", ErrStreamEncoding, cfgHold)
+	}
+	c.Hold = int(cfgHold)
 	if err := c.check(); err != nil {
 		return fmt.Errorf("%w: %v", ErrStreamEncoding, err)
 	}
@@ -115,12 +129,14 @@ func (d *StreamDetector) UnmarshalBinary(data []byte) error {
 		return fmt.Errorf("%w: %d phases at stage %d", ErrStreamEncoding, phases, n.stage)
 	case n.stage >= stageFirstCycle && c.Period > 0 && n.step <= 0:
 		return fmt.Errorf("%w: step %v", ErrStreamEncoding, n.step)
+	case hold < 0 || hold > cfgHold:
+		return fmt.Errorf("%w: %d values held", ErrStreamEncoding, hold)
 	case count < 0 || count > math.MaxInt32 || (count == 0) != (n.stage == stageEmpty) || n.last < n.first:
 		return fmt.Errorf("%w: %d values from %d to %d", ErrStreamEncoding, count, n.first, n.last)
 	case !streamFinite(n.pend, n.level, n.scale, n.peakUp, n.peakDown) || n.scale < 0 || n.peakUp < 0 || n.peakDown < 0:
 		return fmt.Errorf("%w: non-finite or negative state", ErrStreamEncoding)
 	}
-	n.phases, n.n = int(phases), int(count)
+	n.phases, n.n, n.hold = int(phases), int(count), int(hold)
 	if n.phases > 0 {
 		n.seasonal = make([]float64, n.phases)
 		for i := range n.seasonal {
@@ -148,7 +164,7 @@ func (d *StreamDetector) UnmarshalBinary(data []byte) error {
 		s.Time = time.Unix(0, ns).UTC()
 	}
 	for _, p := range []*float64{&s.Value, &s.Baseline, &s.Residual, &s.Z, &s.DeviationPercent, &s.Shift,
-		&s.Score, &s.Probability, &s.Confidence} {
+		&s.Spread, &s.Score, &s.Probability, &s.Confidence} {
 		*p = r.float()
 	}
 	s.Ready = r.bool()
@@ -162,6 +178,9 @@ func (d *StreamDetector) UnmarshalBinary(data []byte) error {
 	s.Level, s.Type, s.N = Severities[level], streamTypes[typ], n.n
 	if err := n.cusum.UnmarshalBinary(r.blob()); err != nil {
 		return fmt.Errorf("%w: CUSUM: %v", ErrStreamEncoding, err)
+	}
+	if err := n.spread.UnmarshalBinary(r.blob()); err != nil {
+		return fmt.Errorf("%w: spread CUSUM: %v", ErrStreamEncoding, err)
 	}
 	if err := n.calibrator.UnmarshalBinary(r.blob()); err != nil {
 		return fmt.Errorf("%w: calibrator: %v", ErrStreamEncoding, err)

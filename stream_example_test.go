@@ -33,7 +33,7 @@ func ExampleStreamDetector() {
 	st := d.State()
 	fmt.Printf("score %.2f, %s of %+.0f%% against %.0f, severity %s\n", score, st.Type, st.DeviationPercent, st.Baseline, st.Level)
 	// Output:
-	// score 1.00, spike of +55% against 103, severity critical
+	// score 1.00, spike of +55% against 104, severity critical
 }
 
 // NewStreamDetector sets the cycle (here weekly, for metrics that differ at weekends), the

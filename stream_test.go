@@ -71,7 +71,7 @@ func TestStreamConstantThenJump(t *testing.T) {
 // TestStreamScoresInRange feeds random streams with gaps, outliers, NaN, ±Inf, zeros, negative
 // values and unordered timestamps under several configurations.
 func TestStreamScoresInRange(t *testing.T) {
-	cfgs := []StreamConfig{{}, {Period: -1}, {Log: true}, {Period: 7 * 24 * time.Hour, Step: time.Hour}, {Period: time.Hour}}
+	cfgs := []StreamConfig{{}, {Period: -1}, {Log: true}, {Period: 7 * 24 * time.Hour, Step: time.Hour, Hold: 40}, {Period: time.Hour}}
 	for seed := range uint64(6) {
 		rng := rand.New(rand.NewPCG(seed, 11))
 		for _, cfg := range cfgs {
@@ -152,7 +152,7 @@ func TestStreamIgnoredValues(t *testing.T) {
 // scores and states of an uninterrupted run, whatever the split (every stage included).
 func TestStreamMarshalContinues(t *testing.T) {
 	ts, vs := streamSeasonalSeries(300, 3)
-	for _, cfg := range []StreamConfig{{}, {Log: true, MinEffect: 1}, {Period: -1}, {Step: time.Hour}} {
+	for _, cfg := range []StreamConfig{{}, {Log: true, MinEffect: 1}, {Period: -1}, {Step: time.Hour, Hold: 3}} {
 		var want []float64
 		ref := NewStreamDetector(cfg)
 		for i := range ts {
@@ -271,6 +271,7 @@ func TestStreamLevelShift(t *testing.T) {
 func TestStreamConfigPanics(t *testing.T) {
 	bad := []StreamConfig{
 		{Step: -1},
+		{Hold: -1},
 		{LevelSmoothing: 1.5},
 		{SeasonalSmoothing: -0.1},
 		{ScaleSmoothing: math.NaN()},
