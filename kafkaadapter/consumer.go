@@ -120,7 +120,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 // consume polls and handles records until ctx ends or a poll cannot be completed within work.
 func (c *Consumer) consume(ctx, work context.Context, client *kgo.Client, pub *Publisher, log *slog.Logger) error {
 	for ctx.Err() == nil {
-		fetches := client.PollRecords(ctx, c.cfg.maxPollRecords)
+		fetches := client.PollFetches(ctx)
 		if fetches.IsClientClosed() {
 			return nil
 		}
@@ -214,24 +214,36 @@ func (c *Consumer) handlePoll(ctx context.Context, client *kgo.Client, pub *Publ
 	return nil
 }
 
-// handlePartition processes one partition's records of a poll in order, writes their results to
-// the sink and publishes them with the dead letters. It returns the services it processed.
+// handlePartition processes one partition's records of a poll in order, in batches of at most
+// maxBatchRecords: each batch's results are written to the sink in one Write and published with
+// its dead letters. It returns the services it processed.
 func (c *Consumer) handlePartition(ctx context.Context, pub *Publisher, p kgo.FetchTopicPartition) ([]string, error) {
-	var (
-		results  omen.Results
-		out      []*kgo.Record
-		reasons  []Reason
-		services = map[string]struct{}{}
-	)
+	services := map[string]struct{}{}
 	defer c.own(topicPartition{p.Topic, p.Partition}, services)
-	for _, r := range p.Records {
+	for batch := range slices.Chunk(p.Records, c.cfg.maxBatchRecords) {
+		if err := c.handleBatch(ctx, pub, batch, services); err != nil {
+			return slices.Collect(maps.Keys(services)), err
+		}
+	}
+	return slices.Collect(maps.Keys(services)), nil
+}
+
+// handleBatch processes records of one partition in order, makes their results durable and
+// publishes them with the dead letters. It adds the services it processes to services.
+func (c *Consumer) handleBatch(ctx context.Context, pub *Publisher, records []*kgo.Record, services map[string]struct{}) error {
+	var (
+		results omen.Results
+		out     []*kgo.Record
+		reasons []Reason
+	)
+	for _, r := range records {
 		c.stats.messages.Add(1)
 		m, reason, err := decodeWindow(r.Value, c.cfg.maxMessageBytes)
 		if err == nil {
 			services[m.Service] = struct{}{}
 			var res omen.Results
 			if res, err = c.process(ctx, m); err != nil && ctx.Err() != nil {
-				return slices.Collect(maps.Keys(services)), err // stopping: leave it to redelivery
+				return err // stopping: leave the batch to redelivery
 			}
 			var recs []*kgo.Record
 			if err == nil {
@@ -251,19 +263,18 @@ func (c *Consumer) handlePartition(ctx context.Context, pub *Publisher, p kgo.Fe
 		out = append(out, deadLetterRecord(c.cfg.topics.DeadLetter, r, reason, err))
 		reasons = append(reasons, reason)
 	}
-	touched := slices.Collect(maps.Keys(services))
 	if !results.Empty() {
 		if err := c.write(ctx, results); err != nil {
-			return touched, err
+			return err
 		}
 	}
 	if err := pub.produce(ctx, out); err != nil {
-		return touched, err
+		return err
 	}
 	for _, r := range reasons {
 		c.stats.addDeadLetter(r)
 	}
-	return touched, nil
+	return nil
 }
 
 // process calls the Processor, retrying errors other than invalid metrics.

@@ -57,7 +57,8 @@ func TestSinkFailuresAreRetried(t *testing.T) {
 
 	sink := newTestSink()
 	sink.failures = 4
-	c, err := NewConsumer(cluster.ListenAddrs(), newFakeProcessor(), sink, testOptions()...)
+	// Small batches: several sink writes per partition and poll.
+	c, err := NewConsumer(cluster.ListenAddrs(), newFakeProcessor(), sink, testOptions(WithMaxBatchRecords(4))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,6 +75,9 @@ func TestSinkFailuresAreRetried(t *testing.T) {
 	}
 	if s := c.Stats(); s.SinkRetries != 4 {
 		t.Errorf("%d sink retries, want 4", s.SinkRetries)
+	}
+	if sink.writes < len(msgs)/4+4 {
+		t.Errorf("%d sink writes for %d windows in batches of at most 4", sink.writes, len(msgs))
 	}
 }
 

@@ -15,7 +15,7 @@ const (
 	DefaultPartitions        = 3
 	DefaultReplicationFactor = 1
 	DefaultMaxMessageBytes   = 1 << 20 // 1 MiB
-	DefaultMaxPollRecords    = 10_000
+	DefaultMaxBatchRecords   = 5_000
 	DefaultProcessAttempts   = 3
 	DefaultBackoffMin        = 100 * time.Millisecond
 	DefaultBackoffMax        = 5 * time.Second
@@ -31,7 +31,7 @@ type config struct {
 	partitions        int32
 	replicationFactor int16
 	maxMessageBytes   int
-	maxPollRecords    int
+	maxBatchRecords   int
 	parallelism       int
 	processAttempts   int
 	backoffMin        time.Duration
@@ -54,8 +54,8 @@ func newConfig(opts []Option) (config, error) {
 		partitions:        DefaultPartitions,
 		replicationFactor: DefaultReplicationFactor,
 		maxMessageBytes:   DefaultMaxMessageBytes,
-		maxPollRecords:    DefaultMaxPollRecords,
-		parallelism:       runtime.GOMAXPROCS(0),
+		maxBatchRecords:   DefaultMaxBatchRecords,
+		parallelism:       2 * runtime.GOMAXPROCS(0),
 		processAttempts:   DefaultProcessAttempts,
 		backoffMin:        DefaultBackoffMin,
 		backoffMax:        DefaultBackoffMax,
@@ -82,8 +82,8 @@ func (c config) validate() error {
 		return fmt.Errorf("kafkaadapter: replication factor %d, want at least 1", c.replicationFactor)
 	case c.maxMessageBytes < 1:
 		return fmt.Errorf("kafkaadapter: max message bytes %d, want at least 1", c.maxMessageBytes)
-	case c.maxPollRecords < 1:
-		return fmt.Errorf("kafkaadapter: max poll records %d, want at least 1", c.maxPollRecords)
+	case c.maxBatchRecords < 1:
+		return fmt.Errorf("kafkaadapter: max batch records %d, want at least 1", c.maxBatchRecords)
 	case c.parallelism < 1:
 		return fmt.Errorf("kafkaadapter: parallelism %d, want at least 1", c.parallelism)
 	case c.processAttempts < 1:
@@ -127,14 +127,16 @@ func WithMaxMessageBytes(n int) Option {
 	return func(c *config) { c.maxMessageBytes = n }
 }
 
-// WithMaxPollRecords sets how many records one poll hands over at most (default 10,000). A poll
-// is processed, made durable, published and committed as one unit.
-func WithMaxPollRecords(n int) Option {
-	return func(c *config) { c.maxPollRecords = n }
+// WithMaxBatchRecords sets how many records of a partition are processed, written to the Sink
+// in one Write and published together at most (default 5,000). A poll's records are committed
+// once all its batches are durable and published.
+func WithMaxBatchRecords(n int) Option {
+	return func(c *config) { c.maxBatchRecords = n }
 }
 
-// WithParallelism sets how many partitions of one poll are processed at once (default
-// GOMAXPROCS). Records of one partition are always processed in order.
+// WithParallelism sets how many partitions of one poll are processed at once (default twice
+// GOMAXPROCS), which bounds the concurrent Sink writes. Records of one partition are always
+// processed in order.
 func WithParallelism(n int) Option {
 	return func(c *config) { c.parallelism = n }
 }

@@ -124,7 +124,7 @@ func TestOptionsValidated(t *testing.T) {
 		"partitions":  WithTopicCreation(0, 1),
 		"replication": WithTopicCreation(1, 0),
 		"max bytes":   WithMaxMessageBytes(0),
-		"poll":        WithMaxPollRecords(0),
+		"batch":       WithMaxBatchRecords(0),
 		"parallelism": WithParallelism(0),
 		"attempts":    WithProcessAttempts(0),
 		"backoff":     WithRetryBackoff(time.Second, time.Millisecond),
