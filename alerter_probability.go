@@ -18,15 +18,18 @@ type forecastBreach struct {
 }
 
 // forecastBreachOf estimates, by Monte Carlo over paths sample paths, the probability that the
-// path described by fc (means, standard errors) and the ψ-weights psi exceeds threshold at some
-// step, and the distribution of the first such step. Each path is
+// forecast path exceeds threshold at some step, and the distribution of the first such step.
+// fc holds the means and the total standard errors, arimaSE the model's part of them, psi the
+// model's ψ-weights and driftSE the standard error of the drift (see forecastDrift). Each path is
 //
-//	Y_h = mean_h + se_h · Σ_{j<h} ψ_j ε_{h−j} / √(Σ_{j<h} ψ_j²),  ε iid N(0, 1),
+//	Y_h = mean_h + se_h · Σ_{j<h} ψ_j ε_{h−j} / √(Σ_{j<h} ψ_j²) + s·w_h·η,
 //
-// which has exactly the forecast's marginal distributions and the model's correlation between
-// steps (a step with se_h = 0 is its mean). It reports false, drawing nothing, when the union
-// bound Σ_h P(Y_h > threshold) is below minP, and false when the estimate is below minP.
-func forecastBreachOf(fc *arima.Forecast, psi []float64, threshold, minP float64, paths int, seed, stream uint64) (forecastBreach, bool) {
+// with ε iid N(0, 1) and one η ~ N(0, 1) per path, se_h the model's standard error, s the
+// drift's and w_h its weights (forecastDriftWeights). It has exactly the forecast's marginal distributions and the model's correlation
+// between steps (a step with no variance is its mean). It reports false, drawing nothing, when
+// the union bound Σ_h P(Y_h > threshold) is below minP, and false when the estimate is below
+// minP.
+func forecastBreachOf(fc *arima.Forecast, arimaSE, psi []float64, driftSE, threshold, minP float64, paths int, seed, stream uint64) (forecastBreach, bool) {
 	h := len(fc.Mean)
 	union := 0.0
 	for i := range h {
@@ -35,11 +38,12 @@ func forecastBreachOf(fc *arima.Forecast, psi []float64, threshold, minP float64
 	if union < minP {
 		return forecastBreach{}, false
 	}
-	norm := make([]float64, h)
+	norm, common := make([]float64, h), forecastDriftWeights(psi)
 	ss := 0.0
 	for i := range h {
 		ss += psi[i] * psi[i]
 		norm[i] = math.Sqrt(ss)
+		common[i] *= driftSE
 	}
 	rng := randstream.New(seed, stream)
 	eps := make([]float64, h)
@@ -49,9 +53,10 @@ func forecastBreachOf(fc *arima.Forecast, psi []float64, threshold, minP float64
 		for i := range eps {
 			eps[i] = rng.NormFloat64()
 		}
+		eta := rng.NormFloat64()
 		for i := range h {
-			y := fc.Mean[i]
-			if se := fc.SE[i]; se > 0 && norm[i] > 0 {
+			y := fc.Mean[i] + common[i]*eta
+			if se := arimaSE[i]; se > 0 && norm[i] > 0 {
 				s := 0.0
 				for j := 0; j <= i; j++ {
 					s += psi[j] * eps[i-j]

@@ -18,12 +18,27 @@ type forecastSeries struct {
 	SinceFit int       // windows since the last fit attempt
 	Failed   bool      // the last window's one-step forecast error exceeded RefitZ
 	Pending  []Forecast
+	// Errors and ErrorSEs are the last forecastDriftWindows one-step forecast errors y − ŷ and
+	// their standard errors, oldest first.
+	Errors, ErrorSEs []float64
 
 	model *arima.Model
-	psi   []float64      // the model's ψ-weights ψ_0…ψ_{H−1}
-	fc    arima.Forecast // the forecast after the last window, valid when hasFc
-	hasFc bool
+	psi   []float64 // the model's ψ-weights ψ_0…ψ_{H−1}
+	// fc is the forecast after the last window (valid when hasFc), the drift included; arimaSE
+	// holds the model's own standard errors and driftSE the standard error of the drift.
+	fc      arima.Forecast
+	arimaSE []float64
+	drift   float64
+	driftSE float64
+	hasFc   bool
 }
+
+// forecastDriftWindows is the number of recent one-step forecast errors the drift is estimated
+// from, and forecastDriftZ the significance (in standard errors) it needs.
+const (
+	forecastDriftWindows = 6
+	forecastDriftZ       = 3
+)
 
 // append adds the value of a window k steps after the previous one (k−1 missing windows before
 // it) and trims the history to HistoryWindows.
@@ -43,7 +58,12 @@ func (f *forecastSeries) append(cfg *AlerterConfig, k int, v float64) {
 func (f *forecastSeries) observe(cfg *AlerterConfig, t time.Time, k int, v float64, out []Forecast) []Forecast {
 	f.SinceFit += k
 	if f.model != nil {
-		f.Failed = f.hasFc && k <= len(f.fc.Mean) && forecastSurprise(v, f.fc.Mean[k-1], f.fc.SE[k-1]) > cfg.RefitZ
+		f.Failed = false
+		if f.hasFc && k <= len(f.fc.Mean) {
+			f.Failed = forecastSurprise(v, f.fc.Mean[k-1], f.fc.SE[k-1]) > cfg.RefitZ
+			f.Errors = forecastPush(f.Errors, v-f.fc.Mean[k-1])
+			f.ErrorSEs = forecastPush(f.ErrorSEs, f.fc.SE[k-1])
+		}
 		y := make([]float64, k)
 		for i := range k - 1 {
 			y[i] = math.NaN()
@@ -148,7 +168,76 @@ func (f *forecastSeries) forecast(cfg *AlerterConfig) bool {
 		return false
 	}
 	f.hasFc = true
+	f.arimaSE = append(f.arimaSE[:0], f.fc.SE...)
+	f.drift, f.driftSE = forecastDrift(f.Errors, f.ErrorSEs)
+	if f.drift == 0 {
+		return true
+	}
+	z := math.Sqrt2 * math.Erfinv(cfg.IntervalLevel)
+	for h, w := range forecastDriftWeights(f.psi) {
+		f.fc.Mean[h] += f.drift * w
+		f.fc.SE[h] = math.Hypot(f.arimaSE[h], f.driftSE*w)
+		f.fc.Lower[h] = f.fc.Mean[h] - z*f.fc.SE[h]
+		f.fc.Upper[h] = f.fc.Mean[h] + z*f.fc.SE[h]
+	}
 	return true
+}
+
+// forecastDamping is the factor by which the drift's persistence decays at each step ahead.
+const forecastDamping = 0.9
+
+// forecastDriftWeights returns w_h = Σ_{i=1..h} ψ_{h−i} λ^{i−1} (λ = forecastDamping) for
+// h = 1…H: the shift of the forecast h steps ahead per unit of drift when the innovations keep a
+// bias that decays by λ a step. For a random walk it is the damped trend (1 − λʰ)/(1 − λ)
+// (Gardner & McKenzie 1985), which never extrapolates more than 1/(1 − λ) = 10 steps of slope.
+func forecastDriftWeights(psi []float64) []float64 {
+	w := make([]float64, len(psi))
+	for h := range w {
+		damp := 1.0
+		for i := 0; i <= h; i++ {
+			w[h] += psi[h-i] * damp
+			damp *= forecastDamping
+		}
+	}
+	return w
+}
+
+// forecastDrift estimates a persistent bias of the one-step forecasts — the sign of a ramp or a
+// shift the model has not caught up with — as the median δ of the last forecastDriftWindows
+// errors, with the standard error s = 1.2533·√(mean se²)/√k of a median of k normal errors. It
+// returns δ and s when the k errors are known, all of one sign and |δ| > 3s; else zeros (a
+// spike and its return have both signs).
+//
+// A bias δ of the innovations that persists, decaying by λ a step, shifts the forecast h steps
+// ahead by δ·w_h (see forecastDriftWeights) with the standard error s·w_h, common to all steps.
+func forecastDrift(errors, ses []float64) (float64, float64) {
+	if len(errors) < forecastDriftWindows {
+		return 0, 0
+	}
+	ss := 0.0
+	for _, se := range ses {
+		ss += se * se
+	}
+	s := 1.2533 * math.Sqrt(ss/float64(len(ses))) / math.Sqrt(float64(len(ses)))
+	positive := 0
+	for _, e := range errors {
+		if e > 0 {
+			positive++
+		}
+	}
+	d := alertMedian(errors)
+	if (positive != 0 && positive != len(errors)) || !(math.Abs(d) > forecastDriftZ*s) || math.IsInf(d, 0) {
+		return 0, 0
+	}
+	return d, s
+}
+
+// forecastPush appends v to the window w of at most forecastDriftWindows values.
+func forecastPush(w []float64, v float64) []float64 {
+	if len(w) == forecastDriftWindows {
+		w = slices.Delete(w, 0, 1)
+	}
+	return append(w, v)
 }
 
 // records appends the Forecast records of the first ForecastRecords steps of the forecast

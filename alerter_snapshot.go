@@ -33,11 +33,14 @@ type alerterState struct {
 }
 
 type alerterSeriesState struct {
-	Series forecastSeries
-	Model  []byte // arima.Model.MarshalBinary, empty without a model
-	Psi    []float64
-	Fc     arima.Forecast
-	HasFc  bool
+	Series  forecastSeries
+	Model   []byte // arima.Model.MarshalBinary, empty without a model
+	Psi     []float64
+	Fc      arima.Forecast
+	ArimaSE []float64
+	Drift   float64
+	DriftSE float64
+	HasFc   bool
 }
 
 // encode returns the versioned encoding of the service's state.
@@ -45,7 +48,7 @@ func (s *alerterService) encode() ([]byte, error) {
 	st := alerterState{Service: s.name, Started: s.started, Last: s.last, Window: s.window,
 		Diffs: s.diffs, Alerts: s.alerts, Outcomes: s.outcomes}
 	for _, f := range s.series {
-		fs := alerterSeriesState{Series: *f, Psi: f.psi, Fc: f.fc, HasFc: f.hasFc}
+		fs := alerterSeriesState{Series: *f, Psi: f.psi, Fc: f.fc, ArimaSE: f.arimaSE, Drift: f.drift, DriftSE: f.driftSE, HasFc: f.hasFc}
 		if f.model != nil {
 			b, err := f.model.MarshalBinary()
 			if err != nil {
@@ -88,6 +91,7 @@ func decodeAlerterState(data []byte, service string) (*alerterService, error) {
 		fs := &st.Series[i]
 		f := fs.Series
 		f.psi, f.fc, f.hasFc = fs.Psi, fs.Fc, fs.HasFc
+		f.arimaSE, f.drift, f.driftSE = fs.ArimaSE, fs.Drift, fs.DriftSE
 		if len(fs.Model) > 0 {
 			f.model = new(arima.Model)
 			if err := f.model.UnmarshalBinary(fs.Model); err != nil {

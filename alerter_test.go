@@ -155,6 +155,8 @@ func TestAlerterRampAlerts(t *testing.T) {
 			}
 		case omen.Expired:
 			counted.Expired++
+			t.Logf("expired: %s %s issued %s, p = %.2f, current %.4g, %q", al.Service, al.Metric,
+				al.IssuedAt.Format(time.RFC3339), al.Confidence, al.CurrentValue, al.PredictedEvent)
 			if al.MaterializedAt != nil {
 				t.Errorf("expired alert %s has MaterializedAt %v", al.ID, al.MaterializedAt)
 			}
