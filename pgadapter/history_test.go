@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stacklens/omen"
 )
 
@@ -153,5 +155,42 @@ func TestModelUpdatedAtTrigger(t *testing.T) {
 	}
 	if n := count(t, pool, "SELECT COUNT(*) FROM ml_models WHERE updated_at > '2000-01-01'"); n != 1 {
 		t.Errorf("SaveState left updated_at at 2000-01-01")
+	}
+}
+
+// TestSimpleProtocolPool runs the Store on a pool that uses the simple query protocol, as
+// behind PgBouncer in transaction mode: writes, reads, state and retention all work.
+func TestSimpleProtocolPool(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, pool := newTestStore(t, func(c *pgxpool.Config) {
+		c.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	})
+	now := testNow()
+	r := testResults(now)
+	r.Forecasts[0].Actual = ptr(0.1 + 0.2)
+	for range 2 {
+		if err := store.Write(ctx, r); err != nil {
+			t.Fatalf("Write: %v", err)
+		}
+	}
+	if got, err := store.Recent(ctx, "api", now.Add(time.Hour), 10); err != nil || len(got) != 3 || got[2] != r.Metrics[0] {
+		t.Errorf("Recent = %+v, %v", got, err)
+	}
+	var actual float64
+	if err := pool.QueryRow(ctx, "SELECT actual_value FROM ml_forecasts WHERE forecast_id = $1", r.Forecasts[0].ID).Scan(&actual); err != nil || actual != 0.1+0.2 {
+		t.Errorf("actual_value = %v, %v; want %v exactly", actual, err, 0.1+0.2)
+	}
+	if err := store.SaveState(ctx, "api", []byte{0, 1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := store.LoadState(ctx, "api"); err != nil || !bytes.Equal(got, []byte{0, 1, 2}) {
+		t.Errorf("LoadState = %v, %v", got, err)
+	}
+	if err := store.ResolveAnomaly(ctx, r.Anomalies[0].ID, "ok", "me"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := store.Archive(ctx, 0); err != nil || res.Archived != int64(len(r.Anomalies)) {
+		t.Errorf("Archive(0) = %+v, %v", res, err)
 	}
 }

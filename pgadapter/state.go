@@ -59,8 +59,9 @@ func (s *Store) SaveState(ctx context.Context, service string, state []byte) err
 	if err != nil {
 		return fmt.Errorf("pgadapter: save state of %q: %w", service, err)
 	}
+	// The JSON goes as a string: the simple protocol would send a []byte as bytea.
 	if _, err := s.pool.Exec(ctx, upsertState, stateModelID(service), stateModelName, stateModelType,
-		service, params, state); err != nil {
+		service, string(params), state); err != nil {
 		return fmt.Errorf("pgadapter: save state of %q: %w", service, err)
 	}
 	return nil
