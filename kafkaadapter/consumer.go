@@ -167,12 +167,7 @@ func (c *Consumer) clientOptions(ctx context.Context) []kgo.Opt {
 // offsets once every result is durable and published. On error nothing is committed.
 func (c *Consumer) handlePoll(ctx context.Context, client *kgo.Client, pub *Publisher, fetches kgo.Fetches) error {
 	polled := time.Now()
-	var parts []kgo.FetchTopicPartition
-	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
-		if len(p.Records) > 0 {
-			parts = append(parts, p)
-		}
-	})
+	parts := byPartition(fetches)
 	if len(parts) == 0 {
 		return nil
 	}
@@ -212,6 +207,28 @@ func (c *Consumer) handlePoll(ctx context.Context, client *kgo.Client, pub *Publ
 	c.stats.commits.Add(1)
 	c.stats.latency.observe(time.Since(polled), n)
 	return nil
+}
+
+// byPartition gathers the records of fetches by partition, in order: a partition could appear
+// in two fetches (its leadership moved), and its records must still be processed one by one.
+func byPartition(fetches kgo.Fetches) []kgo.FetchTopicPartition {
+	var parts []kgo.FetchTopicPartition
+	index := map[topicPartition]int{}
+	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+		if len(p.Records) == 0 {
+			return
+		}
+		tp := topicPartition{p.Topic, p.Partition}
+		i, ok := index[tp]
+		if !ok {
+			index[tp] = len(parts)
+			parts = append(parts, p)
+			return
+		}
+		parts[i].Records = append(slices.Clip(parts[i].Records), p.Records...)
+		parts[i].HighWatermark = max(parts[i].HighWatermark, p.HighWatermark)
+	})
+	return parts
 }
 
 // handlePartition processes one partition's records of a poll in order, in batches of at most

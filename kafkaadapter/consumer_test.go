@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stacklens/omen"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 func TestConsumerProcessesBothShapes(t *testing.T) {
@@ -106,5 +107,30 @@ func TestConsumerProcessesBothShapes(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"api", "checkout"}, proc.releasedServices()); diff != "" {
 		t.Errorf("services released at shutdown (-want +got):\n%s", diff)
+	}
+}
+
+func TestByPartitionMergesFetches(t *testing.T) {
+	rec := func(p int32, off int64) *kgo.Record { return &kgo.Record{Topic: "in", Partition: p, Offset: off} }
+	fetches := kgo.Fetches{
+		{Topics: []kgo.FetchTopic{{Topic: "in", Partitions: []kgo.FetchPartition{
+			{Partition: 0, HighWatermark: 5, Records: []*kgo.Record{rec(0, 1), rec(0, 2)}},
+			{Partition: 1, HighWatermark: 9, Records: nil},
+		}}}},
+		{Topics: []kgo.FetchTopic{{Topic: "in", Partitions: []kgo.FetchPartition{
+			{Partition: 0, HighWatermark: 7, Records: []*kgo.Record{rec(0, 3)}},
+			{Partition: 2, HighWatermark: 4, Records: []*kgo.Record{rec(2, 0)}},
+		}}}},
+	}
+	parts := byPartition(fetches)
+	if len(parts) != 2 || parts[0].Partition != 0 || parts[1].Partition != 2 {
+		t.Fatalf("partitions %+v", parts)
+	}
+	var offsets []int64
+	for _, r := range parts[0].Records {
+		offsets = append(offsets, r.Offset)
+	}
+	if !slices.Equal(offsets, []int64{1, 2, 3}) || parts[0].HighWatermark != 7 {
+		t.Errorf("partition 0: offsets %v, high watermark %d", offsets, parts[0].HighWatermark)
 	}
 }

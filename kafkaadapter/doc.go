@@ -10,8 +10,9 @@
 //     documented flat shape);
 //  2. hands each window to the Processor, records of one partition in order, partitions in
 //     parallel (WithParallelism);
-//  3. writes the results of each partition's records to the omen.Sink in one Write, retrying
-//     with backoff while it fails (consumption pauses while the database is down);
+//  3. writes the results of each batch of a partition's records (at most 5,000 records;
+//     WithMaxBatchRecords) to the omen.Sink in one Write, retrying with backoff while it fails
+//     (consumption pauses while the database is down);
 //  4. publishes anomalies, patterns and predictive alerts on "ml-anomalies", "ml-patterns" and
 //     "predictive-alerts" (key = service, value = the record's JSON, timestamps RFC 3339 UTC) and
 //     the poll's dead letters on "ml-dead-letter", waiting for every acknowledgement and producing
