@@ -253,8 +253,9 @@ func (c *Consumer) handleBatch(ctx context.Context, pub *Publisher, records []*k
 		out     []*kgo.Record
 		reasons []Reason
 	)
+	c.stats.messages.Add(int64(len(records)))
+	processed := 0
 	for _, r := range records {
-		c.stats.messages.Add(1)
 		m, reason, err := decodeWindow(r.Value, c.cfg.maxMessageBytes)
 		if err == nil {
 			services[m.Service] = struct{}{}
@@ -267,7 +268,7 @@ func (c *Consumer) handleBatch(ctx context.Context, pub *Publisher, records []*k
 				recs, err = encodeResults(c.cfg.topics, res)
 			}
 			if err == nil {
-				c.stats.processed.Add(1)
+				processed++
 				appendResults(&results, res)
 				out = append(out, recs...)
 				continue
@@ -280,6 +281,7 @@ func (c *Consumer) handleBatch(ctx context.Context, pub *Publisher, records []*k
 		out = append(out, deadLetterRecord(c.cfg.topics.DeadLetter, r, reason, err))
 		reasons = append(reasons, reason)
 	}
+	c.stats.processed.Add(int64(processed))
 	if !results.Empty() {
 		if err := c.write(ctx, results); err != nil {
 			return err
