@@ -94,6 +94,9 @@ const (
 	absNormalSD   = 0.6028102749890869
 )
 
+// acfSmoothing is the weight of the newest residual in the estimate of their autocorrelation.
+const acfSmoothing = 0.02
+
 // holdScore is the score from which a value is an alarm that the baseline and the scale do not
 // learn, for at most StreamConfig.Hold values in a row.
 const holdScore = 0.5
@@ -200,7 +203,9 @@ const (
 // the noise of two.
 //
 // Change-point evidence. A two-sided CUSUM (trend.CUSUM, Page 1954) runs on the standardised
-// residuals clipped to ±c, with allowance K and decision interval 5: its larger sum grows while
+// residuals clipped to ±c — rescaled to units of their long-run standard deviation, by
+// √((1 − φ)/(1 + φ)) with φ their lag-one autocorrelation learned from ordinary values — with
+// allowance K and decision interval 5: its larger sum grows while
 // the residuals keep one sign — a level shift or a ramp the baseline has not absorbed — even when
 // no single value stands out. A second CUSUM runs on their absolute values, standardised by the
 // mean √(2/π) and standard deviation √(1 − 2/π) of |Z| under normal noise; its upper sum grows
@@ -249,7 +254,10 @@ type StreamDetector struct {
 	cusum      trend.CUSUM // on the standardised residuals z
 	spread     trend.CUSUM // on their absolute values |z|
 	hold       int         // consecutive alarms not learned
-	peakUp     float64     // the CUSUM sums' recent maxima, decaying by one phase per value
+	prevZ      float64     // the last clipped standardised residual
+	acfLag     float64     // exponential means of zₜ·zₜ₋₁ and zₜ² (clipped), for longRun
+	acfVar     float64
+	peakUp     float64 // the CUSUM sums' recent maxima, decaying by one phase per value
 	peakDown   float64
 	calibrator severity.Calibrator
 
@@ -490,11 +498,12 @@ func (d *StreamDetector) score(r, expected float64) float64 {
 	}
 	c := d.cfg.Clip
 	zc := max(-c, min(c, z))
+	zl := zc * d.longRun()
 	before := d.cusum.State()
 	k := d.cfg.ShiftAllowance
-	up := max(0, before.Upper+zc-k) // the sums before a restart at the decision interval
-	down := max(0, before.Lower-zc-k)
-	d.cusum.Add(zc)
+	up := max(0, before.Upper+zl-k) // the sums before a restart at the decision interval
+	down := max(0, before.Lower-zl-k)
+	d.cusum.Add(zl)
 	wider := max(0, d.spread.State().Upper+(math.Abs(zc)-absNormalMean)/absNormalSD-k)
 	d.spread.Add(math.Abs(zc))
 	decay := 1 - 1/float64(d.phases+1)
@@ -512,6 +521,12 @@ func (d *StreamDetector) score(r, expected float64) float64 {
 	default:
 		cal = d.calibrator.Add(evidence)
 	}
+
+	if cal.Score/100 < holdScore { // learn the autocorrelation of ordinary residuals only
+		d.acfLag = (1-acfSmoothing)*d.acfLag + acfSmoothing*zc*d.prevZ
+		d.acfVar = (1-acfSmoothing)*d.acfVar + acfSmoothing*zc*zc
+	}
+	d.prevZ = zc
 
 	s := &d.now
 	s.Ready = true
@@ -537,6 +552,18 @@ func (d *StreamDetector) score(r, expected float64) float64 {
 		s.Type = Spike
 	}
 	return z
+}
+
+// longRun returns √((1 − φ)/(1 + φ)), φ ∈ [0, 0.9] the lag-one autocorrelation of the clipped
+// standardised residuals: the factor that turns them into units of their long-run standard
+// deviation, so that the CUSUM of positively autocorrelated residuals, whose sums wander further
+// than those of independent ones, keeps its in-control behaviour.
+func (d *StreamDetector) longRun() float64 {
+	phi := 0.0
+	if d.acfVar > 0 {
+		phi = max(0, min(0.9, d.acfLag/d.acfVar))
+	}
+	return math.Sqrt((1 - phi) / (1 + phi))
 }
 
 // streamHuberConsistency returns E[min(Z², c²)] for a standard normal Z, which makes the clipped

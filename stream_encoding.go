@@ -50,7 +50,7 @@ func (d *StreamDetector) MarshalBinary() ([]byte, error) {
 	b = streamAppendInt(b, d.last)
 	b = streamAppendInt(b, int64(d.n))
 	b = streamAppendInt(b, int64(d.hold))
-	for _, v := range []float64{d.pend, d.level, d.scale, d.peakUp, d.peakDown} {
+	for _, v := range []float64{d.pend, d.level, d.scale, d.peakUp, d.peakDown, d.prevZ, d.acfLag, d.acfVar} {
 		b = streamAppendFloat(b, v)
 	}
 	for _, v := range d.seasonal {
@@ -103,7 +103,7 @@ func (d *StreamDetector) UnmarshalBinary(data []byte) error {
 	n.first, n.last = r.int(), r.int()
 	count := r.int()
 	hold := r.int()
-	for _, p := range []*float64{&n.pend, &n.level, &n.scale, &n.peakUp, &n.peakDown} {
+	for _, p := range []*float64{&n.pend, &n.level, &n.scale, &n.peakUp, &n.peakDown, &n.prevZ, &n.acfLag, &n.acfVar} {
 		*p = r.float()
 	}
 	if r.err != nil {
@@ -133,7 +133,8 @@ func (d *StreamDetector) UnmarshalBinary(data []byte) error {
 		return fmt.Errorf("%w: %d values held", ErrStreamEncoding, hold)
 	case count < 0 || count > math.MaxInt32 || (count == 0) != (n.stage == stageEmpty) || n.last < n.first:
 		return fmt.Errorf("%w: %d values from %d to %d", ErrStreamEncoding, count, n.first, n.last)
-	case !streamFinite(n.pend, n.level, n.scale, n.peakUp, n.peakDown) || n.scale < 0 || n.peakUp < 0 || n.peakDown < 0:
+	case !streamFinite(n.pend, n.level, n.scale, n.peakUp, n.peakDown, n.prevZ, n.acfLag, n.acfVar) ||
+		n.scale < 0 || n.peakUp < 0 || n.peakDown < 0 || n.acfVar < 0:
 		return fmt.Errorf("%w: non-finite or negative state", ErrStreamEncoding)
 	}
 	n.phases, n.n, n.hold = int(phases), int(count), int(hold)

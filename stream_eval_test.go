@@ -115,11 +115,12 @@ func streamMetricConfig(m servicegen.Metric) StreamConfig {
 // set the scale and 40 more the calibration, before the scores mean what they say.
 //
 // Every metric counts, the risk score too, although no incident of these kinds changes it: its
-// flags are all false. Measured: recall 0.893 (108/121) and precision 0.774 (483/624) at
-// threshold 0.35. The target is recall 0.9 with precision 0.8; the floors below are the
-// current detector's. What is missed: variance changes (8 of 16 metric series), ramps that stay
-// within the noise for long (2 of 9), and a few seasonality breaks and level shifts on services
-// with small integer counts.
+// flags are all false. Measured: recall 0.909 (110/121) and precision 0.779 (501/643) at
+// threshold 0.35 (at 0.4: recall 0.818, precision 0.867). The target is recall 0.9 with
+// precision 0.8; the floors below are the current detector's. What is missed: variance changes
+// (7 of 16 metric series), ramps that stay within the noise for long (2 of 9), and a level shift
+// and a seasonality break on services with small integer counts; 38 of the false flags are on
+// the risk score, a strongly autocorrelated series.
 func TestStreamEvaluation(t *testing.T) {
 	s, err := servicegen.Generate(servicegen.Config{Days: 28, WarmUp: 10 * 24 * time.Hour})
 	if err != nil {
@@ -127,8 +128,8 @@ func TestStreamEvaluation(t *testing.T) {
 	}
 	e := evaluateStream(s, streamMetricConfig)
 	t.Logf("threshold %v: %v", streamEvalThreshold, e)
-	if e.recall() < 0.88 || e.precision() < 0.75 {
-		t.Errorf("recall %.3f, precision %.3f; want at least 0.88 and 0.75", e.recall(), e.precision())
+	if e.recall() < 0.9 || e.precision() < 0.77 {
+		t.Errorf("recall %.3f, precision %.3f; want at least 0.9 and 0.77", e.recall(), e.precision())
 	}
 	for _, k := range []servicegen.Kind{servicegen.ErrorSpike, servicegen.LatencySpike, servicegen.LatencyDip, servicegen.TrafficDip} {
 		if n := e.byKind[k]; n[0] == 0 || n[1] < n[0] {
@@ -140,8 +141,8 @@ func TestStreamEvaluation(t *testing.T) {
 // TestStreamEvaluationDefaultStream reports the detector's numbers on the default stream (14 days,
 // 3-day warm-up) with the default daily cycle: its first weekend comes before any weekly cycle
 // could be learned, so the traffic of every service looks anomalous then, and the precision
-// suffers (measured: recall 0.820, precision 0.369). The point incidents — spikes and dips — must
-// still be found: at least 90 % of them (measured 35 of 36).
+// suffers (measured: recall 0.836, precision 0.376). The point incidents — spikes and dips — must
+// still be found: at least 90 % of them (measured 36 of 36).
 func TestStreamEvaluationDefaultStream(t *testing.T) {
 	s, err := servicegen.Generate(servicegen.Config{})
 	if err != nil {
