@@ -57,6 +57,11 @@ func (f *forecastSeries) append(cfg *AlerterConfig, k int, v float64) {
 // completes the forecast records of t, which it appends to out.
 func (f *forecastSeries) observe(cfg *AlerterConfig, t time.Time, k int, v float64, out []Forecast) []Forecast {
 	f.SinceFit += k
+	if k > cfg.HistoryWindows {
+		// A gap longer than the history: nothing of the past is left to model.
+		f.model, f.psi, f.hasFc = nil, nil, false
+		f.Values, f.Errors, f.ErrorSEs = f.Values[:0], f.Errors[:0], f.ErrorSEs[:0]
+	}
 	if f.model != nil {
 		f.Failed = false
 		if f.hasFc && k <= len(f.fc.Mean) {
@@ -168,6 +173,9 @@ func (f *forecastSeries) forecast(cfg *AlerterConfig) bool {
 		return false
 	}
 	f.hasFc = true
+	if len(f.psi) != cfg.Horizon {
+		f.psi = forecastPsi(f.model, cfg.Horizon)
+	}
 	f.arimaSE = append(f.arimaSE[:0], f.fc.SE...)
 	f.drift, f.driftSE = forecastDrift(f.Errors, f.ErrorSEs)
 	if f.drift == 0 {

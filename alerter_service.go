@@ -60,7 +60,10 @@ func (s *alerterService) advance(t time.Time, window time.Duration) int {
 		return 1
 	}
 	gap := t.Sub(s.last)
-	k := int(math.Round(float64(gap) / float64(s.step())))
+	k := 1
+	if step := s.step(); step > 0 {
+		k = int(min(math.Round(float64(gap)/float64(step)), 1e9))
+	}
 	s.diffs = append(s.diffs, gap)
 	if len(s.diffs) > alerterStepDiffs {
 		s.diffs = slices.Delete(s.diffs, 0, len(s.diffs)-alerterStepDiffs)

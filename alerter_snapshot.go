@@ -5,6 +5,7 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/stacklens/omen/arima"
@@ -85,6 +86,10 @@ func decodeAlerterState(data []byte, service string) (*alerterService, error) {
 	if st.Service != service {
 		return nil, bad("the state is of service %q", st.Service)
 	}
+	if len(st.Diffs) > alerterStepDiffs || slices.ContainsFunc(st.Diffs, func(d time.Duration) bool { return d <= 0 }) ||
+		(st.Started && st.Window <= 0) {
+		return nil, bad("inconsistent time grid")
+	}
 	s := &alerterService{name: service, started: st.Started, last: st.Last, window: st.Window,
 		diffs: st.Diffs, alerts: st.Alerts, outcomes: st.Outcomes}
 	for i := range st.Series {
@@ -100,6 +105,17 @@ func decodeAlerterState(data []byte, service string) (*alerterService, error) {
 		}
 		if i > 0 && st.Series[i-1].Series.Metric >= f.Metric {
 			return nil, bad("series out of order")
+		}
+		if _, ok := (Metrics{}).Value(f.Metric); !ok {
+			return nil, bad("unknown metric %q", f.Metric)
+		}
+		n := len(f.fc.Mean)
+		if fs.HasFc && (n == 0 || len(f.fc.SE) != n || len(f.fc.Lower) != n || len(f.fc.Upper) != n ||
+			len(f.arimaSE) != n || len(f.psi) != n || f.model == nil) {
+			return nil, bad("inconsistent forecast of %s", f.Metric)
+		}
+		if len(f.Errors) != len(f.ErrorSEs) || len(f.Errors) > forecastDriftWindows {
+			return nil, bad("inconsistent forecast errors of %s", f.Metric)
 		}
 		s.series = append(s.series, &f)
 	}

@@ -1,0 +1,77 @@
+package omen_test
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stacklens/omen"
+	"github.com/stacklens/omen/arima"
+)
+
+// alerterBenchWindows returns n hourly windows of service api that repeat the generated stream's
+// api windows (without its incidents' effect on the timestamps) end to end.
+func alerterBenchWindows(b *testing.B, n int) []omen.Metrics {
+	src := alerterMetrics(alerterStream(b), "api")
+	out := make([]omen.Metrics, n)
+	for i := range out {
+		m := src[i%len(src)]
+		m.Timestamp = src[0].Timestamp.Add(time.Duration(i) * time.Hour)
+		out[i] = m
+	}
+	return out
+}
+
+// BenchmarkAlerterProcess measures Process per window of one service with two forecast metrics
+// after a warm-up of 168 windows: "warm" never refits (the per-window cost: two Kalman updates,
+// two 24-step forecasts and their records, the breach checks); "cadence" refits every 24
+// windows as by default, so its time includes the refits' share.
+func BenchmarkAlerterProcess(b *testing.B) {
+	for _, bm := range []struct {
+		name string
+		cfg  omen.AlerterConfig
+	}{
+		{"warm", omen.AlerterConfig{RefitEvery: math.MaxInt32, RefitZ: math.Inf(1)}},
+		{"cadence", omen.AlerterConfig{}},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			windows := alerterBenchWindows(b, 168+100_000)
+			a := omen.NewAlerter(bm.cfg)
+			ctx := context.Background()
+			for _, m := range windows[:168] {
+				if _, err := a.Process(ctx, m); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			i := 168
+			for b.Loop() {
+				if i == len(windows) {
+					b.Fatal("out of windows")
+				}
+				if _, err := a.Process(ctx, windows[i]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkAlerterRefit measures one automatic model choice as the Alerter makes it: arima.Auto
+// on 168 hourly error rates, seasonal with period 24.
+func BenchmarkAlerterRefit(b *testing.B) {
+	windows := alerterBenchWindows(b, 168)
+	y := make([]float64, len(windows))
+	for i, m := range windows {
+		y[i] = m.ErrorRate
+	}
+	cfg := arima.AutoConfig{Period: 24, MaxP: 2, MaxQ: 2, MaxSP: 1, MaxSQ: 1, MaxD: 1}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := arima.Auto(y, cfg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
