@@ -61,7 +61,11 @@ func (d *StreamDetector) MarshalBinary() ([]byte, error) {
 		b = streamAppendFloat(b, v)
 	}
 	s := d.now
-	b = streamAppendInt(b, s.Time.UnixNano())
+	var ns int64
+	if d.n > 0 {
+		ns = s.Time.UnixNano()
+	}
+	b = streamAppendInt(b, ns)
 	for _, v := range []float64{s.Value, s.Baseline, s.Residual, s.Z, s.DeviationPercent, s.Shift,
 		s.Spread, s.Score, s.Probability, s.Confidence} {
 		b = streamAppendFloat(b, v)
@@ -161,8 +165,11 @@ func (d *StreamDetector) UnmarshalBinary(data []byte) error {
 		}
 	}
 	s := &n.now
-	if ns := r.int(); count > 0 {
+	switch ns := r.int(); {
+	case count > 0:
 		s.Time = time.Unix(0, ns).UTC()
+	case ns != 0:
+		return fmt.Errorf("%w: snapshot time without values", ErrStreamEncoding)
 	}
 	for _, p := range []*float64{&s.Value, &s.Baseline, &s.Residual, &s.Z, &s.DeviationPercent, &s.Shift,
 		&s.Spread, &s.Score, &s.Probability, &s.Confidence} {

@@ -2,6 +2,7 @@ package omen
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -319,6 +320,55 @@ func FuzzStreamUnmarshal(f *testing.F) {
 		for i := range 5 {
 			if s := d.Add(last.Add(time.Duration(i+1)*time.Hour), float64(i)); !(s >= 0 && s <= 1) {
 				t.Fatalf("score %v after decoding", s)
+			}
+		}
+	})
+}
+
+// FuzzStreamAdd feeds a stream decoded from the fuzzer's bytes (each 10-byte record a time step
+// in minutes, possibly negative, and a float64 value) under the configuration picked by its first
+// byte: every score lies in [0, 1], and encoding and decoding at the midpoint continues with the
+// same scores.
+func FuzzStreamAdd(f *testing.F) {
+	var seed []byte
+	for i := range 60 {
+		seed = binary.LittleEndian.AppendUint16(seed, 60)
+		seed = binary.LittleEndian.AppendUint64(seed, math.Float64bits(10+math.Sin(float64(i))))
+	}
+	f.Add(byte(0), seed)
+	f.Add(byte(2), append(seed, 0, 0, 0, 0, 0, 0, 0xf8, 0x7f, 0, 0)) // NaN, duplicate time
+	f.Fuzz(func(t *testing.T, pick byte, data []byte) {
+		cfgs := []StreamConfig{{}, {Period: -1}, {Log: true, Hold: 5}, {Period: 6 * time.Hour, Step: time.Hour}}
+		cfg := cfgs[int(pick)%len(cfgs)]
+		type point struct {
+			t time.Time
+			v float64
+		}
+		var points []point
+		tm := streamStart
+		for ; len(data) >= 10; data = data[10:] {
+			tm = tm.Add(time.Duration(int16(binary.LittleEndian.Uint16(data))) * time.Minute)
+			points = append(points, point{tm, math.Float64frombits(binary.LittleEndian.Uint64(data[2:]))})
+		}
+		whole := NewStreamDetector(cfg)
+		half := NewStreamDetector(cfg)
+		for i, p := range points {
+			s := whole.Add(p.t, p.v)
+			if !(s >= 0 && s <= 1) {
+				t.Fatalf("score %v for %v", s, p)
+			}
+			if i == len(points)/2 {
+				b, err := half.MarshalBinary()
+				if err != nil {
+					t.Fatal(err)
+				}
+				half = new(StreamDetector)
+				if err := half.UnmarshalBinary(b); err != nil {
+					t.Fatalf("decoding the encoding of a live detector: %v", err)
+				}
+			}
+			if h := half.Add(p.t, p.v); h != s && !(math.IsNaN(h) && math.IsNaN(s)) {
+				t.Fatalf("value %d: score %v after a round trip, %v without", i, h, s)
 			}
 		}
 	})
