@@ -26,10 +26,15 @@ type DetectorConfig struct {
 	Trees, SampleSize int
 	// Seed seeds the isolation forests; with equal windows and Seed the output is identical.
 	Seed uint64
-	// MinScore is the smallest calibrated score (0–100) reported as an anomaly: a spike, dip,
-	// trend change or seasonality break of one metric, or an outlier of the whole window. Default
-	// 50, a tail probability of 10⁻³ under the service's normal operation.
+	// MinScore is the smallest calibrated score (0–100) of a metric's value reported as a spike,
+	// dip, trend change or seasonality break. Default 40, a tail probability of 4·10⁻³ under the
+	// service's normal operation (the value must also stand out by 4 robust deviations, or a
+	// sustained shift reach the CUSUM's decision interval).
 	MinScore float64
+	// OutlierScore is the smallest calibrated score reported as an outlier: of the whole window
+	// (isolation forest), or of a metric whose values scatter more widely than usual. Default 50,
+	// a tail probability of 10⁻³; half of it when a metric of the same window is anomalous.
+	OutlierScore float64
 	// ShiftWindows is the number of consecutive windows away from every known pattern that make a
 	// pattern shift. Default 3.
 	ShiftWindows int
@@ -50,7 +55,10 @@ func (c DetectorConfig) withDefaults() DetectorConfig {
 	def(&c.SampleSize, 128)
 	def(&c.ShiftWindows, 3)
 	if c.MinScore == 0 {
-		c.MinScore = 50
+		c.MinScore = 40
+	}
+	if c.OutlierScore == 0 {
+		c.OutlierScore = 50
 	}
 	return c
 }
@@ -63,8 +71,8 @@ func (c DetectorConfig) validate() error {
 		return fmt.Errorf("omen: MinHistory %d above History %d", c.MinHistory, c.History)
 	case c.MinHistory < 8:
 		return fmt.Errorf("omen: MinHistory %d, want at least 8 windows to train on", c.MinHistory)
-	case !(c.MinScore > 0 && c.MinScore <= 100):
-		return fmt.Errorf("omen: MinScore %v outside (0, 100]", c.MinScore)
+	case !(c.MinScore > 0 && c.MinScore <= 100) || !(c.OutlierScore > 0 && c.OutlierScore <= 100):
+		return fmt.Errorf("omen: MinScore %v or OutlierScore %v outside (0, 100]", c.MinScore, c.OutlierScore)
 	}
 	return nil
 }

@@ -42,6 +42,13 @@ func (s *detService) marshal() ([]byte, error) {
 	}
 	for i := range s.metrics.streams {
 		w.marshaler(&s.metrics.streams[i])
+		w.time(s.metrics.lastAbove[i])
+		w.time(s.metrics.lastBelow[i])
+	}
+
+	for _, b := range s.trends.baselines {
+		w.float(b.Center)
+		w.float(b.Scale)
 	}
 
 	o := &s.outliers
@@ -109,6 +116,16 @@ func (s *detService) unmarshal(data []byte) error {
 	}
 	for i := range s.metrics.streams {
 		r.unmarshaler(&s.metrics.streams[i])
+		s.metrics.lastAbove[i] = r.time()
+		s.metrics.lastBelow[i] = r.time()
+	}
+
+	for i := range s.trends.baselines {
+		b := &s.trends.baselines[i]
+		b.Center, b.Scale = r.finite(), r.finite()
+		if b.Scale < 0 {
+			r.fail("negative trend scale %v", b.Scale)
+		}
 	}
 
 	o := &s.outliers

@@ -3,6 +3,7 @@ package omen
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/stacklens/omen/severity"
 )
@@ -16,18 +17,21 @@ type detMetric struct {
 	// minEffect is the smallest absolute change, in the metric's units, graded above low.
 	minEffect float64
 	unit      string
+	// traffic marks the counts that follow the load: they routinely fall by half at night, at
+	// weekends and on holidays, so only a deeper fall is a dip (detMaxTrafficFall).
+	traffic bool
 }
 
 // detMetricSet lists the metrics followed one by one, in the order of their detectors.
 var detMetricSet = [...]detMetric{
-	{name: "total_requests", log: true, unit: " requests"},
+	{name: "total_requests", log: true, unit: " requests", traffic: true},
 	{name: "error_rate", minEffect: 0.5, unit: "%"},
 	{name: "latency_p50_ms", log: true, minEffect: 5, unit: " ms"},
 	{name: "latency_p95_ms", log: true, minEffect: 5, unit: " ms"},
 	{name: "latency_p99_ms", log: true, minEffect: 5, unit: " ms"},
 	{name: "latency_mean_ms", log: true, minEffect: 5, unit: " ms"},
-	{name: "unique_users", log: true, unit: " users"},
-	{name: "unique_ips", log: true, unit: " IPs"},
+	{name: "unique_users", log: true, unit: " users", traffic: true},
+	{name: "unique_ips", log: true, unit: " IPs", traffic: true},
 	{name: "risk_score", minEffect: 0.02},
 }
 
@@ -37,13 +41,25 @@ var detMetricSet = [...]detMetric{
 // detector classifies it.
 type detMetrics struct {
 	streams [len(detMetricSet)]StreamDetector
+	// lastAbove and lastBelow are the latest times each metric stood detBreakZ robust deviations
+	// above and below its baseline.
+	lastAbove, lastBelow [len(detMetricSet)]time.Time
 }
+
+// A metric whose values stood detBreakZ robust deviations above its seasonal baseline and also as
+// far below it within the last detBreakSpan has changed the shape of its daily cycle, not its
+// level: its anomalies are seasonality breaks.
+const (
+	detBreakZ    = 3
+	detBreakSpan = 24 * time.Hour
+)
 
 func newDetMetrics(cfg DetectorConfig) detMetrics {
 	var d detMetrics
 	for i, m := range detMetricSet {
 		d.streams[i] = *NewStreamDetector(StreamConfig{
 			Log:         m.log,
+			Hold:        detHold,
 			MinEffect:   m.minEffect,
 			Calibration: severity.Config{Levels: cfg.Levels},
 		})
@@ -58,40 +74,86 @@ func (d *detMetrics) observe(s *detService, m Metrics, out []Anomaly) []Anomaly 
 		sd := &d.streams[i]
 		score := sd.Add(m.Timestamp, v)
 		st := sd.State()
-		if !st.Ready || !st.Time.Equal(m.Timestamp) || 100*score < s.cfg.MinScore || !detEnoughEvidence(st) {
+		if st.Ready && st.Time.Equal(m.Timestamp) {
+			switch {
+			case st.Z >= detBreakZ:
+				d.lastAbove[i] = m.Timestamp
+			case st.Z <= -detBreakZ:
+				d.lastBelow[i] = m.Timestamp
+			}
+		}
+		need := s.cfg.MinScore
+		switch {
+		case detMetricType(st) == Outlier:
+			need = s.cfg.OutlierScore
+		case math.Abs(st.Z) >= detStrongZ:
+			need *= detStrongFactor
+		}
+		if !st.Ready || !st.Time.Equal(m.Timestamp) || 100*score < need || !detEnoughEvidence(spec, st) {
 			continue
 		}
-		out = append(out, detMetricAnomaly(s, m, spec, v, st))
+		broken := m.Timestamp.Sub(d.lastAbove[i]) < detBreakSpan && m.Timestamp.Sub(d.lastBelow[i]) < detBreakSpan
+		out = append(out, detMetricAnomaly(s, m, spec, v, st, broken))
 	}
 	return out
 }
 
 // Evidence floors of a metric anomaly, besides its calibrated score: a single value at least
-// detMinZ robust deviations from its baseline, or a sustained shift whose CUSUM sum reached
-// detMinShift. An early calibration rests on few values and can call an ordinary residual rare;
-// the floors keep such residuals from being reported.
+// detMinZ robust deviations from its baseline, or a sustained shift (or widening of the spread)
+// whose CUSUM sum reached detMinShift. An early calibration rests on few values and can call an
+// ordinary residual rare; the floors keep such residuals from being reported. A fall of a traffic
+// count must also reach detMaxTrafficFall percent: the daily baseline does not know the weekly
+// cycle, and the first weekend (traffic down by a third to a half) is not an incident.
 const (
-	detMinZ     = 4
-	detMinShift = 4.5
+	detMinZ           = 4
+	detMinShift       = 4.5
+	detMaxTrafficFall = -60
 )
 
-func detEnoughEvidence(st StreamState) bool {
-	if st.Type == TrendChange {
+func detEnoughEvidence(spec detMetric, st StreamState) bool {
+	switch typ := detMetricType(st); {
+	case spec.traffic && (typ == Dip || typ == TrendChange) && st.DeviationPercent < 0 && st.DeviationPercent > detMaxTrafficFall:
+		return false
+	case typ == TrendChange:
 		return st.Shift >= detMinShift
+	case typ == Outlier:
+		return st.Spread >= detMinShift
 	}
 	return math.Abs(st.Z) >= detMinZ
 }
 
+// A value detStrongZ robust deviations from its baseline is rare under any usual noise, even when
+// the calibrator, fitted on a heavy-tailed stream, puts its probability near MinScore: it needs
+// only detStrongFactor of MinScore.
+const (
+	detStrongZ      = 8
+	detStrongFactor = 0.75
+)
+
+// detMetricType returns the anomaly type of a metric's state: the StreamDetector's, except that
+// a trend change driven by a widened spread is an Outlier (the values scatter far from their
+// baseline, without a shift of level).
+func detMetricType(st StreamState) AnomalyType {
+	if st.Type == TrendChange && st.Spread > st.Shift {
+		return Outlier
+	}
+	return st.Type
+}
+
 // detMetricAnomaly builds the anomaly record of one metric's state.
-func detMetricAnomaly(s *detService, m Metrics, spec detMetric, v float64, st StreamState) Anomaly {
+func detMetricAnomaly(s *detService, m Metrics, spec detMetric, v float64, st StreamState, broken bool) Anomaly {
 	baseline := st.Baseline
 	if spec.log {
 		baseline = math.Exp(baseline)
 	}
+	typ := detMetricType(st)
+	if broken {
+		typ = SeasonalityBreak
+	}
 	a := Anomaly{
-		ID:               RecordID(s.name, string(st.Type), spec.name, m.Timestamp),
+		ID:               RecordID(s.name, string(typ), spec.name, m.Timestamp),
 		Service:          s.name,
-		Type:             st.Type,
+		Type:             typ,
 		Severity:         st.Level,
 		Score:            100 * st.Score,
 		Timestamp:        m.Timestamp,
@@ -102,6 +164,10 @@ func detMetricAnomaly(s *detService, m Metrics, spec detMetric, v float64, st St
 		Confidence:       st.Confidence,
 	}
 	a.Description = detMetricDescription(spec, a, st)
+	if typ == Outlier {
+		a.Description = fmt.Sprintf("%s scatters more widely than usual: %s%s against a baseline of %s%s (%+.0f%%, spread evidence %.1f, p ≈ %.1e)",
+			spec.name, detFormat(a.Value), spec.unit, detFormat(a.Baseline), spec.unit, a.DeviationPercent, st.Spread, st.Probability)
+	}
 	return a
 }
 
@@ -133,3 +199,7 @@ func detPercent(p float64) float64 {
 	}
 	return max(-detMaxPercent, min(detMaxPercent, p))
 }
+
+// detHold is the StreamDetectors' Hold: an incident is not learned as normal for up to a day of
+// alarms, so that it is flagged while it lasts and its end is not flagged in turn.
+const detHold = 24

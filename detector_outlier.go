@@ -62,7 +62,7 @@ func (o *detOutliers) train(s *detService, X [][]float64) {
 	o.median = scores[len(scores)/2]
 }
 
-// observe scores m and appends an outlier when its calibrated score reaches MinScore, or half of
+// observe scores m and appends an outlier when its calibrated score reaches OutlierScore, or half of
 // it when the window already has an anomaly of one of its metrics (out is not empty): a consensus
 // of two detectors needs less evidence from each. A score is learned by the calibrator unless it
 // is reported, so that outliers do not stretch the model of normal scores.
@@ -73,7 +73,7 @@ func (o *detOutliers) observe(s *detService, m Metrics, out []Anomaly) []Anomaly
 	x := m.Features()
 	score := o.model.Score(x[:])
 	cal := o.calibrator.Calibrate(score)
-	need := s.cfg.MinScore
+	need := s.cfg.OutlierScore
 	if len(out) > 0 {
 		need /= 2
 	}

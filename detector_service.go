@@ -24,6 +24,7 @@ type detService struct {
 	lastResults Results
 
 	metrics  detMetrics
+	trends   detTrends
 	outliers detOutliers
 	patterns detPatterns
 }
@@ -56,6 +57,7 @@ func (s *detService) observe(m Metrics) (Results, error) {
 	}
 	res := Results{Metrics: []Metrics{m}}
 	res.Anomalies = s.metrics.observe(s, m, res.Anomalies)
+	res.Anomalies = s.trends.observe(s, m, res.Anomalies)
 	res.Anomalies = s.outliers.observe(s, m, res.Anomalies)
 	res.Anomalies = s.patterns.observe(s, m, res.Anomalies)
 	slices.SortFunc(res.Anomalies, detCompareAnomalies)
@@ -83,6 +85,7 @@ func (s *detService) train() []Pattern {
 	s.sinceTraining = 0
 	X := s.history.features()
 	s.outliers.train(s, X)
+	s.trends.train(&s.history)
 	return s.patterns.train(s)
 }
 

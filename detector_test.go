@@ -64,6 +64,7 @@ func detReplay(t testing.TB, d *Detector, ms []Metrics) []Results {
 // TestDetectorOnGeneratedStream scores the detector against the labelled incidents of the default
 // generated stream at the event level (servicegen.Evaluate, tolerance one window): every window
 // with an anomaly is a flag. It reports recall and precision by incident kind and by anomaly type.
+// Measured: recall 0.917 (22/24: the two variance changes are missed), precision 0.886.
 func TestDetectorOnGeneratedStream(t *testing.T) {
 	s, ms := detTestStream(t)
 	results := detReplay(t, detTestDetector(t), ms)
@@ -89,18 +90,23 @@ func TestDetectorOnGeneratedStream(t *testing.T) {
 		te := servicegen.Evaluate(byType[typ], s.Incidents, time.Hour)
 		t.Logf("%s: %d flags, precision %.2f, recall by kind %v", typ, te.Flags, te.Precision, te.RecallByKind())
 	}
-	// Floors of the current detector (the targets are recall 0.9 and precision 0.8; see the
-	// package documentation for what is still missed).
-	if e.Recall < 0.7 || e.Precision < 0.75 {
-		t.Errorf("recall %.3f, precision %.3f; want at least 0.7 and 0.75", e.Recall, e.Precision)
+	if e.Recall < 0.9 || e.Precision < 0.8 {
+		t.Errorf("recall %.3f, precision %.3f; want at least 0.9 and 0.8", e.Recall, e.Precision)
 	}
-	// Each anomaly type fires for its incident kind.
-	for typ, kind := range map[AnomalyType]servicegen.Kind{
-		Spike: servicegen.ErrorSpike, Dip: servicegen.LatencyDip, PatternShift: servicegen.PatternChange,
-		TrendChange: servicegen.LevelShift, Outlier: servicegen.ErrorSpike,
+	// Each anomaly type fires for the incidents of its kinds.
+	for _, c := range []struct {
+		typ  AnomalyType
+		kind servicegen.Kind
+	}{
+		{Spike, servicegen.ErrorSpike}, {Spike, servicegen.LatencySpike},
+		{Dip, servicegen.LatencyDip}, {Dip, servicegen.TrafficDip},
+		{TrendChange, servicegen.Ramp}, {TrendChange, servicegen.LevelShift},
+		{PatternShift, servicegen.PatternChange},
+		{SeasonalityBreak, servicegen.SeasonalityBreak},
+		{Outlier, servicegen.LatencySpike}, {Outlier, servicegen.ErrorSpike},
 	} {
-		if r := servicegen.Evaluate(byType[typ], s.Incidents, time.Hour).RecallByKind()[kind]; r == 0 {
-			t.Errorf("no %s for any %s incident", typ, kind)
+		if r := servicegen.Evaluate(byType[c.typ], s.Incidents, time.Hour).RecallByKind()[c.kind]; r < 0.5 {
+			t.Errorf("%s anomalies find %.2f of the %s incidents, want at least half", c.typ, r, c.kind)
 		}
 	}
 }
@@ -416,7 +422,7 @@ func TestDetectorRestoreRejects(t *testing.T) {
 func TestDetectorConfig(t *testing.T) {
 	d := detTestDetector(t)
 	got := d.Config()
-	want := DetectorConfig{History: 168, MinHistory: 24, RetrainEvery: 24, Trees: 50, SampleSize: 128, MinScore: 50, ShiftWindows: 3}
+	want := DetectorConfig{History: 168, MinHistory: 24, RetrainEvery: 24, Trees: 50, SampleSize: 128, MinScore: 40, OutlierScore: 50, ShiftWindows: 3}
 	if got != want {
 		t.Errorf("defaults %+v, want %+v", got, want)
 	}
