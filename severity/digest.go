@@ -11,12 +11,15 @@ const DefaultCompression = 100
 // Digest estimates the distribution of a stream in bounded memory: a merging t-digest (Dunning &
 // Ertl, "Computing extremely accurate quantiles using t-digests", 2019).
 //
-// The stream is summarised by at most about 2δ centroids (mean, weight), kept sorted by mean. New
-// values wait in a buffer of δ values; when it is full they are sorted and merged with the
-// centroids in one pass that joins neighbours while the merged centroid spans at most one unit of
-// the scale function k(q) = δ/(2π)·asin(2q − 1). Because k is steep near q = 0 and q = 1,
-// centroids at the tails stay small (single values at the extremes), which makes tail
-// probabilities accurate; the rank error of CDF and Quantile is about q(1 − q)·π/δ.
+// The stream is summarised by at most δ centroids (mean, weight), kept sorted by mean: k spans δ/2
+// units and two neighbouring centroids together always span more than one. New values wait in a
+// buffer of δ values; when it is full they are sorted and merged with the centroids in one pass
+// that joins neighbours while the merged centroid spans at most one unit of the scale function
+// k(q) = δ/(2π)·asin(2q − 1). Because k is steep near q = 0 and q = 1, a centroid at rank q covers
+// at most a fraction (2π/δ)·sqrt(q(1 − q)) of the values, so centroids shrink towards the tails
+// (single values at the extremes until n reaches about δ²/10), and the rank error of CDF and
+// Quantile stays within a fraction of that span. Beyond the 99th percentile or so, use a tail
+// model (Calibrator fits a GPD there).
 //
 // CDF interpolates linearly between the centroids' mid-ranks and the exact minimum and maximum, and
 // counts buffered values exactly; it never changes the state. Non-finite values are ignored.
@@ -94,7 +97,14 @@ func (d *Digest) merge() {
 	total := d.merged + float64(len(d.buf))
 	delta := d.compression()
 	k := func(q float64) float64 { return delta / (2 * math.Pi) * math.Asin(2*q-1) }
-	kInv := func(v float64) float64 { return (math.Sin(v*2*math.Pi/delta) + 1) / 2 }
+	// kInv inverts k on its range [−δ/4, δ/4]; beyond δ/4 it is 1 (sin would turn back down and
+	// stop the top tail from ever merging, letting the centroids grow without bound).
+	kInv := func(v float64) float64 {
+		if v >= delta/4 {
+			return 1
+		}
+		return (math.Sin(v*2*math.Pi/delta) + 1) / 2
+	}
 	out := 0
 	before := 0.0 // weight of the centroids before the current one
 	limit := total * kInv(k(0)+1)
