@@ -203,8 +203,9 @@ func (c *Calibrator) addExcess(y float64) {
 }
 
 // fit refits the GPD tail to the excesses, summarised by the centroids of their digest: each
-// centroid mean stands for its weight in excesses (weighted Grimshaw fit). The tail centroids are
-// single excesses, so the far tail is fitted on exact values.
+// centroid mean stands for its weight in excesses (weighted Grimshaw fit). Centroids shrink towards
+// the largest excesses (single values there until about a thousand excesses), so the far tail is
+// fitted on nearly exact values.
 func (c *Calibrator) fit() {
 	c.sinceFit = 0
 	c.tailOK = false
