@@ -104,6 +104,13 @@ const holdScore = 0.5
 // scaleWarmUp is the number of residuals whose median absolute value sets the first scale.
 const scaleWarmUp = 16
 
+// streamFirstSecond and streamEndSecond bound the Unix seconds of the timestamps a detector takes,
+// 1678-01-01 and 2262-01-01 UTC, the years whose Unix nanoseconds fit in an int64.
+var (
+	streamFirstSecond = time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	streamEndSecond   = time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+)
+
 // Errors of StreamDetector.AddChecked. The value is then ignored: the state is unchanged.
 var (
 	ErrStreamValue = errors.New("omen: stream value is NaN or infinite")
@@ -313,7 +320,7 @@ func (d *StreamDetector) AddChecked(t time.Time, v float64) (float64, error) {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, ErrStreamValue
 	}
-	if y := t.Year(); y < 1678 || y > 2261 {
+	if sec := t.Unix(); sec < streamFirstSecond || sec >= streamEndSecond {
 		return 0, ErrStreamTime
 	}
 	if d.cfg.Log {
