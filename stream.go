@@ -43,8 +43,9 @@ type StreamConfig struct {
 	ShiftAllowance, ShiftWeight float64
 
 	// Calibration configures the calibrator of the raw score. Its zero fields mean severity's
-	// defaults except WarmUp (zero means 40 here) and TailQuantile (zero means 0.75, which leaves
-	// the 10 excesses the tail fit needs), so that the scores are calibrated after 40 scored values.
+	// defaults except WarmUp (zero means 40 here), TailQuantile (zero means 0.75, which leaves the
+	// 10 excesses the tail fit needs), so that the scores are calibrated after 40 scored values,
+	// and Compression (zero means 50: the tail model, not the digest, sets the far tail).
 	Calibration severity.Config
 
 	// MinEffect is the smallest absolute deviation from the baseline, in the metric's units, that
@@ -65,16 +66,16 @@ const MaxPhases = 1024
 
 // Defaults of StreamConfig's zero fields.
 const (
-	DefaultStreamPeriod      = 24 * time.Hour
-	DefaultLevelSmoothing    = 0.1
-	DefaultSeasonalSmoothing = 0.25
-	DefaultScaleSmoothing    = 0.05
-	DefaultClip              = 3.0
-	DefaultShiftAllowance    = 1.0
-	DefaultShiftWeight       = 0.8
-	DefaultStreamWarmUp      = 40
-	DefaultStreamTail        = 0.75
-	DefaultStreamCompression = 50
+	DefaultStreamPeriod            = 24 * time.Hour
+	DefaultStreamLevelSmoothing    = 0.1
+	DefaultStreamSeasonalSmoothing = 0.25
+	DefaultStreamScaleSmoothing    = 0.05
+	DefaultStreamClip              = 3.0
+	DefaultStreamShiftAllowance    = 1.0
+	DefaultStreamShiftWeight       = 0.8
+	DefaultStreamWarmUp            = 40
+	DefaultStreamTail              = 0.75
+	DefaultStreamCompression       = 50
 )
 
 // shiftDecision is the CUSUM decision interval H: when a sum passes it the change is declared
@@ -113,7 +114,7 @@ var (
 
 // Errors of StreamDetector.AddChecked. The value is then ignored: the state is unchanged.
 var (
-	ErrStreamValue = errors.New("omen: stream value is NaN or infinite")
+	ErrStreamValue = errors.New("omen: stream value is NaN or infinite, or not positive on the log scale")
 	ErrStreamOrder = errors.New("omen: stream timestamp is not after the previous one")
 	ErrStreamTime  = errors.New("omen: stream timestamp outside the years 1678–2261")
 )
@@ -127,12 +128,12 @@ func (c StreamConfig) withDefaults() StreamConfig {
 	if c.Period == 0 {
 		c.Period = DefaultStreamPeriod
 	}
-	def(&c.LevelSmoothing, DefaultLevelSmoothing)
-	def(&c.SeasonalSmoothing, DefaultSeasonalSmoothing)
-	def(&c.ScaleSmoothing, DefaultScaleSmoothing)
-	def(&c.Clip, DefaultClip)
-	def(&c.ShiftAllowance, DefaultShiftAllowance)
-	def(&c.ShiftWeight, DefaultShiftWeight)
+	def(&c.LevelSmoothing, DefaultStreamLevelSmoothing)
+	def(&c.SeasonalSmoothing, DefaultStreamSeasonalSmoothing)
+	def(&c.ScaleSmoothing, DefaultStreamScaleSmoothing)
+	def(&c.Clip, DefaultStreamClip)
+	def(&c.ShiftAllowance, DefaultStreamShiftAllowance)
+	def(&c.ShiftWeight, DefaultStreamShiftWeight)
 	if c.Calibration.WarmUp == 0 {
 		c.Calibration.WarmUp = DefaultStreamWarmUp
 	}
@@ -179,7 +180,7 @@ func (c StreamConfig) check() error {
 	return nil
 }
 
-// stage is how far a detector has learned.
+// streamStage is how far a detector has learned.
 type streamStage uint8
 
 const (
@@ -202,21 +203,20 @@ const (
 //	L ← L + α·(y* − s[φ] − L),   s[φ] ← s[φ] + γ·(y* − L − s[φ]),
 //	σ² ← (1 − λ)·σ² + λ·σ²·min(z², c²)/E[min(Z², c²)],
 //
-// the last a Huber-type scale update, consistent for normal residuals (Z standard normal).
-// With StreamConfig.Hold, a value scoring 0.5 or more (an alarm) updates nothing, for at most Hold
-// values in a row. The first cycle sets the seasonal
-// shape (offsets from the cycle's mean), the next 16 residuals the first scale: 1.4826 × their
-// median absolute value / √2, since a residual against an offset learned from one value carries
-// the noise of two.
+// the last a Huber-type scale update, consistent for normal residuals (Z standard normal). With
+// StreamConfig.Hold, a value scoring 0.5 or more (an alarm) updates nothing, for at most Hold
+// values in a row. The first cycle sets the seasonal shape (offsets from the cycle's mean), the
+// next 16 residuals the first scale: 1.4826 × their median absolute value / √2, since a residual
+// against an offset learned from one value carries the noise of two.
 //
-// Change-point evidence. A two-sided CUSUM (trend.CUSUM, Page 1954) runs on the standardised
-// residuals clipped to ±c — rescaled to units of their long-run standard deviation, by
-// √((1 − φ)/(1 + φ)) with φ their lag-one autocorrelation learned from ordinary values — with
-// allowance K and decision interval 5: its larger sum grows while
-// the residuals keep one sign — a level shift or a ramp the baseline has not absorbed — even when
-// no single value stands out. A second CUSUM runs on their absolute values, standardised by the
-// mean √(2/π) and standard deviation √(1 − 2/π) of |Z| under normal noise; its upper sum grows
-// when the spread widens (a variance change). S is the largest of the three sums.
+// Change-point evidence. A two-sided CUSUM (trend.CUSUM, Page 1954) with allowance K and decision
+// interval 5 runs on the standardised residuals clipped to ±c and rescaled to units of their
+// long-run standard deviation by √((1 − φ)/(1 + φ)), φ ∈ [0, 0.9] their lag-one autocorrelation
+// learned from the values that are not alarms. Its sums grow while the residuals keep one sign —
+// a level shift or a ramp the baseline has not absorbed — even when no single value stands out.
+// A second CUSUM runs on the absolute clipped residuals, standardised by the mean √(2/π) and the
+// standard deviation √(1 − 2/π) of |Z|; its upper sum grows when the spread widens (a variance
+// change). S is the largest of the three sums, taken before the restart at the decision interval.
 //
 // Score. The raw evidence x = max(|z|, w·S) is calibrated by a severity.Calibrator that learns its
 // distribution from the stream itself (t-digest body, generalised Pareto tail): the score is
@@ -312,9 +312,10 @@ func (d *StreamDetector) Add(t time.Time, v float64) float64 {
 	return score
 }
 
-// AddChecked is Add that reports why a value was ignored: ErrStreamValue for NaN or ±Inf,
-// ErrStreamOrder for a timestamp not after the previous one, ErrStreamTime for a timestamp outside
-// the years 1678–2261. An ignored value leaves the state unchanged and scores 0.
+// AddChecked is Add that reports why a value was ignored: ErrStreamValue for NaN or ±Inf (or a
+// value ≤ 0 with StreamConfig.Log), ErrStreamOrder for a timestamp not after the previous one,
+// ErrStreamTime for a timestamp outside the years 1678–2261. An ignored value leaves the state
+// unchanged and scores 0.
 func (d *StreamDetector) AddChecked(t time.Time, v float64) (float64, error) {
 	d.configure()
 	if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -632,9 +633,9 @@ type StreamState struct {
 	// DeviationPercent = 100·Residual/|Baseline| (±Inf for a zero baseline; 100·(e^Residual − 1)
 	// with StreamConfig.Log).
 	Baseline, Residual, Z, DeviationPercent float64
-	// Shift is the larger CUSUM sum of the residuals, in residual scales: the evidence of a
-	// sustained shift. Spread is the upper CUSUM sum of their absolute values: the evidence of
-	// a wider spread (a variance change).
+	// Shift is the larger CUSUM sum of the residuals, in long-run standard deviations: the
+	// evidence of a sustained shift. Spread is the upper CUSUM sum of their absolute values: the
+	// evidence of a wider spread (a variance change).
 	Shift, Spread float64
 
 	// Score is the value Add returned, Probability the estimated tail probability p behind it,
@@ -642,13 +643,14 @@ type StreamState struct {
 	// margin from the nearest level boundary; severity.Calibrated).
 	Score, Probability, Confidence float64
 	// Level is the severity of Score (boundaries of Calibration.Levels), low when the absolute
-	// Residual is below MinEffect.
+	// deviation from the baseline, in the metric's units, is below MinEffect.
 	Level Severity
-	// Type is the kind of the deviation (empty while not Ready): Spike or Dip by the sign of the residual; TrendChange
-	// when the CUSUM evidence outweighs the single residual (a sustained shift); SeasonalityBreak
-	// when both CUSUM sums have recently passed the decision interval, i.e. the stream has run
-	// persistently above its seasonal baseline at some phases and below it at others within
-	// about one cycle, as when the daily shape flattens or moves.
+	// Type is the kind of the deviation, empty while not Ready: Spike or Dip by the sign of the
+	// residual; TrendChange when the CUSUM evidence w·S outweighs |Z| (a sustained shift, or a
+	// wider spread); SeasonalityBreak when both sums of the residuals' CUSUM have passed the
+	// decision interval within about one cycle, i.e. the stream has run persistently above its
+	// seasonal baseline at some phases and below it at others, as when the daily shape flattens
+	// or moves.
 	Type AnomalyType
 }
 
