@@ -56,7 +56,9 @@ type BOCPDState struct {
 // posterior of a run of length r (ν = 2α_r degrees of freedom, location μ_r,
 // squared scale β_r(κ_r+1)/(α_r κ_r)). Run lengths beyond MaxRunLength are
 // dropped, which bounds memory and time per value. The first value seeds the
-// first run's prior with its own value as mean and max(1, x²) as variance.
+// first run's prior with its own value as mean and max(1, x²) as variance;
+// when the first different value arrives, the runs started so far have that
+// seed variance replaced by the data's, as if they had started from it.
 //
 // The zero value is ready to use with the default settings; NewBOCPD sets
 // others. A BOCPD is not safe for concurrent use.
@@ -207,7 +209,18 @@ func (b *BOCPD) Add(x float64) BOCPDState {
 	for r := range b.prob {
 		b.prob[r] /= sum
 	}
+	seed, hadVariance := b.priorVariance(), b.m2 > 0
 	b.observe(x)
+	if !hadVariance && b.m2 > 0 {
+		// The first distinct value: every run so far started from the seed
+		// variance; give them the data's variance instead, which only
+		// shifts the additive prior term of β.
+		shift := s.alpha * (b.priorVariance() - seed)
+		for r := 1; r < next; r++ {
+			b.beta[r] += shift
+			b.logBeta[r] = math.Log(b.beta[r])
+		}
+	}
 	b.mu[0], b.beta[0] = b.mean, s.alpha*b.priorVariance()
 	b.logBeta[0] = math.Log(b.beta[0])
 	return b.State()

@@ -236,3 +236,31 @@ func Example() {
 	// Output:
 	// period 24, seasonal strength 0.98, Mann–Kendall p 2e-50, changes at [500]
 }
+
+// A chart survives a restart through MarshalBinary and UnmarshalBinary.
+func ExampleCUSUM_MarshalBinary() {
+	c := trend.NewCUSUM(trend.CUSUMConfig{Target: 10, Sigma: 1})
+	c.Add(12)
+	data, _ := c.MarshalBinary()
+	var restored trend.CUSUM
+	if err := restored.UnmarshalBinary(data); err != nil {
+		panic(err)
+	}
+	fmt.Printf("upper %.1f\n", restored.Add(12).Upper)
+	restored.Reset()
+	fmt.Printf("after Reset %.1f\n", restored.State().Upper)
+	// Output:
+	// upper 3.0
+	// after Reset 0.0
+}
+
+func ExampleBOCPD_State() {
+	b := trend.NewBOCPD(trend.BOCPDConfig{Window: 3})
+	for _, v := range []float64{5, 5.1, 4.9, 5, 5.2, 4.8, 5.1, 5} {
+		b.Add(v)
+	}
+	st := b.State()
+	fmt.Printf("%d values, run length %d\n", st.N, st.RunLength)
+	// Output:
+	// 8 values, run length 8
+}

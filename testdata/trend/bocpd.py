@@ -5,7 +5,8 @@ Run from this directory:  /usr/bin/python3 bocpd.py
 and MacKay's (2007) recursion with the prior of trend.BOCPD's documentation
 (normal-gamma, kappa0 = 0.01, alpha0 = 1; a new run's prior mean and variance
 are the running mean and variance of all values so far, the first value
-seeding mean x and variance max(1, x^2)), constant hazard 1/lambda and run
+seeding mean x and variance max(1, x^2), a seed the runs trade for the data's
+variance when the first different value arrives), constant hazard 1/lambda and run
 lengths truncated at max_run; the predictive densities come from
 scipy.stats.t. Writes bocpd.json: the input and the posterior after each value.
 """
@@ -35,11 +36,14 @@ for v in x:
     newprob /= newprob.sum()
     newmu = np.concatenate([[0.0], (kappa * mu + v) / (kappa + 1)])[: max_run + 1]
     newbeta = np.concatenate([[0.0], beta + kappa * (v - mu) ** 2 / (2 * (kappa + 1))])[: max_run + 1]
+    seed, had_variance = max(1.0, mean * mean) if not (n >= 2 and m2 > 0) else m2 / (n - 1), m2 > 0
     n += 1
     d = v - mean
     mean += d / n
     m2 += d * (v - mean)
     var = m2 / (n - 1) if n >= 2 and m2 > 0 else max(1.0, mean * mean)
+    if not had_variance and m2 > 0:
+        newbeta[1:] += alpha0 * (var - seed)  # the seed variance replaced by the data's
     newmu[0], newbeta[0] = mean, alpha0 * var
     prob, mu, beta = newprob, newmu, newbeta
     out.append(prob.tolist())
