@@ -36,6 +36,24 @@ func ExampleStreamDetector() {
 	// score 1.00, spike of +55% against 104, severity critical
 }
 
+// Add returns each value's score as it arrives: 0 while the first day is learned, mostly small
+// for ordinary values, near 1 for a value the stream has never come close to.
+func ExampleStreamDetector_Add() {
+	ts, vs := streamHourly(24 * 6)
+	var d omen.StreamDetector
+	first := d.Add(ts[0], vs[0])
+	alarms := 0
+	for i := 1; i < len(ts); i++ {
+		if d.Add(ts[i], vs[i]) >= 0.5 {
+			alarms++
+		}
+	}
+	outage := d.Add(ts[len(ts)-1].Add(time.Hour), 0)
+	fmt.Printf("first %.2f, ordinary values scoring 0.5 or more: %d, outage %.2f\n", first, alarms, outage)
+	// Output:
+	// first 0.00, ordinary values scoring 0.5 or more: 0, outage 1.00
+}
+
 // NewStreamDetector sets the cycle (here weekly, for metrics that differ at weekends), the
 // log scale for multiplicative metrics, and a minimum effect for the severity.
 func ExampleNewStreamDetector() {
