@@ -25,6 +25,10 @@ type generatedReference struct {
 		refFit
 		Y []*float64 `json:"y"` // null = missing
 	} `json:"batch"`
+	AutoBatch []struct {
+		refFit
+		Y []float64 `json:"y"`
+	} `json:"auto_batch"`
 }
 
 func loadGenerated(t *testing.T) *generatedReference {
@@ -145,5 +149,30 @@ func TestGeneratedReferenceBatch(t *testing.T) {
 			continue
 		}
 		checkFit(t, m, want.refFit)
+	}
+}
+
+// TestGeneratedReferenceAutoBatch runs Auto on the random series of generate.R (seed 99): it
+// must choose R's model (orders and constant) or reach an AICc no worse than R's.
+func TestGeneratedReferenceAutoBatch(t *testing.T) {
+	ref := loadGenerated(t)
+	if len(ref.AutoBatch) != 14 {
+		t.Fatalf("auto batch has %d cases, want 14", len(ref.AutoBatch))
+	}
+	for i, want := range ref.AutoBatch {
+		m, err := Auto(want.Y, AutoConfig{Period: want.Seasonal[3]})
+		if err != nil {
+			t.Errorf("%d: %s: %v", i, want.RCall, err)
+			continue
+		}
+		same := m.Order() == Order{want.Order[0], want.Order[1], want.Order[2]} &&
+			(want.Seasonal[3] == 1 || m.Seasonal() == Seasonal{want.Seasonal[0], want.Seasonal[1], want.Seasonal[2], want.Seasonal[3]}) &&
+			len(m.Names()) == len(want.Coef)
+		switch {
+		case same && !within(m.AICc(), *want.AICc, 0.01, 0):
+			t.Errorf("%d: %s: %s with AICc %.4f, R %.4f", i, want.RCall, want.Label, m.AICc(), *want.AICc)
+		case !same && m.AICc() > *want.AICc+1e-6:
+			t.Errorf("%d: %s: chose %v%v %v (AICc %.4f), R %s (AICc %.4f)", i, want.RCall, m.Order(), m.Seasonal(), m.Names(), m.AICc(), want.Label, *want.AICc)
+		}
 	}
 }

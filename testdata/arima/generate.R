@@ -102,4 +102,21 @@ for (s in specs) {
     y = as.numeric(x), order = s[1:3], seasonal = s[4:7], include_mean = mean, coef = as.list(f$coef), sigma2 = f$sigma2, loglik = f$loglik, nobs = f$nobs)
 }
 
+# A batch of random series for auto.arima (seed 99): ARMA(1,1) noise, some integrated, some
+# seasonal (m = 4, 7, 12), some with a trend.
+set.seed(99)
+out$auto_batch <- list()
+for (i in 1:14) {
+  m <- c(1, 1, 1, 4, 12, 12, 1, 4, 1, 12, 1, 7, 1, 12)[i]
+  n <- sample(c(40, 80, 160, 240), 1)
+  x <- arima.sim(list(ar = runif(1, -0.7, 0.7), ma = runif(1, -0.5, 0.5)), n = n)
+  if (i %% 3 == 0) x <- cumsum(x)
+  x <- x + 5 * sin(2 * pi * (1:n) / m) * (m > 1) + (i %% 5 == 0) * (1:n) * 0.1
+  x <- ts(round(as.numeric(x), 10), frequency = m)
+  a <- auto.arima(x)
+  out$auto_batch[[i]] <- list(r_call = sprintf("auto.arima(ts(y, frequency = %d))", m), y = as.numeric(x),
+    order = a$arma[c(1, 6, 2)], seasonal = c(a$arma[c(3, 7, 4)], m), aicc = a$aicc, label = forecast:::arima.string(a),
+    coef = if (length(a$coef)) as.list(a$coef) else structure(list(), names = character(0)))
+}
+
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null"), "expected.json")
