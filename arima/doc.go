@@ -25,6 +25,12 @@
 //     to σ², and observations whose prediction variance is at least 1e4·σ² are left out of the
 //     likelihood, as R does. Missing values (NaN) are skipped by the filter.
 //   - σ² is concentrated out: the optimiser minimises ½(log(Σv²/F / ν) + Σ log F / ν).
+//   - Without missing values the optimiser works on the exactly diffuse likelihood — that of
+//     the differenced series under the ARMA model, the κ → ∞ limit of R's — computed by the
+//     Chandrasekhar recursions in O(r) per observation (Morf, Sidhu & Kailath 1974); the
+//     reported log-likelihood, σ², residuals and final state come from R's κ = 1e6 filter at
+//     the estimate, so they match R's to its printed precision. Config.KappaLikelihood
+//     optimises R's likelihood itself.
 //   - CSS-ML (the default) starts from the conditional-sum-of-squares estimate; AR parts are
 //     optimised through the partial-autocorrelation transform (Jones 1980), so every estimate
 //     is stationary, and MA parts are made invertible by reflecting roots inside the unit
@@ -40,8 +46,10 @@
 // ML σ² as R's predict does, or forecast's bias-adjusted σ² on request.
 //
 // Auto implements the Hyndman–Khandakar algorithm of forecast::auto.arima (Hyndman &
-// Khandakar 2008): KPSS tests choose d, the seasonal strength of an STL decomposition chooses
-// D, and a stepwise search over (p,q,P,Q) and the constant minimises the AICc.
+// Khandakar 2008): KPSS tests choose d, the seasonal strength of an STL decomposition (or the
+// OCSB test) chooses D, and a stepwise search over (p,q,P,Q) and the constant minimises the
+// AICc; long or seasonal series are ranked by the CSS approximation and the best refitted
+// exactly. Auto does not take regressors.
 //
 // # Special cases
 //
@@ -60,6 +68,10 @@
 // Gardner, G., Harvey, A. C. & Phillips, G. D. A. (1980). Algorithm AS 154. Applied Statistics
 // 29, 311–322. Jones, R. H. (1980). Maximum likelihood fitting of ARMA models to time series
 // with missing observations. Technometrics 22, 389–395. Durbin, J. & Koopman, S. J. (2012).
-// Time Series Analysis by State Space Methods, 2nd ed. Hyndman, R. J. & Khandakar, Y. (2008).
+// Time Series Analysis by State Space Methods, 2nd ed. Morf, M., Sidhu, G. S. & Kailath, T.
+// (1974). Some new algorithms for recursive estimation in constant, linear, discrete-time
+// systems. IEEE Trans. Automatic Control 19, 315–323. Osborn, D. R., Chui, A. P. L.,
+// Smith, J. P. & Birchenhall, C. R. (1988). Seasonality and the order of integration for
+// consumption. Oxford Bull. Econ. Stat. 50, 361–377. Hyndman, R. J. & Khandakar, Y. (2008).
 // Automatic time series forecasting: the forecast package for R. J. Stat. Softw. 27(3).
 package arima
