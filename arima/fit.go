@@ -34,6 +34,7 @@ type problem struct {
 	diffedDone bool
 
 	cssW, cssResid, cssRev []float64 // scratch of css
+	thetaIdx               []int
 
 	par, adj      []float64
 	arBuf, sarBuf []float64
@@ -210,17 +211,15 @@ func (pr *problem) css(x []float64, resid []float64) (float64, int) {
 	for t := range min(ncond, n) {
 		resid[t] = 0
 	}
-	// Reversed coefficients make each step two dot products of equal-length slices.
+	// Two passes: the AR part u_t = w_t − Σ φ_j w_{t−j} has no recursion; the MA part
+	// e_t = u_t − Σ θ_j e_{t−j} (over the residuals since ncond) is the only serial chain.
 	p, q := len(phi), len(theta)
-	if cap(pr.cssRev) < p+q {
-		pr.cssRev = make([]float64, p+q)
+	if cap(pr.cssRev) < p {
+		pr.cssRev = make([]float64, p)
 	}
-	phiRev, thetaRev := pr.cssRev[:p], pr.cssRev[p:p+q]
+	phiRev := pr.cssRev[:p]
 	for j, v := range phi {
 		phiRev[p-1-j] = v
-	}
-	for j, v := range theta {
-		thetaRev[q-1-j] = v
 	}
 	sparse := len(pr.ss.phiIdx)*4 < p
 	for t := ncond; t < n; t++ {
@@ -235,12 +234,43 @@ func (pr *problem) css(x []float64, resid []float64) (float64, int) {
 				v -= c * win[j]
 			}
 		}
-		qt := min(t-ncond, q)
-		win := resid[t-qt : t]
-		for j, c := range thetaRev[q-qt:] {
-			v -= c * win[j]
-		}
 		resid[t] = v
+	}
+	e := resid[ncond:n]
+	switch {
+	case q == 0:
+	case q == 1:
+		th, e1 := theta[0], 0.0
+		for t, u := range e {
+			v := u - th*e1
+			e[t], e1 = v, v
+		}
+	case q == 2:
+		th1, th2, e1, e2 := theta[0], theta[1], 0.0, 0.0
+		for t, u := range e {
+			v := u - th1*e1 - th2*e2
+			e[t], e1, e2 = v, v, e1
+		}
+	default:
+		thIdx := pr.thetaIdx[:0]
+		for j, v := range theta {
+			if v != 0 {
+				thIdx = append(thIdx, j)
+			}
+		}
+		pr.thetaIdx = thIdx
+		for t := range e {
+			v := e[t]
+			for _, j := range thIdx {
+				if j >= t {
+					break
+				}
+				v -= theta[j] * e[t-j-1]
+			}
+			e[t] = v
+		}
+	}
+	for _, v := range e {
 		if v == v { // not NaN
 			nu++
 			ssq += v * v
