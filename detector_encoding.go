@@ -27,6 +27,7 @@ func (s *detService) marshal() ([]byte, error) {
 	w.blob([]byte(s.name))
 	w.int(int64(s.cfg.History))
 	w.int(int64(s.sinceTraining))
+	w.int(int64(s.trainedOn))
 	w.bool(s.hasLast)
 	if s.hasLast {
 		w.window(s.last)
@@ -98,6 +99,7 @@ func (s *detService) unmarshal(data []byte) error {
 		return fmt.Errorf("%w: history of %d windows, the detector keeps %d", ErrDetectorEncoding, h, s.cfg.History)
 	}
 	s.sinceTraining = r.count(s.cfg.RetrainEvery)
+	s.trainedOn = r.count(s.cfg.History)
 	if s.hasLast = r.bool(); s.hasLast {
 		s.last = r.window(s.name)
 		if blob := r.blob(); r.err == nil {

@@ -14,8 +14,9 @@ type detService struct {
 	cfg  DetectorConfig
 
 	history detHistory
-	// sinceTraining counts the service's windows since its models were last trained.
-	sinceTraining int
+	// sinceTraining counts the service's windows since its models were last trained, trainedOn
+	// the number of windows they were trained on (0: not trained yet).
+	sinceTraining, trainedOn int
 
 	// last is the last window observed and lastResults what it produced, returned again when the
 	// window is redelivered.
@@ -71,18 +72,23 @@ func (s *detService) observe(m Metrics) (Results, error) {
 	return detCloneResults(res), nil
 }
 
-// trainingDue reports whether the models should be (re)trained now: at MinHistory windows, then
-// every RetrainEvery windows of the service's own.
+// trainingDue reports whether the models should be (re)trained now: at MinHistory windows, again
+// whenever the history has doubled since the last training while it grows, and every RetrainEvery
+// windows of the service's own.
 func (s *detService) trainingDue() bool {
-	if s.history.len() < s.cfg.MinHistory {
+	n := s.history.len()
+	switch {
+	case n < s.cfg.MinHistory:
 		return false
+	case s.trainedOn == 0:
+		return true
 	}
-	return !s.outliers.trained() || s.sinceTraining >= s.cfg.RetrainEvery
+	return n >= 2*s.trainedOn || s.sinceTraining >= s.cfg.RetrainEvery
 }
 
 // train fits the outlier and pattern models on the history and returns the pattern updates.
 func (s *detService) train() []Pattern {
-	s.sinceTraining = 0
+	s.sinceTraining, s.trainedOn = 0, s.history.len()
 	X := s.history.features()
 	s.outliers.train(s, X)
 	s.trends.train(&s.history)

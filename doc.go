@@ -22,9 +22,9 @@
 // (RecordID). History, Sink and StateStore are what the adapters implement; MemoryStore is all
 // three in memory.
 //
-// Detector is the ML service. Per service it keeps the last History windows (default 168), and
-// from MinHistory windows on (default 24) it trains, and every RetrainEvery of the service's own
-// windows (default 24) retrains:
+// Detector is the ML service. Per service it keeps the last History windows (default 168); it
+// trains at MinHistory windows (default 24), retrains whenever the history has doubled while it
+// fills, and then every RetrainEvery of the service's own windows (default 168):
 //
 //   - an isolation forest on the eight features of FeatureNames (50 trees of ψ = 128 by default,
 //     about 70 kB), whose score is calibrated by a severity.Calibrator against the service's
