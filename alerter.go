@@ -19,25 +19,40 @@ import (
 // Each (service, metric) series lives on the grid of the service's windows: the step is the
 // median of the recent differences between consecutive window timestamps (the window length
 // before there are two windows), and a window that skips k−1 steps leaves k−1 missing values
-// (NaN), which the Kalman filter skips. The model is chosen by arima.Auto (Hyndman–Khandakar)
-// on the last HistoryWindows values, seasonal with a period of one day (windows per day) when
-// the history holds at least two days and that period is at most MaxSeasonalPeriod, and
-// non-seasonal otherwise. Between fits every new window is filtered into the model
-// (arima.Model.Update, no re-estimation). The model is refitted
+// (NaN), which the Kalman filter skips; a gap longer than the history starts the series anew.
+// The model is chosen by arima.Auto (Hyndman–Khandakar: KPSS for d, stepwise AICc search) on
+// the last HistoryWindows values, seasonal with a period of one day (windows per day) when the
+// history holds at least two days and that period is at most MaxSeasonalPeriod, non-seasonal
+// otherwise, with p, q ≤ 2, P, Q ≤ 1 and d ≤ 1 (a second difference extrapolates every recent
+// slope with a variance growing like h³, which turns noise into alerts). Before a fit, spikes of
+// at most three windows that the series came back from are removed from the history and
+// missing values interpolated (see forecastClean), so that an incident that is over does not
+// inflate the model's variance for a week. Between fits every new window is filtered into the
+// model (arima.Model.Update, no re-estimation). The model is refitted
 //
 //   - every RefitEvery windows (it ages),
 //   - when a window's standardized one-step forecast error |y − ŷ|/se exceeds RefitZ (the model no
 //     longer describes the series: a ramp, a level shift, a spike), and
 //   - at every window while no fit has succeeded yet.
 //
+// A model fitted on normal operation forecasts a return to normal, so a ramp that has just
+// begun would go unseen until its end. The forecast therefore carries a drift when the model's
+// last six one-step errors all have the same sign and their median δ exceeds three standard
+// errors: the innovations are assumed to keep that bias, decaying by 0.9 a step (a damped
+// trend, Gardner & McKenzie 1985), which shifts the forecast h steps ahead by δ·w_h with
+// w_h = Σ_{i=1..h} ψ_{h−i}·0.9^{i−1}, and adds the drift's uncertainty, its standard error
+// times w_h, to the forecast's. A spike and its return have errors of both signs and give no
+// drift. The emitted forecasts are these, drift included.
+//
 // # Probability of a breach
 //
 // The forecast distribution of the next H values is Gaussian: means and standard errors from the
 // Kalman filter, with the correlation between steps given by the model's ψ-weights (the MA(∞)
-// form of φ(B)Φ(Bᵐ)(1−B)ᵈ(1−Bᵐ)ᴰ yₜ = θ(B)Θ(Bᵐ) eₜ). The probability that the path crosses the
-// threshold T within the horizon, P(max_h Y_h > T), is estimated by Monte Carlo: Paths sample
-// paths Y_h = mean_h + se_h·Σ_{j<h} ψ_j ε_{h−j} / √(Σ_{j<h} ψ_j²), ε iid N(0, 1), which have
-// exactly the model's marginal distributions and its autocorrelation. The random stream is
+// form of φ(B)Φ(Bᵐ)(1−B)ᵈ(1−Bᵐ)ᴰ yₜ = θ(B)Θ(Bᵐ) eₜ), plus the drift. The probability that the
+// path crosses the threshold T within the horizon, P(max_h Y_h > T), is estimated by Monte
+// Carlo: Paths sample paths Y_h = mean_h + se_h·Σ_{j<h} ψ_j ε_{h−j} / √(Σ_{j<h} ψ_j²) + s·w_h·η,
+// ε iid N(0, 1) and one η ~ N(0, 1) per path (s the drift's standard error), which have
+// exactly the forecast's marginal distributions and the model's autocorrelation. The random stream is
 // derived from (Seed, service, metric, threshold level, window timestamp), so a replay gives the
 // same numbers whatever the order of services or GOMAXPROCS. When the union bound Σ_h P(Y_h > T)
 // is already below MinProbability no path is drawn: the probability is below it too. The
@@ -47,7 +62,10 @@ import (
 // # Alerts
 //
 // A metric whose current value is already above a threshold is in breach, not at risk: no
-// predictive alert is raised for that level (the Phase 4 rule fires). While an alert of a
+// predictive alert is raised for that level (the Phase 4 rule fires). Nor is one raised at a
+// window that fell more than RefitZ standard errors below its forecast — the end of an
+// incident: the series moves away from the thresholds, and a model refitted on that fall would
+// extrapolate a rebound from one extreme value. While an alert of a
 // (service, metric, level) is pending, no other is raised for it. An alert's window runs from the
 // next window to the end of the horizon, the window its probability refers to; it becomes
 // materialized (MaterializedAt set) at the first window inside it whose value exceeds the
@@ -261,8 +279,8 @@ func (a *Alerter) Process(ctx context.Context, m Metrics) (Results, error) {
 		case t.Equal(s.last):
 			return Results{}, nil
 		case t.Before(s.last):
-			return Results{}, invalid("window %s of %q is older than its last window %s",
-				t.Format(time.RFC3339), m.Service, s.last.Format(time.RFC3339))
+			return Results{}, fmt.Errorf("omen: alerter: %w", invalid("window %s of %q is older than its last window %s",
+				t.Format(time.RFC3339), m.Service, s.last.Format(time.RFC3339)))
 		}
 	}
 	return s.process(&a.cfg, m), nil

@@ -101,3 +101,47 @@ func ExampleDefaultAlertThresholds() {
 	fmt.Println(th["error_rate"].Warning, th["error_rate"].Critical, th["latency_p99_ms"].Warning)
 	// Output: 5 20 500
 }
+
+// With a StateStore, Release saves a service's state (say, when a Kafka rebalance moves its
+// partition away) and the next Alerter to see the service resumes from it.
+func ExampleWithAlerterStateStore() {
+	store := omen.NewMemoryStore()
+	windows := alerterExampleWindows()
+	first := omen.NewAlerter(omen.AlerterConfig{}, omen.WithAlerterStateStore(store))
+	for _, m := range windows[:60] {
+		if _, err := first.Process(context.Background(), m); err != nil {
+			panic(err)
+		}
+	}
+	if err := first.Release(context.Background(), []string{"api"}); err != nil {
+		panic(err)
+	}
+	second := omen.NewAlerter(omen.AlerterConfig{}, omen.WithAlerterStateStore(store))
+	r, err := second.Process(context.Background(), windows[60])
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(first.Services(), second.Services(), len(r.Forecasts) > 0)
+	// Output: [] [api] true
+}
+
+// A new Alerter warm-starts a service from its recent windows in a History and forecasts from
+// the first live window on.
+func ExampleWithAlerterHistory() {
+	store := omen.NewMemoryStore()
+	windows := alerterExampleWindows()
+	if err := store.Write(context.Background(), omen.Results{Metrics: windows[:48]}); err != nil {
+		panic(err)
+	}
+	a := omen.NewAlerter(omen.AlerterConfig{ForecastRecords: 1}, omen.WithAlerterHistory(store))
+	r, err := a.Process(context.Background(), windows[48])
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range r.Forecasts {
+		fmt.Println(f.Metric, f.Timestamp.Format(time.RFC3339))
+	}
+	// Output:
+	// error_rate 2024-01-03T01:00:00Z
+	// latency_p99_ms 2024-01-03T01:00:00Z
+}

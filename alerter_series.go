@@ -17,6 +17,7 @@ type forecastSeries struct {
 	Values   []float64 // the last HistoryWindows values on the grid, NaN where a window is missing
 	SinceFit int       // windows since the last fit attempt
 	Failed   bool      // the last window's one-step forecast error exceeded RefitZ
+	Fell     bool      // the last window fell more than RefitZ standard errors below its forecast
 	Pending  []Forecast
 	// Errors and ErrorSEs are the last forecastDriftWindows one-step forecast errors y − ŷ and
 	// their standard errors, oldest first.
@@ -63,9 +64,10 @@ func (f *forecastSeries) observe(cfg *AlerterConfig, t time.Time, k int, v float
 		f.Values, f.Errors, f.ErrorSEs = f.Values[:0], f.Errors[:0], f.ErrorSEs[:0]
 	}
 	if f.model != nil {
-		f.Failed = false
+		f.Failed, f.Fell = false, false
 		if f.hasFc && k <= len(f.fc.Mean) {
 			f.Failed = forecastSurprise(v, f.fc.Mean[k-1], f.fc.SE[k-1]) > cfg.RefitZ
+			f.Fell = f.Failed && v < f.fc.Mean[k-1]
 			f.Errors = forecastPush(f.Errors, v-f.fc.Mean[k-1])
 			f.ErrorSEs = forecastPush(f.ErrorSEs, f.fc.SE[k-1])
 		}

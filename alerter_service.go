@@ -156,6 +156,11 @@ func (s *alerterService) process(cfg *AlerterConfig, m Metrics) Results {
 			continue
 		}
 		r.Forecasts = f.records(cfg, s.name, t, step, r.Forecasts)
+		if f.Fell {
+			// The series has just fallen far below its forecast, away from the thresholds: a
+			// model refitted on that fall extrapolates a rebound from one extreme value.
+			continue
+		}
 		for _, lv := range cfg.levelsOf(s.name, name, step) {
 			if v > lv.value || s.pendingAlert(name, lv.name) {
 				continue

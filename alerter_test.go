@@ -48,14 +48,16 @@ func alerterMetrics(s servicegen.Stream, services ...string) []omen.Metrics {
 	return out
 }
 
-// alerterReplay runs windows through a in order and returns every window's results.
+// alerterReplay runs windows through a in order and returns every window's results; on an
+// error it reports it and returns the results so far. It may run on any goroutine.
 func alerterReplay(t testing.TB, a *omen.Alerter, windows []omen.Metrics) []omen.Results {
 	t.Helper()
 	out := make([]omen.Results, 0, len(windows))
 	for _, m := range windows {
 		r, err := a.Process(context.Background(), m)
 		if err != nil {
-			t.Fatalf("Process(%s at %s): %v", m.Service, m.Timestamp.Format(time.RFC3339), err)
+			t.Errorf("Process(%s at %s): %v", m.Service, m.Timestamp.Format(time.RFC3339), err)
+			return out
 		}
 		out = append(out, r)
 	}
@@ -109,7 +111,15 @@ func rampMetric(in servicegen.Incident) string {
 func TestAlerterRampAlerts(t *testing.T) {
 	s := alerterStream(t)
 	a := omen.NewAlerter(omen.AlerterConfig{ForecastRecords: -1})
-	alerts := alerterFinal(alerterReplay(t, a, alerterMetrics(s)))
+	// One goroutine per service: services are independent, and this runs on every core.
+	results := make([][]omen.Results, len(s.Services))
+	var wg sync.WaitGroup
+	for i, name := range s.Services {
+		windows := alerterMetrics(s, name)
+		wg.Go(func() { results[i] = alerterReplay(t, a, windows) })
+	}
+	wg.Wait()
+	alerts := alerterFinal(slices.Concat(results...))
 
 	ramps, preceded := 0, 0
 	for _, in := range s.Incidents {
@@ -226,7 +236,7 @@ func TestAlerterDeterministicReplay(t *testing.T) {
 // gives the same results as an uninterrupted run.
 func TestAlerterSnapshotRestore(t *testing.T) {
 	s := alerterStream(t)
-	windows := alerterMetrics(s, "cache")
+	windows := alerterMetrics(s, "cache")[:200]
 	cut := 146 // 2024-01-07T02:00, inside the first ramp of cache
 	cfg := omen.AlerterConfig{ForecastRecords: 2}
 	whole := alerterReplay(t, omen.NewAlerter(cfg), windows)
@@ -404,5 +414,45 @@ func TestAlerterConcurrentServices(t *testing.T) {
 	wg.Wait()
 	if got := a.Services(); len(got) != 4 {
 		t.Errorf("Services() = %v, want 4", got)
+	}
+}
+
+// TestAlerterDiscard: Discard forgets a service without saving it; its next window restores
+// the last saved state.
+func TestAlerterDiscard(t *testing.T) {
+	s := alerterStream(t)
+	windows := alerterMetrics(s, "db")[:50]
+	store := omen.NewMemoryStore()
+	cfg := omen.AlerterConfig{ForecastRecords: 1}
+	a := omen.NewAlerter(cfg, omen.WithAlerterStateStore(store))
+	alerterReplay(t, a, windows[:30])
+	if err := a.Release(context.Background(), []string{"db"}); err != nil {
+		t.Fatal(err)
+	}
+	alerterReplay(t, a, windows[30:40]) // restored, then processed but never made durable
+	a.Discard([]string{"db"})
+	if got := a.Services(); len(got) != 0 {
+		t.Fatalf("after Discard: %v", got)
+	}
+	want := alerterReplay(t, omen.NewAlerter(cfg), windows)[30:]
+	if diff := cmp.Diff(want, alerterReplay(t, a, windows[30:])); diff != "" {
+		t.Errorf("redelivered windows after Discard (-want +got):\n%s", diff)
+	}
+}
+
+// TestAlerterSnapshotSize logs the size of a service's state after a week of windows.
+func TestAlerterSnapshotSize(t *testing.T) {
+	s := alerterStream(t)
+	for _, records := range []int{0, -1} {
+		a := omen.NewAlerter(omen.AlerterConfig{ForecastRecords: records})
+		alerterReplay(t, a, alerterMetrics(s, "web")[:168])
+		data, err := a.Snapshot("web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(data) == 0 || len(data) > 1<<20 {
+			t.Errorf("ForecastRecords %d: state of %d bytes", records, len(data))
+		}
+		t.Logf("ForecastRecords %d: state of %d bytes after 168 windows", records, len(data))
 	}
 }
