@@ -433,7 +433,7 @@ func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 	var vcov []float64
 	var value float64
 	if method == CSS {
-		x, fx, _ := minimize(pr.cssObjective, freeInit(), freeScale, gradTol, maxIter)
+		x, fx, _ := minimize(pr.cssObjective, freeInit(), freeScale, gradTol, maxIter, cfg.ranking)
 		if x == nil && len(pr.free) > 0 {
 			return nil, ErrDegenerate
 		}
@@ -467,7 +467,7 @@ func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 	} else {
 		if method == CSSML {
 			// The CSS estimate is only a starting point: a looser tolerance suffices.
-			x, _, ok := minimize(pr.cssObjective, freeInit(), freeScale, max(gradTol, cssStartTol), maxIter)
+			x, _, ok := minimize(pr.cssObjective, freeInit(), freeScale, max(gradTol, cssStartTol), maxIter, cfg.ranking)
 			if x == nil && len(pr.free) > 0 {
 				return nil, ErrDegenerate
 			}
@@ -495,7 +495,7 @@ func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 		}
 		pr.trans = trans
 		pr.exact = !anyMissingValue(missing) && !cfg.KappaLikelihood
-		x, fx, _ := minimize(pr.mlObjective, freeInit(), freeScale, gradTol, maxIter)
+		x, fx, _ := minimize(pr.mlObjective, freeInit(), freeScale, gradTol, maxIter, cfg.ranking)
 		if x == nil && len(pr.free) > 0 {
 			return nil, ErrDegenerate
 		}

@@ -192,3 +192,23 @@ func TestMissingValuesByFilter(t *testing.T) {
 		t.Errorf("nobs %d method %v", m.NObs(), m.Method())
 	}
 }
+
+// TestExhaustiveDeterministic: the parallel exhaustive search chooses the same model for any
+// number of workers.
+func TestExhaustiveDeterministic(t *testing.T) {
+	y := loadSeries(t, "WWWusage.csv")
+	var first *Model
+	for _, workers := range []int{1, 3} {
+		m, err := Auto(y, AutoConfig{Exhaustive: true, Workers: workers, MaxOrder: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = m
+			continue
+		}
+		if m.Order() != first.Order() || !slices.Equal(m.Coef(), first.Coef()) || m.AICc() != first.AICc() {
+			t.Errorf("workers %d chose %v %v, workers 1 chose %v %v", workers, m.Order(), m.Coef(), first.Order(), first.Coef())
+		}
+	}
+}
