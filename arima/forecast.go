@@ -40,7 +40,7 @@ func (m *Model) Forecast(h int, level float64) Forecast {
 }
 
 // ForecastTo writes the forecasts into dst, reusing its slices when they are large enough, so
-// that repeated calls allocate nothing beyond a small fixed scratch. It returns an error when
+// that repeated calls allocate nothing. It is safe for concurrent use. It returns an error when
 // the model has regressors and cfg.Xreg does not give h future values for each.
 func (m *Model) ForecastTo(dst *Forecast, h int, level float64, cfg ForecastConfig) error {
 	if h < 0 {
