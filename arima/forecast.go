@@ -169,7 +169,7 @@ func norm95(level float64) float64 {
 	return normQuantile(0.5 + level/200)
 }
 
-// normQuantile is the standard normal quantile function, by Newton refinement of math.Erfinv.
+// normQuantile is the standard normal quantile function, √2 erf⁻¹(2p − 1).
 func normQuantile(p float64) float64 {
 	return math.Sqrt2 * math.Erfinv(2*p-1)
 }

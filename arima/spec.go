@@ -148,9 +148,6 @@ func (l layout) ncoef() int { return l.narma() + l.nreg() }
 func (l layout) ndiff() int { return l.d + l.sd*l.m }
 func (l layout) fullP() int { return l.p + l.m*l.sp }
 func (l layout) fullQ() int { return l.q + l.m*l.sq }
-func (l layout) nonseasonal() bool {
-	return l.sp == 0 && l.sd == 0 && l.sq == 0
-}
 
 func btoi(b bool) int {
 	if b {

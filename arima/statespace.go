@@ -112,7 +112,7 @@ func newStateSpace(p, q int, delta []float64) *stateSpace {
 	return s
 }
 
-// setARMA records new expanded coefficients (already stored in s.phi and s.theta).
+// refreshIndex records the non-zero positions of the expanded AR coefficients in s.phi.
 func (s *stateSpace) refreshIndex() {
 	s.phiIdx = s.phiIdx[:0]
 	for i, v := range s.phi {
