@@ -15,8 +15,8 @@
 //     (consumption pauses while the database is down);
 //  4. publishes anomalies, patterns and predictive alerts on "ml-anomalies", "ml-patterns" and
 //     "predictive-alerts" (key = service, value = the record's JSON, timestamps RFC 3339 UTC) and
-//     the poll's dead letters on "ml-dead-letter", waiting for every acknowledgement and producing
-//     failed records again with backoff;
+//     the batch's dead letters on "ml-dead-letter", waiting for every acknowledgement and
+//     producing failed records again with backoff;
 //  5. and only then commits the poll's offsets.
 //
 // Topic names are configurable (WithTopics); the five topics are created when absent (default 3
