@@ -126,16 +126,20 @@ func TestOriginal23TrendReversal(t *testing.T) {
 	for i := range vee {
 		vee[i].ErrorRate = v[i] // percent: 10 % rising to 15 % and back
 	}
-	var trends int
-	for _, r := range detReplay(t, d, append(ms, vee...)) {
+	var rising, falling int
+	for i, r := range detReplay(t, d, append(ms, vee...))[len(ms):] {
 		for _, a := range r.Anomalies {
-			if a.Metric == "error_rate" {
-				trends++
+			if a.Metric == "error_rate" && a.Type == TrendChange {
+				if i < 25 {
+					rising++
+				} else {
+					falling++
+				}
 			}
 		}
 	}
-	if trends == 0 {
-		t.Error("the Detector reports no anomaly of the error rate's V")
+	if rising == 0 || falling == 0 {
+		t.Errorf("the Detector reports %d trend changes of the error rate's rise and %d of its fall, want both", rising, falling)
 	}
 }
 

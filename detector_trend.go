@@ -8,7 +8,7 @@ import (
 	"github.com/stacklens/omen/trend"
 )
 
-// detTrendMetrics are the metrics watched for ramps: those that alerting thresholds apply to.
+// detTrendMetrics are the metrics watched for ramps and reversals: those that alerting thresholds apply to.
 var detTrendMetrics = [...]string{"error_rate", "latency_p99_ms"}
 
 // Settings of the ramp detector: the Mann–Kendall test runs over the last detTrendWindow values
@@ -20,9 +20,9 @@ const (
 	detTrendMinZ   = 6
 )
 
-// detTrends finds ramps: a metric that has risen steadily over the last detTrendWindow windows
-// (Mann–Kendall) to well above its usual range (the median and MAD of the history at the last
-// training). A streaming baseline follows a slow ramp and its residuals stay small, and a
+// detTrends finds ramps and reversals: a metric well above its usual range (the median and MAD of
+// the history at the last training) that has risen — or, after a peak, fallen — steadily over the
+// last detTrendWindow windows (Mann–Kendall). A streaming baseline follows a slow ramp and its residuals stay small, and a
 // residual scale widened by earlier incidents hides it further; a trend test against the
 // history's robust range does neither. The original's test normalised slopes by the mean and
 // missed a clear V (ORIGINAL-SYSTEM.md §4.5).
@@ -43,7 +43,7 @@ func (d *detTrends) train(h *detHistory) {
 	}
 }
 
-// observe appends a trend change for every watched metric on a ramp, unless out already holds a
+// observe appends a trend change for every watched metric on a ramp or a reversal, unless out already holds a
 // trend change of that metric for the window.
 func (d *detTrends) observe(s *detService, m Metrics, out []Anomaly) []Anomaly {
 	n := s.history.len()
@@ -62,7 +62,7 @@ func (d *detTrends) observe(s *detService, m Metrics, out []Anomaly) []Anomaly {
 		}
 		y[detTrendWindow-1] = v
 		mk, err := trend.MannKendall(y[:])
-		if err != nil || mk.S <= 0 || mk.P >= detTrendP {
+		if err != nil || mk.S == 0 || mk.P >= detTrendP {
 			continue
 		}
 		out = append(out, detTrendAnomaly(s, m, name, v, b, mk))
@@ -89,8 +89,12 @@ func detTrendAnomaly(s *detService, m Metrics, name string, v float64, b severit
 		DeviationPercent: detPercent(100 * (v - b.Center) / math.Abs(b.Center)),
 		Confidence:       (1 - math.Exp(-(z/detTrendMinZ - 1))) * (1 - mk.P),
 	}
-	a.Description = fmt.Sprintf("%s rising steadily for %d windows (Mann–Kendall τ %.2f, p ≈ %.1e) to %s, %.1f robust deviations above its usual %s",
-		name, detTrendWindow, mk.Tau, mk.P, detFormat(v), z, detFormat(b.Center))
+	way := "rising"
+	if mk.S < 0 {
+		way = "falling"
+	}
+	a.Description = fmt.Sprintf("%s %s steadily for %d windows (Mann–Kendall τ %.2f, p ≈ %.1e) to %s, %.1f robust deviations above its usual %s",
+		name, way, detTrendWindow, mk.Tau, mk.P, detFormat(v), z, detFormat(b.Center))
 	return a
 }
 
