@@ -30,7 +30,8 @@ import (
 // inflate the model's variance for a week. Between fits every new window is filtered into the
 // model (arima.Model.Update, no re-estimation). The model is refitted
 //
-//   - every RefitEvery windows (it ages),
+//   - every RefitEvery windows (it ages): its orders re-estimated by arima.Fit, and chosen anew
+//     by arima.Auto every ReselectEvery windows,
 //   - when a window's standardized one-step forecast error |y − ŷ|/se exceeds RefitZ (the model no
 //     longer describes the series: a ramp, a level shift, a spike), and
 //   - at every window while no fit has succeeded yet.
@@ -137,8 +138,12 @@ type AlerterConfig struct {
 	MinFitWindows int
 	// RefitEvery is the number of windows after which a model is refitted (default 24).
 	RefitEvery int
+	// ReselectEvery is the number of windows after which a cadence refit chooses the model's
+	// orders anew with arima.Auto (default 72); the refits in between re-estimate the current
+	// orders. A refit after a surprise always chooses anew.
+	ReselectEvery int
 	// RefitZ is the standardized one-step forecast error beyond which the model is refitted at
-	// once (default 4).
+	// once, its orders chosen anew (default 4).
 	RefitZ float64
 	// MaxSeasonalPeriod is the largest number of windows per day modelled seasonally (default 48):
 	// beyond it (short windows) the models are non-seasonal, which keeps fitting fast.
@@ -167,6 +172,7 @@ func (cfg AlerterConfig) withDefaults() AlerterConfig {
 	def(&cfg.HistoryWindows, 168)
 	def(&cfg.MinFitWindows, 24)
 	def(&cfg.RefitEvery, 24)
+	def(&cfg.ReselectEvery, 72)
 	def(&cfg.MaxSeasonalPeriod, 48)
 	if cfg.IntervalLevel == 0 {
 		cfg.IntervalLevel = 0.9
@@ -184,8 +190,8 @@ func (cfg AlerterConfig) withDefaults() AlerterConfig {
 		cfg.CapacityMetric = "total_requests"
 	}
 	switch {
-	case cfg.Horizon < 1 || cfg.Paths < 1 || cfg.HistoryWindows < 1 || cfg.RefitEvery < 1:
-		panic("omen: AlerterConfig: Horizon, Paths, HistoryWindows and RefitEvery must be positive")
+	case cfg.Horizon < 1 || cfg.Paths < 1 || cfg.HistoryWindows < 1 || cfg.RefitEvery < 1 || cfg.ReselectEvery < 1:
+		panic("omen: AlerterConfig: Horizon, Paths, HistoryWindows, RefitEvery and ReselectEvery must be positive")
 	case cfg.MinFitWindows < 3 || cfg.MinFitWindows > cfg.HistoryWindows:
 		panic("omen: AlerterConfig: MinFitWindows must be in [3, HistoryWindows]")
 	case !(cfg.IntervalLevel > 0 && cfg.IntervalLevel < 1):

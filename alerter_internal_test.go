@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -52,8 +53,8 @@ func TestAlerterRefitCadence(t *testing.T) {
 	const every = 10
 	windows := alerterSynthetic("svc", time.Hour, 90, func(int) float64 { return 1 }, nil)
 	windows[70].ErrorRate = 4 // 60 standard deviations: the model has failed
-	a := NewAlerter(AlerterConfig{RefitEvery: every, MinFitWindows: 20, ForecastRecords: -1})
-	var fits []int
+	a := NewAlerter(AlerterConfig{RefitEvery: every, ReselectEvery: 3 * every, MinFitWindows: 20, ForecastRecords: -1})
+	var fits, selects []int
 	var model any
 	for i, m := range windows {
 		if _, err := a.Process(context.Background(), m); err != nil {
@@ -62,17 +63,17 @@ func TestAlerterRefitCadence(t *testing.T) {
 		f := a.services["svc"].lookup("error_rate")
 		if f.model != nil && f.model != model && f.SinceFit == 0 {
 			fits = append(fits, i)
+			selects = append(selects, f.SinceSelect)
 		}
 		model = f.model
 	}
-	want := []int{19, 29, 39, 49, 59, 69, 70, 80} // first fit at 20 windows, every 10, and at the surprise
-	if len(fits) != len(want) {
-		t.Fatalf("fits at windows %v, want %v", fits, want)
-	}
-	for i := range want {
-		if fits[i] != want[i] {
-			t.Fatalf("fits at windows %v, want %v", fits, want)
-		}
+	// The first fit at 20 windows, then every 10, and at once at the surprise. The orders are
+	// chosen by arima.Auto (SinceSelect 0) at the first fit, every 30 windows and at the surprise;
+	// the other fits re-estimate them.
+	want := []int{19, 29, 39, 49, 59, 69, 70, 80}
+	wantSelects := []int{0, 1, 2, 0, 1, 2, 0, 1}
+	if !slices.Equal(fits, want) || !slices.Equal(selects, wantSelects) {
+		t.Fatalf("fits at windows %v with SinceSelect %v, want %v and %v", fits, selects, want, wantSelects)
 	}
 }
 

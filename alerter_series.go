@@ -16,9 +16,11 @@ type forecastSeries struct {
 	Metric   string
 	Values   []float64 // the last HistoryWindows values on the grid, NaN where a window is missing
 	SinceFit int       // windows since the last fit attempt
-	Failed   bool      // the last window's one-step forecast error exceeded RefitZ
-	Fell     bool      // the last window fell more than RefitZ standard errors below its forecast
-	Pending  []Forecast
+	// SinceSelect counts the fits since the orders were last chosen by arima.Auto.
+	SinceSelect int
+	Failed      bool // the last window's one-step forecast error exceeded RefitZ
+	Fell        bool // the last window fell more than RefitZ standard errors below its forecast
+	Pending     []Forecast
 	// Errors and ErrorSEs are the last forecastDriftWindows one-step forecast errors y − ŷ and
 	// their standard errors, oldest first.
 	Errors, ErrorSEs []float64
@@ -121,7 +123,11 @@ func (f *forecastSeries) refitIfDue(cfg *AlerterConfig, period int) {
 	f.fit(cfg, period)
 }
 
-// fit chooses and fits the model on the history. A failed fit keeps the previous model.
+// fit fits the model on the history, seasonal with the given period when the history holds two
+// periods. The orders are chosen anew by arima.Auto when there is no model yet, when the last
+// window surprised the model, when the period changed, and every ReselectEvery windows; else
+// the current orders are re-estimated by arima.Fit, which costs one fit instead of a search. A
+// failed fit keeps the previous model.
 func (f *forecastSeries) fit(cfg *AlerterConfig, period int) {
 	observed := 0
 	for _, v := range f.Values {
@@ -132,14 +138,36 @@ func (f *forecastSeries) fit(cfg *AlerterConfig, period int) {
 	if observed < cfg.MinFitWindows {
 		return
 	}
+	failed := f.Failed
 	f.SinceFit, f.Failed = 0, false
 	y := forecastInterpolate(forecastClean(f.Values))
-	model, err := arima.Auto(y, arima.AutoConfig{Period: period, NonSeasonal: period <= 1,
-		MaxP: 2, MaxQ: 2, MaxSP: 1, MaxSQ: 1, MaxD: 1})
+	if len(y) < 2*period {
+		period = 1 // less than two days of history: non-seasonal
+	}
+	f.SinceSelect++
+	var model *arima.Model
+	var err error
+	if f.model != nil && !failed && f.SinceSelect*cfg.RefitEvery < cfg.ReselectEvery &&
+		max(f.model.Seasonal().Period, 1) == period {
+		model, err = arima.Fit(y, forecastSpecOf(f.model), arima.Config{})
+	}
+	if model == nil || err != nil {
+		f.SinceSelect = 0
+		model, err = arima.Auto(y, arima.AutoConfig{Period: period, NonSeasonal: period <= 1,
+			MaxP: 2, MaxQ: 2, MaxSP: 1, MaxSQ: 1, MaxD: 1})
+	}
 	if err != nil {
 		return
 	}
 	f.model, f.psi = model, forecastPsi(model, cfg.Horizon)
+}
+
+// forecastSpecOf returns the specification of m: its orders and whether it has a mean or a
+// drift.
+func forecastSpecOf(m *arima.Model) arima.Spec {
+	names := m.Names()
+	return arima.Spec{Order: m.Order(), Seasonal: m.Seasonal(),
+		Mean: slices.Contains(names, "intercept"), Drift: slices.Contains(names, "drift")}
 }
 
 // forecastInterpolate drops the leading missing values of y and fills the others by linear

@@ -125,8 +125,9 @@ func (s *alerterService) warmStart(cfg *AlerterConfig, windows []Metrics) {
 	}
 }
 
-// period returns the seasonal period of the models: the windows per day when the history
-// holds at least two days and that is at most MaxSeasonalPeriod, else 1.
+// period returns the seasonal period of the models: the windows per day when that is at most
+// MaxSeasonalPeriod and HistoryWindows can hold two days, else 1. A fit on less than two
+// periods of history is non-seasonal (see forecastSeries.fit).
 func (s *alerterService) period(cfg *AlerterConfig) int {
 	step := s.step()
 	if step <= 0 || step > 12*time.Hour {
