@@ -64,21 +64,20 @@ func (o *detOutliers) train(s *detService, X [][]float64) {
 
 // observe scores m and appends an outlier when its calibrated score reaches OutlierScore, or half of
 // it when the window already has an anomaly of one of its metrics (out is not empty): a consensus
-// of two detectors needs less evidence from each. A score is learned by the calibrator unless it
-// is reported, so that outliers do not stretch the model of normal scores.
+// of two detectors needs less evidence from each. Every score is learned by the calibrator after it
+// is calibrated: outliers are rare, and barely move a tail fitted on hundreds of scores.
 func (o *detOutliers) observe(s *detService, m Metrics, out []Anomaly) []Anomaly {
 	if o.model == nil {
 		return out
 	}
 	x := m.Features()
 	score := o.model.Score(x[:])
-	cal := o.calibrator.Calibrate(score)
+	cal := o.calibrator.Add(score)
 	need := s.cfg.OutlierScore
 	if len(out) > 0 {
 		need /= 2
 	}
 	if cal.Score < need || score <= o.median {
-		o.calibrator.Add(score)
 		return out
 	}
 	contrib := o.model.Explain(x[:])
