@@ -3,6 +3,7 @@ package omen
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -186,6 +187,7 @@ func (cfg AlerterConfig) withDefaults() AlerterConfig {
 	if cfg.Thresholds == nil {
 		cfg.Thresholds = DefaultAlertThresholds()
 	}
+	cfg.Thresholds, cfg.Capacity = maps.Clone(cfg.Thresholds), maps.Clone(cfg.Capacity) // the caller's maps stay theirs
 	if cfg.CapacityMetric == "" {
 		cfg.CapacityMetric = "total_requests"
 	}
@@ -259,12 +261,14 @@ func NewAlerter(cfg AlerterConfig, opts ...AlerterOption) *Alerter {
 	return a
 }
 
-// Config returns the configuration in use, with the defaults filled in.
+// Config returns the configuration in use, with the defaults filled in. Its maps must not be
+// modified.
 func (a *Alerter) Config() AlerterConfig { return a.cfg }
 
 // Process forecasts the service's metrics after window m and returns the new forecasts, the
 // earlier forecasts of this window completed with its actual value, new predictive alerts and
-// alerts whose status changed.
+// alerts whose status changed. Results.Metrics stays empty: storing the window itself is the
+// caller's (or the Detector's) business.
 //
 // A window that fails Metrics.Validate, or whose timestamp is older than the service's last
 // window, is rejected with an error wrapping ErrInvalidMetrics, and leaves the state untouched.
