@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/stacklens/omen"
+)
+
+// maxLine bounds one message; longer lines are reported as bad and skipped.
+const maxLine = 1 << 20
+
+// badLine is an input line that could not be replayed.
+type badLine struct {
+	Line   int
+	Reason string
+}
+
+// message is one decoded input line.
+type message struct {
+	line    int
+	metrics omen.Metrics
+}
+
+// readMessages decodes JSON lines of analytics messages (either accepted shape). Blank lines are
+// skipped; a line that does not decode is reported in bad and the reading goes on.
+func readMessages(r io.Reader) (msgs []message, bad []badLine, err error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for line := 1; ; line++ {
+		raw, tooLong, err := readLine(br)
+		if err == io.EOF && len(raw) == 0 && !tooLong {
+			return msgs, bad, nil
+		}
+		if err != nil && err != io.EOF {
+			return nil, nil, fmt.Errorf("line %d: %w", line, err)
+		}
+		switch {
+		case tooLong:
+			bad = append(bad, badLine{line, fmt.Sprintf("longer than %d bytes", maxLine)})
+		case len(bytes.TrimSpace(raw)) == 0:
+		default:
+			m, derr := omen.DecodeMetrics(raw)
+			if derr != nil {
+				bad = append(bad, badLine{line, derr.Error()})
+			} else {
+				msgs = append(msgs, message{line: line, metrics: m})
+			}
+		}
+		if err == io.EOF {
+			return msgs, bad, nil
+		}
+	}
+}
+
+// readLine returns the next line without its end; tooLong reports a line past maxLine, whose
+// rest is consumed.
+func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(line)+len(chunk) > maxLine {
+			tooLong = true
+		} else {
+			line = append(line, chunk...)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		return bytes.TrimRight(line, "\r\n"), tooLong, err
+	}
+}
+
+// processor turns one window into results: the engine's Detector and Alerter.
+type processor interface {
+	Process(ctx context.Context, m omen.Metrics) (omen.Results, error)
+}
