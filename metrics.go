@@ -1,6 +1,7 @@
 package omen
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -223,30 +224,29 @@ func DecodeMetrics(data []byte) (Metrics, error) {
 	return m, m.Validate()
 }
 
+// rawWindow is a message of either shape before its cells are parsed: the numbers in the order
+// total_requests, error_rate, p50, p95, p99, mean, users, IPs, risk score.
+type rawWindow struct {
+	service, timestamp string
+	window             any
+	numbers            [9]json.Number
+}
+
+// The field names of rawWindow.numbers in each shape, for error messages.
+var (
+	flatNames   = [9]string{"total_requests", "error_rate", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "latency_mean_ms", "unique_users", "unique_ips", "risk_score"}
+	phase4Names = [9]string{"details.total_requests", "details.error_rate", "details.latency_p50", "details.latency_p95", "details.latency_p99", "details.latency_mean", "details.unique_users", "details.unique_ips", "details.avg_risk_score"}
+)
+
 func decodeFlat(data []byte) (Metrics, error) {
 	var f flatMetrics
 	if err := json.Unmarshal(data, &f); err != nil {
 		return Metrics{}, invalid("%v", err)
 	}
-	m := Metrics{Service: f.Service}
-	var err error
-	if m.Timestamp, err = parseTimestamp(f.Timestamp); err != nil {
-		return Metrics{}, err
-	}
-	if m.Window, err = parseWindow(f.Window); err != nil {
-		return Metrics{}, err
-	}
-	d := numberDecoder{}
-	m.TotalRequests = d.count("total_requests", f.TotalRequests)
-	m.ErrorRate = d.float("error_rate", f.ErrorRate)
-	m.LatencyP50 = d.float("latency_p50_ms", f.LatencyP50)
-	m.LatencyP95 = d.float("latency_p95_ms", f.LatencyP95)
-	m.LatencyP99 = d.float("latency_p99_ms", f.LatencyP99)
-	m.LatencyMean = d.float("latency_mean_ms", f.LatencyMean)
-	m.UniqueUsers = d.count("unique_users", f.UniqueUsers)
-	m.UniqueIPs = d.count("unique_ips", f.UniqueIPs)
-	m.RiskScore = d.float("risk_score", f.RiskScore)
-	return m, d.err
+	return rawWindow{f.Service, f.Timestamp, f.Window, [9]json.Number{
+		f.TotalRequests, f.ErrorRate, f.LatencyP50, f.LatencyP95, f.LatencyP99, f.LatencyMean,
+		f.UniqueUsers, f.UniqueIPs, f.RiskScore,
+	}}.parse(flatNames)
 }
 
 func decodePhase4(data []byte) (Metrics, error) {
@@ -255,31 +255,34 @@ func decodePhase4(data []byte) (Metrics, error) {
 		return Metrics{}, invalid("%v", err)
 	}
 	det := a.Details
-	m := Metrics{Service: a.Service}
-	if m.Service == "" {
-		m.Service = det.Service
-	}
-	stamp := det.Timestamp
-	if stamp == "" {
-		stamp = a.TriggeredAt
-	}
+	service := cmp.Or(a.Service, det.Service)
+	stamp := cmp.Or(det.Timestamp, a.TriggeredAt)
+	return rawWindow{service, stamp, det.Window, [9]json.Number{
+		det.TotalRequests, det.ErrorRate, det.LatencyP50, det.LatencyP95, det.LatencyP99, det.LatencyMean,
+		det.UniqueUsers, det.UniqueIPs, det.AvgRiskScore,
+	}}.parse(phase4Names)
+}
+
+// parse turns the cells into a window, naming a bad cell by its field in names.
+func (r rawWindow) parse(names [9]string) (Metrics, error) {
+	m := Metrics{Service: r.service}
 	var err error
-	if m.Timestamp, err = parseTimestamp(stamp); err != nil {
+	if m.Timestamp, err = parseTimestamp(r.timestamp); err != nil {
 		return Metrics{}, err
 	}
-	if m.Window, err = parseWindow(det.Window); err != nil {
+	if m.Window, err = parseWindow(r.window); err != nil {
 		return Metrics{}, err
 	}
 	d := numberDecoder{}
-	m.TotalRequests = d.count("details.total_requests", det.TotalRequests)
-	m.ErrorRate = d.float("details.error_rate", det.ErrorRate)
-	m.LatencyP50 = d.float("details.latency_p50", det.LatencyP50)
-	m.LatencyP95 = d.float("details.latency_p95", det.LatencyP95)
-	m.LatencyP99 = d.float("details.latency_p99", det.LatencyP99)
-	m.LatencyMean = d.float("details.latency_mean", det.LatencyMean)
-	m.UniqueUsers = d.count("details.unique_users", det.UniqueUsers)
-	m.UniqueIPs = d.count("details.unique_ips", det.UniqueIPs)
-	m.RiskScore = d.float("details.avg_risk_score", det.AvgRiskScore)
+	m.TotalRequests = d.count(names[0], r.numbers[0])
+	m.ErrorRate = d.float(names[1], r.numbers[1])
+	m.LatencyP50 = d.float(names[2], r.numbers[2])
+	m.LatencyP95 = d.float(names[3], r.numbers[3])
+	m.LatencyP99 = d.float(names[4], r.numbers[4])
+	m.LatencyMean = d.float(names[5], r.numbers[5])
+	m.UniqueUsers = d.count(names[6], r.numbers[6])
+	m.UniqueIPs = d.count(names[7], r.numbers[7])
+	m.RiskScore = d.float(names[8], r.numbers[8])
 	return m, d.err
 }
 
