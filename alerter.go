@@ -320,7 +320,7 @@ func (a *Alerter) acquire(ctx context.Context, service string, until time.Time) 
 
 func (a *Alerter) load(ctx context.Context, s *alerterService, until time.Time) error {
 	if a.states != nil {
-		data, err := a.states.LoadState(ctx, s.name)
+		data, err := a.states.LoadState(ctx, StateAlerter, s.name)
 		if err != nil {
 			return fmt.Errorf("omen: alerter: load state of %q: %w", s.name, err)
 		}
@@ -358,7 +358,7 @@ func (a *Alerter) Release(ctx context.Context, services []string) error {
 		if a.states != nil && s.loaded {
 			data, err := s.encode()
 			if err == nil {
-				err = a.states.SaveState(ctx, name, data)
+				err = a.states.SaveState(ctx, StateAlerter, name, data)
 			}
 			if err != nil {
 				s.mu.Unlock()

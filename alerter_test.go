@@ -266,7 +266,7 @@ func TestAlerterSnapshotRestore(t *testing.T) {
 	if got := first.Services(); len(got) != 0 {
 		t.Errorf("after Release the Alerter still holds %v", got)
 	}
-	if err := store.SaveState(context.Background(), "cache", data); err != nil {
+	if err := store.SaveState(context.Background(), omen.StateAlerter, "cache", data); err != nil {
 		t.Fatal(err)
 	}
 	lazy := omen.NewAlerter(cfg, omen.WithAlerterStateStore(store))
@@ -288,7 +288,7 @@ func TestAlerterReleaseSaves(t *testing.T) {
 	if err := a.Release(context.Background(), []string{"api", "unknown"}); err != nil {
 		t.Fatal(err)
 	}
-	saved, err := store.LoadState(context.Background(), "api")
+	saved, err := store.LoadState(context.Background(), omen.StateAlerter, "api")
 	if err != nil || len(saved) == 0 {
 		t.Fatalf("LoadState after Release = %d bytes, %v", len(saved), err)
 	}

@@ -163,7 +163,7 @@ func (d *Detector) lockService(ctx context.Context, service string) (*detEntry, 
 	}
 	st := newDetService(service, d.cfg)
 	if d.store != nil {
-		data, err := d.store.LoadState(ctx, service)
+		data, err := d.store.LoadState(ctx, StateDetector, service)
 		if err != nil {
 			e.mu.Unlock()
 			return nil, fmt.Errorf("omen: loading the state of service %q: %w", service, err)
@@ -235,7 +235,7 @@ func (d *Detector) release(ctx context.Context, service string) error {
 		if err != nil {
 			return err
 		}
-		if err := d.store.SaveState(ctx, service, data); err != nil {
+		if err := d.store.SaveState(ctx, StateDetector, service, data); err != nil {
 			return fmt.Errorf("omen: saving the state of service %q: %w", service, err)
 		}
 	}

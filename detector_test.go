@@ -521,7 +521,7 @@ func TestDetectorIntegrationMemoryStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, svc := range s.Services {
-		if data, _ := store.LoadState(ctx, svc); len(data) == 0 {
+		if data, _ := store.LoadState(ctx, StateDetector, svc); len(data) == 0 {
 			t.Errorf("%s: no saved state", svc)
 		}
 	}

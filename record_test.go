@@ -122,16 +122,22 @@ func TestMemoryStore(t *testing.T) {
 	if diff := cmp.Diff([]string{"api", "web"}, services); diff != "" {
 		t.Errorf("Services (-want +got)\n%s", diff)
 	}
-	if st, err := s.LoadState(ctx, "api"); st != nil || err != nil {
+	if st, err := s.LoadState(ctx, StateDetector, "api"); st != nil || err != nil {
 		t.Errorf("LoadState before any save = %v, %v", st, err)
 	}
 	state := []byte{1, 2, 3}
-	if err := s.SaveState(ctx, "api", state); err != nil {
+	if err := s.SaveState(ctx, StateDetector, "api", state); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveState(ctx, StateAlerter, "api", []byte{7}); err != nil {
 		t.Fatal(err)
 	}
 	state[0] = 9 // the store keeps its own copy
-	if st, _ := s.LoadState(ctx, "api"); string(st) != "\x01\x02\x03" {
-		t.Errorf("LoadState = %v", st)
+	if st, _ := s.LoadState(ctx, StateDetector, "api"); string(st) != "\x01\x02\x03" {
+		t.Errorf("LoadState(detector) = %v; the alerter's state must not replace it", st)
+	}
+	if st, _ := s.LoadState(ctx, StateAlerter, "api"); string(st) != "\x07" {
+		t.Errorf("LoadState(alerter) = %v", st)
 	}
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()

@@ -42,11 +42,20 @@ type Sink interface {
 
 // StateStore keeps the engine's serialized per-service state (models, baselines), so that an
 // instance that restarts or gains a service in a rebalance resumes instead of retraining.
+//
+// States are keyed by component and service: the Detector saves under StateDetector and the
+// Alerter under StateAlerter, so both can share one store without overwriting each other.
 type StateStore interface {
-	SaveState(ctx context.Context, service string, state []byte) error
+	SaveState(ctx context.Context, component, service string, state []byte) error
 	// LoadState returns the saved state, or nil and no error when there is none.
-	LoadState(ctx context.Context, service string) ([]byte, error)
+	LoadState(ctx context.Context, component, service string) ([]byte, error)
 }
+
+// The components that keep state in a StateStore.
+const (
+	StateDetector = "detector"
+	StateAlerter  = "alerter"
+)
 
 // MemoryStore is an in-memory History, Sink and StateStore. It is safe for concurrent use; its
 // accessors return copies in a deterministic order.
@@ -57,8 +66,10 @@ type MemoryStore struct {
 	patterns  map[string]Pattern
 	forecasts map[string]Forecast
 	alerts    map[string]PredictiveAlert
-	states    map[string][]byte
+	states    map[stateKey][]byte
 }
+
+type stateKey struct{ component, service string }
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
@@ -68,7 +79,7 @@ func NewMemoryStore() *MemoryStore {
 		patterns:  map[string]Pattern{},
 		forecasts: map[string]Forecast{},
 		alerts:    map[string]PredictiveAlert{},
-		states:    map[string][]byte{},
+		states:    map[stateKey][]byte{},
 	}
 }
 
@@ -140,24 +151,24 @@ func (s *MemoryStore) Services(ctx context.Context) ([]string, error) {
 }
 
 // SaveState implements StateStore.
-func (s *MemoryStore) SaveState(ctx context.Context, service string, state []byte) error {
+func (s *MemoryStore) SaveState(ctx context.Context, component, service string, state []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.states[service] = slices.Clone(state)
+	s.states[stateKey{component, service}] = slices.Clone(state)
 	return nil
 }
 
 // LoadState implements StateStore.
-func (s *MemoryStore) LoadState(ctx context.Context, service string) ([]byte, error) {
+func (s *MemoryStore) LoadState(ctx context.Context, component, service string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.states[service]), nil
+	return slices.Clone(s.states[stateKey{component, service}]), nil
 }
 
 // Anomalies returns the stored anomalies ordered by timestamp, service, type and ID.

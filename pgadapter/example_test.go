@@ -93,10 +93,10 @@ func ExampleStore_SaveState() {
 	pool := connect(ctx)
 	defer pool.Close()
 	store := pgadapter.New(pool)
-	if err := store.SaveState(ctx, "api", []byte("serialized models")); err != nil {
+	if err := store.SaveState(ctx, omen.StateDetector, "api", []byte("serialized models")); err != nil {
 		log.Fatal(err)
 	}
-	state, err := store.LoadState(ctx, "api")
+	state, err := store.LoadState(ctx, omen.StateDetector, "api")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -78,45 +78,58 @@ func TestStateStoreRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store, pool := newTestStore(t)
-	if got, err := store.LoadState(ctx, "api"); got != nil || err != nil {
+	if got, err := store.LoadState(ctx, omen.StateDetector, "api"); got != nil || err != nil {
 		t.Errorf("LoadState before any save = %v, %v; want nil, nil", got, err)
 	}
 	first := []byte("model v1 \x00\xff binary")
 	second := bytes.Repeat([]byte{0xde, 0xad, 0xbe, 0xef}, 1<<16)
-	if err := store.SaveState(ctx, "api", first); err != nil {
+	if err := store.SaveState(ctx, omen.StateDetector, "api", first); err != nil {
 		t.Fatalf("SaveState: %v", err)
 	}
-	if err := store.SaveState(ctx, "web", second); err != nil {
+	if err := store.SaveState(ctx, omen.StateDetector, "web", second); err != nil {
 		t.Fatalf("SaveState: %v", err)
 	}
-	if got, err := store.LoadState(ctx, "api"); err != nil || !bytes.Equal(got, first) {
+	if got, err := store.LoadState(ctx, omen.StateDetector, "api"); err != nil || !bytes.Equal(got, first) {
 		t.Errorf("LoadState(api) = %q, %v; want %q", got, err, first)
 	}
-	if err := store.SaveState(ctx, "api", second); err != nil {
+	if err := store.SaveState(ctx, omen.StateDetector, "api", second); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := store.LoadState(ctx, "api"); err != nil || !bytes.Equal(got, second) {
+	if got, err := store.LoadState(ctx, omen.StateDetector, "api"); err != nil || !bytes.Equal(got, second) {
 		t.Errorf("LoadState(api) after a second save: %d bytes, %v; want %d", len(got), err, len(second))
 	}
-	if err := store.SaveState(ctx, "empty", nil); err != nil {
+	if err := store.SaveState(ctx, omen.StateDetector, "empty", nil); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := store.LoadState(ctx, "empty"); err != nil || got == nil || len(got) != 0 {
+	if got, err := store.LoadState(ctx, omen.StateDetector, "empty"); err != nil || got == nil || len(got) != 0 {
 		t.Errorf("LoadState of an empty saved state = %v, %v; want empty, non-nil", got, err)
 	}
-	if err := store.SaveState(ctx, "", first); err == nil {
+	if err := store.SaveState(ctx, omen.StateDetector, "", first); err == nil {
 		t.Errorf("SaveState without a service succeeded")
+	}
+	if err := store.SaveState(ctx, "", "api", first); err == nil {
+		t.Errorf("SaveState without a component succeeded")
+	}
+	// The alerter's state of a service is kept apart from the detector's.
+	if err := store.SaveState(ctx, omen.StateAlerter, "api", []byte("alerter")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := store.LoadState(ctx, omen.StateDetector, "api"); err != nil || !bytes.Equal(got, second) {
+		t.Errorf("LoadState(detector, api) after the alerter saved = %q, %v; want %q", got, err, second)
+	}
+	if got, err := store.LoadState(ctx, omen.StateAlerter, "api"); err != nil || string(got) != "alerter" {
+		t.Errorf("LoadState(alerter, api) = %q, %v", got, err)
 	}
 
 	var service, modelType string
 	var params []byte
 	var trained, used *time.Time
 	if err := pool.QueryRow(ctx, `SELECT service, model_type, parameters, trained_at, last_used_at FROM ml_models
-		WHERE model_id = $1`, stateModelID("web")).Scan(&service, &modelType, &params, &trained, &used); err != nil {
+		WHERE model_id = $1`, stateModelID(omen.StateDetector, "web")).Scan(&service, &modelType, &params, &trained, &used); err != nil {
 		t.Fatal(err)
 	}
 	var meta stateMetadata
-	if err := json.Unmarshal(params, &meta); err != nil || meta.Bytes != len(second) || len(meta.SHA256) != 64 {
+	if err := json.Unmarshal(params, &meta); err != nil || meta.Bytes != len(second) || len(meta.SHA256) != 64 || meta.Component != omen.StateDetector {
 		t.Errorf("parameters %s (%v); want the state's size and hash", params, err)
 	}
 	if service != "web" || modelType != stateModelType || trained == nil || used == nil {
@@ -132,7 +145,7 @@ func TestModelUpdatedAtTrigger(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store, pool := newTestStore(t)
-	if err := store.SaveState(ctx, "api", []byte("x")); err != nil {
+	if err := store.SaveState(ctx, omen.StateDetector, "api", []byte("x")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pool.Exec(ctx, "UPDATE ml_models SET updated_at = '2000-01-01', status = 'inactive'"); err != nil {
@@ -150,7 +163,7 @@ func TestModelUpdatedAtTrigger(t *testing.T) {
 	if _, err := pool.Exec(ctx, "ALTER TABLE ml_models ENABLE TRIGGER tr_ml_model_update_timestamp"); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.SaveState(ctx, "api", []byte("y")); err != nil {
+	if err := store.SaveState(ctx, omen.StateDetector, "api", []byte("y")); err != nil {
 		t.Fatal(err)
 	}
 	if n := count(t, pool, "SELECT COUNT(*) FROM ml_models WHERE updated_at > '2000-01-01'"); n != 1 {
@@ -181,10 +194,10 @@ func TestSimpleProtocolPool(t *testing.T) {
 	if err := pool.QueryRow(ctx, "SELECT actual_value FROM ml_forecasts WHERE forecast_id = $1", r.Forecasts[0].ID).Scan(&actual); err != nil || actual != 0.1+0.2 {
 		t.Errorf("actual_value = %v, %v; want %v exactly", actual, err, 0.1+0.2)
 	}
-	if err := store.SaveState(ctx, "api", []byte{0, 1, 2}); err != nil {
+	if err := store.SaveState(ctx, omen.StateDetector, "api", []byte{0, 1, 2}); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := store.LoadState(ctx, "api"); err != nil || !bytes.Equal(got, []byte{0, 1, 2}) {
+	if got, err := store.LoadState(ctx, omen.StateDetector, "api"); err != nil || !bytes.Equal(got, []byte{0, 1, 2}) {
 		t.Errorf("LoadState = %v, %v", got, err)
 	}
 	if err := store.ResolveAnomaly(ctx, r.Anomalies[0].ID, "ok", "me"); err != nil {

@@ -188,7 +188,7 @@ func TestViewModelHealth(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store, pool := newTestStore(t)
-	if err := store.SaveState(ctx, "api", []byte("state")); err != nil {
+	if err := store.SaveState(ctx, omen.StateDetector, "api", []byte("state")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pool.Exec(ctx, `INSERT INTO ml_models (model_id, model_name, model_type, service, last_used_at, trained_at)
