@@ -135,8 +135,8 @@ func TestStateStoreRoundTrip(t *testing.T) {
 	if service != "web" || modelType != stateModelType || trained == nil || used == nil {
 		t.Errorf("row (%s, %s, %v, %v)", service, modelType, trained, used)
 	}
-	if n := count(t, pool, "SELECT COUNT(*) FROM ml_models"); n != 3 {
-		t.Errorf("%d ml_models rows, want 3", n)
+	if n := count(t, pool, "SELECT COUNT(*) FROM ml_models"); n != 4 {
+		t.Errorf("%d ml_models rows, want 4 (detector: api, web, empty; alerter: api)", n)
 	}
 }
 
