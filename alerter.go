@@ -2,6 +2,7 @@ package omen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -265,16 +266,17 @@ func NewAlerter(cfg AlerterConfig, opts ...AlerterOption) *Alerter {
 // modified.
 func (a *Alerter) Config() AlerterConfig { return a.cfg }
 
-// Process forecasts the service's metrics after window m and returns the new forecasts, the
+// Observe forecasts the service's metrics after window m and returns the new forecasts, the
 // earlier forecasts of this window completed with its actual value, new predictive alerts and
 // alerts whose status changed. Results.Metrics stays empty: storing the window itself is the
 // caller's (or the Detector's) business.
 //
 // A window that fails Metrics.Validate, or whose timestamp is older than the service's last
-// window, is rejected with an error wrapping ErrInvalidMetrics, and leaves the state untouched.
-// A window with the same timestamp as the last one (a redelivery) returns empty Results and no
-// error. Other errors come from the History or the StateStore when a service is first met.
-func (a *Alerter) Process(ctx context.Context, m Metrics) (Results, error) {
+// window, is rejected with an error wrapping ErrInvalidMetrics (and ErrStaleWindow for an older
+// window), and leaves the state untouched. A window with the same timestamp as the last one (a
+// redelivery) returns empty Results and no error. Other errors come from the History or the
+// StateStore when a service is first met.
+func (a *Alerter) Observe(ctx context.Context, m Metrics) (Results, error) {
 	if err := m.Validate(); err != nil {
 		return Results{}, fmt.Errorf("omen: alerter: %w", err)
 	}
@@ -289,11 +291,22 @@ func (a *Alerter) Process(ctx context.Context, m Metrics) (Results, error) {
 		case t.Equal(s.last):
 			return Results{}, nil
 		case t.Before(s.last):
-			return Results{}, fmt.Errorf("omen: alerter: %w", invalid("window %s of %q is older than its last window %s",
-				t.Format(time.RFC3339), m.Service, s.last.Format(time.RFC3339)))
+			return Results{}, stale("omen: alerter: ", m.Service, t, s.last)
 		}
 	}
 	return s.process(&a.cfg, m), nil
+}
+
+// Process is Observe for a consumer that delivers at least once; it makes an Alerter a
+// kafkaadapter.Processor. A window older than the service's last (ErrStaleWindow) is a
+// redelivery of one already forecast from: Process returns empty Results and no error, so the
+// consumer does not dead-letter it.
+func (a *Alerter) Process(ctx context.Context, m Metrics) (Results, error) {
+	res, err := a.Observe(ctx, m)
+	if errors.Is(err, ErrStaleWindow) {
+		return Results{}, nil
+	}
+	return res, err
 }
 
 // acquire returns the state of service, locked, loading it on first use: from the StateStore,

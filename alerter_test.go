@@ -326,7 +326,7 @@ func TestAlerterInvalidInput(t *testing.T) {
 	for _, tt := range tests {
 		m := next
 		tt.edit(&m)
-		r, err := a.Process(context.Background(), m)
+		r, err := a.Observe(context.Background(), m)
 		if !errors.Is(err, omen.ErrInvalidMetrics) {
 			t.Errorf("%s: error %v, want one wrapping ErrInvalidMetrics", tt.name, err)
 		}
@@ -337,6 +337,16 @@ func TestAlerterInvalidInput(t *testing.T) {
 	r, err := a.Process(context.Background(), last)
 	if err != nil || !r.Empty() {
 		t.Errorf("redelivered window: %+v, %v; want no results and no error", r, err)
+	}
+	// Process, the consumer's entry, takes an older window for a redelivery: no results, no
+	// error (Observe rejects it with ErrStaleWindow).
+	older := last
+	older.Timestamp = last.Timestamp.Add(-2 * time.Hour)
+	if _, err := a.Observe(context.Background(), older); !errors.Is(err, omen.ErrStaleWindow) {
+		t.Errorf("Observe(older window) error %v, want ErrStaleWindow", err)
+	}
+	if r, err := a.Process(context.Background(), older); err != nil || !r.Empty() {
+		t.Errorf("Process(older window) = %+v, %v; want no results and no error", r, err)
 	}
 	after, err := a.Snapshot("auth")
 	if err != nil {

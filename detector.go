@@ -184,7 +184,8 @@ func (d *Detector) lockService(ctx context.Context, service string) (*detEntry, 
 // new or changed patterns.
 //
 // m must pass Metrics.Validate, and its timestamp must not be older than the service's last
-// window; otherwise Observe returns an error wrapping ErrInvalidMetrics and changes nothing.
+// window; otherwise Observe returns an error wrapping ErrInvalidMetrics (and ErrStaleWindow for
+// an older window) and changes nothing.
 // Observing the last window again returns the same results without changing any state, so a
 // redelivered message is harmless; the same timestamp with other values is an error. Errors not
 // wrapping ErrInvalidMetrics come from the StateStore (the lazy restore) or ctx.
@@ -204,9 +205,18 @@ func (d *Detector) Observe(ctx context.Context, m Metrics) (Results, error) {
 	return e.state.observe(m)
 }
 
-// Process is Observe; it makes a Detector a kafkaadapter.Processor.
+// Process is Observe for a consumer that delivers at least once; it makes a Detector a
+// kafkaadapter.Processor. A window older than the service's last (ErrStaleWindow) is, on a
+// partition that keeps a service's windows in order, a redelivery of one already analysed: Process
+// returns it alone in Results.Metrics (so the Sink's history keeps it, idempotently) and no error,
+// instead of having the consumer dead-letter it.
 func (d *Detector) Process(ctx context.Context, m Metrics) (Results, error) {
-	return d.Observe(ctx, m)
+	res, err := d.Observe(ctx, m)
+	if errors.Is(err, ErrStaleWindow) {
+		m.Timestamp = m.Timestamp.UTC()
+		return Results{Metrics: []Metrics{m}}, nil
+	}
+	return res, err
 }
 
 // Release saves the state of the given services to the StateStore (when one is configured) and

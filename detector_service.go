@@ -46,8 +46,7 @@ func (s *detService) observe(m Metrics) (Results, error) {
 	if s.hasLast {
 		switch c := m.Timestamp.Compare(s.last.Timestamp); {
 		case c < 0:
-			return Results{}, invalid("the %s window of service %q is older than its last window, %s",
-				m.Timestamp.Format(time.RFC3339), m.Service, s.last.Timestamp.Format(time.RFC3339))
+			return Results{}, stale("", m.Service, m.Timestamp, s.last.Timestamp)
 		case c == 0:
 			if !detSameWindow(m, s.last) {
 				return Results{}, invalid("the %s window of service %q was already observed with other values",

@@ -341,6 +341,19 @@ func TestDetectorBadInput(t *testing.T) {
 	if got := d.Services(); len(got) != 1 {
 		t.Errorf("services %v after bad input, want only %s", got, svc)
 	}
+	// The consumer's entry takes an older window for a redelivery: it returns the window alone,
+	// for the history, changes nothing and reports no error.
+	older := bad["older timestamp"]
+	if _, err := d.Observe(context.Background(), older); !errors.Is(err, ErrStaleWindow) {
+		t.Errorf("Observe(older window) error %v, want ErrStaleWindow", err)
+	}
+	r, err := d.Process(context.Background(), older)
+	if err != nil || len(r.Metrics) != 1 || r.Metrics[0] != older || len(r.Anomalies)+len(r.Patterns) != 0 {
+		t.Errorf("Process(older window) = %+v, %v; want the window alone and no error", r, err)
+	}
+	if after, _ := d.Snapshot(svc); !bytes.Equal(before, after) {
+		t.Error("Process(older window) changed the state")
+	}
 }
 
 // TestDetectorRedelivery checks that observing the last window again returns the same results

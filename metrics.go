@@ -79,8 +79,20 @@ func (m Metrics) Value(metric string) (float64, bool) {
 // ErrInvalidMetrics is wrapped by every error of DecodeMetrics and Metrics.Validate.
 var ErrInvalidMetrics = errors.New("invalid metrics")
 
+// ErrStaleWindow is wrapped, together with ErrInvalidMetrics, by the error for a window older
+// than the last one the engine has seen of its service. Over Kafka such a window is almost always
+// a redelivery, so the Processor entry points (Detector.Process, Alerter.Process) accept it
+// without analysing it.
+var ErrStaleWindow = errors.New("window older than the service's last")
+
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidMetrics, fmt.Sprintf(format, args...))
+}
+
+// stale returns the error for window t of a service whose last window is last.
+func stale(who, service string, t, last time.Time) error {
+	return fmt.Errorf("%s%w: %w: the %s window of service %q is older than its last window, %s", who,
+		ErrInvalidMetrics, ErrStaleWindow, t.Format(time.RFC3339), service, last.Format(time.RFC3339))
 }
 
 // Validate checks the window: a service name of 1–255 printable characters, a timestamp, a

@@ -42,8 +42,8 @@ ON CONFLICT (model_id) DO UPDATE SET
 type stateMetadata struct {
 	Format    string `json:"format"`
 	Component string `json:"component"`
-	Bytes  int    `json:"bytes"`
-	SHA256 string `json:"sha256"`
+	Bytes     int    `json:"bytes"`
+	SHA256    string `json:"sha256"`
 }
 
 // SaveState implements omen.StateStore. The state goes to the BYTEA column state of the
