@@ -8,13 +8,21 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/stacklens/omen/internal/testenv"
 )
 
-// The reference values in ../../shared/reference/arima/expected.json were computed by R 4.2.2
-// with forecast 8.20 by generate_reference.R there (`Rscript generate_reference.R`); each entry
-// carries its exact R call in r_call, which the tests print on failure.
+// The reference values in ../shared/reference/arima/expected.json (../shared beside the
+// repository) were computed by R 4.2.2 with forecast 8.20 by generate_reference.R there
+// (`Rscript generate_reference.R`); each entry carries its exact R call in r_call, which the
+// tests print on failure.
 
-const referenceDir = "../../shared/reference/arima"
+// referenceDir returns ../shared/reference/arima; testenv.Shared fails the test under CI when
+// ../shared is missing and skips it otherwise.
+func referenceDir(t testing.TB) string {
+	t.Helper()
+	return filepath.Join(testenv.Shared(t), "reference", "arima")
+}
 
 type refForecast struct {
 	Mean  []float64 `json:"mean"`
@@ -69,16 +77,13 @@ type reference struct {
 	} `json:"ndiffs"`
 }
 
-// loadReference reads expected.json; without ../shared it fails under CI and skips otherwise.
+// loadReference reads expected.json of ../shared/reference/arima.
 func loadReference(t testing.TB) *reference {
 	t.Helper()
-	path := filepath.Join(referenceDir, "expected.json")
+	path := filepath.Join(referenceDir(t), "expected.json")
 	b, err := os.ReadFile(path)
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("reference data missing (%v); CI needs ../shared/reference/arima", err)
-		}
-		t.Skipf("reference data not found at %s (it lives in ../shared beside the repository): %v", path, err)
+		t.Fatal(err)
 	}
 	var ref reference
 	if err := json.Unmarshal(b, &ref); err != nil {
@@ -87,10 +92,10 @@ func loadReference(t testing.TB) *reference {
 	return &ref
 }
 
-// loadSeries reads a one-column CSV with header y; NA is missing.
+// loadSeries reads a one-column CSV of ../shared/reference/arima with header y; NA is missing.
 func loadSeries(t testing.TB, file string) []float64 {
 	t.Helper()
-	f, err := os.Open(filepath.Join(referenceDir, file))
+	f, err := os.Open(filepath.Join(referenceDir(t), file))
 	if err != nil {
 		t.Fatal(err)
 	}

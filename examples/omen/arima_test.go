@@ -8,20 +8,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stacklens/omen/internal/testenv"
 )
 
-// referenceArima is ../shared/reference/arima beside the repository (see its README for the
-// R commands behind expected.json).
-const referenceArima = "../../../shared/reference/arima"
-
-func needReference(t *testing.T) {
+// referenceArima returns ../shared/reference/arima beside the repository (see its README for
+// the R commands behind expected.json); testenv.Shared fails the test under CI when it is missing.
+func referenceArima(t *testing.T) string {
 	t.Helper()
-	if _, err := os.Stat(referenceArima); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("reference data missing: %v", err)
-		}
-		t.Skipf("reference data not found at %s: %v", referenceArima, err)
-	}
+	return filepath.Join(testenv.Shared(t), "reference", "arima")
 }
 
 type arimaOutput struct {
@@ -55,8 +50,7 @@ func near(got, want, rel float64) bool {
 // arima(USAccDeaths, order = c(0,1,1), seasonal = list(order = c(0,1,1))) and
 // predict(fit, n.ahead = 5) (expected.json, fixed.USAccDeaths_011_011).
 func TestArimaUSAccDeaths(t *testing.T) {
-	needReference(t)
-	code, stdout, stderr := runArimaCLI(t, "-in", filepath.Join(referenceArima, "USAccDeaths.csv"), "-order", "0,1,1", "-seasonal", "0,1,1,12")
+	code, stdout, stderr := runArimaCLI(t, "-in", filepath.Join(referenceArima(t), "USAccDeaths.csv"), "-order", "0,1,1", "-seasonal", "0,1,1,12")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -104,8 +98,7 @@ func TestArimaUSAccDeaths(t *testing.T) {
 // TestArimaAuto: auto.arima(lh) chooses ARIMA(1,0,0) with non-zero mean (expected.json,
 // auto.lh).
 func TestArimaAuto(t *testing.T) {
-	needReference(t)
-	code, stdout, stderr := runArimaCLI(t, "-in", filepath.Join(referenceArima, "lh.csv"), "-auto", "-h", "3", "-level", "80")
+	code, stdout, stderr := runArimaCLI(t, "-in", filepath.Join(referenceArima(t), "lh.csv"), "-auto", "-h", "3", "-level", "80")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

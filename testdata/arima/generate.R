@@ -31,7 +31,9 @@ entry <- function(fit, call, series, freq, newxreg = NULL, h = 5) {
 out <- list(fixed = list(), auto = list())
 
 # Fixed coefficient: the mean of lh fixed at 2.4.
-lh <- write_series("lh", datasets::lh)
+# lh and WWWusage are used as R has them; ../shared/reference/arima holds the same values
+# (lh.csv, WWWusage.csv), which the Go tests read.
+lh <- as.numeric(datasets::lh)
 out$fixed$lh_100_fixed_mean <- entry(arima(lh, order = c(1, 0, 0), fixed = c(NA, 2.4), transform.pars = FALSE),
   "arima(lh, order = c(1,0,0), fixed = c(NA, 2.4), transform.pars = FALSE)", "lh", 1)
 
@@ -58,7 +60,7 @@ out$fixed$xreg_101 <- entry(arima(yx, order = c(1, 0, 1), xreg = X), "arima(y, o
 out$fixed$xreg_101$newxreg <- list(x1 = newX[, 1], x2 = newX[, 2])
 
 # Drift: forecast::Arima(WWWusage, order = c(0,1,1), include.drift = TRUE), as stats::arima with xreg = 1:n.
-www <- write_series("WWWusage", datasets::WWWusage)
+www <- as.numeric(datasets::WWWusage)
 fd <- arima(www, order = c(0, 1, 1), xreg = cbind(drift = seq_along(www)))
 out$fixed$WWWusage_011_drift <- entry(fd, "Arima(WWWusage, order = c(0,1,1), include.drift = TRUE) = arima(x, c(0,1,1), xreg = cbind(drift = 1:100)); predict(fit, 5, newxreg = 101:105)",
   "WWWusage", 1, newxreg = cbind(drift = 101:105))
