@@ -150,13 +150,7 @@ type flatMetrics struct {
 	RiskScore     json.Number `json:"risk_score"`
 }
 
-// phase4Alert is the part of a real Phase 4 alert that carries a window's metrics.
-type phase4Alert struct {
-	Service     string         `json:"service"`
-	TriggeredAt string         `json:"triggered_at"`
-	Details     *phase4Details `json:"details"`
-}
-
+// phase4Details is the part of a real Phase 4 alert that carries a window's metrics.
 type phase4Details struct {
 	Service       string      `json:"service"`
 	Timestamp     string      `json:"timestamp"`
@@ -219,21 +213,40 @@ func (m *Metrics) UnmarshalJSON(data []byte) error {
 // metric field is zero; a present one must be a number. Counts must be non-negative integers.
 // Every error wraps ErrInvalidMetrics and says what is wrong.
 func DecodeMetrics(data []byte) (Metrics, error) {
-	var probe map[string]json.RawMessage
-	if err := json.Unmarshal(data, &probe); err != nil {
+	var msg anyShape
+	if err := json.Unmarshal(data, &msg); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return Metrics{}, invalid("%v", err)
+		}
 		return Metrics{}, invalid("not a JSON object: %v", err)
 	}
 	var m Metrics
 	var err error
-	if raw, ok := probe["details"]; ok && string(raw) != "null" {
-		m, err = decodePhase4(data)
+	if det := msg.Details; det != nil {
+		m, err = rawWindow{cmp.Or(msg.Service, det.Service), cmp.Or(det.Timestamp, msg.TriggeredAt), det.Window, [9]json.Number{
+			det.TotalRequests, det.ErrorRate, det.LatencyP50, det.LatencyP95, det.LatencyP99, det.LatencyMean,
+			det.UniqueUsers, det.UniqueIPs, det.AvgRiskScore,
+		}}.parse(phase4Names)
 	} else {
-		m, err = decodeFlat(data)
+		f := &msg.flatMetrics
+		m, err = rawWindow{f.Service, f.Timestamp, f.Window, [9]json.Number{
+			f.TotalRequests, f.ErrorRate, f.LatencyP50, f.LatencyP95, f.LatencyP99, f.LatencyMean,
+			f.UniqueUsers, f.UniqueIPs, f.RiskScore,
+		}}.parse(flatNames)
 	}
 	if err != nil {
 		return Metrics{}, err
 	}
 	return m, m.Validate()
+}
+
+// anyShape holds a message of either shape after one pass of the JSON decoder: the flat fields,
+// and for a Phase 4 alert its triggered_at and details ("details": null means the flat shape).
+type anyShape struct {
+	flatMetrics
+	TriggeredAt string         `json:"triggered_at"`
+	Details     *phase4Details `json:"details"`
 }
 
 // rawWindow is a message of either shape before its cells are parsed: the numbers in the order
@@ -249,31 +262,6 @@ var (
 	flatNames   = [9]string{"total_requests", "error_rate", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "latency_mean_ms", "unique_users", "unique_ips", "risk_score"}
 	phase4Names = [9]string{"details.total_requests", "details.error_rate", "details.latency_p50", "details.latency_p95", "details.latency_p99", "details.latency_mean", "details.unique_users", "details.unique_ips", "details.avg_risk_score"}
 )
-
-func decodeFlat(data []byte) (Metrics, error) {
-	var f flatMetrics
-	if err := json.Unmarshal(data, &f); err != nil {
-		return Metrics{}, invalid("%v", err)
-	}
-	return rawWindow{f.Service, f.Timestamp, f.Window, [9]json.Number{
-		f.TotalRequests, f.ErrorRate, f.LatencyP50, f.LatencyP95, f.LatencyP99, f.LatencyMean,
-		f.UniqueUsers, f.UniqueIPs, f.RiskScore,
-	}}.parse(flatNames)
-}
-
-func decodePhase4(data []byte) (Metrics, error) {
-	var a phase4Alert
-	if err := json.Unmarshal(data, &a); err != nil {
-		return Metrics{}, invalid("%v", err)
-	}
-	det := a.Details
-	service := cmp.Or(a.Service, det.Service)
-	stamp := cmp.Or(det.Timestamp, a.TriggeredAt)
-	return rawWindow{service, stamp, det.Window, [9]json.Number{
-		det.TotalRequests, det.ErrorRate, det.LatencyP50, det.LatencyP95, det.LatencyP99, det.LatencyMean,
-		det.UniqueUsers, det.UniqueIPs, det.AvgRiskScore,
-	}}.parse(phase4Names)
-}
 
 // parse turns the cells into a window, naming a bad cell by its field in names.
 func (r rawWindow) parse(names [9]string) (Metrics, error) {

@@ -161,3 +161,18 @@ func FuzzDecodeMetrics(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDecodeMetrics(b *testing.B) {
+	for _, bm := range []struct{ name, msg string }{{"phase4", phase4Message}, {"flat", flatMessage}} {
+		b.Run(bm.name, func(b *testing.B) {
+			data := []byte(bm.msg)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if _, err := DecodeMetrics(data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
