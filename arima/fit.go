@@ -19,35 +19,66 @@ import (
 // +Inf, and a model with free ARMA coefficients fails as in R. Fix the coefficients (Spec.Fixed)
 // to fit a constant series.
 func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
-	lay := spec.resolve(len(y))
-	for _, v := range y {
-		if math.IsInf(v, 0) {
-			return nil, ErrNonFinite
-		}
+	f, err := newFitting(y, spec, cfg)
+	if err != nil {
+		return nil, err
 	}
-	for _, col := range spec.Xreg {
-		for _, v := range col {
-			if math.IsInf(v, 0) {
-				return nil, ErrNonFinite
-			}
-		}
+	var est estimate
+	if f.method == CSS {
+		est, err = f.estimateCSS()
+	} else {
+		est, err = f.estimateML()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return f.model(est), nil
+}
+
+// fitting is one Fit call between its steps: the resolved problem, the starting point and
+// scale of the optimiser, and the settings derived from the spec and the data.
+type fitting struct {
+	lay    layout
+	cfg    Config
+	method Method // CSS-ML becomes ML with missing values
+	n      int    // series length
+	nUsed  int    // non-missing observations minus d + mD
+	fixed  []float64
+	// trans optimises the AR parts through the PACF transform: on unless turned off or an AR
+	// coefficient is fixed.
+	trans bool
+	// missing marks the time steps where y or a regressor is NaN.
+	missing []bool
+	pr      *problem
+	// init and parscale are the optimiser's start and scale for every coefficient (R's
+	// init and parscale); freeScale is parscale of the free ones.
+	init, parscale, freeScale []float64
+	// rot rotates several free regressors to orthogonal columns (nil when not rotated).
+	rot  *mat.Dense
+	hess func(f func([]float64) float64, x, parscale []float64) []float64
+}
+
+// estimate is the outcome of the optimisation: every coefficient, the covariance of the free
+// ones, the optimiser's objective at the reported point, and the innovation variance,
+// residuals and final filter state at the estimate (left in fitting.pr).
+type estimate struct {
+	coef, vcov []float64
+	value      float64
+	sigma2     float64
+	resid      []float64
+}
+
+// newFitting validates the data, resolves the method, the coefficients to estimate and the
+// number of observations used, and sets up the likelihood problem with its starting values.
+func newFitting(y []float64, spec Spec, cfg Config) (*fitting, error) {
+	lay := spec.resolve(len(y))
+	if err := checkFinite(y, spec.Xreg); err != nil {
+		return nil, err
 	}
 	n := len(y)
 	yc := append([]float64(nil), y...)
 	xreg := lay.regressors(spec, n, 0)
-	missing := make([]bool, n)
-	nonMissing := 0
-	for t := range n {
-		missing[t] = math.IsNaN(yc[t])
-		for _, col := range xreg {
-			if math.IsNaN(col[t]) {
-				missing[t] = true
-			}
-		}
-		if !missing[t] {
-			nonMissing++
-		}
-	}
+	missing, nonMissing := missingSteps(yc, xreg)
 	fixed := make([]float64, lay.ncoef())
 	for i := range fixed {
 		fixed[i] = math.NaN()
@@ -76,224 +107,289 @@ func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 	if nonMissing < need || n == 0 {
 		return nil, &TooShortError{Have: nonMissing, Need: need}
 	}
-	nUsed := nonMissing - lay.ndiff()
-
-	pr := newProblem(yc, lay, nil, fixed, cfg.kappa())
-	pr.ncond = ncond
-	narma := lay.narma()
-	trans := !cfg.NoTransform && nfree > 0
-	for i := range lay.p {
-		if !math.IsNaN(fixed[i]) {
-			trans = false
-		}
+	f := &fitting{
+		lay: lay, cfg: cfg, method: method, n: n, nUsed: nonMissing - lay.ndiff(),
+		fixed: fixed, missing: missing,
+		pr: newProblem(yc, lay, nil, fixed, cfg.kappa()),
 	}
-	for i := range lay.sp {
-		if !math.IsNaN(fixed[lay.p+lay.q+i]) {
-			trans = false
-		}
+	f.pr.ncond = ncond
+	f.trans = !cfg.NoTransform && nfree > 0 && allFree(fixed[:lay.p]) && allFree(fixed[lay.p+lay.q:lay.p+lay.q+lay.sp])
+	f.init = make([]float64, lay.ncoef())
+	f.parscale = make([]float64, lay.ncoef())
+	for i := range f.parscale {
+		f.parscale[i] = 1
 	}
-
-	init := make([]float64, lay.ncoef())
-	parscale := make([]float64, lay.ncoef())
-	for i := range parscale {
-		parscale[i] = 1
+	if err := f.startRegression(xreg); err != nil {
+		return nil, err
 	}
-	// Regressors: optionally rotate to orthogonal columns, then start from least squares on
-	// the differenced data (R's arima).
-	var rot *mat.Dense
-	if len(xreg) > 0 {
-		fixedReg := false
-		for j := range xreg {
-			if !math.IsNaN(fixed[narma+j]) {
-				fixedReg = true
-			}
-		}
-		if len(xreg) > 1 && !fixedReg {
-			var err error
-			xreg, rot, err = rotate(xreg, missing)
-			if err != nil {
-				return nil, err
-			}
-		}
-		beta, ses, err := initialRegression(yc, xreg, lay)
-		if err != nil {
-			return nil, err
-		}
-		for j := range xreg {
-			init[narma+j] = beta[j]
-			parscale[narma+j] = 10 * ses[j]
-			if !(parscale[narma+j] > 0) || math.IsInf(parscale[narma+j], 0) {
-				parscale[narma+j] = 1
-			}
-		}
+	f.freeScale = make([]float64, len(f.pr.free))
+	for i, j := range f.pr.free {
+		f.freeScale[i] = f.parscale[j]
 	}
-	pr.xreg = xreg
-	pr.trans = false
-
-	freeInit := func() []float64 {
-		x := make([]float64, len(pr.free))
-		for i, j := range pr.free {
-			x[i] = init[j]
-		}
-		return x
-	}
-	freeScale := make([]float64, len(pr.free))
-	for i, j := range pr.free {
-		freeScale[i] = parscale[j]
-	}
-	gradTol, maxIter := cfg.gradTol(), cfg.maxIter()
-	hess := hessian
+	f.hess = hessian
 	if cfg.ranking {
-		// The quick Hessian settles the usual case; a candidate it would reject (standard
-		// errors that do not exist) gets R's Hessian before the verdict.
-		hess = func(f func([]float64) float64, x, parscale []float64) []float64 {
-			h := quickHessian(f, x, parscale)
-			if v := invertScaled(h, len(x), 1); !positiveDiagonal(v, len(x)) {
-				return hessian(f, x, parscale)
-			}
-			return h
-		}
+		f.hess = rankingHessian
 	}
+	return f, nil
+}
 
-	m := &Model{lay: lay, method: method, n: n, nobs: nUsed}
-	coef := append([]float64(nil), fixed...)
-	var vcov []float64
-	var value float64
-	if method == CSS {
-		x, fx, _ := minimize(pr.cssObjective, freeInit(), freeScale, gradTol, maxIter, cfg.ranking)
-		if x == nil && len(pr.free) > 0 {
-			return nil, ErrDegenerate
-		}
-		value = fx
-		if len(x) == 0 {
-			value = pr.cssObjective(nil)
-		}
-		for i, j := range pr.free {
-			coef[j] = x[i]
-		}
-		if len(x) > 0 {
-			h := hess(pr.cssObjective, x, freeScale)
-			vcov = invertScaled(h, len(x), float64(nUsed))
-		}
-		pr.setARMA(coef, false)
-		adj := pr.adjusted(coef)
-		resid := make([]float64, n)
-		ssq, nu := pr.css(adj, resid)
-		m.sigma2 = ssq / float64(nu)
-		m.resid = resid
-		if err := pr.ss.initialCovariance(pr.pn, pr.kappa); err != nil {
-			// A non-stationary CSS estimate has no stationary covariance: start every state
-			// diffuse instead, so the filter still gives the state to forecast from.
-			clear(pr.pn)
-			for i := range pr.ss.rd {
-				pr.pn[i*pr.ss.rd+i] = pr.kappa
+// checkFinite reports ErrNonFinite when the series or a regressor holds ±Inf.
+func checkFinite(y []float64, xreg [][]float64) error {
+	for _, col := range append([][]float64{y}, xreg...) {
+		for _, v := range col {
+			if math.IsInf(v, 0) {
+				return ErrNonFinite
 			}
 		}
-		pr.runFilter(adj, nil)
-		m.stateOK = true
+	}
+	return nil
+}
+
+// missingSteps marks the time steps where y or a regression column is NaN and counts the
+// others.
+func missingSteps(y []float64, xreg [][]float64) (missing []bool, nonMissing int) {
+	missing = make([]bool, len(y))
+	for t := range y {
+		missing[t] = math.IsNaN(y[t])
+		for _, col := range xreg {
+			if math.IsNaN(col[t]) {
+				missing[t] = true
+			}
+		}
+		if !missing[t] {
+			nonMissing++
+		}
+	}
+	return missing, nonMissing
+}
+
+// rankingHessian is the Hessian of the automatic search's candidate fits: the quick Hessian
+// settles the usual case, and a candidate it would reject (standard errors that do not exist)
+// gets R's Hessian before the verdict.
+func rankingHessian(f func([]float64) float64, x, parscale []float64) []float64 {
+	h := quickHessian(f, x, parscale)
+	if v := invertScaled(h, len(x), 1); !positiveDiagonal(v, len(x)) {
+		return hessian(f, x, parscale)
+	}
+	return h
+}
+
+// startRegression sets the regression part of the problem as R's arima does: several free
+// regressors are rotated to orthogonal columns for conditioning, and the coefficients start
+// from least squares on the differenced data with a scale of ten standard errors.
+func (f *fitting) startRegression(xreg [][]float64) error {
+	f.pr.xreg = xreg
+	if len(xreg) == 0 {
+		return nil
+	}
+	narma := f.lay.narma()
+	if len(xreg) > 1 && allFree(f.fixed[narma:]) {
+		var err error
+		if xreg, f.rot, err = rotate(xreg, f.missing); err != nil {
+			return err
+		}
+		f.pr.xreg = xreg
+	}
+	beta, ses, err := initialRegression(f.pr.y, xreg, f.lay)
+	if err != nil {
+		return err
+	}
+	for j := range xreg {
+		f.init[narma+j] = beta[j]
+		f.parscale[narma+j] = 10 * ses[j]
+		if !(f.parscale[narma+j] > 0) || math.IsInf(f.parscale[narma+j], 0) {
+			f.parscale[narma+j] = 1
+		}
+	}
+	return nil
+}
+
+// freeStart returns the starting values of the free coefficients.
+func (f *fitting) freeStart() []float64 {
+	x := make([]float64, len(f.pr.free))
+	for i, j := range f.pr.free {
+		x[i] = f.init[j]
+	}
+	return x
+}
+
+// coefWith returns every coefficient: the fixed ones and the free ones from x.
+func (f *fitting) coefWith(x []float64) []float64 {
+	coef := append([]float64(nil), f.fixed...)
+	for i, j := range f.pr.free {
+		coef[j] = x[i]
+	}
+	return coef
+}
+
+// covariance returns the covariance of the free coefficients at x from the Hessian of the
+// objective per observation, as R's solve(hessian * n.used); nil without free coefficients.
+func (f *fitting) covariance(obj func([]float64) float64, x []float64) []float64 {
+	if len(x) == 0 {
+		return nil
+	}
+	return invertScaled(f.hess(obj, x, f.freeScale), len(x), float64(f.nUsed))
+}
+
+// estimateCSS minimises the conditional sum of squares; σ² is the conditional one, and the
+// Kalman filter is run at the estimate only to give the state to forecast from.
+func (f *fitting) estimateCSS() (estimate, error) {
+	pr, cfg := f.pr, f.cfg
+	x, fx, _ := minimize(pr.cssObjective, f.freeStart(), f.freeScale, cfg.gradTol(), cfg.maxIter(), cfg.ranking)
+	if x == nil && len(pr.free) > 0 {
+		return estimate{}, ErrDegenerate
+	}
+	est := estimate{coef: f.coefWith(x), value: fx, vcov: f.covariance(pr.cssObjective, x)}
+	if len(x) == 0 {
+		est.value = pr.cssObjective(nil)
+	}
+	pr.setARMA(est.coef, false)
+	adj := pr.adjusted(est.coef)
+	est.resid = make([]float64, f.n)
+	ssq, nu := pr.css(adj, est.resid)
+	est.sigma2 = ssq / float64(nu)
+	if err := pr.ss.initialCovariance(pr.pn, pr.kappa); err != nil {
+		// A non-stationary CSS estimate has no stationary covariance: start every state
+		// diffuse instead, so the filter still gives the state to forecast from.
+		clear(pr.pn)
+		for i := range pr.ss.rd {
+			pr.pn[i*pr.ss.rd+i] = pr.kappa
+		}
+	}
+	pr.runFilter(adj, nil)
+	return est, nil
+}
+
+// estimateML maximises the exact likelihood (from the CSS estimate for CSS-ML), then reports
+// R's large-κ likelihood, σ² and residuals at the estimate.
+func (f *fitting) estimateML() (estimate, error) {
+	pr, cfg, lay := f.pr, f.cfg, f.lay
+	if f.method == CSSML {
+		if err := f.startFromCSS(); err != nil {
+			return estimate{}, err
+		}
+	} else if !f.startStationary() {
+		return estimate{}, ErrNonStationary
+	}
+	if f.trans {
+		f.transformStart()
+	}
+	pr.trans = f.trans
+	pr.exact = !anyMissingValue(f.missing) && !cfg.KappaLikelihood
+	x, fx, _ := minimize(pr.mlObjective, f.freeStart(), f.freeScale, cfg.gradTol(), cfg.maxIter(), cfg.ranking)
+	if x == nil && len(pr.free) > 0 {
+		return estimate{}, ErrDegenerate
+	}
+	est := estimate{coef: f.coefWith(x), value: fx}
+	if len(x) == 0 {
+		est.value = pr.mlObjective(nil)
+	}
+	if f.trans {
+		f.invertibleEstimate(&est, x)
+		undoTransform(est.coef, lay)
 	} else {
-		if method == CSSML {
-			// The CSS estimate is only a starting point: a looser tolerance suffices.
-			x, _, ok := minimize(pr.cssObjective, freeInit(), freeScale, max(gradTol, cssStartTol), maxIter, cfg.ranking)
-			if x == nil && len(pr.free) > 0 {
-				return nil, ErrDegenerate
-			}
-			if ok {
-				for i, j := range pr.free {
-					init[j] = x[i]
-				}
-			}
-			if !isStationary(init[:lay.p]) || !isStationary(init[lay.p+lay.q:lay.p+lay.q+lay.sp]) {
-				return nil, ErrNonStationaryCSS
-			}
-			pr.ncond = 0
-		} else {
-			if !isStationary(init[:lay.p]) || !isStationary(init[lay.p+lay.q:lay.p+lay.q+lay.sp]) {
-				return nil, ErrNonStationary
-			}
-		}
-		if trans {
-			arToPACF(init[:lay.p], append([]float64(nil), init[:lay.p]...))
-			s0 := lay.p + lay.q
-			arToPACF(init[s0:s0+lay.sp], append([]float64(nil), init[s0:s0+lay.sp]...))
-			copy(init[lay.p:lay.p+lay.q], invertMA(init[lay.p:lay.p+lay.q]))
-			s1 := lay.p + lay.q + lay.sp
-			copy(init[s1:narma], invertMA(init[s1:narma]))
-		}
-		pr.trans = trans
-		pr.exact = !anyMissingValue(missing) && !cfg.KappaLikelihood
-		x, fx, _ := minimize(pr.mlObjective, freeInit(), freeScale, gradTol, maxIter, cfg.ranking)
-		if x == nil && len(pr.free) > 0 {
-			return nil, ErrDegenerate
-		}
-		value = fx
-		if len(x) == 0 {
-			value = pr.mlObjective(nil)
-		}
+		est.vcov = f.covariance(pr.mlObjective, x)
+	}
+	if pr.exact {
+		// Report R's large-κ likelihood at the estimate.
+		pr.exact = false
+		est.value = pr.mlObjective(x)
+	}
+	pr.trans = false
+	pr.setARMA(est.coef, false)
+	if err := pr.ss.initialCovariance(pr.pn, pr.kappa); err != nil {
+		return estimate{}, err
+	}
+	est.resid = make([]float64, f.n)
+	sums := pr.runFilter(pr.adjusted(est.coef), est.resid)
+	est.sigma2 = sums.ssq / float64(f.nUsed)
+	return est, nil
+}
+
+// startFromCSS replaces the starting values by the CSS estimate (R's CSS-ML), at a looser
+// tolerance since it is only a starting point; a non-stationary CSS estimate is an error, as
+// in R.
+func (f *fitting) startFromCSS() error {
+	pr, cfg := f.pr, f.cfg
+	x, _, ok := minimize(pr.cssObjective, f.freeStart(), f.freeScale, max(cfg.gradTol(), cssStartTol), cfg.maxIter(), cfg.ranking)
+	if x == nil && len(pr.free) > 0 {
+		return ErrDegenerate
+	}
+	if ok {
 		for i, j := range pr.free {
-			coef[j] = x[i]
+			f.init[j] = x[i]
 		}
-		if trans {
-			changed := false
-			if lay.q > 0 && allFree(fixed[lay.p:lay.p+lay.q]) {
-				inv := invertMA(coef[lay.p : lay.p+lay.q])
-				changed = changed || !equal(inv, coef[lay.p:lay.p+lay.q])
-				copy(coef[lay.p:lay.p+lay.q], inv)
-			}
-			s1 := lay.p + lay.q + lay.sp
-			if lay.sq > 0 && allFree(fixed[s1:narma]) {
-				inv := invertMA(coef[s1:narma])
-				changed = changed || !equal(inv, coef[s1:narma])
-				copy(coef[s1:narma], inv)
-			}
-			if changed {
-				for i, j := range pr.free {
-					x[i] = coef[j]
-				}
-				value = pr.mlObjective(x)
-			}
-			if len(x) > 0 {
-				h := hess(pr.mlObjective, x, freeScale)
-				v := invertScaled(h, len(x), float64(nUsed))
-				vcov = transformCovariance(v, coef, pr.free, lay)
-			}
-			undoTransform(coef, lay)
-		} else if len(x) > 0 {
-			h := hess(pr.mlObjective, x, freeScale)
-			vcov = invertScaled(h, len(x), float64(nUsed))
-		}
-		if pr.exact {
-			// Report R's large-κ likelihood at the estimate.
-			pr.exact = false
-			if len(x) > 0 {
-				value = pr.mlObjective(x)
-			} else {
-				value = pr.mlObjective(nil)
-			}
-		}
-		pr.trans = false
-		pr.setARMA(coef, false)
-		if err := pr.ss.initialCovariance(pr.pn, pr.kappa); err != nil {
-			return nil, err
-		}
-		resid := make([]float64, n)
-		sums := pr.runFilter(pr.adjusted(coef), resid)
-		m.sigma2 = sums.ssq / float64(nUsed)
-		m.resid = resid
-		m.stateOK = true
 	}
-	if rot != nil {
-		coef, vcov = unrotate(coef, vcov, rot, narma, pr.free)
+	if !f.startStationary() {
+		return ErrNonStationaryCSS
 	}
-	m.coef = coef
-	m.free = pr.free
-	m.vcov = vcov
-	m.names = lay.names
-	twoPi := 2 * math.Pi
-	nu := float64(nUsed)
-	m.loglik = -0.5 * (2*nu*value + nu + nu*math.Log(twoPi))
+	pr.ncond = 0
+	return nil
+}
+
+// startStationary reports whether the starting AR parts are stationary.
+func (f *fitting) startStationary() bool {
+	l := f.lay
+	return isStationary(f.init[:l.p]) && isStationary(f.init[l.p+l.q:l.p+l.q+l.sp])
+}
+
+// transformStart maps the starting AR parts to partial autocorrelations and reflects the
+// starting MA parts to invertibility (R's arima before optim).
+func (f *fitting) transformStart() {
+	l, init := f.lay, f.init
+	arToPACF(init[:l.p], append([]float64(nil), init[:l.p]...))
+	s0 := l.p + l.q
+	arToPACF(init[s0:s0+l.sp], append([]float64(nil), init[s0:s0+l.sp]...))
+	copy(init[l.p:l.p+l.q], invertMA(init[l.p:l.p+l.q]))
+	s1 := l.p + l.q + l.sp
+	copy(init[s1:l.narma()], invertMA(init[s1:l.narma()]))
+}
+
+// invertibleEstimate finishes an estimate found on the transformed scale, as R's arima:
+// MA parts whose coefficients are all free are made invertible (re-evaluating the objective
+// when that changed them), and the covariance is computed on the transformed scale and mapped
+// through the Jacobian of the transform. est.coef stays on the transformed scale; x is updated.
+func (f *fitting) invertibleEstimate(est *estimate, x []float64) {
+	l, pr, coef := f.lay, f.pr, est.coef
+	changed := false
+	reflect := func(lo, hi int) {
+		if hi > lo && allFree(f.fixed[lo:hi]) {
+			inv := invertMA(coef[lo:hi])
+			changed = changed || !equal(inv, coef[lo:hi])
+			copy(coef[lo:hi], inv)
+		}
+	}
+	reflect(l.p, l.p+l.q)
+	reflect(l.p+l.q+l.sp, l.narma())
+	if changed {
+		for i, j := range pr.free {
+			x[i] = coef[j]
+		}
+		est.value = pr.mlObjective(x)
+	}
+	if len(x) > 0 {
+		v := f.covariance(pr.mlObjective, x)
+		est.vcov = transformCovariance(v, coef, pr.free, l)
+	}
+}
+
+// model assembles the fitted model: the regression coefficients rotated back, R's
+// log-likelihood and criteria, and the final filter state for forecasting.
+func (f *fitting) model(est estimate) *Model {
+	pr, lay := f.pr, f.lay
+	coef, vcov := est.coef, est.vcov
+	if f.rot != nil {
+		coef, vcov = unrotate(coef, vcov, f.rot, lay.narma(), pr.free)
+	}
+	m := &Model{
+		lay: lay, method: f.method, n: f.n, nobs: f.nUsed,
+		coef: coef, free: pr.free, vcov: vcov, names: lay.names,
+		sigma2: est.sigma2, resid: est.resid, stateOK: true,
+	}
+	nu := float64(f.nUsed)
+	m.loglik = -0.5 * (2*nu*est.value + nu + nu*math.Log(2*math.Pi))
 	npar := float64(len(pr.free) + 1)
-	if method != CSS {
+	if f.method != CSS {
 		m.aic = -2*m.loglik + 2*npar
 		m.bic = m.aic + npar*(math.Log(nu)-2)
 		m.aicc = m.aic + 2*npar*(npar+1)/(nu-npar-1)
@@ -309,11 +405,7 @@ func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 	m.a = append([]float64(nil), pr.st.a...)
 	m.p = append([]float64(nil), pr.st.p...)
 	m.ss = m.newStateSpaceOf()
-	if !m.stateOK {
-		m.a = make([]float64, pr.ss.rd)
-		m.p = make([]float64, pr.ss.rd*pr.ss.rd)
-	}
-	return m, nil
+	return m
 }
 
 // cssStartTol is the gradient tolerance of the CSS start of CSS-ML.
