@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -71,9 +70,4 @@ func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
 		}
 		return bytes.TrimRight(line, "\r\n"), tooLong, err
 	}
-}
-
-// processor turns one window into results: the engine's Detector and Alerter.
-type processor interface {
-	Process(ctx context.Context, m omen.Metrics) (omen.Results, error)
 }

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/stacklens/omen"
+)
+
+// engineConfig is what the engines' output depends on besides the stream: the seed of the
+// Detector's isolation forests and of the Alerter's Monte Carlo paths.
+type engineConfig struct {
+	seed uint64
+}
+
+// engines are the ML service's Detector and the predictive alerter's Alerter, saving their
+// per-service state to one StateStore on Release.
+type engines struct {
+	detector *omen.Detector
+	alerter  *omen.Alerter
+}
+
+// newEngines returns fresh engines that restore a service's state from states, when it holds
+// one, the first time they see the service.
+func newEngines(cfg engineConfig, states omen.StateStore) (engines, error) {
+	det, err := omen.NewDetector(omen.DetectorConfig{Seed: cfg.seed}, omen.WithStateStore(states))
+	if err != nil {
+		return engines{}, err
+	}
+	// One forecast record per window and metric (the next step) keeps the output readable; the
+	// alerts still use the whole horizon.
+	al := omen.NewAlerter(omen.AlerterConfig{Seed: cfg.seed, ForecastRecords: 1}, omen.WithAlerterStateStore(states))
+	return engines{detector: det, alerter: al}, nil
+}
+
+// release saves every service's state to the engines' StateStore and forgets it, as a consumer
+// does when it stops or loses its partitions.
+func (e engines) release(ctx context.Context) error {
+	if err := e.detector.Release(ctx, e.detector.Services()); err != nil {
+		return fmt.Errorf("detector: %w", err)
+	}
+	if err := e.alerter.Release(ctx, e.alerter.Services()); err != nil {
+		return fmt.Errorf("alerter: %w", err)
+	}
+	return nil
+}
+
+// replayDirect hands the messages, in order, to the Detector and then to the Alerter, writing
+// the results of each to sink: the in-memory path, without Kafka. A window that the engine
+// rejects as invalid is reported on stderr, appended to bad and skipped.
+func replayDirect(ctx context.Context, msgs []message, e engines, rec *recorder, sink omen.Sink, source string, stderr io.Writer) (bad []badLine, err error) {
+	procs := [components]processor{
+		detectorComponent: rec.wrap(detectorComponent, e.detector),
+		alerterComponent:  rec.wrap(alerterComponent, e.alerter),
+	}
+	for _, msg := range msgs {
+		if err := ctx.Err(); err != nil {
+			return bad, err
+		}
+		for _, p := range procs {
+			res, err := p.Process(ctx, msg.metrics)
+			if errors.Is(err, omen.ErrInvalidMetrics) {
+				bad = append(bad, badLine{msg.line, err.Error()})
+				fmt.Fprintf(stderr, "phase5: %s: line %d skipped: %v\n", source, msg.line, err)
+				break
+			}
+			if err != nil {
+				return bad, fmt.Errorf("%s: line %d: %w", source, msg.line, err)
+			}
+			if err := sink.Write(ctx, res); err != nil {
+				return bad, err
+			}
+		}
+	}
+	return bad, nil
+}

@@ -1,0 +1,334 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stacklens/omen"
+)
+
+// replayRun is the result of one run of the command.
+type replayRun struct {
+	stdout, stderr string
+	out            []byte // the -out file
+}
+
+// runCommand runs the command in-process with GOMAXPROCS set to procs (0 leaves it alone), and
+// fails the test on error.
+func runCommand(t *testing.T, procs int, opts options) replayRun {
+	t.Helper()
+	if procs > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+	}
+	if opts.out == "" {
+		opts.out = filepath.Join(t.TempDir(), "out.jsonl")
+	}
+	opts.quiet = true
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), opts, &stdout, &stderr); err != nil {
+		t.Fatalf("run(%+v): %v\nstderr:\n%s", opts, err, stderr.String())
+	}
+	out, err := os.ReadFile(opts.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return replayRun{stdout: stdout.String(), stderr: stderr.String(), out: out}
+}
+
+var bundled struct {
+	once sync.Once
+	run  replayRun
+	ok   bool
+}
+
+// bundledRun returns the run of the command with no flags but -out, at GOMAXPROCS 2, made once
+// for all the tests that read it.
+func bundledRun(t *testing.T) replayRun {
+	t.Helper()
+	bundled.once.Do(func() {
+		bundled.run = runCommand(t, 2, options{})
+		bundled.ok = true
+	})
+	if !bundled.ok {
+		t.Fatal("the bundled replay failed (see the first test that ran it)")
+	}
+	return bundled.run
+}
+
+// TestBadInputLines replays a stream whose bad lines must each be reported with its line number
+// and reason, counted in the dashboard, and skipped while the good lines are replayed.
+func TestBadInputLines(t *testing.T) {
+	t0 := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	var lines []string
+	good := func(service string, hour int) string {
+		m := omen.Metrics{Service: service, Timestamp: t0.Add(time.Duration(hour) * time.Hour), Window: time.Hour,
+			TotalRequests: int64(1000 + 10*hour), ErrorRate: 0.5, LatencyP50: 40, LatencyP95: 90, LatencyP99: 120,
+			LatencyMean: 50, UniqueUsers: 100, UniqueIPs: 80, RiskScore: 0.2}
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for h := range 30 {
+		lines = append(lines, good("api", h))
+	}
+	// Bad lines, each with the words its reason must contain; they replace good lines so that
+	// their numbers are spread over the file.
+	bad := map[int]string{
+		3:  `{"service":"api","timestamp":"2024-03-01T03:00:00Z","total_requests":-5}`,
+		7:  `not json at all`,
+		8:  `{"timestamp":"2024-03-01T08:00:00Z","total_requests":5}`,
+		12: `{"service":"api","timestamp":"yesterday","total_requests":5}`,
+		20: `{"service":"api","timestamp":"2024-03-01T20:00:00Z","error_rate":"high"}`,
+		25: `{"service":"api","timestamp":"2024-03-01T25:00:00Z","error_rate":150}`,
+		29: `{"service":"api","timestamp":"2024-03-01T29:00:00Z","total_requests":` + strings.Repeat("1", maxLine) + `}`,
+	}
+	for n, l := range bad {
+		lines[n-1] = l
+	}
+	lines = slices.Insert(lines, 15, "", "   ") // blank lines 16 and 17 are neither windows nor bad
+	moved := func(n int) int { // a line's number after the insertion
+		if n > 15 {
+			return n + 2
+		}
+		return n
+	}
+	want := map[int]bool{}
+	for n := range bad {
+		want[moved(n)] = true
+	}
+	in := filepath.Join(t.TempDir(), "in.jsonl")
+	if err := os.WriteFile(in, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	r := runCommand(t, 0, options{in: in})
+
+	report := regexp.MustCompile(`(?m)^phase5: ` + regexp.QuoteMeta(in) + `: line (\d+) skipped: (.+)$`)
+	got := map[int]string{}
+	for _, m := range report.FindAllStringSubmatch(r.stderr, -1) {
+		n, _ := strconv.Atoi(m[1])
+		if _, dup := got[n]; dup {
+			t.Errorf("line %d reported twice", n)
+		}
+		got[n] = m[2]
+	}
+	for n := range want {
+		reason, ok := got[n]
+		if !ok {
+			t.Errorf("bad line %d not reported; stderr:\n%s", n, r.stderr)
+			continue
+		}
+		if strings.TrimSpace(reason) == "" {
+			t.Errorf("line %d reported without a reason", n)
+		}
+	}
+	for n, reason := range got {
+		if !want[n] {
+			t.Errorf("good line %d reported as bad: %s", n, reason)
+		}
+	}
+	// Spot-check that reasons say what is wrong.
+	for n, words := range map[int][]string{3: {"total_requests"}, 7: {"invalid"}, 8: {"service"}, 12: {"timestamp"}, 29: {"longer than"}} {
+		for _, w := range words {
+			if !strings.Contains(got[moved(n)], w) {
+				t.Errorf("reason for line %d = %q, want it to mention %q", moved(n), got[moved(n)], w)
+			}
+		}
+	}
+	goodLines := 30 - len(bad)
+	if want := fmt.Sprintf("%d windows of 1 services", goodLines); !strings.Contains(r.stdout, want) {
+		t.Errorf("dashboard does not report the %d good windows (%q):\n%s", goodLines, want, r.stdout)
+	}
+	if want := fmt.Sprintf("; %d bad input lines skipped", len(bad)); !strings.Contains(r.stdout, want) {
+		t.Errorf("dashboard does not count the bad lines (%q):\n%s", want, r.stdout)
+	}
+}
+
+// TestNoValidLine checks that a stream without a single window is an error, not an empty
+// dashboard.
+func TestNoValidLine(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "in.jsonl")
+	if err := os.WriteFile(in, []byte("{}\nnope\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), options{in: in, quiet: true}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "no valid analytics message") {
+		t.Fatalf("run = %v, want an error saying there is no valid message", err)
+	}
+	if err := run(context.Background(), options{in: filepath.Join(t.TempDir(), "missing"), quiet: true}, &stdout, &stderr); err == nil {
+		t.Fatal("run with a missing -in file succeeded")
+	}
+}
+
+// timeFields and enumFields list, per kind, the record fields that must be RFC 3339 UTC
+// timestamps (null allowed where marked) and lowercase enums with their values.
+var (
+	timeFields = map[string]map[string]bool{ // field → nullable
+		"anomaly":  {"timestamp": false},
+		"pattern":  {"first_seen": false, "last_seen": false},
+		"forecast": {"issued_at": false, "forecast_timestamp": false},
+		"alert": {"issued_at": false, "predicted_time_start": false, "predicted_time_end": false,
+			"expected_breach_at": false, "breach_range_start": false, "breach_range_end": false,
+			"alert_sent_at": true, "materialized_at": true},
+	}
+	enumFields = map[string]map[string][]string{
+		"anomaly": {"anomaly_type": typeNames(), "severity": {"low", "medium", "high", "critical"}},
+		"alert": {"priority": {"informational", "warning", "critical"}, "severity": {"low", "medium", "high", "critical"},
+			"status": {"pending", "materialized", "expired"}, "prediction_type": {"threshold_breach"}},
+	}
+	idField = map[string]string{"anomaly": "anomaly_id", "pattern": "pattern_id", "forecast": "forecast_id", "alert": "alert_id"}
+	hexID   = regexp.MustCompile(`^[0-9a-f]{32}$`)
+)
+
+func typeNames() []string {
+	var names []string
+	for _, t := range omen.AnomalyTypes {
+		names = append(names, string(t))
+	}
+	return names
+}
+
+// TestOutputFormat parses every line of -out of the bundled replay and checks it against the
+// topic formats: the envelope, the record's fields (decoded strictly into the omen type),
+// RFC 3339 UTC timestamps and lowercase enums.
+func TestOutputFormat(t *testing.T) {
+	r := bundledRun(t)
+	counts := map[string]int{}
+	anomalyIDs := map[string]int{}
+	sc := bufio.NewScanner(bytes.NewReader(r.out))
+	sc.Buffer(nil, 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Bytes()
+		var env struct {
+			Kind   string          `json:"kind"`
+			Record json.RawMessage `json:"record"`
+		}
+		if err := strictDecode(line, &env); err != nil {
+			t.Fatalf("line %d: %v: %s", n, err, line)
+		}
+		var fields map[string]any
+		if err := json.Unmarshal(env.Record, &fields); err != nil {
+			t.Fatalf("line %d: record is not an object: %v", n, err)
+		}
+		var err error
+		switch env.Kind {
+		case "anomaly":
+			var a omen.Anomaly
+			if err = strictDecode(env.Record, &a); err == nil {
+				anomalyIDs[a.ID]++
+			}
+		case "pattern":
+			err = strictDecode(env.Record, new(omen.Pattern))
+		case "forecast":
+			err = strictDecode(env.Record, new(omen.Forecast))
+		case "alert":
+			err = strictDecode(env.Record, new(omen.PredictiveAlert))
+		default:
+			t.Fatalf("line %d: kind %q", n, env.Kind)
+		}
+		if err != nil {
+			t.Fatalf("line %d: %s record: %v: %s", n, env.Kind, err, env.Record)
+		}
+		counts[env.Kind]++
+		if id, _ := fields[idField[env.Kind]].(string); !hexID.MatchString(id) {
+			t.Errorf("line %d: %s = %q, want 32 lowercase hex digits", n, idField[env.Kind], id)
+		}
+		for f, nullable := range timeFields[env.Kind] {
+			v, present := fields[f]
+			if !present {
+				t.Errorf("line %d: %s record lacks %s", n, env.Kind, f)
+				continue
+			}
+			if v == nil && nullable {
+				continue
+			}
+			s, _ := v.(string)
+			ts, err := time.Parse(time.RFC3339, s)
+			if err != nil || !strings.HasSuffix(s, "Z") || ts.IsZero() {
+				t.Errorf("line %d: %s.%s = %v, want an RFC 3339 UTC timestamp", n, env.Kind, f, v)
+			}
+		}
+		for f, allowed := range enumFields[env.Kind] {
+			if s, _ := fields[f].(string); !slices.Contains(allowed, s) {
+				t.Errorf("line %d: %s.%s = %v, want one of %q", n, env.Kind, f, fields[f], allowed)
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"anomaly", "pattern", "forecast", "alert"} {
+		if counts[kind] == 0 {
+			t.Errorf("no %s record in the output of the bundled replay", kind)
+		}
+	}
+	for id, n := range anomalyIDs {
+		if n > 1 {
+			t.Errorf("anomaly %s written %d times", id, n)
+		}
+	}
+}
+
+// strictDecode decodes one JSON value into v, rejecting unknown fields and trailing data.
+func strictDecode(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("data after the JSON value")
+	}
+	return nil
+}
+
+// TestDashboard checks that the dashboard of the bundled replay shows anomalies of every type
+// and predictive alerts, as the quick start's does.
+func TestDashboard(t *testing.T) {
+	r := bundledRun(t)
+	section := func(title string) string {
+		_, rest, ok := strings.Cut(r.stdout, "== "+title)
+		if !ok {
+			t.Fatalf("no %q section in the dashboard:\n%s", title, r.stdout)
+		}
+		text, _, _ := strings.Cut(rest, "\n== ")
+		return text
+	}
+	byType := section("Anomalies by type and severity")
+	for _, typ := range omen.AnomalyTypes {
+		row := regexp.MustCompile(`(?m)^\s*` + string(typ) + `\s+(low|medium|high|critical)\s+([1-9]\d*)\s`)
+		if !row.MatchString(byType) {
+			t.Errorf("no %s anomaly in the dashboard:\n%s", typ, byType)
+		}
+	}
+	alerts := regexp.MustCompile(`total (\d+), sent \d+, materialized (\d+), expired (\d+), pending (\d+); materialisation rate`).
+		FindStringSubmatch(section("Predictive alerts"))
+	if alerts == nil {
+		t.Fatalf("no predictive alert summary:\n%s", r.stdout)
+	}
+	if total, _ := strconv.Atoi(alerts[1]); total == 0 {
+		t.Errorf("no predictive alert in the dashboard:\n%s", section("Predictive alerts"))
+	}
+	if !strings.Contains(section("Anomalies by service"), "avg confidence") {
+		t.Errorf("no per-service table:\n%s", r.stdout)
+	}
+	if !regexp.MustCompile(`2688 windows of 8 services in \S+: \d+ windows/s`).MatchString(section("Throughput")) {
+		t.Errorf("throughput line missing or wrong:\n%s", section("Throughput"))
+	}
+}
