@@ -4,29 +4,31 @@ package omen_test
 // ported through the public API with corrected assertions. Where the original asserted something
 // wrong or vacuous (a defect of its §7), the test here asserts the correct behaviour and says what
 // the original asserted. Tests 01–18 are ported in packages isoforest and patterns; some of 19–35
-// were already ported inside package omen, and this file does not repeat them:
+// were already ported inside package omen, and this file does not repeat them (in parentheses, the
+// original's result in its own run, §5):
 //
-//	#   original assertion                                   where it is ported
-//	19  trend(linspace 10→20) ∈ (0, 1); got 0.0136           TestOriginal19To24LegacyTrend (detector_original_test.go): the
-//	20  trend(20→10) ∈ (−1, 0)                                legacy values; here TestOriginalTrendCorrected: the
-//	21  trend(15·ones) ≈ 0 to one decimal                    trend measures the engine uses (Mann–Kendall, Theil–Sen)
-//	24  trend(up) ∈ [−1, 1]                                   on the same series
-//	22  seasonality(sine) at lag 24 > 0.3; got 0.496         TestOriginal19To24LegacyTrend (legacy value); here
-//	                                                         TestOriginalSeasonalityCorrected: the period is found
-//	23  trend_change(V): a bool and ≥ 0; got (False, 0.033)  TestOriginal23TrendReversal (detector_original_test.go)
-//	25  MLOrchestrator() with DB and Kafka patched; ERROR    TestOriginal25NewDetector (detector_original_test.go); here
-//	                                                         TestOriginalPipeline runs the whole engine with neither
-//	26  AnomalyRecord literal: fields equal, conf > 0.9      TestOriginal26To29Records (literals); here TestOriginalPipeline
-//	                                                         "26 records": engine records encode to the topic formats
-//	27  6 AnomalyType members have values                    TestOriginal27And28Enums: the exact values of the schema
-//	28  4 AnomalySeverity members have values                TestOriginal27And28Enums, and TestOriginalPipeline "28 severity"
-//	29  ServiceMetrics literal: fields equal                 TestDecodeMetricsShapes (metrics_test.go): both message shapes
-//	30  stat names in dir(MLOrchestrator); FAIL              TestOriginalPipeline "30 statistics": the counts are right
-//	31  mean raw score of anomalous rows > 0.3; FAIL         TestOriginal31And34Outliers (detector_original_test.go)
-//	32  analyze_patterns(normal) ≥ 1 pattern; FAIL          TestOriginal32Patterns (detector_original_test.go)
-//	33  trend(anomalous error rates) ≠ 0                     TestOriginal33TrendOfAnomalous (detector_original_test.go)
-//	34  4 services, one detector each: predict gives 20      TestOriginal31And34Outliers; here TestOriginal34ServicesTrainOnTheirOwn
-//	35  predict(20 anomalous rows) < 1 s                     BenchmarkOriginal35AnomalousWindows (and BenchmarkDetectorObserve)
+//	#   original assertion (result)                         ported as
+//	19  trend(linspace 10→20) ∈ (0, 1) (0.0136)             TestOriginal19To24LegacyTrend (detector_original_test.go):
+//	20  trend(20→10) ∈ (−1, 0)                              the legacy values; TestOriginalTrendCorrected: the engine's
+//	21  trend(15·ones) ≈ 0 to one decimal                   trend measures (Mann–Kendall, Theil–Sen) on these series
+//	24  trend(up) ∈ [−1, 1]
+//	22  seasonality(sine) at lag 24 > 0.3 (0.496)           TestOriginal19To24LegacyTrend (legacy value);
+//	                                                        TestOriginalSeasonalityCorrected: the period is found
+//	23  trend_change(V) is a bool, ≥ 0 (False, 0.033)       TestOriginal23TrendReversal (detector_original_test.go)
+//	25  MLOrchestrator() with DB and Kafka patched (ERROR)  TestOriginal25NewDetector (detector_original_test.go);
+//	                                                        TestOriginalPipeline runs the engine with neither
+//	26  AnomalyRecord literal: fields equal, conf > 0.9     TestOriginal26To29Records (literals); TestOriginalPipeline
+//	                                                        "26 records": engine records in the topic formats
+//	27  6 AnomalyType members have values                   TestOriginal27And28Enums: the schema's exact values
+//	28  4 AnomalySeverity members have values               TestOriginal27And28Enums; TestOriginalPipeline "28 severity"
+//	29  ServiceMetrics literal: fields equal                TestDecodeMetricsShapes (metrics_test.go): both shapes
+//	30  stat names in dir(MLOrchestrator) (FAIL)            TestOriginalPipeline "30 statistics": the counts are right
+//	31  mean raw score of anomalous rows > 0.3 (FAIL)       TestOriginal31And34Outliers (detector_original_test.go)
+//	32  analyze_patterns(normal) ≥ 1 pattern (FAIL)         TestOriginal32Patterns (detector_original_test.go)
+//	33  trend(anomalous error rates) ≠ 0                    TestOriginal33TrendOfAnomalous (detector_original_test.go)
+//	34  4 services, a detector each, 20 flagged             TestOriginal31And34Outliers (detector_original_test.go);
+//	                                                        TestOriginal34ServicesTrainOnTheirOwn
+//	35  predict(20 anomalous rows) < 1 s                    BenchmarkOriginal35AnomalousWindows; BenchmarkDetectorObserve
 
 import (
 	"bytes"
