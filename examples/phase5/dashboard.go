@@ -17,6 +17,8 @@ type runStats struct {
 	services int
 	bad      []badLine
 	elapsed  time.Duration
+	via      string      // how the windows reached the engines
+	kafka    *kafkaStats // the consumers' counters, on the Kafka path
 }
 
 // printDashboard prints the quick start's monitoring dashboard over everything the replay stored:
@@ -77,7 +79,21 @@ func printDashboard(w io.Writer, store *omen.MemoryStore, st runStats) {
 	if len(st.bad) > 0 {
 		fmt.Fprintf(w, "; %d bad input lines skipped", len(st.bad))
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "\nthrough %s\n", st.via)
+	if k := st.kafka; k != nil {
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "consumer\tgroup\tmessages\twindows\tdead letters\tpublished\tcommits\t")
+		for c, name := range [components]string{"ml service", "predictive alerter"} {
+			s := k.stats[c]
+			var published int64
+			for _, n := range s.Published {
+				published += n
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t\n", name, [components]string{detectorGroup, alerterGroup}[c],
+				s.Messages, s.Processed, s.DeadLettersTotal(), published, s.Commits)
+		}
+		tw.Flush()
+	}
 }
 
 type group[T any] struct {

@@ -62,7 +62,7 @@ func replayDirect(ctx context.Context, msgs []message, e engines, rec *recorder,
 		for _, p := range procs {
 			res, err := p.Process(ctx, msg.metrics)
 			if errors.Is(err, omen.ErrInvalidMetrics) {
-				bad = append(bad, badLine{msg.line, err.Error()})
+				bad = append(bad, badLine{Line: msg.line, Reason: err.Error()})
 				fmt.Fprintf(stderr, "phase5: %s: line %d skipped: %v\n", source, msg.line, err)
 				break
 			}

@@ -84,16 +84,25 @@ func summarize(t *testing.T, out []byte) golden {
 	return g
 }
 
-// TestDeterministicReplay checks that the bundled replay's output is byte-identical at
-// GOMAXPROCS 1 and 2 and equal to the golden digest in testdata/phase5/replay.json. When the
-// engine's output changes on purpose, refresh the file with
+// TestDeterministicReplay checks that the bundled replay's output is byte-identical through
+// Kafka at GOMAXPROCS 1 and 2 and through the engines alone (-direct), and equal to the golden
+// digest in testdata/phase5/replay.json. When the engine's output changes on purpose, refresh
+// the file with
 //
 //	go test ./examples/phase5 -run TestDeterministicReplay -update
 func TestDeterministicReplay(t *testing.T) {
 	two := bundledRun(t).out
-	one := runCommand(t, 1, options{}).out
-	if !bytes.Equal(one, two) {
-		t.Errorf("-out differs between GOMAXPROCS 1 and 2: %s", firstDifference(one, two))
+	for _, c := range []struct {
+		name   string
+		procs  int
+		direct bool
+	}{
+		{"Kafka at GOMAXPROCS 1", 1, false},
+		{"-direct at GOMAXPROCS 1", 1, true},
+	} {
+		if out := runCommand(t, c.procs, options{direct: c.direct}).out; !bytes.Equal(out, two) {
+			t.Errorf("-out %s differs from -out through Kafka at GOMAXPROCS 2: %s", c.name, firstDifference(out, two))
+		}
 	}
 	got := summarize(t, two)
 	if *update {

@@ -17,11 +17,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,21 +35,40 @@ import (
 
 // options are the command's flags.
 type options struct {
-	in, out string // -in, -out; empty means the bundled stream and no output file
-	seed    uint64 // the engines' seed
-	quiet   bool   // no progress bar
+	in, out  string   // -in, -out; empty means the bundled stream and no output file
+	seed     uint64   // the engines' seed
+	quiet    bool     // no progress bar
+	direct   bool     // the engines called in-process, without Kafka
+	brokers  []string // real Kafka brokers; none means an in-process broker
+	postgres string   // a PostgreSQL connection string; empty means the in-memory store
+	recent   bool     // move the stream so that its last window starts at the current hour
+	kafka    kafkaConfig
 }
 
 func main() {
 	var opts options
+	var brokers string
 	flag.StringVar(&opts.in, "in", "", "replay this JSON-lines stream instead of the bundled one")
 	flag.StringVar(&opts.out, "out", "", "write every produced record to this file as JSON lines")
 	flag.Uint64Var(&opts.seed, "seed", 0, "seed of the Detector's isolation forests and the Alerter's Monte Carlo paths")
 	flag.BoolVar(&opts.quiet, "quiet", false, "no progress bar")
+	flag.StringVar(&brokers, "brokers", "", "comma-separated Kafka brokers (host:port); default an in-process broker")
+	flag.StringVar(&opts.postgres, "postgres", "", "PostgreSQL connection string: migrate the schema and store the results there")
+	flag.BoolVar(&opts.direct, "direct", false, "call the engines in-process, without Kafka (not with -brokers)")
+	flag.BoolVar(&opts.recent, "recent", false, "move the stream by whole hours so that its last window starts at the current hour\n"+
+		"(default true with -postgres, so that the quick start's queries of the last hour and day show results)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "phase5: unexpected argument %q\n", flag.Arg(0))
 		os.Exit(2)
+	}
+	if brokers != "" {
+		opts.brokers = strings.Split(brokers, ",")
+	}
+	explicit := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	if opts.postgres != "" && !explicit["recent"] {
+		opts.recent = true
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -60,6 +81,14 @@ func main() {
 // run replays the stream of opts, writes -out and prints the dashboard on stdout; bad input lines
 // and progress go to stderr.
 func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
+	if opts.direct && len(opts.brokers) > 0 {
+		return errors.New("-direct runs without Kafka: it cannot be combined with -brokers")
+	}
+	for _, b := range opts.brokers {
+		if strings.TrimSpace(b) == "" {
+			return fmt.Errorf("-brokers: empty broker address in %q", strings.Join(opts.brokers, ","))
+		}
+	}
 	input, source, err := openInput(opts.in)
 	if err != nil {
 		return err
@@ -74,6 +103,11 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 	if len(msgs) == 0 {
 		return fmt.Errorf("%s: no valid analytics message", source)
 	}
+	if opts.recent {
+		if msgs, err = moveToHour(msgs, time.Now()); err != nil {
+			return err
+		}
+	}
 	var outFile *os.File
 	if opts.out != "" {
 		// Created before the replay, so that an unwritable path fails at once.
@@ -81,6 +115,27 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer outFile.Close()
+	}
+
+	// The store: PostgreSQL, or memory. It is the Sink of the results and the StateStore of the
+	// engines' per-service state.
+	var store interface {
+		omen.Sink
+		omen.StateStore
+	}
+	var pg *postgres
+	if opts.postgres != "" {
+		if pg, err = openPostgres(ctx, opts.postgres); err != nil {
+			return err
+		}
+		defer pg.close()
+		store = pg.store
+	} else {
+		store = omen.NewMemoryStore()
+	}
+	e, err := newEngines(engineConfig{seed: opts.seed}, store)
+	if err != nil {
+		return err
 	}
 
 	rec := newRecorder()
@@ -92,38 +147,52 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 		rec.progress = func() { bar.Add(1) }
 	}
 
+	st := runStats{windows: len(msgs), services: countServices(msgs)}
 	start := time.Now()
-	store, rejected, err := replayInMemory(ctx, msgs, engineConfig{seed: opts.seed}, rec, source, stderr)
-	if err != nil {
-		return err
+	if opts.direct {
+		st.via = "in-process engines (-direct)"
+		rejected, err := replayDirect(ctx, msgs, e, rec, store, source, stderr)
+		if err != nil {
+			return err
+		}
+		bad = append(bad, rejected...)
+	} else {
+		kc := opts.kafka
+		kc.brokers = opts.brokers
+		st.via = "Kafka (in-process broker)"
+		if len(kc.brokers) > 0 {
+			st.via = "Kafka at " + strings.Join(kc.brokers, ",")
+		}
+		ks, err := replayKafka(ctx, kc, msgs, bad, e, rec, store)
+		if err != nil {
+			return err
+		}
+		st.kafka = &ks
 	}
-	elapsed := time.Since(start)
+	st.elapsed = time.Since(start)
 	if bar != nil {
 		bar.Finish()
 	}
-	bad = append(bad, rejected...)
+	st.bad = bad
 
+	results := rec.ordered(msgs)
 	if outFile != nil {
-		if err := writeRecords(outFile, rec.ordered(msgs)); err != nil {
+		if err := writeRecords(outFile, results); err != nil {
 			return fmt.Errorf("writing %s: %w", opts.out, err)
 		}
 		if err := outFile.Close(); err != nil {
 			return fmt.Errorf("writing %s: %w", opts.out, err)
 		}
 	}
-	printDashboard(stdout, store, runStats{windows: len(msgs), services: countServices(msgs), bad: bad, elapsed: elapsed})
-	return nil
-}
-
-// replayInMemory replays msgs through fresh engines into a new MemoryStore.
-func replayInMemory(ctx context.Context, msgs []message, cfg engineConfig, rec *recorder, source string, stderr io.Writer) (*omen.MemoryStore, []badLine, error) {
-	store := omen.NewMemoryStore()
-	e, err := newEngines(cfg, store)
+	view, err := memoryStoreOf(ctx, results)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	bad, err := replayDirect(ctx, msgs, e, rec, store, source, stderr)
-	return store, bad, err
+	printDashboard(stdout, view, st)
+	if pg != nil {
+		return pg.printQuickStart(ctx, stdout)
+	}
+	return nil
 }
 
 // countServices returns the number of distinct services of msgs.

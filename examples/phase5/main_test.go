@@ -101,7 +101,7 @@ func TestBadInputLines(t *testing.T) {
 		lines[n-1] = l
 	}
 	lines = slices.Insert(lines, 15, "", "   ") // blank lines 16 and 17 are neither windows nor bad
-	moved := func(n int) int { // a line's number after the insertion
+	moved := func(n int) int {                  // a line's number after the insertion
 		if n > 15 {
 			return n + 2
 		}
@@ -156,6 +156,32 @@ func TestBadInputLines(t *testing.T) {
 	}
 	if want := fmt.Sprintf("; %d bad input lines skipped", len(bad)); !strings.Contains(r.stdout, want) {
 		t.Errorf("dashboard does not count the bad lines (%q):\n%s", want, r.stdout)
+	}
+	// Through Kafka, each consumer dead-letters the bad lines that were produced: all but the
+	// one too long to keep.
+	for _, consumer := range []string{`ml service\s+ml-service-group`, `predictive alerter\s+predictive-alerts-group`} {
+		m := regexp.MustCompile(consumer + `\s+(\d+)\s+(\d+)\s+(\d+)\s`).FindStringSubmatch(r.stdout)
+		if m == nil {
+			t.Errorf("no %s row in the dashboard:\n%s", consumer, r.stdout)
+			continue
+		}
+		if got, want := m[1:], []string{strconv.Itoa(30 - 1), strconv.Itoa(goodLines), strconv.Itoa(len(bad) - 1)}; !slices.Equal(got, want) {
+			t.Errorf("%s: messages, windows, dead letters = %q, want %q", consumer, got, want)
+		}
+	}
+}
+
+// TestBadFlags checks the combinations of flags that are refused.
+func TestBadFlags(t *testing.T) {
+	for _, opts := range []options{
+		{direct: true, brokers: []string{"127.0.0.1:9092"}},
+		{brokers: []string{"127.0.0.1:9092", " "}},
+	} {
+		var stdout, stderr bytes.Buffer
+		opts.quiet = true
+		if err := run(context.Background(), opts, &stdout, &stderr); err == nil {
+			t.Errorf("run(%+v) succeeded", opts)
+		}
 	}
 }
 
@@ -328,7 +354,7 @@ func TestDashboard(t *testing.T) {
 	if !strings.Contains(section("Anomalies by service"), "avg confidence") {
 		t.Errorf("no per-service table:\n%s", r.stdout)
 	}
-	if !regexp.MustCompile(`2688 windows of 8 services in \S+: \d+ windows/s`).MatchString(section("Throughput")) {
+	if !regexp.MustCompile(`2688 windows of 8 services in \S+: \d+ windows/s\nthrough Kafka \(in-process broker\)`).MatchString(section("Throughput")) {
 		t.Errorf("throughput line missing or wrong:\n%s", section("Throughput"))
 	}
 }

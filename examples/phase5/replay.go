@@ -17,11 +17,13 @@ const maxLine = 1 << 20
 type badLine struct {
 	Line   int
 	Reason string
+	raw    []byte // the line, nil when it is too long to keep
 }
 
 // message is one decoded input line.
 type message struct {
 	line    int
+	raw     []byte // the line as read
 	metrics omen.Metrics
 }
 
@@ -39,14 +41,14 @@ func readMessages(r io.Reader) (msgs []message, bad []badLine, err error) {
 		}
 		switch {
 		case tooLong:
-			bad = append(bad, badLine{line, fmt.Sprintf("longer than %d bytes", maxLine)})
+			bad = append(bad, badLine{Line: line, Reason: fmt.Sprintf("longer than %d bytes", maxLine)})
 		case len(bytes.TrimSpace(raw)) == 0:
 		default:
 			m, derr := omen.DecodeMetrics(raw)
 			if derr != nil {
-				bad = append(bad, badLine{line, derr.Error()})
+				bad = append(bad, badLine{Line: line, Reason: derr.Error(), raw: raw})
 			} else {
-				msgs = append(msgs, message{line: line, metrics: m})
+				msgs = append(msgs, message{line: line, raw: raw, metrics: m})
 			}
 		}
 		if err == io.EOF {
