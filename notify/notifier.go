@@ -1,0 +1,225 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stacklens/omen"
+)
+
+// maxTargets is the most targets one Notifier delivers to (the ledger keeps a bit per target).
+const maxTargets = 64
+
+// Notifier delivers predictive alerts and anomalies to its targets, at most once per record and
+// target while it remembers the record; see the package documentation for the contract. It is
+// safe for concurrent use.
+type Notifier struct {
+	targets []Target
+	all     uint64 // a bit for every target
+	cfg     config
+	ledger  *ledger
+	counts  []counters // per target
+	marks   atomic.Uint64
+
+	sleep func(ctx context.Context, d time.Duration) error // replaced by tests
+}
+
+// counters are the running totals of one target.
+type counters struct {
+	sent, failed, retried, deduplicated atomic.Uint64
+}
+
+// New returns a Notifier that delivers to targets, which must have distinct names. It checks
+// the targets that have a Validate method (the bundled ones do) and the options.
+func New(targets []Target, opts ...Option) (*Notifier, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(targets) == 0:
+		return nil, errors.New("notify: no targets")
+	case len(targets) > maxTargets:
+		return nil, fmt.Errorf("notify: %d targets, at most %d", len(targets), maxTargets)
+	}
+	names := make(map[string]bool, len(targets))
+	for i, t := range targets {
+		if t == nil {
+			return nil, fmt.Errorf("notify: target %d is nil", i)
+		}
+		if v, ok := t.(validator); ok {
+			if err := v.Validate(); err != nil {
+				return nil, err
+			}
+		}
+		name := t.Name()
+		if name == "" || names[name] {
+			return nil, fmt.Errorf("notify: target %d: name %q is empty or not unique", i, name)
+		}
+		names[name] = true
+	}
+	return &Notifier{
+		targets: append([]Target(nil), targets...),
+		all:     1<<len(targets) - 1, // len ≤ 64: a shift by 64 gives 0, and 0 − 1 all ones
+		cfg:     cfg,
+		ledger:  newLedger(cfg.dedupCapacity),
+		counts:  make([]counters, len(targets)),
+		sleep:   sleep,
+	}, nil
+}
+
+// Notify delivers the records of r that call for a notification: every predictive alert that is
+// pending and not yet sent, and every open anomaly whose severity is at least the minimum
+// (WithMinSeverity; critical by default). Anomalies go first, then alerts, up to WithParallelism
+// records at a time. A failure does not stop the other records: the error joins one
+// *DeliveryError per failed delivery and any Marker error. When ctx ends, records not yet
+// started are left undelivered and the error includes ctx.Err().
+func (n *Notifier) Notify(ctx context.Context, r omen.Results) error {
+	events := make([]Event, 0, len(r.Anomalies)+len(r.Alerts))
+	min := severityRank(n.cfg.minSeverity)
+	for i := range r.Anomalies {
+		if a := &r.Anomalies[i]; !a.Resolved && severityRank(a.Severity) >= min {
+			events = append(events, AnomalyEvent(a))
+		}
+	}
+	for i := range r.Alerts {
+		if a := &r.Alerts[i]; a.Status == omen.Pending && !a.Sent {
+			events = append(events, AlertEvent(a))
+		}
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	errs := make([]error, len(events)+1)
+	sem := make(chan struct{}, n.cfg.parallelism)
+	var wg sync.WaitGroup
+dispatch:
+	for i, e := range events {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			errs[len(events)] = fmt.Errorf("notify: %d records not attempted: %w", len(events)-i, ctx.Err())
+			break dispatch
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[i] = n.Deliver(ctx, e)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// NotifyAlert delivers a whatever its status or severity, unless every target already has it.
+func (n *Notifier) NotifyAlert(ctx context.Context, a omen.PredictiveAlert) error {
+	return n.Deliver(ctx, AlertEvent(&a))
+}
+
+// NotifyAnomaly delivers a whatever its severity, unless every target already has it.
+func (n *Notifier) NotifyAnomaly(ctx context.Context, a omen.Anomaly) error {
+	return n.Deliver(ctx, AnomalyEvent(&a))
+}
+
+// Deliver sends e to every target that does not have it yet, retrying each delivery as the
+// package documentation describes; when all targets have it, it tells the Marker. A record that
+// another goroutine is delivering is waited for, then skipped if that delivery succeeded. An
+// invalid event (no ID, no service) is an error and nothing is sent.
+func (n *Notifier) Deliver(ctx context.Context, e Event) error {
+	if err := e.validate(); err != nil {
+		return err
+	}
+	entry, err := n.ledger.claim(ctx, ledgerKey{e.Kind, e.ID()}, n.all, n.cfg.marker == nil)
+	if err != nil {
+		return fmt.Errorf("notify: %s %q: %w", e.Kind, e.ID(), err)
+	}
+	if entry == nil {
+		for i := range n.counts {
+			n.counts[i].deduplicated.Add(1)
+		}
+		n.log(ctx, slog.LevelDebug, "notification already delivered", e)
+		return nil
+	}
+	delivered, marked := entry.state()
+	errs := make([]error, len(n.targets)+1)
+	var wg sync.WaitGroup
+	for i, t := range n.targets {
+		if delivered&(1<<i) != 0 {
+			n.counts[i].deduplicated.Add(1)
+			continue
+		}
+		wg.Go(func() { errs[i] = n.send(ctx, i, t, e) })
+	}
+	wg.Wait()
+	for i, err := range errs[:len(n.targets)] {
+		if err == nil {
+			delivered |= 1 << i
+		}
+	}
+	if delivered == n.all && !marked {
+		errs[len(n.targets)] = n.mark(ctx, e)
+		marked = errs[len(n.targets)] == nil
+	}
+	n.ledger.release(entry, delivered, marked)
+	return errors.Join(errs...)
+}
+
+// mark tells the Marker that every target has e. The call outlives the end of ctx (bounded by
+// the request timeout), so that a notification that went out is recorded during a shutdown.
+func (n *Notifier) mark(ctx context.Context, e Event) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), n.cfg.timeout)
+	defer cancel()
+	at := n.cfg.now()
+	var err error
+	if e.Kind == KindAlert {
+		err = n.cfg.marker.MarkAlertSent(ctx, e.ID(), at)
+	} else {
+		err = n.cfg.marker.MarkAnomalyNotified(ctx, e.ID(), at)
+	}
+	if err != nil {
+		n.marks.Add(1)
+		n.log(ctx, slog.LevelError, "notification delivered but not marked", e, slog.Any("error", err))
+		return fmt.Errorf("notify: mark %s %q delivered: %w", e.Kind, e.ID(), err)
+	}
+	return nil
+}
+
+func (n *Notifier) log(ctx context.Context, level slog.Level, msg string, e Event, attrs ...slog.Attr) {
+	if !n.cfg.logger.Enabled(ctx, level) {
+		return
+	}
+	attrs = append([]slog.Attr{slog.String("kind", string(e.Kind)), slog.String("id", e.ID()),
+		slog.String("service", e.Service())}, attrs...)
+	n.cfg.logger.LogAttrs(ctx, level, msg, attrs...)
+}
+
+// Stats are running totals of deliveries: one delivery is one record to one target.
+type Stats struct {
+	Sent         uint64 // deliveries that succeeded
+	Failed       uint64 // deliveries that failed after their last attempt or a permanent error
+	Retried      uint64 // attempts after the first
+	Deduplicated uint64 // deliveries skipped because the target already had the record
+	MarkFailed   uint64 // records delivered to every target whose Marker call failed
+	// Targets holds the totals of each target, by name (MarkFailed is not per target).
+	Targets map[string]Stats
+}
+
+// Stats returns the running totals, for export as Prometheus counters.
+func (n *Notifier) Stats() Stats {
+	s := Stats{MarkFailed: n.marks.Load(), Targets: make(map[string]Stats, len(n.targets))}
+	for i, t := range n.targets {
+		c := &n.counts[i]
+		ts := Stats{Sent: c.sent.Load(), Failed: c.failed.Load(), Retried: c.retried.Load(),
+			Deduplicated: c.deduplicated.Load()}
+		s.Targets[t.Name()] = ts
+		s.Sent += ts.Sent
+		s.Failed += ts.Failed
+		s.Retried += ts.Retried
+		s.Deduplicated += ts.Deduplicated
+	}
+	return s
+}
