@@ -1,0 +1,209 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stacklens/omen"
+	"github.com/stacklens/omen/kafkaadapter"
+)
+
+// Role selects the engine a Service runs.
+type Role string
+
+const (
+	// MLService runs the ML service's omen.Detector: anomalies on ml-anomalies, patterns on
+	// ml-patterns.
+	MLService Role = "mlservice"
+	// PredictiveAlerter runs the predictive alerter's omen.Alerter: predictive alerts on
+	// predictive-alerts, forecasts in the store.
+	PredictiveAlerter Role = "predictivealerter"
+)
+
+// Defaults of a Role's zero Config fields.
+const (
+	DefaultMLServiceGroup         = "ml-service-group"        // the original ml_service's group
+	DefaultPredictiveAlerterGroup = "predictive-alerts-group" // the original predictive_alerter's group
+	// DefaultAlerterDeadLetterTopic is the predictive alerter's dead-letter topic. The two roles
+	// read the same input topic in different groups, so each dead-letters a malformed message;
+	// separate topics keep one copy of it per role.
+	DefaultAlerterDeadLetterTopic = "predictive-alerts-dead-letter"
+	DefaultMLServiceHTTPAddr      = ":8005" // the ports of the original compose file
+	DefaultAlerterHTTPAddr        = ":8006"
+	DefaultNotifyQueue            = 1024
+	DefaultStallTimeout           = 2 * time.Minute
+)
+
+// Config describes one Service. A zero field means its documented default.
+type Config struct {
+	// Role selects the engine: MLService (omen.Detector) or PredictiveAlerter (omen.Alerter).
+	Role Role
+
+	// Brokers are the Kafka seed brokers (host:port). Required.
+	Brokers []string
+	// Topics names the topics; an empty field keeps kafkaadapter's default, except
+	// Topics.DeadLetter of the PredictiveAlerter, whose default is DefaultAlerterDeadLetterTopic.
+	Topics kafkaadapter.Topics
+	// Group is the consumer group: default DefaultMLServiceGroup or
+	// DefaultPredictiveAlerterGroup by Role. Instances of one Role in one group share the input
+	// partitions.
+	Group string
+	// Partitions and ReplicationFactor are those of the topics created when absent (defaults
+	// kafkaadapter.DefaultPartitions and DefaultReplicationFactor).
+	Partitions        int32
+	ReplicationFactor int16
+	// ShutdownGrace bounds the work after the Service is stopped: the poll in hand is made
+	// durable, published and committed within it, and queued notifications are delivered
+	// (default kafkaadapter.DefaultShutdownGrace).
+	ShutdownGrace time.Duration
+	// KafkaOptions are applied after the Service's own kafkaadapter options (tests shorten the
+	// client's heartbeats and fetch waits with kafkaadapter.WithClientOptions).
+	KafkaOptions []kafkaadapter.Option
+
+	// Detector configures the MLService's engine; Alerter the PredictiveAlerter's.
+	Detector omen.DetectorConfig
+	Alerter  omen.AlerterConfig
+
+	// The store: at most one of PostgresDSN, Pool and Memory may be set.
+	//   - PostgresDSN: the Service opens a pool on it (closed when the Service stops) and migrates
+	//     the schema with pgadapter.Migrate.
+	//   - Pool: a pool the caller keeps owning; the Service migrates its schema.
+	//   - Memory: an omen.MemoryStore, which services of one process may share.
+	// With none, the Service uses a MemoryStore of its own.
+	PostgresDSN string
+	Pool        *pgxpool.Pool
+	Memory      *omen.MemoryStore
+
+	// Notifier, when set, is handed the predictive alerts and critical anomalies of every batch
+	// after the batch is durable (see the package documentation).
+	Notifier Notifier
+	// NotifyQueue is the number of batches waiting for the Notifier at most (default
+	// DefaultNotifyQueue); a batch that finds the queue full is not notified, and counted.
+	NotifyQueue int
+
+	// HTTPAddr is the address of /healthz, /readyz and /metrics, such as ":8005" or
+	// "127.0.0.1:0"; empty means no HTTP server (the handler is still available from
+	// Service.Handler).
+	HTTPAddr string
+	// StallTimeout is how long the consumer may go without starting a poll or hearing from a
+	// broker before /healthz reports it unhealthy (default DefaultStallTimeout).
+	StallTimeout time.Duration
+	// MetricsNamespace prefixes every metric name (default "omen_" + Role).
+	MetricsNamespace string
+
+	// Logger receives the Service's structured logs (default: discarded).
+	Logger *slog.Logger
+}
+
+// withDefaults returns c with its zero fields set.
+func (c Config) withDefaults() Config {
+	if c.Group == "" {
+		c.Group = DefaultMLServiceGroup
+		if c.Role == PredictiveAlerter {
+			c.Group = DefaultPredictiveAlerterGroup
+		}
+	}
+	def := kafkaadapter.DefaultTopics()
+	fill := func(v *string, d string) {
+		if *v == "" {
+			*v = d
+		}
+	}
+	if c.Role == PredictiveAlerter {
+		def.DeadLetter = DefaultAlerterDeadLetterTopic
+	}
+	fill(&c.Topics.Input, def.Input)
+	fill(&c.Topics.Anomalies, def.Anomalies)
+	fill(&c.Topics.Patterns, def.Patterns)
+	fill(&c.Topics.Alerts, def.Alerts)
+	fill(&c.Topics.DeadLetter, def.DeadLetter)
+	if c.Partitions == 0 {
+		c.Partitions = kafkaadapter.DefaultPartitions
+	}
+	if c.ReplicationFactor == 0 {
+		c.ReplicationFactor = kafkaadapter.DefaultReplicationFactor
+	}
+	if c.ShutdownGrace == 0 {
+		c.ShutdownGrace = kafkaadapter.DefaultShutdownGrace
+	}
+	if c.NotifyQueue == 0 {
+		c.NotifyQueue = DefaultNotifyQueue
+	}
+	if c.StallTimeout == 0 {
+		c.StallTimeout = DefaultStallTimeout
+	}
+	if c.MetricsNamespace == "" {
+		c.MetricsNamespace = "omen_" + string(c.Role)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Validate reports the first problem of c: an unknown role, no brokers, more than one store,
+// a negative setting, or an engine configuration its constructor rejects.
+func (c Config) Validate() error {
+	switch c.Role {
+	case MLService, PredictiveAlerter:
+	default:
+		return fmt.Errorf("pipeline: unknown role %q (want %q or %q)", c.Role, MLService, PredictiveAlerter)
+	}
+	if len(c.Brokers) == 0 {
+		return errors.New("pipeline: no Kafka brokers")
+	}
+	for _, b := range c.Brokers {
+		if strings.TrimSpace(b) == "" || strings.ContainsAny(b, " \t,") {
+			return fmt.Errorf("pipeline: malformed broker address %q", b)
+		}
+	}
+	stores := 0
+	for _, set := range []bool{c.PostgresDSN != "", c.Pool != nil, c.Memory != nil} {
+		if set {
+			stores++
+		}
+	}
+	if stores > 1 {
+		return errors.New("pipeline: set at most one of PostgresDSN, Pool and Memory")
+	}
+	if c.PostgresDSN != "" {
+		if _, err := pgxpool.ParseConfig(c.PostgresDSN); err != nil {
+			return fmt.Errorf("pipeline: PostgreSQL connection string: %w", err)
+		}
+	}
+	switch {
+	case c.Partitions < 0 || c.ReplicationFactor < 0:
+		return errors.New("pipeline: negative partitions or replication factor")
+	case c.ShutdownGrace < 0 || c.StallTimeout < 0:
+		return errors.New("pipeline: negative shutdown grace or stall timeout")
+	case c.NotifyQueue < 0:
+		return errors.New("pipeline: negative notification queue")
+	}
+	switch c.Role {
+	case MLService:
+		if _, err := omen.NewDetector(c.Detector); err != nil {
+			return fmt.Errorf("pipeline: detector configuration: %w", err)
+		}
+	case PredictiveAlerter:
+		if _, err := newAlerter(c.Alerter); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newAlerter returns omen.NewAlerter(cfg, opts...), turning the panic with which it rejects a
+// configuration out of range into an error.
+func newAlerter(cfg omen.AlerterConfig, opts ...omen.AlerterOption) (a *omen.Alerter, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			a, err = nil, fmt.Errorf("pipeline: alerter configuration: %v", r)
+		}
+	}()
+	return omen.NewAlerter(cfg, opts...), nil
+}

@@ -1,0 +1,66 @@
+// Package pipeline wires omen's Phase 5 engine to Kafka and PostgreSQL: the ML service
+// (omen.Detector) and the predictive alerter (omen.Alerter) as long-running consumer-group
+// members, with their store, webhook notifications, health checks and Prometheus metrics. The
+// programs examples/mlservice and examples/predictivealerter and the single-process pipeline
+// examples/phase5 are built on it.
+//
+// # Running a service
+//
+// Start opens the store, builds the Role's engine on it, binds the HTTP address and consumes in
+// the background; Stop (or the end of Start's context) stops it gracefully; Run does both for a
+// program. Several Services may run in one process against the same brokers and store: both
+// Roles of the pipeline, or two instances of one Role in one consumer group, which share the
+// input partitions (messages are keyed by service, so a service's windows stay on one
+// instance). When an instance stops, its consumer commits, saves the state of its services to
+// the store (ml_models in PostgreSQL) and leaves the group; the instances that receive its
+// partitions resume from the committed offsets and the saved state.
+//
+// Each Service reads the input topic (analytics windows) in its own consumer group:
+//
+//	role               group                    engine         topics written
+//	MLService          ml-service-group         omen.Detector  ml-anomalies, ml-patterns, ml-dead-letter
+//	PredictiveAlerter  predictive-alerts-group  omen.Alerter   predictive-alerts, predictive-alerts-dead-letter
+//
+// The original predictive alerter consumed ml-anomalies and re-read each metric's history from
+// the database; omen's Alerter forecasts every thresholded metric from the windows themselves,
+// so it reads the windows, which also makes its output independent of the ML service's timing.
+//
+// # Store
+//
+// With a PostgreSQL DSN (or a pool) the store is a pgadapter.Store on a schema that Start
+// migrates (pgadapter.Migrate, idempotent and safe from several processes at once): results go
+// to ml_anomalies, ml_patterns, ml_forecasts, ml_predictive_alerts and analytics_metrics_1hour,
+// engine state to ml_models, and the Alerter warm-starts a service it has no state for from
+// analytics_metrics_1hour. Without one, an omen.MemoryStore plays all three parts (Config.Memory
+// lets services of one process share it).
+//
+// # Delivery and notifications
+//
+// kafkaadapter.Consumer makes every batch of results durable through the Sink before it
+// publishes them and commits their offsets (at least once; the engine's deterministic IDs make
+// a redelivery harmless). It offers no callback after a durable batch, so the Service gives it
+// a Sink of its own that first writes the batch to the store and, once the write has returned
+// successfully, queues the batch's notifiable records — predictive alerts newly issued and
+// critical anomalies — for the Notifier, which a single goroutine drives. Notification thus
+// never precedes durability: what a webhook announces is in the database, and a
+// notifier marking alert_sent finds the row. It never holds back a commit either: the queue
+// (Config.NotifyQueue batches) does not block the Sink; a batch that finds it full is dropped
+// from notification, logged and counted, and its alerts keep alert_sent = false in the store.
+// A notifier's failure is logged and counted, never retried by the Service, and never fails
+// a write. Since a redelivered window produces the same records, the Notifier must
+// de-duplicate by ID. On Stop the queued batches are delivered within the shutdown grace.
+//
+// # Health and metrics
+//
+// Service.Handler serves /healthz (200 while consuming: the consumer runs, is a member of its
+// group, hears from the brokers, is not stuck on a poll, and the store answers; 503 otherwise,
+// with the report as JSON), /readyz (200 from joining the group until stopping) and /metrics
+// (Stats.WritePrometheus: messages, processed windows, published records, dead letters by
+// reason, retries, commits, lag, poll-to-commit latency, engine and store latency, anomalies by
+// type and severity, patterns, forecasts, predictive alerts by status, notifications).
+//
+// # Standalone programs
+//
+// ParseServiceConfig builds a Config for a standalone program from the original services'
+// environment variables with flags overriding them; see its documentation for every variable.
+package pipeline

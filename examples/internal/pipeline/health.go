@@ -1,0 +1,196 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// HealthReport is the body of /healthz and /readyz.
+type HealthReport struct {
+	Status  string           `json:"status"` // "ok" or "unavailable"
+	Role    Role             `json:"role"`
+	Group   string           `json:"group"`
+	Uptime  float64          `json:"uptime_seconds"`
+	Checks  map[string]Check `json:"checks"`
+	healthy bool
+}
+
+// Healthy reports whether every check passed.
+func (h HealthReport) Healthy() bool { return h.healthy }
+
+// Check is the outcome of one health check.
+type Check struct {
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// The health checks of a HealthReport.
+const (
+	CheckConsumer   = "consumer"   // the consumer runs and is not stopping
+	CheckGroup      = "group"      // the consumer is a member of its group
+	CheckKafka      = "kafka"      // a broker answered within the stall timeout
+	CheckProcessing = "processing" // the poll in hand has not been in work for longer than the stall timeout
+	CheckStore      = "store"      // the store answers (PostgreSQL: a ping within 2 s)
+)
+
+// tracker follows the consumer's client through franz-go hooks, which are additive and leave the
+// consumer's own callbacks alone.
+type tracker struct {
+	running    atomic.Bool
+	stopping   atomic.Bool
+	joined     atomic.Bool
+	groupErr   atomic.Pointer[string]
+	lastBroker atomic.Int64 // unix nanoseconds of the last successful read from a broker
+	busySince  atomic.Int64 // unix nanoseconds at which the records of the poll in hand were taken; 0 between polls
+}
+
+var (
+	_ kgo.HookBrokerRead            = (*tracker)(nil)
+	_ kgo.HookGroupManageError      = (*tracker)(nil)
+	_ kgo.HookPollStart             = (*tracker)(nil)
+	_ kgo.HookFetchRecordUnbuffered = (*tracker)(nil)
+)
+
+// OnBrokerRead records a broker's answer; a group's SyncGroup or Heartbeat answer (or, in the
+// consumer protocol of KIP-848, ConsumerGroupHeartbeat) means the consumer is a member.
+func (t *tracker) OnBrokerRead(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, err error) {
+	if err != nil {
+		return
+	}
+	t.lastBroker.Store(time.Now().UnixNano())
+	switch kmsg.Key(key) {
+	case kmsg.SyncGroup, kmsg.Heartbeat, kmsg.ConsumerGroupHeartbeat:
+		t.joined.Store(true)
+		t.groupErr.Store(nil)
+	}
+}
+
+// OnGroupManageError records that the consumer left its group session.
+func (t *tracker) OnGroupManageError(err error) {
+	msg := err.Error()
+	t.groupErr.Store(&msg)
+	t.joined.Store(false)
+}
+
+// OnPollStart marks the end of the previous poll's work.
+func (t *tracker) OnPollStart(context.Context) { t.busySince.Store(0) }
+
+// OnFetchRecordUnbuffered marks the start of a poll's work at its first record.
+func (t *tracker) OnFetchRecordUnbuffered(_ *kgo.Record, polled bool) {
+	if polled {
+		t.busySince.CompareAndSwap(0, time.Now().UnixNano())
+	}
+}
+
+// health returns the report of s at now.
+func (s *Service) health(ctx context.Context) HealthReport {
+	t := s.tracker
+	now := time.Now()
+	r := HealthReport{Role: s.cfg.Role, Group: s.cfg.Group, Uptime: now.Sub(s.started).Seconds(), Checks: map[string]Check{}}
+
+	switch {
+	case t.stopping.Load():
+		r.Checks[CheckConsumer] = Check{false, "stopping"}
+	case !t.running.Load():
+		r.Checks[CheckConsumer] = Check{false, "not running"}
+	default:
+		r.Checks[CheckConsumer] = Check{true, "running"}
+	}
+
+	switch e := t.groupErr.Load(); {
+	case t.joined.Load():
+		r.Checks[CheckGroup] = Check{true, "member of " + s.cfg.Group}
+	case e != nil:
+		r.Checks[CheckGroup] = Check{false, "group session failed: " + *e}
+	default:
+		r.Checks[CheckGroup] = Check{false, "joining " + s.cfg.Group}
+	}
+
+	if last := t.lastBroker.Load(); last == 0 {
+		r.Checks[CheckKafka] = Check{false, "no broker has answered yet"}
+	} else if age := now.Sub(time.Unix(0, last)); age > s.cfg.StallTimeout {
+		r.Checks[CheckKafka] = Check{false, fmt.Sprintf("no broker has answered for %s", age.Round(time.Second))}
+	} else {
+		r.Checks[CheckKafka] = Check{true, fmt.Sprintf("last answer %s ago", age.Round(time.Millisecond))}
+	}
+
+	if since := t.busySince.Load(); since != 0 && now.Sub(time.Unix(0, since)) > s.cfg.StallTimeout {
+		r.Checks[CheckProcessing] = Check{false, fmt.Sprintf("the current poll has been in work for %s", now.Sub(time.Unix(0, since)).Round(time.Second))}
+	} else {
+		r.Checks[CheckProcessing] = Check{true, fmt.Sprintf("%d windows processed", s.counters.windows.Load())}
+	}
+
+	r.Checks[CheckStore] = s.pingStore(ctx)
+
+	r.healthy = true
+	for _, c := range r.Checks {
+		r.healthy = r.healthy && c.OK
+	}
+	r.Status = "unavailable"
+	if r.healthy {
+		r.Status = "ok"
+	}
+	return r
+}
+
+func (s *Service) pingStore(ctx context.Context) Check {
+	if s.pool == nil {
+		return Check{true, "in memory"}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := s.pool.Ping(ctx); err != nil {
+		return Check{false, "PostgreSQL: " + err.Error()}
+	}
+	return Check{true, "PostgreSQL"}
+}
+
+// Health returns the Service's health report, as /healthz serves it.
+func (s *Service) Health(ctx context.Context) HealthReport { return s.health(ctx) }
+
+// Handler returns the Service's HTTP handler:
+//
+//   - GET /healthz: 200 with the HealthReport as JSON when every check passes (the consumer runs,
+//     is a member of its group, hears from the brokers, is not stuck on a poll, and the store
+//     answers); 503 with the same report otherwise.
+//   - GET /readyz: 200 once the consumer is a member of its group and until it begins to stop,
+//     503 otherwise; the same JSON report.
+//   - GET /metrics: Stats.WritePrometheus in the text exposition format 0.0.4.
+func (s *Service) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		rep := s.health(r.Context())
+		writeReport(w, rep, rep.healthy)
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		rep := s.health(r.Context())
+		writeReport(w, rep, rep.Checks[CheckConsumer].OK && rep.Checks[CheckGroup].OK)
+	})
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		if err := s.Stats().WritePrometheus(w, s.cfg.MetricsNamespace); err != nil {
+			s.log.WarnContext(r.Context(), "writing metrics", "error", err)
+		}
+	})
+	return mux
+}
+
+func writeReport(w http.ResponseWriter, rep HealthReport, ok bool) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if ok {
+		w.WriteHeader(http.StatusOK)
+	} else {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(rep)
+}

@@ -1,0 +1,288 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/stacklens/omen"
+	"github.com/stacklens/omen/kafkaadapter"
+	"github.com/stacklens/omen/pgadapter"
+)
+
+// Service is one running ML service or predictive alerter: a consumer-group member with its
+// engine, store, notifier and HTTP endpoints. Its methods are safe for concurrent use.
+type Service struct {
+	cfg      Config
+	log      *slog.Logger
+	started  time.Time
+	counters *counters
+	tracker  *tracker
+	consumer *kafkaadapter.Consumer
+	sink     *durableSink
+
+	pool    *pgxpool.Pool // nil with a MemoryStore
+	ownPool bool
+
+	listener net.Listener // nil without an HTTP server
+	server   *http.Server
+
+	cancel   context.CancelFunc
+	stopOnce sync.Once
+	done     chan struct{} // closed when everything has stopped
+	err      error         // the consumer's error, set before done is closed
+}
+
+// engine is what the Detector and the Alerter both are.
+type engine interface {
+	kafkaadapter.Processor
+	kafkaadapter.Discarder
+}
+
+// timedEngine counts and times the engine's calls. It keeps Release and Discard, so the consumer
+// still sees a Discarder.
+type timedEngine struct {
+	engine
+	counters *counters
+}
+
+func (e timedEngine) Process(ctx context.Context, m omen.Metrics) (omen.Results, error) {
+	start := time.Now()
+	r, err := e.engine.Process(ctx, m)
+	e.counters.engine.observe(time.Since(start))
+	if err != nil {
+		e.counters.engineErrors.Add(1)
+	} else {
+		e.counters.windows.Add(1)
+	}
+	return r, err
+}
+
+// Start validates cfg, opens and migrates the store, binds the HTTP address and starts consuming
+// in the background. The Service runs until ctx ends or Stop is called; then it stops
+// gracefully (see Stop). Start returns an error, with nothing left running, when the
+// configuration is invalid, PostgreSQL cannot be reached or migrated, or the HTTP address
+// cannot be bound; Kafka is reached in the background, and Kafka failures surface in Health and
+// in the error of Wait.
+func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	s := &Service{
+		cfg:      cfg,
+		log:      cfg.Logger.With(slog.String("role", string(cfg.Role))),
+		started:  time.Now(),
+		counters: newCounters(),
+		tracker:  &tracker{},
+		done:     make(chan struct{}),
+	}
+	defer func() {
+		if err != nil {
+			s.release()
+		}
+	}()
+
+	store, err := s.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := s.newEngine(store)
+	if err != nil {
+		return nil, err
+	}
+	s.sink = newDurableSink(store, s.counters, s.log, cfg.Notifier != nil, cfg.NotifyQueue)
+	opts := []kafkaadapter.Option{
+		kafkaadapter.WithGroup(cfg.Group),
+		kafkaadapter.WithTopics(cfg.Topics),
+		kafkaadapter.WithTopicCreation(cfg.Partitions, cfg.ReplicationFactor),
+		kafkaadapter.WithShutdownGrace(cfg.ShutdownGrace),
+		kafkaadapter.WithLogger(s.log),
+		kafkaadapter.WithClientOptions(kgo.WithHooks(s.tracker)),
+	}
+	s.consumer, err = kafkaadapter.NewConsumer(cfg.Brokers, timedEngine{eng, s.counters}, s.sink, append(opts, cfg.KafkaOptions...)...)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	if cfg.HTTPAddr != "" {
+		if s.listener, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+			return nil, fmt.Errorf("pipeline: HTTP address: %w", err)
+		}
+		s.server = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := s.server.Serve(s.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("HTTP server failed", slog.Any("error", err))
+			}
+		}()
+		s.log.Info("serving health and metrics", slog.String("addr", s.listener.Addr().String()))
+	}
+
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancel = cancel
+	notifyCtx, cancelNotify := context.WithCancel(context.WithoutCancel(ctx))
+	var notified sync.WaitGroup
+	if cfg.Notifier != nil {
+		notified.Go(func() { s.sink.deliver(notifyCtx, cfg.Notifier) })
+	}
+	go func() { // the Start context's end stops the Service as Stop does
+		select {
+		case <-ctx.Done():
+			s.Stop()
+		case <-s.done:
+		}
+	}()
+	go func() {
+		s.tracker.running.Store(true)
+		err := s.consumer.Run(runCtx)
+		s.tracker.running.Store(false)
+		s.tracker.stopping.Store(true)
+		// The consumer has stopped writing: deliver what is queued, within the grace.
+		s.sink.close()
+		timer := time.AfterFunc(cfg.ShutdownGrace, cancelNotify)
+		notified.Wait()
+		timer.Stop()
+		cancelNotify()
+		s.err = err
+		s.release()
+		close(s.done)
+	}()
+	s.log.Info("service started", slog.String("group", cfg.Group), slog.String("input", cfg.Topics.Input),
+		slog.Any("brokers", cfg.Brokers), slog.String("store", s.storeName()))
+	return s, nil
+}
+
+// openStore returns the Service's store: a migrated pgadapter.Store, or a MemoryStore.
+func (s *Service) openStore(ctx context.Context) (store interface {
+	omen.Sink
+	omen.History
+	omen.StateStore
+}, err error) {
+	switch {
+	case s.cfg.Memory != nil:
+		return s.cfg.Memory, nil
+	case s.cfg.Pool == nil && s.cfg.PostgresDSN == "":
+		return omen.NewMemoryStore(), nil
+	case s.cfg.Pool != nil:
+		s.pool = s.cfg.Pool
+	default:
+		pcfg, err := pgxpool.ParseConfig(s.cfg.PostgresDSN)
+		if err != nil {
+			return nil, fmt.Errorf("pipeline: PostgreSQL connection string: %w", err)
+		}
+		if s.pool, err = pgxpool.NewWithConfig(ctx, pcfg); err != nil {
+			return nil, fmt.Errorf("pipeline: PostgreSQL: %w", err)
+		}
+		s.ownPool = true
+	}
+	if err := s.pool.Ping(ctx); err != nil {
+		return nil, fmt.Errorf("pipeline: PostgreSQL unreachable: %w", err)
+	}
+	if err := pgadapter.Migrate(ctx, s.pool); err != nil {
+		return nil, fmt.Errorf("pipeline: migrating the schema: %w", err)
+	}
+	return pgadapter.New(s.pool), nil
+}
+
+func (s *Service) storeName() string {
+	if s.pool == nil {
+		return "memory"
+	}
+	return "postgresql"
+}
+
+// newEngine returns the Role's engine on store.
+func (s *Service) newEngine(store interface {
+	omen.History
+	omen.StateStore
+}) (engine, error) {
+	if s.cfg.Role == PredictiveAlerter {
+		return newAlerter(s.cfg.Alerter, omen.WithAlerterHistory(store), omen.WithAlerterStateStore(store))
+	}
+	d, err := omen.NewDetector(s.cfg.Detector, omen.WithStateStore(store))
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: detector configuration: %w", err)
+	}
+	return d, nil
+}
+
+// release closes what the Service opened: the HTTP server and a pool of its own.
+func (s *Service) release() {
+	if s.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_ = s.server.Shutdown(ctx)
+		cancel()
+	} else if s.listener != nil {
+		s.listener.Close()
+	}
+	if s.ownPool && s.pool != nil {
+		s.pool.Close()
+	}
+}
+
+// Stop stops the Service gracefully and waits until it has stopped: the consumer finishes the
+// poll in hand within Config.ShutdownGrace (durable, published, committed), saves the state
+// of its services to the store (so another instance resumes from it) and leaves its group;
+// the queued notifications are delivered within the grace; then the HTTP server and an owned
+// pool are closed. It returns the consumer's error, as Wait does. Stop may be called more than
+// once, and concurrently.
+func (s *Service) Stop() error {
+	s.stopOnce.Do(func() {
+		s.log.Info("stopping")
+		s.tracker.stopping.Store(true)
+		s.cancel()
+	})
+	return s.Wait()
+}
+
+// Wait blocks until the Service has stopped, after Stop, the end of the Start context, or a
+// failure of the consumer, and returns nil after a clean stop or the error that left work
+// uncommitted (kafkaadapter.Consumer.Run).
+func (s *Service) Wait() error {
+	<-s.done
+	return s.err
+}
+
+// Done is closed when the Service has stopped.
+func (s *Service) Done() <-chan struct{} { return s.done }
+
+// Addr returns the address the HTTP server listens on (useful with port 0), or "" without one.
+func (s *Service) Addr() string {
+	if s.listener == nil {
+		return ""
+	}
+	return s.listener.Addr().String()
+}
+
+// Role returns the Service's role.
+func (s *Service) Role() Role { return s.cfg.Role }
+
+// Stats returns a snapshot of the Service's counters.
+func (s *Service) Stats() Stats {
+	st := s.counters.snapshot()
+	st.Role = s.cfg.Role
+	st.Consumer = s.consumer.Stats()
+	return st
+}
+
+// Run starts a Service with cfg and runs it until ctx ends, then stops it gracefully. It returns
+// the error of Start, or that of the stop (nil after a clean one). When the consumer fails on its
+// own, Run returns its error at once.
+func Run(ctx context.Context, cfg Config) error {
+	s, err := Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case <-s.Done():
+	}
+	return s.Stop()
+}

@@ -1,0 +1,271 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/stacklens/omen"
+	"github.com/stacklens/omen/examples/internal/pipeline/pipelinetest"
+	"github.com/stacklens/omen/internal/servicegen"
+	"github.com/stacklens/omen/kafkaadapter"
+)
+
+// testStream is 4 services × 5 days of hourly windows (480) with incidents after two days: the
+// Detector finds anomalies (critical ones among them) and the Alerter predictive alerts.
+var testStream = servicegen.Config{Seed: 1, Services: 4, Days: 5, WarmUp: 48 * time.Hour, IncidentsPerWeek: 2}
+
+// testAlerter emits one forecast per metric and window, which keeps the store small.
+var testAlerter = omen.AlerterConfig{ForecastRecords: 1}
+
+// malformed are messages that every service dead-letters.
+var malformed = []pipelinetest.Message{
+	{Key: []byte("api"), Value: []byte(`{"service":"api","timestamp":`)},                                            // undecodable
+	{Key: []byte("api"), Value: []byte(`{"timestamp":"2024-01-02T00:00:00Z","total_requests":5}`)},                  // incomplete
+	{Key: []byte("web"), Value: []byte(`{"service":"web","timestamp":"2024-01-02T00:00:00Z","total_requests":-3}`)}, // invalid
+}
+
+// fastKafka makes members join, heartbeat and take partitions over quickly.
+func fastKafka() []kafkaadapter.Option {
+	return []kafkaadapter.Option{
+		kafkaadapter.WithClientOptions(kgo.HeartbeatInterval(100*time.Millisecond), kgo.FetchMaxWait(200*time.Millisecond)),
+		kafkaadapter.WithRetryBackoff(20*time.Millisecond, 200*time.Millisecond),
+	}
+}
+
+// start starts a Service and stops it at the end of the test if it is still running.
+func start(t *testing.T, cfg Config) *Service {
+	t.Helper()
+	s, err := Start(pipelinetest.Context(t), cfg)
+	if err != nil {
+		t.Fatalf("Start(%s): %v", cfg.Role, err)
+	}
+	t.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			t.Errorf("Stop(%s): %v", cfg.Role, err)
+		}
+	})
+	return s
+}
+
+// reference runs the engines over msgs in order, as one uninterrupted process would, and returns
+// the IDs of the anomalies and of the predictive alerts they produce.
+func reference(t *testing.T, msgs []pipelinetest.Message) (anomalies, alerts []string) {
+	t.Helper()
+	det, err := omen.NewDetector(omen.DetectorConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	al := omen.NewAlerter(testAlerter)
+	ctx := context.Background()
+	an, ar := map[string]bool{}, map[string]bool{}
+	for _, m := range msgs {
+		r, err := det.Process(ctx, m.Metrics)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range r.Anomalies {
+			an[a.ID] = true
+		}
+		if r, err = al.Process(ctx, m.Metrics); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range r.Alerts {
+			ar[a.ID] = true
+		}
+	}
+	return sortedKeys(an), sortedKeys(ar)
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// topicIDs returns the distinct values of the JSON field of the records of topic, sorted, and the
+// number of records.
+func topicIDs(t *testing.T, c *kfake.Cluster, topic, field string) ([]string, int) {
+	t.Helper()
+	recs := pipelinetest.ReadTopic(t, c, topic)
+	ids := map[string]bool{}
+	for _, r := range recs {
+		var v map[string]any
+		if err := json.Unmarshal(r.Value, &v); err != nil {
+			t.Fatalf("%s: %v", topic, err)
+		}
+		id, _ := v[field].(string)
+		if id == "" {
+			t.Fatalf("%s: record without %s: %s", topic, field, r.Value)
+		}
+		if string(r.Key) != v["service"] {
+			t.Errorf("%s: record key %q, want its service %q", topic, r.Key, v["service"])
+		}
+		ids[id] = true
+	}
+	return sortedKeys(ids), len(recs)
+}
+
+// diff describes how got differs from want, two sorted ID lists.
+func diff(got, want []string) string {
+	g, w := map[string]bool{}, map[string]bool{}
+	for _, id := range got {
+		g[id] = true
+	}
+	for _, id := range want {
+		w[id] = true
+	}
+	var missing, extra []string
+	for _, id := range want {
+		if !g[id] {
+			missing = append(missing, id)
+		}
+	}
+	for _, id := range got {
+		if !w[id] {
+			extra = append(extra, id)
+		}
+	}
+	return fmt.Sprintf("%d missing %v, %d unexpected %v", len(missing), missing, len(extra), extra)
+}
+
+func healthy(t *testing.T, s *Service) bool {
+	t.Helper()
+	code, body := pipelinetest.Get(t, "http://"+s.Addr()+"/healthz")
+	return code == 200 && strings.Contains(body, `"status": "ok"`)
+}
+
+// metricValue returns the value of the sample named name (with its labels) in a Prometheus text
+// exposition, failing the test when it is absent.
+func metricValue(t *testing.T, exposition, name string) float64 {
+	t.Helper()
+	for line := range strings.Lines(exposition) {
+		if rest, ok := strings.CutPrefix(line, name+" "); ok {
+			var v float64
+			if _, err := fmt.Sscan(rest, &v); err != nil {
+				t.Fatalf("metric %s: %v", name, err)
+			}
+			return v
+		}
+	}
+	t.Fatalf("metric %s absent from:\n%s", name, exposition)
+	return 0
+}
+
+// TestPipelineInMemory runs both roles in one process on one broker and one MemoryStore: the
+// store and the output topics hold exactly the records of an uninterrupted run of the engines,
+// every malformed message is dead-lettered once per role, the endpoints report it, and both
+// services stop cleanly with every offset committed.
+func TestPipelineInMemory(t *testing.T) {
+	topics := kafkaadapter.DefaultTopics()
+	cluster := pipelinetest.Cluster(t, topics.Input, 3)
+	msgs := pipelinetest.Stream(t, testStream)
+	wantAnomalies, wantAlerts := reference(t, msgs)
+	if len(wantAnomalies) == 0 || len(wantAlerts) == 0 {
+		t.Fatalf("the test stream gives %d anomalies and %d alerts; it must give both", len(wantAnomalies), len(wantAlerts))
+	}
+
+	mem := omen.NewMemoryStore()
+	brokers := cluster.ListenAddrs()
+	ml := start(t, Config{Role: MLService, Brokers: brokers, Memory: mem, HTTPAddr: "127.0.0.1:0", KafkaOptions: fastKafka()})
+	al := start(t, Config{Role: PredictiveAlerter, Brokers: brokers, Memory: mem, Alerter: testAlerter,
+		HTTPAddr: "127.0.0.1:0", KafkaOptions: fastKafka()})
+	pipelinetest.Eventually(t, "both services healthy", func() bool { return healthy(t, ml) && healthy(t, al) })
+
+	pipelinetest.Produce(t, cluster, topics.Input, slices.Concat(msgs[:100], malformed, msgs[100:]))
+	pipelinetest.Eventually(t, "every offset committed by both groups", func() bool {
+		return pipelinetest.FullyCommitted(t, cluster, DefaultMLServiceGroup, topics.Input) &&
+			pipelinetest.FullyCommitted(t, cluster, DefaultPredictiveAlerterGroup, topics.Input)
+	})
+
+	var gotAnomalies, gotAlerts []string
+	for _, a := range mem.Anomalies() {
+		gotAnomalies = append(gotAnomalies, a.ID)
+	}
+	for _, a := range mem.Alerts() {
+		gotAlerts = append(gotAlerts, a.ID)
+	}
+	slices.Sort(gotAnomalies)
+	slices.Sort(gotAlerts)
+	if !slices.Equal(gotAnomalies, wantAnomalies) {
+		t.Errorf("stored anomalies: %s", diff(gotAnomalies, wantAnomalies))
+	}
+	if !slices.Equal(gotAlerts, wantAlerts) {
+		t.Errorf("stored alerts: %s", diff(gotAlerts, wantAlerts))
+	}
+	if ids, n := topicIDs(t, cluster, topics.Anomalies, "anomaly_id"); !slices.Equal(ids, wantAnomalies) || n != len(wantAnomalies) {
+		t.Errorf("%s: %d records; %s", topics.Anomalies, n, diff(ids, wantAnomalies))
+	}
+	if ids, _ := topicIDs(t, cluster, topics.Alerts, "alert_id"); !slices.Equal(ids, wantAlerts) {
+		t.Errorf("%s: %s", topics.Alerts, diff(ids, wantAlerts))
+	}
+	for _, dlq := range []string{topics.DeadLetter, DefaultAlerterDeadLetterTopic} {
+		if n := len(pipelinetest.ReadTopic(t, cluster, dlq)); n != len(malformed) {
+			t.Errorf("%s holds %d dead letters, want %d", dlq, n, len(malformed))
+		}
+	}
+
+	code, exposition := pipelinetest.Get(t, "http://"+ml.Addr()+"/metrics")
+	if code != 200 {
+		t.Fatalf("/metrics: status %d", code)
+	}
+	total := float64(len(msgs) + len(malformed))
+	for name, want := range map[string]float64{
+		"omen_mlservice_messages_total":                            total,
+		"omen_mlservice_engine_windows_total":                      float64(len(msgs)),
+		`omen_mlservice_dead_letters_total{reason="undecodable"}`:  1,
+		`omen_mlservice_dead_letters_total{reason="incomplete"}`:   1,
+		`omen_mlservice_dead_letters_total{reason="invalid"}`:      1,
+		`omen_mlservice_published_total{topic="ml-anomalies"}`:     float64(len(wantAnomalies)),
+		"omen_mlservice_consumer_lag_total":                        0,
+		"omen_mlservice_engine_seconds_count":                      float64(len(msgs)),
+		`omen_mlservice_predictive_alerts_total{status="pending"}`: 0,
+	} {
+		if got := metricValue(t, exposition, name); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	var byType float64
+	for _, typ := range omen.AnomalyTypes {
+		byType += metricValue(t, exposition, fmt.Sprintf("omen_mlservice_anomalies_total{type=%q}", typ))
+	}
+	if byType != float64(len(wantAnomalies)) {
+		t.Errorf("anomalies by type sum to %v, want %d", byType, len(wantAnomalies))
+	}
+	_, exposition = pipelinetest.Get(t, "http://"+al.Addr()+"/metrics")
+	if got := metricValue(t, exposition, `omen_predictivealerter_predictive_alerts_total{status="pending"}`); got != float64(len(wantAlerts)) {
+		t.Errorf("alerter: %v pending alerts written, want %d", got, len(wantAlerts))
+	}
+
+	for _, s := range []*Service{ml, al} {
+		if err := s.Stop(); err != nil {
+			t.Errorf("%s: Stop: %v", s.Role(), err)
+		}
+		if rep := s.Health(context.Background()); rep.Healthy() || rep.Checks[CheckConsumer].OK {
+			t.Errorf("%s: healthy after Stop: %+v", s.Role(), rep)
+		}
+	}
+	for _, group := range []string{DefaultMLServiceGroup, DefaultPredictiveAlerterGroup} {
+		if !pipelinetest.FullyCommitted(t, cluster, group, topics.Input) {
+			t.Errorf("%s: offsets not all committed after Stop", group)
+		}
+	}
+	// Stopping released every service's state to the store.
+	for _, svc := range []string{"api", "web", "auth", "payments"} {
+		for _, component := range []string{omen.StateDetector, omen.StateAlerter} {
+			if st, err := mem.LoadState(context.Background(), component, svc); err != nil || len(st) == 0 {
+				t.Errorf("state of %s/%s after Stop: %d bytes, %v", component, svc, len(st), err)
+			}
+		}
+	}
+}
