@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// testPostgres returns a connection string of the test database (OMEN_TEST_POSTGRES, default
+// the one of DESIGN.md) whose search_path is a fresh schema, dropped at cleanup. The test is
+// skipped when the database is unreachable, or failed when CI is set.
+func testPostgres(t *testing.T) (dsn string, conn *pgx.Conn) {
+	t.Helper()
+	dsn = os.Getenv("OMEN_TEST_POSTGRES")
+	if dsn == "" {
+		dsn = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		msg := fmt.Sprintf("PostgreSQL at %s is unreachable (%v); set OMEN_TEST_POSTGRES to a reachable database", dsn, err)
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	schema := fmt.Sprintf("omen_phase5_%d_%016x", os.Getpid(), rand.Uint64())
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+		conn.Close(ctx)
+	})
+	if _, err := conn.Exec(ctx, "SET search_path TO "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		t.Fatal(err)
+	}
+	// Both forms of connection string take search_path as a run-time parameter.
+	if strings.Contains(dsn, "://") {
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		return dsn + sep + "search_path=" + schema, conn
+	}
+	return dsn + " search_path=" + schema, conn
+}
+
+// TestPostgres runs the bundled stream through Kafka into PostgreSQL, as
+// `go run ./examples/phase5 -postgres DSN` does, and checks that the tables hold every record
+// of -out once, that the engines' state was saved on shutdown, and that the quick start's
+// queries show the results.
+func TestPostgres(t *testing.T) {
+	dsn, conn := testPostgres(t)
+	r := runCommand(t, 0, options{postgres: dsn, recent: true})
+
+	ids := map[string]map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(r.out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var env struct {
+			Kind   string
+			Record map[string]any
+		}
+		if err := json.Unmarshal(sc.Bytes(), &env); err != nil {
+			t.Fatal(err)
+		}
+		if ids[env.Kind] == nil {
+			ids[env.Kind] = map[string]bool{}
+		}
+		ids[env.Kind][env.Record[idField[env.Kind]].(string)] = true
+	}
+	ctx := context.Background()
+	count := func(sql string) int {
+		t.Helper()
+		var n int
+		if err := conn.QueryRow(ctx, sql).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		return n
+	}
+	for _, c := range []struct {
+		sql  string
+		want int
+	}{
+		{"SELECT COUNT(DISTINCT anomaly_id) FROM ml_anomalies", len(ids["anomaly"])},
+		{"SELECT COUNT(*) FROM ml_anomalies", len(ids["anomaly"])},
+		{"SELECT COUNT(*) FROM ml_patterns", len(ids["pattern"])},
+		{"SELECT COUNT(*) FROM ml_forecasts", len(ids["forecast"])},
+		{"SELECT COUNT(*) FROM ml_predictive_alerts", len(ids["alert"])},
+		{"SELECT COUNT(*) FROM analytics_metrics_1hour", 2688},
+		{"SELECT COUNT(*) FROM ml_models WHERE model_type = 'omen_state'", 2 * 8}, // both engines, 8 services
+	} {
+		if got := count(c.sql); got != c.want || got == 0 {
+			t.Errorf("%s = %d, want %d (> 0)", c.sql, got, c.want)
+		}
+	}
+
+	_, quick, ok := strings.Cut(r.stdout, "== PostgreSQL: the quick start's queries")
+	if !ok {
+		t.Fatalf("no quick start section:\n%s", r.stdout)
+	}
+	for title, rows := range map[string]string{
+		"Recent anomalies": "10", "Predictive alerts": fmt.Sprint(min(5, len(ids["alert"]))),
+		"Predictive alerts status": "1", "Metrics windows stored in the last 24 hours": "1",
+	} {
+		re := regexp.MustCompile(`(?s)-- ` + regexp.QuoteMeta(title) + `\n.*?\((\d+) rows\)`)
+		if m := re.FindStringSubmatch(quick); m == nil || m[1] != rows {
+			t.Errorf("quick start query %q: %v rows, want %s:\n%s", title, m, rows, quick)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^2688\s*$`).MatchString(quick) {
+		t.Errorf("the last 24 hours' windows are not 2688:\n%s", quick)
+	}
+}
