@@ -197,23 +197,27 @@ func (n *Notifier) log(ctx context.Context, level slog.Level, msg string, e Even
 	n.cfg.logger.LogAttrs(ctx, level, msg, attrs...)
 }
 
-// Stats are running totals of deliveries: one delivery is one record to one target.
-type Stats struct {
+// Counts are running totals of deliveries: one delivery is one record to one target.
+type Counts struct {
 	Sent         uint64 // deliveries that succeeded
 	Failed       uint64 // deliveries that failed after their last attempt or a permanent error
 	Retried      uint64 // attempts after the first
 	Deduplicated uint64 // deliveries skipped because the target already had the record
-	MarkFailed   uint64 // records delivered to every target whose Marker call failed
-	// Targets holds the totals of each target, by name (MarkFailed is not per target).
-	Targets map[string]Stats
+}
+
+// Stats are the running totals of a Notifier.
+type Stats struct {
+	Counts                       // over all targets
+	MarkFailed uint64            // records delivered to every target whose Marker call failed
+	Targets    map[string]Counts // per target, by name
 }
 
 // Stats returns the running totals, for export as Prometheus counters.
 func (n *Notifier) Stats() Stats {
-	s := Stats{MarkFailed: n.marks.Load(), Targets: make(map[string]Stats, len(n.targets))}
+	s := Stats{MarkFailed: n.marks.Load(), Targets: make(map[string]Counts, len(n.targets))}
 	for i, t := range n.targets {
 		c := &n.counts[i]
-		ts := Stats{Sent: c.sent.Load(), Failed: c.failed.Load(), Retried: c.retried.Load(),
+		ts := Counts{Sent: c.sent.Load(), Failed: c.failed.Load(), Retried: c.retried.Load(),
 			Deduplicated: c.deduplicated.Load()}
 		s.Targets[t.Name()] = ts
 		s.Sent += ts.Sent
