@@ -29,10 +29,13 @@ type StreamConfig struct {
 	// Clip c bounds, in residual scales, how far one value can pull the baseline and the scale
 	// (Huber's ψ); zero means 3.
 	Clip float64
-	// Hold is the longest run of consecutive alarms (scores of 0.5 or more) that the baseline and
-	// the scale do not learn at all; zero means none. Holding keeps an incident from becoming the
-	// new normal while it lasts, so that it is flagged throughout and its end is not flagged in
-	// turn; after Hold alarms in a row the change is learned as usual. It suits a Period that
+	// Hold is the longest run of consecutive alarms (scores of 0.5 or more) that the baseline, the
+	// scale and the calibration do not learn; zero means none. Holding keeps an incident from
+	// becoming the new normal while it lasts, so that it is flagged throughout and its end is not
+	// flagged in turn; after Hold alarms in a row the change is learned as usual. The first alarm
+	// of a run is still learned by the calibrator (an isolated extreme is part of the usual
+	// behaviour), and the values of a spread widening in progress (spread CUSUM sum above 3) do
+	// not update the scale, for at most Hold values in a row as well. It suits a Period that
 	// covers every regular pattern of the stream (a week for metrics that differ at weekends):
 	// with a shorter one, a regular pattern the cycle misses is an alarm until it is learned.
 	Hold int
@@ -81,6 +84,19 @@ const (
 // shiftDecision is the CUSUM decision interval H: when a sum passes it the change is declared
 // and the sums restart, so S stays near H at most.
 const shiftDecision = 5.0
+
+// scaleClip bounds, in residual scales, how far one value can move the scale: the variance
+// grows by at most the factor 1 − λ + λ·scaleClip²/E[min(Z², scaleClip²)] ≈ 1 + 1.9·λ per value
+// (9.5 % at the default λ), a bounded influence like that of Gelper, Fried and Croux's biweight ρ.
+// Clipping at the baseline's Clip of 3 would let each such value raise the variance by 41 %, so
+// that a level shift inflated the scale, and hid itself, within a few values.
+const scaleClip = 1.5
+
+// widenHold is the spread CUSUM's sum, in allowances, from which a value is taken for part of a
+// variance change in progress and does not update the scale (for at most StreamConfig.Hold values
+// in a row): otherwise the scale absorbs the wider spread within a few values and the change is
+// flagged only at its start.
+const widenHold = 3.0
 
 // learnCap is the evidence beyond which a value is scored but not learned by the calibrator: a
 // residual of more than 8 robust scales is a gross outlier under any usual noise, and learning it
@@ -201,11 +217,14 @@ const (
 // y* = ŷ + σ·clip(z, ±c), so that an outlier moves the baseline by at most α·c·σ:
 //
 //	L ← L + α·(y* − s[φ] − L),   s[φ] ← s[φ] + γ·(y* − L − s[φ]),
-//	σ² ← (1 − λ)·σ² + λ·σ²·min(z², c²)/E[min(Z², c²)],
+//	σ² ← (1 − λ)·σ² + λ·σ²·min(z², 1.5²)/E[min(Z², 1.5²)],
 //
-// the last a Huber-type scale update, consistent for normal residuals (Z standard normal). With
-// StreamConfig.Hold, a value scoring 0.5 or more (an alarm) updates nothing, for at most Hold
-// values in a row. The first cycle sets the seasonal shape (offsets from the cycle's mean), the
+// the last a Huber-type scale update, consistent for normal residuals (Z standard normal), whose
+// clip at 1.5 bounds the growth of the variance per value to 9.5 % (a bounded influence, as
+// Gelper et al.'s biweight ρ has), so that a sustained shift is not absorbed into the scale. With StreamConfig.Hold, a
+// value scoring 0.5 or more (an alarm) updates nothing, for at most Hold values in a row, and
+// the alarms of a run after its first are not learned by the calibrator either; a value while
+// the spread CUSUM's sum exceeds 3 does not update the scale (at most Hold in a row). The first cycle sets the seasonal shape (offsets from the cycle's mean), the
 // next 16 residuals the first scale: 1.4826 × their median absolute value / √2, since a residual
 // against an offset learned from one value carries the noise of two.
 //
@@ -261,6 +280,7 @@ type StreamDetector struct {
 	cusum      trend.CUSUM // on the standardised residuals z
 	spread     trend.CUSUM // on their absolute values |z|
 	hold       int         // consecutive alarms not learned
+	widen      int         // consecutive values of a wider spread that did not update the scale
 	prevZ      float64     // the last clipped standardised residual
 	acfLag     float64     // exponential means of zₜ·zₜ₋₁ and zₜ² (clipped), for longRun
 	acfVar     float64
@@ -474,7 +494,12 @@ func (d *StreamDetector) learn(ns int64, v float64) {
 		return
 	}
 	d.update(i, expected+d.scale*max(-c, min(c, z)))
-	d.scale *= math.Sqrt(1 - lambda + lambda*min(z*z, c*c)/d.huber)
+	if d.now.Spread > widenHold && d.widen < d.cfg.Hold {
+		d.widen++ // a wider spread in progress: keep the scale of normal behaviour
+		return
+	}
+	d.widen = 0
+	d.scale *= math.Sqrt(1 - lambda + lambda*min(z*z, scaleClip*scaleClip)/scaleHuber)
 }
 
 // update moves the level and the offset of phase i towards the (cleaned) value y.
@@ -526,6 +551,11 @@ func (d *StreamDetector) score(r, expected float64) float64 {
 		cal.Score, cal.Probability, cal.Level = 0, 1, severity.Low
 	case evidence > learnCap:
 		cal = d.calibrator.Calibrate(evidence)
+	case d.hold > 0 && d.hold < d.cfg.Hold:
+		// The run of held alarms goes on: learn the value only if it is not an alarm itself.
+		if cal = d.calibrator.Calibrate(evidence); cal.Score/100 < holdScore {
+			d.calibrator.Add(evidence)
+		}
 	default:
 		cal = d.calibrator.Add(evidence)
 	}
@@ -573,6 +603,9 @@ func (d *StreamDetector) longRun() float64 {
 	}
 	return math.Sqrt((1 - phi) / (1 + phi))
 }
+
+// scaleHuber is E[min(Z², scaleClip²)] for a standard normal Z.
+var scaleHuber = streamHuberConsistency(scaleClip)
 
 // streamHuberConsistency returns E[min(Z², c²)] for a standard normal Z, which makes the clipped
 // variance update consistent: (2Φ(c) − 1) − 2cφ(c) + 2c²(1 − Φ(c)).

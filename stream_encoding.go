@@ -8,8 +8,10 @@ import (
 	"time"
 )
 
-// streamEncodingVersion is the first byte of a StreamDetector's binary encoding.
-const streamEncodingVersion = 1
+// streamEncodingVersion is the first byte of a StreamDetector's binary encoding. Version 2 added
+// the count of values of a wider spread that did not update the scale; UnmarshalBinary still
+// reads version 1, whose count is then 0.
+const streamEncodingVersion = 2
 
 // ErrStreamEncoding is returned by StreamDetector.UnmarshalBinary for data it cannot decode.
 var ErrStreamEncoding = errors.New("omen: invalid stream detector encoding")
@@ -50,6 +52,7 @@ func (d *StreamDetector) MarshalBinary() ([]byte, error) {
 	b = streamAppendInt(b, d.last)
 	b = streamAppendInt(b, int64(d.n))
 	b = streamAppendInt(b, int64(d.hold))
+	b = streamAppendInt(b, int64(d.widen))
 	for _, v := range []float64{d.pend, d.level, d.scale, d.peakUp, d.peakDown, d.prevZ, d.acfLag, d.acfVar} {
 		b = streamAppendFloat(b, v)
 	}
@@ -84,11 +87,12 @@ func (d *StreamDetector) MarshalBinary() ([]byte, error) {
 // returns an error wrapping ErrStreamEncoding for data it cannot decode; d is then unchanged.
 func (d *StreamDetector) UnmarshalBinary(data []byte) error {
 	r := streamReader{b: data}
-	if v := r.byte(); v != streamEncodingVersion {
-		if r.err != nil {
-			return r.err
-		}
-		return fmt.Errorf("%w: version %d", ErrStreamEncoding, v)
+	version := r.byte()
+	if r.err != nil {
+		return r.err
+	}
+	if version != 1 && version != streamEncodingVersion {
+		return fmt.Errorf("%w: version %d", ErrStreamEncoding, version)
 	}
 	var n StreamDetector
 	c := &n.cfg
@@ -106,7 +110,10 @@ func (d *StreamDetector) UnmarshalBinary(data []byte) error {
 	phases := r.int()
 	n.first, n.last = r.int(), r.int()
 	count := r.int()
-	hold := r.int()
+	hold, widen := r.int(), int64(0)
+	if version >= 2 {
+		widen = r.int()
+	}
 	for _, p := range []*float64{&n.pend, &n.level, &n.scale, &n.peakUp, &n.peakDown, &n.prevZ, &n.acfLag, &n.acfVar} {
 		*p = r.float()
 	}
@@ -133,15 +140,15 @@ func (d *StreamDetector) UnmarshalBinary(data []byte) error {
 		return fmt.Errorf("%w: %d phases at stage %d", ErrStreamEncoding, phases, n.stage)
 	case n.stage >= stageFirstCycle && c.Period > 0 && n.step <= 0:
 		return fmt.Errorf("%w: step %v", ErrStreamEncoding, n.step)
-	case hold < 0 || hold > cfgHold:
-		return fmt.Errorf("%w: %d values held", ErrStreamEncoding, hold)
+	case hold < 0 || hold > cfgHold || widen < 0 || widen > cfgHold:
+		return fmt.Errorf("%w: %d values held, %d of a wider spread", ErrStreamEncoding, hold, widen)
 	case count < 0 || count > math.MaxInt32 || (count == 0) != (n.stage == stageEmpty) || n.last < n.first:
 		return fmt.Errorf("%w: %d values from %d to %d", ErrStreamEncoding, count, n.first, n.last)
 	case !streamFinite(n.pend, n.level, n.scale, n.peakUp, n.peakDown, n.prevZ, n.acfLag, n.acfVar) ||
 		n.scale < 0 || n.peakUp < 0 || n.peakDown < 0 || n.acfVar < 0:
 		return fmt.Errorf("%w: non-finite or negative state", ErrStreamEncoding)
 	}
-	n.phases, n.n, n.hold = int(phases), int(count), int(hold)
+	n.phases, n.n, n.hold, n.widen = int(phases), int(count), int(hold), int(widen)
 	if n.phases > 0 {
 		n.seasonal = make([]float64, n.phases)
 		for i := range n.seasonal {

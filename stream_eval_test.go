@@ -110,38 +110,72 @@ func streamMetricConfig(m servicegen.Metric) StreamConfig {
 	}
 }
 
-// TestStreamEvaluation scores the detector on the generated labelled stream of the default seed,
-// 28 days long with a 10-day warm-up: a weekly cycle must be seen once (7 days), then 16 values
-// set the scale and 40 more the calibration, before the scores mean what they say.
+// streamEvalSeeds are the seeds of the generated streams the evaluation pools: one seed's stream
+// holds about 120 incidents on 72 series, so its recall alone varies by about ±0.03 from seed to
+// seed. The detector was developed on seeds 0–7; on seeds 8–15, never looked at before, it
+// scored recall 0.912 (919/1008) and precision 0.813 (5601/6893).
+var streamEvalSeeds = []uint64{0, 1, 2, 3, 4, 5, 6, 7}
+
+// TestStreamEvaluation scores the detector on the generated labelled streams of streamEvalSeeds,
+// each 28 days long with a 10-day warm-up: a weekly cycle must be seen once (7 days), then 16
+// values set the scale and 40 more the calibration, before the scores mean what they say.
 //
 // Every metric counts, the risk score too, although no incident of these kinds changes it: its
-// flags are all false. Measured: recall 0.909 (110/121) and precision 0.779 (501/643) at
-// threshold 0.35 (at 0.4: recall 0.818, precision 0.867). The target is recall 0.9 with
-// precision 0.8; the floors below are the current detector's. What is missed: variance changes
-// (7 of 16 metric series), ramps that stay within the noise for long (2 of 9), and a level shift
-// and a seasonality break on services with small integer counts; 38 of the false flags are on
-// the risk score, a strongly autocorrelated series.
+// flags are all false. Precision counts flagged windows, so a detector that flags an incident
+// throughout, not only at its start, scores higher. Measured (go test -run TestStreamEvaluation
+// -v): pooled recall 0.919 (909/989) and precision 0.818 (5619/6869) at threshold 0.35; by seed,
+// recall 0.901–0.968 and precision 0.776–0.843. Before the scale's clip at 1.5, the withholding
+// of held alarms from the calibration and the hold of the scale while the spread widens, the
+// same seeds gave recall 0.889 and precision 0.775. What is missed: variance changes (57 of
+// 139 metric series: a tripled noise of 12–36 windows is often not much wider than the usual
+// heavy-tailed noise), ramps that stay within the noise for long (12 of 72), and level shifts
+// and seasonality breaks on services with small integer counts.
 func TestStreamEvaluation(t *testing.T) {
-	s, err := servicegen.Generate(servicegen.Config{Days: 28, WarmUp: 10 * 24 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
+	var pooled streamEvaluation
+	for _, seed := range streamEvalSeeds {
+		s, err := servicegen.Generate(servicegen.Config{Seed: seed, Days: 28, WarmUp: 10 * 24 * time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := evaluateStream(s, streamMetricConfig)
+		t.Logf("seed %d: recall %.3f (%d/%d), precision %.3f (%d/%d)", seed, e.recall(), e.detected, e.incidents,
+			e.precision(), e.truePositive, e.flags)
+		pooled = pooled.merge(e)
 	}
-	e := evaluateStream(s, streamMetricConfig)
-	t.Logf("threshold %v: %v", streamEvalThreshold, e)
-	if e.recall() < 0.9 || e.precision() < 0.77 {
-		t.Errorf("recall %.3f, precision %.3f; want at least 0.9 and 0.77", e.recall(), e.precision())
+	t.Logf("threshold %v, seeds %v pooled: %v", streamEvalThreshold, streamEvalSeeds, pooled)
+	if pooled.recall() < 0.9 || pooled.precision() < 0.8 {
+		t.Errorf("pooled recall %.3f, precision %.3f; want at least 0.9 and 0.8", pooled.recall(), pooled.precision())
 	}
 	for _, k := range []servicegen.Kind{servicegen.ErrorSpike, servicegen.LatencySpike, servicegen.LatencyDip, servicegen.TrafficDip} {
-		if n := e.byKind[k]; n[0] == 0 || n[1] < n[0] {
-			t.Errorf("%s: %d of %d detected; want all", k, n[1], n[0])
+		if n := pooled.byKind[k]; n[0] == 0 || float64(n[1]) < 0.98*float64(n[0]) {
+			t.Errorf("%s: %d of %d detected; want at least 98 %%", k, n[1], n[0])
 		}
 	}
+}
+
+// merge returns the pooled counts of e and f.
+func (e streamEvaluation) merge(f streamEvaluation) streamEvaluation {
+	out := streamEvaluation{
+		incidents: e.incidents + f.incidents, detected: e.detected + f.detected,
+		flags: e.flags + f.flags, truePositive: e.truePositive + f.truePositive,
+		byKind: map[servicegen.Kind][2]int{}, delays: map[servicegen.Kind][]time.Duration{},
+	}
+	for _, x := range []streamEvaluation{e, f} {
+		for k, n := range x.byKind {
+			m := out.byKind[k]
+			out.byKind[k] = [2]int{m[0] + n[0], m[1] + n[1]}
+		}
+		for k, d := range x.delays {
+			out.delays[k] = append(out.delays[k], d...)
+		}
+	}
+	return out
 }
 
 // TestStreamEvaluationDefaultStream reports the detector's numbers on the default stream (14 days,
 // 3-day warm-up) with the default daily cycle: its first weekend comes before any weekly cycle
 // could be learned, so the traffic of every service looks anomalous then, and the precision
-// suffers (measured: recall 0.836, precision 0.376). The point incidents — spikes and dips — must
+// suffers (measured: recall 0.852, precision 0.465). The point incidents — spikes and dips — must
 // still be found: at least 90 % of them (measured 36 of 36).
 func TestStreamEvaluationDefaultStream(t *testing.T) {
 	s, err := servicegen.Generate(servicegen.Config{})

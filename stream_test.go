@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -209,6 +210,83 @@ func TestStreamUnmarshalErrors(t *testing.T) {
 		if after, _ := e.MarshalBinary(); !bytes.Equal(before, after) {
 			t.Errorf("%s: failed decoding changed the detector", name)
 		}
+	}
+}
+
+// TestStreamUnmarshalVersion1: an encoding of version 1, which has no count of values of a wider
+// spread, still decodes, with that count 0, and the detector goes on as one that never held the
+// scale.
+func TestStreamUnmarshalVersion1(t *testing.T) {
+	ts, vs := streamSeasonalSeries(300, 4)
+	d := NewStreamDetector(StreamConfig{Hold: 3})
+	for i := range 200 {
+		d.Add(ts[i], vs[i])
+	}
+	d.widen = 0
+	v2, err := d.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Version 2 put the count after the version byte, 3 settings and 10 floats (8 bytes each), the
+	// log flag and the stage, and 6 state integers.
+	const at = 1 + 3*8 + 10*8 + 2 + 6*8
+	v1 := append(append([]byte{1}, v2[1:at]...), v2[at+8:]...)
+	var e StreamDetector
+	if err := e.UnmarshalBinary(v1); err != nil {
+		t.Fatalf("version 1: %v", err)
+	}
+	if b, _ := e.MarshalBinary(); !bytes.Equal(b, v2) {
+		t.Fatal("version 1 decodes to another state than its version 2 twin")
+	}
+	for i := 200; i < len(ts); i++ {
+		if a, b := e.Add(ts[i], vs[i]), d.Add(ts[i], vs[i]); a != b {
+			t.Fatalf("score %d: %v after a version 1 round trip, %v without", i, a, b)
+		}
+	}
+}
+
+// TestStreamHoldKeepsIncident: with Hold, a sustained shift of about 8 residual scales is flagged
+// (score ≥ 0.5) at each of its first Hold values, as its scale and its calibration are not
+// learned from the run of alarms; without Hold the detector learns the shift as the new normal.
+// A tripled spread keeps its spread evidence while it lasts with Hold, and loses it without.
+func TestStreamHoldKeepsIncident(t *testing.T) {
+	const start, hold = 3000, 30
+	ts, vs := streamSeasonalSeries(start+hold, 9)
+	run := func(cfg StreamConfig, change func(i int, v float64) float64) (alarms int, spread []float64) {
+		d := NewStreamDetector(cfg)
+		for i := range ts {
+			v := vs[i]
+			if i >= start {
+				v = change(i, v)
+			}
+			if s := d.Add(ts[i], v); i >= start {
+				if s >= 0.5 {
+					alarms++
+				}
+				spread = append(spread, d.State().Spread)
+			}
+		}
+		return alarms, spread
+	}
+	shift := func(_ int, v float64) float64 { return v + 10 }
+	if n, _ := run(StreamConfig{Hold: hold}, shift); n != hold {
+		t.Errorf("shift with Hold %d: %d alarms; want all %d", hold, n, hold)
+	}
+	if n, _ := run(StreamConfig{}, shift); n >= hold {
+		t.Errorf("shift without Hold: %d alarms of %d; want it learned", n, hold)
+	}
+	// streamSeasonalSeries has unit noise around 100 + 10·sin: tripling it means tripling the
+	// residual from the smooth cycle.
+	wider := func(i int, v float64) float64 {
+		base := 100 + 10*math.Sin(2*math.Pi*float64(i)/24)
+		return base + 3*(v-base)
+	}
+	_, held := run(StreamConfig{Hold: hold}, wider)
+	_, free := run(StreamConfig{}, wider)
+	last := func(xs []float64) float64 { return slices.Max(xs[len(xs)-10:]) }
+	if last(held) < widenHold || last(held) <= last(free) {
+		t.Errorf("tripled spread: spread evidence in the last 10 values %.2f with Hold, %.2f without; want it kept with Hold",
+			last(held), last(free))
 	}
 }
 
