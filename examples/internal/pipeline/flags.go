@@ -235,6 +235,25 @@ func settings(role Role, db *parsed) []setting {
 	}
 }
 
+// SettingDoc describes one setting of a standalone program.
+type SettingDoc struct {
+	Flag    string   // without the dash
+	Env     []string // the variables read when the flag is absent, in order
+	Default string   // "" when unset means the engine's default or none
+	Usage   string
+}
+
+// Settings lists the settings of role's program, as ParseServiceConfig reads them.
+func Settings(role Role) []SettingDoc {
+	var out []SettingDoc
+	for _, s := range settings(role, &parsed{}) {
+		if s.for_(role) {
+			out = append(out, SettingDoc{Flag: s.flag, Env: s.env, Default: s.def, Usage: s.usage})
+		}
+	}
+	return out
+}
+
 // parsed gathers the settings that are combined after parsing.
 type parsed struct {
 	dsn, host, port, name, user, password string

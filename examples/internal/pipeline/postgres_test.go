@@ -1,0 +1,156 @@
+package pipeline
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stacklens/omen"
+	"github.com/stacklens/omen/examples/internal/pipeline/pipelinetest"
+	"github.com/stacklens/omen/kafkaadapter"
+	"github.com/stacklens/omen/pgadapter"
+)
+
+// count returns the result of a SELECT COUNT(*) query.
+func count(t *testing.T, pool *pgxpool.Pool, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(pipelinetest.Context(t), query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// TestPipelinePostgres runs both roles against one broker and one PostgreSQL schema, which each
+// service migrates: the tables hold exactly the records of an uninterrupted run, the anomaly
+// topic the same IDs, and stopping saves every service's state in ml_models.
+func TestPipelinePostgres(t *testing.T) {
+	dsn, pool := pipelinetest.Postgres(t)
+	topics := kafkaadapter.DefaultTopics()
+	cluster := pipelinetest.Cluster(t, topics.Input, 3)
+	msgs := pipelinetest.Stream(t, testStream)
+	wantAnomalies, wantAlerts := reference(t, msgs)
+
+	brokers := cluster.ListenAddrs()
+	ml := start(t, Config{Role: MLService, Brokers: brokers, PostgresDSN: dsn, HTTPAddr: "127.0.0.1:0", KafkaOptions: fastKafka()})
+	al := start(t, Config{Role: PredictiveAlerter, Brokers: brokers, PostgresDSN: dsn, Alerter: testAlerter, KafkaOptions: fastKafka()})
+	pipelinetest.Eventually(t, "the ML service healthy", func() bool { return healthy(t, ml) })
+	if rep := ml.Health(context.Background()); rep.Checks[CheckStore].Detail != "PostgreSQL" {
+		t.Errorf("store check %+v, want PostgreSQL", rep.Checks[CheckStore])
+	}
+
+	pipelinetest.Produce(t, cluster, topics.Input, slices.Concat(malformed, msgs))
+	pipelinetest.Eventually(t, "every offset committed by both groups", func() bool {
+		return pipelinetest.FullyCommitted(t, cluster, DefaultMLServiceGroup, topics.Input) &&
+			pipelinetest.FullyCommitted(t, cluster, DefaultPredictiveAlerterGroup, topics.Input)
+	})
+	for _, s := range []*Service{ml, al} {
+		if err := s.Stop(); err != nil {
+			t.Fatalf("%s: Stop: %v", s.Role(), err)
+		}
+	}
+
+	if got := pipelinetest.IDs(t, pool, "SELECT anomaly_id FROM ml_anomalies ORDER BY anomaly_id"); !slices.Equal(got, wantAnomalies) {
+		t.Errorf("ml_anomalies: %s", diff(got, wantAnomalies))
+	}
+	if got := pipelinetest.IDs(t, pool, "SELECT alert_id FROM ml_predictive_alerts ORDER BY alert_id"); !slices.Equal(got, wantAlerts) {
+		t.Errorf("ml_predictive_alerts: %s", diff(got, wantAlerts))
+	}
+	if ids, n := topicIDs(t, cluster, topics.Anomalies, "anomaly_id"); !slices.Equal(ids, wantAnomalies) || n != len(wantAnomalies) {
+		t.Errorf("%s: %d records; %s", topics.Anomalies, n, diff(ids, wantAnomalies))
+	}
+	if n := count(t, pool, "SELECT COUNT(*) FROM analytics_metrics_1hour"); n != len(msgs) {
+		t.Errorf("analytics_metrics_1hour holds %d windows, want %d", n, len(msgs))
+	}
+	if n := count(t, pool, "SELECT COUNT(*) FROM ml_forecasts"); n == 0 {
+		t.Error("no forecast stored")
+	}
+	services := map[string]bool{}
+	for _, m := range msgs {
+		services[m.Metrics.Service] = true
+	}
+	for _, component := range []string{omen.StateDetector, omen.StateAlerter} {
+		if n := count(t, pool, "SELECT COUNT(*) FROM ml_models WHERE model_type = 'omen_state' AND parameters->>'component' = $1", component); n != len(services) {
+			t.Errorf("%d %s states in ml_models after Stop, want one per service (%d)", n, component, len(services))
+		}
+	}
+	if n := count(t, pool, "SELECT COUNT(*) FROM omen_schema_migrations"); n != len(pgadapter.Migrations()) {
+		t.Errorf("%d migrations recorded, want %d", n, len(pgadapter.Migrations()))
+	}
+}
+
+// TestTwoMLServicesTakeOver runs two ML service instances in one consumer group on one
+// PostgreSQL schema: they share the partitions; when one stops it commits and saves its
+// services' state to ml_models, and the other resumes them from the committed offsets and the
+// stored state, so the final ml_anomalies hold exactly the IDs of an uninterrupted run, none
+// missing and none twice, and the topic carries each once.
+func TestTwoMLServicesTakeOver(t *testing.T) {
+	dsn, pool := pipelinetest.Postgres(t)
+	topics := kafkaadapter.DefaultTopics()
+	cluster := pipelinetest.Cluster(t, topics.Input, 4)
+	msgs := pipelinetest.Stream(t, testStream)
+	wantAnomalies, _ := reference(t, msgs)
+	half := len(msgs) / 2
+	split := msgs[half].Metrics.Timestamp
+
+	brokers := cluster.ListenAddrs()
+	a := start(t, Config{Role: MLService, Brokers: brokers, PostgresDSN: dsn, KafkaOptions: fastKafka()})
+	b := start(t, Config{Role: MLService, Brokers: brokers, PostgresDSN: dsn, KafkaOptions: fastKafka()})
+	pipelinetest.Eventually(t, "both instances owning partitions", func() bool {
+		return pipelinetest.Balanced(t, cluster, DefaultMLServiceGroup, 2)
+	})
+
+	pipelinetest.Produce(t, cluster, topics.Input, msgs[:half])
+	pipelinetest.Eventually(t, "the first half committed", func() bool {
+		return pipelinetest.FullyCommitted(t, cluster, DefaultMLServiceGroup, topics.Input)
+	})
+	wa, wb := a.Stats().Windows, b.Stats().Windows
+	if wa == 0 || wb == 0 || wa+wb != int64(half) {
+		t.Fatalf("instances processed %d and %d windows, want a share each of %d", wa, wb, half)
+	}
+	if n := count(t, pool, "SELECT COUNT(*) FROM ml_models WHERE model_type = 'omen_state'"); n != 0 {
+		t.Errorf("%d states saved while both instances run, want none before a release", n)
+	}
+
+	if err := b.Stop(); err != nil {
+		t.Fatalf("stopping instance B: %v", err)
+	}
+	handed := pipelinetest.IDs(t, pool, "SELECT service FROM ml_models WHERE model_type = 'omen_state' ORDER BY service")
+	if len(handed) == 0 {
+		t.Fatal("instance B saved no state when it stopped")
+	}
+	later := 0
+	for _, m := range msgs[half:] {
+		if slices.Contains(handed, m.Metrics.Service) {
+			later++
+		}
+	}
+	if later == 0 {
+		t.Fatalf("no window of B's services %v after the split at %s", handed, split)
+	}
+
+	pipelinetest.Produce(t, cluster, topics.Input, msgs[half:])
+	pipelinetest.Eventually(t, "the second half committed", func() bool {
+		return pipelinetest.FullyCommitted(t, cluster, DefaultMLServiceGroup, topics.Input)
+	})
+	if got := a.Stats().Windows; got != wa+int64(len(msgs)-half) {
+		t.Errorf("instance A processed %d windows in all, want its %d and every window after the split (%d)", got, wa, len(msgs)-half)
+	}
+	restored := count(t, pool, "SELECT COUNT(*) FROM ml_models WHERE model_type = 'omen_state' AND last_used_at > trained_at")
+	if restored != len(handed) {
+		t.Errorf("instance A restored %d of the %d states B saved", restored, len(handed))
+	}
+	if err := a.Stop(); err != nil {
+		t.Fatalf("stopping instance A: %v", err)
+	}
+
+	got := pipelinetest.IDs(t, pool, "SELECT anomaly_id FROM ml_anomalies ORDER BY anomaly_id")
+	if !slices.Equal(got, wantAnomalies) {
+		t.Errorf("ml_anomalies after the takeover: %s", diff(got, wantAnomalies))
+	}
+	if ids, n := topicIDs(t, cluster, topics.Anomalies, "anomaly_id"); !slices.Equal(ids, wantAnomalies) || n != len(wantAnomalies) {
+		t.Errorf("%s: %d records; %s", topics.Anomalies, n, diff(ids, wantAnomalies))
+	}
+}
