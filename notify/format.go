@@ -103,18 +103,36 @@ func rfc3339(t time.Time) string {
 // mentions, so that a service name or a description cannot ping a channel or forge a link.
 var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// escaped escapes s for mrkdwn and shortens it to at most max characters without cutting an
-// escape sequence: the text is shortened before it is escaped, by as much as escaping adds.
+// escaped escapes s for mrkdwn and shortens it to at most max characters, ending a shortened
+// text with "…"; an escape sequence is kept whole or left out.
 func escaped(s string, max int) string {
-	raw := truncate(s, max)
-	for {
-		out := mrkdwnEscaper.Replace(raw)
-		over := utf8.RuneCountInString(out) - max
-		if over <= 0 {
-			return out
-		}
-		raw = truncate(raw, utf8.RuneCountInString(raw)-over)
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if out := mrkdwnEscaper.Replace(s); utf8.RuneCountInString(out) <= max {
+		return out
 	}
+	if max <= 0 {
+		return ""
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		esc := string(r)
+		switch r {
+		case '&':
+			esc = "&amp;"
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		}
+		w := utf8.RuneCountInString(esc)
+		if n+w > max-1 { // keep room for the ellipsis
+			break
+		}
+		b.WriteString(esc)
+		n += w
+	}
+	return b.String() + "…"
 }
 
 // truncate shortens s to at most n runes, ending a shortened text with "…". Invalid UTF-8 is

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/stacklens/omen"
@@ -122,12 +123,30 @@ func checkURL(target, field, raw string) error {
 }
 
 // redact hides the secret parts of a webhook URL (its path and query hold the token) in errors
-// and logs.
+// and logs: it keeps the scheme and the host, or for a URL without a host its first path
+// segment.
 func redact(u *url.URL) string {
-	if u.Path == "" && u.RawQuery == "" {
-		return u.Scheme + "://" + u.Host
+	prefix, rest := u.Scheme+"://"+u.Host, u.EscapedPath()
+	if u.Host == "" {
+		prefix = u.Scheme
+		if prefix != "" {
+			prefix += ":"
+		}
+		first, after, found := strings.Cut(rest, "/")
+		if first == "" && found { // an absolute path: keep its first segment
+			first, after, found = strings.Cut(after, "/")
+			first = "/" + first
+		}
+		prefix += first
+		rest = after
+		if !found {
+			rest = ""
+		}
 	}
-	return u.Scheme + "://" + u.Host + "/…"
+	if rest == "" && u.RawQuery == "" {
+		return prefix
+	}
+	return prefix + "/…"
 }
 
 // newJSONRequest returns a POST of body to rawURL with the JSON content type.
