@@ -89,7 +89,7 @@ func TestOriginalTrendCorrected(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.test, err)
 		}
-		if got := cmpSign(mk.S); got != c.sign {
+		if got := origSign(mk.S); got != c.sign {
 			t.Errorf("%s: Mann–Kendall S = %d, want sign %d", c.test, mk.S, c.sign)
 		}
 		switch {
@@ -122,7 +122,8 @@ func TestOriginalTrendCorrected(t *testing.T) {
 	}
 }
 
-func cmpSign(s int) int {
+// origSign returns the sign of s: −1, 0 or 1.
+func origSign(s int) int {
 	switch {
 	case s > 0:
 		return 1
@@ -230,7 +231,7 @@ var origServices = []string{"cache", "payments"}
 // TestOriginalPipeline ports the orchestrator tests (25, 26, 28 and 30) as an integration test:
 // the analytics messages of two services of the default generated stream, in both accepted shapes
 // (servicegen.Mixed), go through DecodeMetrics, Detector.Process and Alerter.Process into a
-// MemoryStore, as examples/phase5 wires them — with no database and no Kafka (the original's test 25
+// MemoryStore, as the pipeline does — with no database and no Kafka (the original's test 25
 // needed a real database because its patch missed the imported name).
 func TestOriginalPipeline(t *testing.T) {
 	s, err := servicegen.Generate(servicegen.Config{})
@@ -316,8 +317,8 @@ var (
 		"prediction_error", "model_type"}
 )
 
-// origJSON marshals a record, checks that it carries the fields (timestamps in RFC 3339 UTC, as
-// DESIGN.md fixes them) and decodes it back into back, which must equal the record.
+// origJSON marshals a record, checks that it carries the fields, with the times named in times in
+// RFC 3339 UTC as DESIGN.md fixes them, and that decoding it gives the record back.
 func origJSON[T any](t *testing.T, kind string, rec T, fields []string, times ...string) {
 	t.Helper()
 	data, err := json.Marshal(rec)
