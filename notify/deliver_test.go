@@ -224,8 +224,8 @@ func TestCancelledBeforeNotify(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := n.Notify(ctx, resultsOf(3))
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("error %v, want one wrapping context.Canceled", err)
+	if !errors.Is(err, context.Canceled) || err.Error() != "notify: 6 records not attempted: context canceled" {
+		t.Fatalf("error %v, want 6 records not attempted, wrapping context.Canceled", err)
 	}
 	if got := len(srv.received()); got != 0 {
 		t.Errorf("%d requests after cancellation, want 0", got)

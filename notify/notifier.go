@@ -81,9 +81,9 @@ func New(targets []Target, opts ...Option) (*Notifier, error) {
 // started are left undelivered and the error includes ctx.Err().
 func (n *Notifier) Notify(ctx context.Context, r omen.Results) error {
 	events := make([]Event, 0, len(r.Anomalies)+len(r.Alerts))
-	min := severityRank(n.cfg.minSeverity)
+	least := severityRank(n.cfg.minSeverity)
 	for i := range r.Anomalies {
-		if a := &r.Anomalies[i]; !a.Resolved && severityRank(a.Severity) >= min {
+		if a := &r.Anomalies[i]; !a.Resolved && severityRank(a.Severity) >= least {
 			events = append(events, AnomalyEvent(a))
 		}
 	}
@@ -100,10 +100,14 @@ func (n *Notifier) Notify(ctx context.Context, r omen.Results) error {
 	var wg sync.WaitGroup
 dispatch:
 	for i, e := range events {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			errs[len(events)] = fmt.Errorf("notify: %d records not attempted: %w", len(events)-i, ctx.Err())
+		if ctx.Err() == nil {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			errs[len(events)] = fmt.Errorf("notify: %d records not attempted: %w", len(events)-i, err)
 			break dispatch
 		}
 		wg.Go(func() {
