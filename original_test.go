@@ -25,7 +25,8 @@ package omen_test
 //	30  stat names in dir(MLOrchestrator) (FAIL)            TestOriginalPipeline "30 statistics": the counts are right
 //	31  mean raw score of anomalous rows > 0.3 (FAIL)       TestOriginal31And34Outliers (detector_original_test.go)
 //	32  analyze_patterns(normal) ≥ 1 pattern (FAIL)         TestOriginal32Patterns (detector_original_test.go)
-//	33  trend(anomalous error rates) ≠ 0                    TestOriginal33TrendOfAnomalous (detector_original_test.go)
+//	33  trend(anomalous error rates) ≠ 0 (−0.0424)          TestOriginal33TrendOfAnomalous (detector_original_test.go) keeps
+//	                                                        it; TestOriginal33NoTrendInNoise: the rates have no trend
 //	34  4 services, a detector each, 20 flagged             TestOriginal31And34Outliers (detector_original_test.go);
 //	                                                        TestOriginal34ServicesTrainOnTheirOwn
 //	35  predict(20 anomalous rows) < 1 s                    BenchmarkOriginal35AnomalousWindows; BenchmarkDetectorObserve
@@ -157,6 +158,33 @@ func TestOriginalSeasonalityCorrected(t *testing.T) {
 	}
 	if p, err := trend.DetectPeriod(ramp, trend.PeriodConfig{}); !errors.Is(err, trend.ErrNoPeriod) {
 		t.Errorf("ramp: periods %v, error %v; want ErrNoPeriod", p, err)
+	}
+}
+
+// TestOriginal33NoTrendInNoise ports test 33, which asserted that calculate_trend of the anomalous
+// fixture's error rates is not zero (it gave −0.0424). Those rates are independent draws from
+// N(5, 1) (anomalous(20), numpy seed 123): they have no trend, and a measure that reports one for
+// them is wrong, not working. The corrected assertion: Mann–Kendall finds no evidence of a trend
+// (S = −14, p = 0.673, as the textbook formula gives in plain Python from the CSV) and the Theil–Sen
+// slope's 95 % interval contains zero (measured −0.038 per window in [−0.139, 0.094]).
+func TestOriginal33NoTrendInNoise(t *testing.T) {
+	var rates []float64
+	for _, m := range origFixture(t, "anomalous", "api", time.Date(2024, 1, 15, 0, 0, 0, 0, time.UTC)) {
+		rates = append(rates, m.ErrorRate)
+	}
+	mk, err := trend.MannKendall(rates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mk.P < 0.5 {
+		t.Errorf("Mann–Kendall of i.i.d. error rates: Z %v, p %v; want no evidence of a trend (p ≥ 0.5)", mk.Z, mk.P)
+	}
+	fit, err := trend.TheilSen(rates, 0.95)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(fit.Lower < 0 && 0 < fit.Upper) {
+		t.Errorf("Theil–Sen slope %v with 95 %% interval [%v, %v]; want an interval containing 0", fit.Slope, fit.Lower, fit.Upper)
 	}
 }
 
