@@ -1,0 +1,156 @@
+package e2e
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/stacklens/omen/examples/internal/pipeline"
+	"github.com/stacklens/omen/examples/internal/pipeline/pipelinetest"
+	"github.com/stacklens/omen/internal/servicegen"
+	"github.com/stacklens/omen/kafkaadapter"
+)
+
+// faultStream is 4 services × 6 days of hourly windows (576), with incidents after two days, so
+// that both engines have results before and after a fault in the middle.
+var faultStream = servicegen.Config{Seed: 3, Services: 4, Days: 6, WarmUp: 48 * time.Hour, IncidentsPerWeek: 2}
+
+// smallPolls makes a poll return about 40 windows, so that the stream takes many polls and
+// commits and a fault can fall between them.
+var smallPolls = []kgo.Opt{kgo.FetchMaxBytes(12 << 10), kgo.FetchMaxPartitionBytes(12 << 10)}
+
+// TestPostgresOutage makes PostgreSQL unreachable mid-stream, through a proxy that drops the
+// open connections and refuses new ones: the services keep running but consumption pauses —
+// their writes fail and are retried, no offset is committed, the health check reports the store
+// down — and resumes when the database is back. Afterwards the database and the topics hold
+// exactly the results of an uninterrupted run: none missing, none twice.
+func TestPostgresOutage(t *testing.T) {
+	dsn, direct := pipelinetest.Postgres(t)
+	pool, proxy := proxiedPool(t, dsn)
+	topics := kafkaadapter.DefaultTopics()
+	cluster := pipelinetest.Cluster(t, topics.Input, 3)
+	msgs := pipelinetest.Stream(t, faultStream)
+	want := reference(t, msgs)
+	wantAnomalies, wantAlerts := anomalyIDs(want), alertIDs(want)
+	half := len(msgs) / 2
+
+	svc := startServices(t, pipeline.Config{Brokers: cluster.ListenAddrs(), Pool: pool, KafkaOptions: fastKafka(smallPolls...)})
+	pipelinetest.Produce(t, cluster, topics.Input, msgs[:half])
+	waitCommitted(t, cluster)
+	groups := []string{pipeline.DefaultMLServiceGroup, pipeline.DefaultPredictiveAlerterGroup}
+	before := map[string]map[int32]int64{}
+	for _, g := range groups {
+		before[g] = pipelinetest.Committed(t, cluster, g, topics.Input)
+	}
+	failures := func(s *pipeline.Service) int64 { return s.Stats().SinkFailures }
+	f0 := [2]int64{failures(svc.ml), failures(svc.alerter)}
+
+	proxy.cut()
+	pipelinetest.Produce(t, cluster, topics.Input, msgs[half:])
+	// Both services fail to write several times in a row, …
+	pipelinetest.Eventually(t, "repeated write failures of both services", func() bool {
+		return failures(svc.ml) >= f0[0]+3 && failures(svc.alerter) >= f0[1]+3
+	})
+	// … report the store down, and have committed nothing meanwhile.
+	for _, s := range []*pipeline.Service{svc.ml, svc.alerter} {
+		if rep := s.Health(context.Background()); rep.Checks[pipeline.CheckStore].OK || rep.Healthy() {
+			t.Errorf("%s reports a healthy store while PostgreSQL is unreachable: %+v", s.Role(), rep)
+		}
+	}
+	for _, g := range groups {
+		if got := pipelinetest.Committed(t, cluster, g, topics.Input); !maps.Equal(got, before[g]) {
+			t.Errorf("group %s committed %v during the outage, having committed %v before it", g, got, before[g])
+		}
+	}
+	proxy.restore()
+	waitCommitted(t, cluster)
+	svc.stop(t)
+
+	if got := dbIDs(t, direct, "ml_anomalies", "anomaly_id"); !slices.Equal(got, wantAnomalies) {
+		t.Errorf("ml_anomalies after the outage: %s", diff(got, wantAnomalies))
+	}
+	if got := dbIDs(t, direct, "ml_predictive_alerts", "alert_id"); !slices.Equal(got, wantAlerts) {
+		t.Errorf("ml_predictive_alerts after the outage: %s", diff(got, wantAlerts))
+	}
+	got, published := topicIDs(t, cluster, topics.Anomalies, "anomaly_id")
+	if !slices.Equal(got, wantAnomalies) {
+		t.Errorf("%s after the outage: %s", topics.Anomalies, diff(got, wantAnomalies))
+	}
+	for id, n := range published {
+		if n != 1 {
+			t.Errorf("%s: anomaly %s published %d times", topics.Anomalies, id, n)
+		}
+	}
+	if got, _ := topicIDs(t, cluster, topics.Alerts, "alert_id"); !slices.Equal(got, wantAlerts) {
+		t.Errorf("%s after the outage: %s", topics.Alerts, diff(got, wantAlerts))
+	}
+	if n := count(t, direct, "SELECT COUNT(*) FROM analytics_metrics_1hour"); n != len(msgs) {
+		t.Errorf("analytics_metrics_1hour holds %d windows, want %d", n, len(msgs))
+	}
+}
+
+// TestKillAndRestart stops both services abruptly mid-stream — PostgreSQL cut under a write in
+// flight, then a stop without shutdown grace, so that neither the poll in hand nor any state is
+// saved, as when the process is killed — and starts new ones: the final database content equals,
+// row for row, that of an uninterrupted run of the same stream.
+func TestKillAndRestart(t *testing.T) {
+	msgs := pipelinetest.Stream(t, faultStream)
+	input := kafkaadapter.DefaultTopics().Input
+
+	// The uninterrupted run.
+	wantDSN, wantPool := pipelinetest.Postgres(t)
+	cluster := pipelinetest.Cluster(t, input, 3)
+	svc := startServices(t, pipeline.Config{Brokers: cluster.ListenAddrs(), PostgresDSN: wantDSN, KafkaOptions: fastKafka(smallPolls...)})
+	pipelinetest.Produce(t, cluster, input, msgs)
+	waitCommitted(t, cluster)
+	svc.stop(t)
+	want := tableContents(t, wantPool)
+
+	// The run killed mid-stream.
+	dsn, direct := pipelinetest.Postgres(t)
+	pool, proxy := proxiedPool(t, dsn)
+	cluster = pipelinetest.Cluster(t, input, 3)
+	killed := pipeline.Config{Brokers: cluster.ListenAddrs(), Pool: pool, ShutdownGrace: time.Nanosecond,
+		KafkaOptions: fastKafka(smallPolls...)}
+	svc = startServices(t, killed)
+	// The first part is processed and committed; the rest is processed but cannot be written.
+	cut := len(msgs) * 2 / 5
+	pipelinetest.Produce(t, cluster, input, msgs[:cut])
+	waitCommitted(t, cluster)
+	proxy.cut()
+	pipelinetest.Produce(t, cluster, input, msgs[cut:])
+	pipelinetest.Eventually(t, "a write of each service failing", func() bool {
+		return svc.ml.Stats().SinkFailures >= 1 && svc.alerter.Stats().SinkFailures >= 1
+	})
+	for _, s := range []*pipeline.Service{svc.ml, svc.alerter} {
+		err := s.Stop()
+		t.Logf("%s killed with %d of %d windows committed: %v", s.Role(), committedTotal(t, cluster, s), len(msgs), err)
+	}
+	proxy.restore()
+
+	restarted := killed
+	restarted.ShutdownGrace = 0
+	svc = startServices(t, restarted)
+	waitCommitted(t, cluster)
+	svc.stop(t)
+	sameContents(t, tableContents(t, direct), want)
+}
+
+// committedTotal returns the number of input records committed by the group of s's role.
+func committedTotal(t *testing.T, c *kfake.Cluster, s *pipeline.Service) int64 {
+	t.Helper()
+	group := pipeline.DefaultMLServiceGroup
+	if s.Role() == pipeline.PredictiveAlerter {
+		group = pipeline.DefaultPredictiveAlerterGroup
+	}
+	var n int64
+	for _, o := range pipelinetest.Committed(t, c, group, kafkaadapter.DefaultTopics().Input) {
+		n += o
+	}
+	return n
+}
