@@ -135,7 +135,7 @@ func (n *Notifier) NotifyAnomaly(ctx context.Context, a omen.Anomaly) error {
 // invalid event (no ID, no service) is an error and nothing is sent.
 func (n *Notifier) Deliver(ctx context.Context, e Event) error {
 	if err := e.validate(); err != nil {
-		return err
+		return fmt.Errorf("notify: %w", err)
 	}
 	entry, err := n.ledger.claim(ctx, ledgerKey{e.Kind, e.ID()}, n.all, n.cfg.marker == nil)
 	if err != nil {

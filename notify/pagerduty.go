@@ -48,14 +48,14 @@ func (p PagerDuty) Validate() error {
 
 // NewRequest returns the POST of the trigger event of e to the Events API.
 func (p PagerDuty) NewRequest(ctx context.Context, e Event) (*http.Request, error) {
-	ev, err := pagerDutyEventOf(p.RoutingKey, e)
-	if err == nil {
-		var body []byte
-		if body, err = marshal(ev); err == nil {
-			return newJSONRequest(ctx, p.url(), body)
-		}
+	if err := e.validate(); err != nil {
+		return nil, fmt.Errorf("notify: %s: %w", p.Name(), err)
 	}
-	return nil, fmt.Errorf("notify: %s: encode %s %q: %w", p.Name(), e.Kind, e.ID(), err)
+	body, err := marshal(pagerDutyEventOf(p.RoutingKey, e))
+	if err != nil { // not with these types (a non-finite number encodes as null), but a new field might
+		return nil, fmt.Errorf("notify: %s: encode %s %q: %w", p.Name(), e.Kind, e.ID(), err)
+	}
+	return newJSONRequest(ctx, p.url(), body)
 }
 
 // pagerDutySummaryMax is the Events API's limit on payload.summary, in characters.
@@ -132,10 +132,8 @@ type anomalyDetails struct {
 	Contributions    map[string]number `json:"contributions,omitempty"`
 }
 
-func pagerDutyEventOf(routingKey string, e Event) (pagerDutyEvent, error) {
-	if err := e.validate(); err != nil {
-		return pagerDutyEvent{}, err
-	}
+// pagerDutyEventOf returns the trigger event of the valid event e.
+func pagerDutyEventOf(routingKey string, e Event) pagerDutyEvent {
 	ev := pagerDutyEvent{RoutingKey: routingKey, EventAction: "trigger", DedupKey: e.ID()}
 	switch e.Kind {
 	case KindAlert:
@@ -215,5 +213,5 @@ func pagerDutyEventOf(routingKey string, e Event) (pagerDutyEvent, error) {
 			},
 		}
 	}
-	return ev, nil
+	return ev
 }

@@ -8,6 +8,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 	"testing"
 
 	"github.com/stacklens/omen"
@@ -88,3 +90,56 @@ func pagerDutyAt(url string) Target { return PagerDuty{RoutingKey: "R0UT1NGK3Y",
 func webhookAt(url string) Target   { return Webhook{URL: url} }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestPagerDutySeverity(t *testing.T) {
+	for s, want := range map[omen.Severity]string{
+		omen.Critical: "critical", omen.High: "error", omen.Medium: "warning", omen.Low: "info", "": "info",
+	} {
+		if got := pagerDutySeverity(s); got != want {
+			t.Errorf("pagerDutySeverity(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestTargetsRefuseInvalidEvents calls each target directly with events it cannot deliver.
+func TestTargetsRefuseInvalidEvents(t *testing.T) {
+	targets := []Target{Slack{WebhookURL: "https://hooks.slack.com/x", Label: "sre"},
+		PagerDuty{RoutingKey: "k", Label: "pd"}, Webhook{URL: "https://example.com", Label: "hook"}}
+	noService := testAnomaly()
+	noService.Service = ""
+	for _, target := range targets {
+		for _, e := range []Event{{Kind: KindAlert}, {Kind: KindAnomaly}, {Kind: "pattern"}, AnomalyEvent(&noService)} {
+			req, err := target.NewRequest(context.Background(), e)
+			prefix := "notify: " + target.Name() + ": "
+			if req != nil || err == nil || !strings.HasPrefix(err.Error(), prefix) || strings.Count(err.Error(), "notify:") != 1 {
+				t.Errorf("%s.NewRequest(%+v) = %v, %v; want an error naming the target", target.Name(), e, req, err)
+			}
+		}
+	}
+}
+
+// TestSparseRecords checks the texts of records with missing fields.
+func TestSparseRecords(t *testing.T) {
+	al := testAlert()
+	al.ExpectedBreach = time.Time{}
+	if got := breachText(&al); got != "at an unknown time" {
+		t.Errorf("breachText without an expected breach = %q", got)
+	}
+	al = testAlert()
+	al.BreachEarliest, al.BreachLatest = time.Time{}, time.Time{}
+	if got, want := breachText(&al), "in about 2 h, at 2026-11-26 03:00 UTC"; got != want {
+		t.Errorf("breachText without a range = %q, want %q", got, want)
+	}
+	an := testAnomaly()
+	an.Description, an.Severity = "", "unknown"
+	msg := slackAnomaly(&an)
+	if got, want := msg.Attachments[0].Blocks[1].Text.Text, "outlier anomaly in error_rate"; got != want {
+		t.Errorf("section of an anomaly without description = %q, want %q", got, want)
+	}
+	if got, want := msg.Attachments[0].Color, "#9e9e9e"; got != want {
+		t.Errorf("colour of an unknown severity = %q, want %q", got, want)
+	}
+	if e := (Event{Kind: KindAlert}); e.ID() != "" || e.Service() != "" {
+		t.Errorf("an empty event has ID %q and service %q", e.ID(), e.Service())
+	}
+}

@@ -61,17 +61,17 @@ func (e Event) Service() string {
 }
 
 // validate reports an event that no target can deliver: a wrong kind, a missing record, or a
-// record without ID or service.
+// record without ID or service. The error has no package prefix; callers add theirs.
 func (e Event) validate() error {
 	switch {
 	case e.Kind == KindAlert && e.Alert == nil, e.Kind == KindAnomaly && e.Anomaly == nil:
-		return fmt.Errorf("notify: %s event without its record", e.Kind)
+		return fmt.Errorf("%s event without its record", e.Kind)
 	case e.Kind != KindAlert && e.Kind != KindAnomaly:
-		return fmt.Errorf("notify: unknown event kind %q", e.Kind)
+		return fmt.Errorf("unknown event kind %q", e.Kind)
 	case e.ID() == "":
-		return fmt.Errorf("notify: %s without an ID", e.Kind)
+		return fmt.Errorf("%s without an ID", e.Kind)
 	case e.Service() == "":
-		return fmt.Errorf("notify: %s %q without a service", e.Kind, e.ID())
+		return fmt.Errorf("%s %q without a service", e.Kind, e.ID())
 	}
 	return nil
 }
