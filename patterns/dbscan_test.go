@@ -249,3 +249,53 @@ func TestDBSCANIdenticalRows(t *testing.T) {
 		t.Errorf("labels %v", got.Labels)
 	}
 }
+
+// TestKDistancesMatchBruteForce checks the k-d tree's k-nearest search against sorting all
+// distances, bit for bit (the same sums in the same order), on random data with ties and duplicates
+// and on the benchmark shapes; and that DBSCAN with the automatic Eps labels as the brute-force
+// DBSCAN at that Eps.
+func TestKDistancesMatchBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	cases := [][][]float64{benchService(500), benchBlobs(500, 8), benchBlobs(500, 2)}
+	for trial := range 30 {
+		n, d := 1+rng.IntN(300), 1+rng.IntN(20)
+		X := make([][]float64, n)
+		for i := range X {
+			X[i] = make([]float64, d)
+			for j := range X[i] {
+				if trial%3 == 0 {
+					X[i][j] = float64(rng.IntN(3))
+				} else {
+					X[i][j] = rng.NormFloat64()
+				}
+			}
+		}
+		cases = append(cases, X)
+	}
+	for c, X := range cases {
+		for _, k := range []int{1, 2, 5, 9} {
+			got := kDistances2(newKDTree(X), X, k)
+			ds := make([]float64, len(X))
+			for i, q := range X {
+				for j, p := range X {
+					var s float64
+					for m := range q {
+						s += (p[m] - q[m]) * (p[m] - q[m])
+					}
+					ds[j] = s
+				}
+				slices.Sort(ds)
+				if want := ds[min(k, len(X))-1]; got[i] != want {
+					t.Fatalf("case %d (n=%d d=%d) k=%d row %d: squared k-distance %v, brute force %v", c, len(X), len(X[0]), k, i, got[i], want)
+				}
+			}
+		}
+		auto, err := DBSCAN(X, DBSCANConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := bruteDBSCAN(X, auto.Eps, DefaultMinSamples); !slices.Equal(auto.Labels, want) {
+			t.Fatalf("case %d: automatic Eps %g: labels differ from brute force", c, auto.Eps)
+		}
+	}
+}

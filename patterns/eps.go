@@ -24,14 +24,16 @@ func KDistances(X [][]float64, k int) ([]float64, error) {
 	return d, nil
 }
 
-// kDistances2 returns the squared k-distance of every row, in row order.
+// kDistances2 returns the squared k-distance of every row, in row order. The rows are queried in
+// the tree's order, so that consecutive queries walk the same few leaves while they are in cache.
 func kDistances2(tree *kdTree, X [][]float64, k int) []float64 {
 	k = min(k, len(X))
 	out := make([]float64, len(X))
+	d := tree.d
 	parallelFor(len(X), func(lo, hi int) {
 		h := make(maxHeap, 0, k)
-		for i := lo; i < hi; i++ {
-			out[i] = tree.kthDist2(X[i], k, &h)
+		for p := lo; p < hi; p++ {
+			out[tree.index[p]] = tree.kthDist2(tree.points[p*d:(p+1)*d], k, &h)
 		}
 	})
 	return out
