@@ -79,8 +79,10 @@ type Config struct {
 	Pool        *pgxpool.Pool
 	Memory      *omen.MemoryStore
 
-	// Notifier, when set, is handed the predictive alerts and critical anomalies of every batch
-	// after the batch is durable (see the package documentation).
+	// Webhooks are the notification targets; see Webhooks.
+	Webhooks Webhooks
+	// Notifier, when set, replaces the Webhooks: it is handed the predictive alerts and critical
+	// anomalies of every batch after the batch is durable (see the package documentation).
 	Notifier Notifier
 	// NotifyQueue is the number of batches waiting for the Notifier at most (default
 	// DefaultNotifyQueue); a batch that finds the queue full is not notified, and counted.
@@ -183,6 +185,11 @@ func (c Config) Validate() error {
 		return errors.New("pipeline: negative shutdown grace or stall timeout")
 	case c.NotifyQueue < 0:
 		return errors.New("pipeline: negative notification queue")
+	}
+	if c.Notifier == nil && c.Webhooks.any() {
+		if _, err := c.Webhooks.newNotifier(slog.New(slog.DiscardHandler), nil); err != nil {
+			return err
+		}
 	}
 	switch c.Role {
 	case MLService:

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stacklens/omen/kafkaadapter"
+	"github.com/stacklens/omen/notify"
 )
 
 // NoPostgres is the value of -postgres (or DATABASE_URL) that selects the in-memory store.
@@ -232,6 +233,16 @@ func settings(role Role, db *parsed) []setting {
 				db.json = v == "json"
 				return nil
 			}},
+
+		{flag: "slack-webhook-url", env: []string{"SLACK_WEBHOOK_URL"},
+			usage: "Slack incoming webhook for predictive alerts and critical anomalies (a secret: prefer the environment)",
+			apply: webhookURL(func(c *Config) *string { return &c.Webhooks.SlackURL })},
+		{flag: "pagerduty-routing-key", env: []string{"PAGERDUTY_ROUTING_KEY"},
+			usage: "PagerDuty Events v2 routing key for predictive alerts and critical anomalies (a secret: prefer the environment)",
+			apply: func(c *Config, v string) error { c.Webhooks.PagerDutyRoutingKey = v; return nil }},
+		{flag: "pagerduty-events-url", env: []string{"PAGERDUTY_EVENTS_URL"},
+			usage: "PagerDuty Events v2 endpoint; empty: " + notify.DefaultPagerDutyURL,
+			apply: webhookURL(func(c *Config) *string { return &c.Webhooks.PagerDutyEventsURL })},
 	}
 }
 
@@ -269,6 +280,27 @@ func topic(field func(*Config) *string) func(*Config, string) error {
 		*field(c) = v
 		return nil
 	}
+}
+
+func webhookURL(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v != "" {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("%s is not an absolute http(s) URL", redactURL(v))
+			}
+		}
+		*field(c) = v
+		return nil
+	}
+}
+
+// redactURL shows only the scheme and host of a webhook URL, whose path is a secret.
+func redactURL(v string) string {
+	if u, err := url.Parse(v); err == nil && u.Scheme != "" && u.Host != "" {
+		return u.Scheme + "://" + u.Host + "/…"
+	}
+	return "the URL"
 }
 
 func positiveInt(v string, maxValue int) (int, error) {
@@ -326,6 +358,12 @@ func (f *flagValue) Set(v string) error { f.value, f.set = v, true; return nil }
 //	-shutdown-grace      SHUTDOWN_GRACE               30s
 //	-log-level           LOG_LEVEL                    INFO (DEBUG, INFO, WARNING, ERROR)
 //	-log-format          LOG_FORMAT                   text (or json)
+//	-slack-webhook-url   SLACK_WEBHOOK_URL            none
+//	-pagerduty-routing-key  PAGERDUTY_ROUTING_KEY     none
+//	-pagerduty-events-url   PAGERDUTY_EVENTS_URL      https://events.pagerduty.com/v2/enqueue
+//
+// With a Slack URL or a PagerDuty routing key, predictive alerts and critical anomalies are
+// delivered there (see Webhooks); the PostgreSQL store records each delivery.
 //
 // The predictive alerter reads POSTGRES_* before DB_*, the ML service DB_* first. libpq's
 // PGSSLMODE and the other PG* variables apply to what the connection string leaves out.

@@ -141,6 +141,13 @@ func TestParseServiceConfig(t *testing.T) {
 				t.Errorf("capacity %v, want %v", c.Alerter.Capacity, want)
 			}
 		}},
+		{name: "webhooks", role: MLService, env: map[string]string{"SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/x",
+			"PAGERDUTY_ROUTING_KEY": "k", "PAGERDUTY_EVENTS_URL": "http://127.0.0.1:1/v2/enqueue"}, check: func(t *testing.T, c Config) {
+			w := c.Webhooks
+			if w.SlackURL != "https://hooks.slack.com/services/T/B/x" || w.PagerDutyRoutingKey != "k" || w.PagerDutyEventsURL != "http://127.0.0.1:1/v2/enqueue" {
+				t.Errorf("webhooks %+v", w)
+			}
+		}},
 		{name: "Python level names", role: MLService, env: map[string]string{"LOG_LEVEL": "WARNING"}, check: func(t *testing.T, c Config) {
 			if c.Logger.Enabled(t.Context(), -4) || c.Logger.Enabled(t.Context(), 0) || !c.Logger.Enabled(t.Context(), 4) {
 				t.Error("WARNING does not enable exactly warnings and errors")
@@ -209,6 +216,8 @@ func TestParseServiceConfigErrors(t *testing.T) {
 		{"negative capacity", PredictiveAlerter, []string{"-capacity", "api=-1"}, nil, "-capacity"},
 		{"probability zero", PredictiveAlerter, nil, map[string]string{"ALERT_MIN_PROBABILITY": "0"}, "ALERT_MIN_PROBABILITY"},
 		{"malformed DSN", MLService, nil, map[string]string{"DATABASE_URL": "postgres://u@h:notaport/d"}, "PostgreSQL connection string"},
+		{"webhook not http", MLService, nil, map[string]string{"SLACK_WEBHOOK_URL": "ftp://hooks.example/secret-path"}, "SLACK_WEBHOOK_URL: ftp://hooks.example/… is not an absolute http(s) URL"},
+		{"PagerDuty URL without key", PredictiveAlerter, nil, map[string]string{"PAGERDUTY_EVENTS_URL": "https://pd.example/v2"}, "without a routing key"},
 		{"unknown flag", MLService, []string{"-verbose"}, nil, "flag provided but not defined: -verbose"},
 		{"ML flag on the alerter", PredictiveAlerter, []string{"-contamination", "0.1"}, nil, "flag provided but not defined: -contamination"},
 		{"stray argument", MLService, []string{"run"}, nil, "unexpected argument \"run\""},
@@ -219,6 +228,9 @@ func TestParseServiceConfigErrors(t *testing.T) {
 			_, err := ParseServiceConfig(tt.role, "test", tt.args, env(tt.env), &logs)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error %v, want one containing %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "secret-path") {
+				t.Errorf("error %q shows a webhook's secret path", err)
 			}
 		})
 	}

@@ -47,8 +47,9 @@ type tracker struct {
 	stopping   atomic.Bool
 	joined     atomic.Bool
 	groupErr   atomic.Pointer[string]
-	lastBroker atomic.Int64 // unix nanoseconds of the last successful read from a broker
-	busySince  atomic.Int64 // unix nanoseconds at which the records of the poll in hand were taken; 0 between polls
+	runErr     atomic.Pointer[string] // the last failure of the consumer
+	lastBroker atomic.Int64           // unix nanoseconds of the last successful read from a broker
+	busySince  atomic.Int64           // unix nanoseconds at which the records of the poll in hand were taken; 0 between polls
 }
 
 var (
@@ -98,6 +99,8 @@ func (s *Service) health(ctx context.Context) HealthReport {
 	switch {
 	case t.stopping.Load():
 		r.Checks[CheckConsumer] = Check{false, "stopping"}
+	case !t.running.Load() && t.runErr.Load() != nil:
+		r.Checks[CheckConsumer] = Check{false, "restarting after a failure: " + *t.runErr.Load()}
 	case !t.running.Load():
 		r.Checks[CheckConsumer] = Check{false, "not running"}
 	default:

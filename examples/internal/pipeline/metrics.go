@@ -14,6 +14,7 @@ import (
 
 	"github.com/stacklens/omen"
 	"github.com/stacklens/omen/kafkaadapter"
+	"github.com/stacklens/omen/notify"
 )
 
 // Stats is a snapshot of a Service's counters. Counters only grow; they count what was made
@@ -22,6 +23,7 @@ type Stats struct {
 	Role     Role
 	Consumer kafkaadapter.Stats // the Kafka side: messages, dead letters, lag, poll-to-commit latency
 
+	Restarts      int64                      // runs of the consumer that failed and were restarted
 	Windows       int64                      // windows the engine processed
 	EngineErrors  int64                      // engine calls that returned an error
 	Anomalies     map[omen.AnomalyType]int64 // durable anomalies by type
@@ -31,7 +33,8 @@ type Stats struct {
 	Alerts        map[omen.AlertStatus]int64 // durable predictive alerts by status (an alert is written again at each change)
 	SinkWrites    int64                      // successful store writes (one per batch)
 	SinkFailures  int64                      // failed store writes (retried by the consumer)
-	Notifications NotificationStats          // webhook deliveries
+	Notifications NotificationStats          // batches handed to the Notifier
+	Notifier      notify.Stats               // deliveries of a notify.Notifier (zero for another Notifier)
 	Engine        kafkaadapter.Histogram     // seconds per window in the engine
 	SinkLatency   kafkaadapter.Histogram     // seconds per successful store write
 }
@@ -79,16 +82,16 @@ func (h *histogram) snapshot() kafkaadapter.Histogram {
 
 // counters are a Service's own counters.
 type counters struct {
-	windows, engineErrors        atomic.Int64
-	patterns, forecasts          atomic.Int64
-	sinkWrites, sinkFailures     atomic.Int64
-	notifyBatches, notifyDropped atomic.Int64
-	notifyFailed                 atomic.Int64
-	engine, sink                 *histogram
-	mu                           sync.Mutex
-	anomalies                    map[omen.AnomalyType]int64
-	severities                   map[omen.Severity]int64
-	alerts                       map[omen.AlertStatus]int64
+	windows, engineErrors, restarts atomic.Int64
+	patterns, forecasts             atomic.Int64
+	sinkWrites, sinkFailures        atomic.Int64
+	notifyBatches, notifyDropped    atomic.Int64
+	notifyFailed                    atomic.Int64
+	engine, sink                    *histogram
+	mu                              sync.Mutex
+	anomalies                       map[omen.AnomalyType]int64
+	severities                      map[omen.Severity]int64
+	alerts                          map[omen.AlertStatus]int64
 }
 
 func newCounters() *counters {
@@ -124,6 +127,7 @@ func (c *counters) snapshot() Stats {
 	s := Stats{Anomalies: maps.Clone(c.anomalies), Severities: maps.Clone(c.severities), Alerts: maps.Clone(c.alerts)}
 	c.mu.Unlock()
 	s.Windows = c.windows.Load()
+	s.Restarts = c.restarts.Load()
 	s.EngineErrors = c.engineErrors.Load()
 	s.Patterns = c.patterns.Load()
 	s.Forecasts = c.forecasts.Load()
@@ -140,6 +144,7 @@ func (c *counters) snapshot() Stats {
 // (kafkaadapter.Stats.WritePrometheus: messages, windows, published records, dead letters,
 // retries, commits, lag per partition, poll-to-commit latency), then the Service's own:
 //
+//	<ns>_consumer_restarts_total              counter
 //	<ns>_engine_windows_total                 counter
 //	<ns>_engine_errors_total                  counter
 //	<ns>_engine_seconds                       histogram, per window
@@ -150,6 +155,8 @@ func (c *counters) snapshot() Stats {
 //	<ns>_sink_writes_total, <ns>_sink_failures_total counters
 //	<ns>_sink_write_seconds                   histogram
 //	<ns>_notification_batches_total{outcome="queued"|"dropped"|"failed"} counter
+//	<ns>_notifications_total{target,outcome="sent"|"failed"|"retried"|"deduplicated"} counter
+//	<ns>_notification_marks_failed_total      counter (these two with a notify.Notifier only)
 //	<ns>_consumer_lag_total                   gauge, the sum over the assigned partitions
 func (s Stats) WritePrometheus(w io.Writer, namespace string) error {
 	if err := s.Consumer.WritePrometheus(w, namespace); err != nil {
@@ -157,6 +164,7 @@ func (s Stats) WritePrometheus(w io.Writer, namespace string) error {
 	}
 	bw := bufio.NewWriter(w)
 	p := promWriter{w: bw, ns: namespace}
+	p.single("consumer_restarts_total", "counter", "Consumer runs that failed and were restarted.", float64(s.Restarts))
 	p.single("engine_windows_total", "counter", "Windows the engine processed.", float64(s.Windows))
 	p.single("engine_errors_total", "counter", "Engine calls that returned an error.", float64(s.EngineErrors))
 	p.histogram("engine_seconds", "Time the engine took per window, in seconds.", s.Engine)
@@ -181,6 +189,19 @@ func (s Stats) WritePrometheus(w io.Writer, namespace string) error {
 	p.sample("notification_batches_total", "outcome", "queued", float64(s.Notifications.Batches))
 	p.sample("notification_batches_total", "outcome", "dropped", float64(s.Notifications.Dropped))
 	p.sample("notification_batches_total", "outcome", "failed", float64(s.Notifications.Failed))
+	if len(s.Notifier.Targets) > 0 {
+		p.header("notifications_total", "counter", "Webhook deliveries (one record to one target), by target and outcome.")
+		for _, target := range slices.Sorted(maps.Keys(s.Notifier.Targets)) {
+			c := s.Notifier.Targets[target]
+			for _, o := range []struct {
+				name string
+				v    uint64
+			}{{"sent", c.Sent}, {"failed", c.Failed}, {"retried", c.Retried}, {"deduplicated", c.Deduplicated}} {
+				fmt.Fprintf(p.w, "%s_notifications_total{target=%q,outcome=%q} %d\n", p.ns, target, o.name, o.v)
+			}
+		}
+		p.single("notification_marks_failed_total", "counter", "Records delivered to every target whose marking in the store failed.", float64(s.Notifier.MarkFailed))
+	}
 	var lag int64
 	for _, l := range s.Consumer.Lag {
 		lag += l.Lag

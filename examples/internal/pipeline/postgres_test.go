@@ -31,7 +31,8 @@ func TestPipelinePostgres(t *testing.T) {
 	topics := kafkaadapter.DefaultTopics()
 	cluster := pipelinetest.Cluster(t, topics.Input, 3)
 	msgs := pipelinetest.Stream(t, testStream)
-	wantAnomalies, wantAlerts := reference(t, msgs)
+	want := reference(t, msgs)
+	wantAnomalies, wantAlerts := want.anomalies, want.alerts
 
 	brokers := cluster.ListenAddrs()
 	ml := start(t, Config{Role: MLService, Brokers: brokers, PostgresDSN: dsn, HTTPAddr: "127.0.0.1:0", KafkaOptions: fastKafka()})
@@ -91,7 +92,7 @@ func TestTwoMLServicesTakeOver(t *testing.T) {
 	topics := kafkaadapter.DefaultTopics()
 	cluster := pipelinetest.Cluster(t, topics.Input, 4)
 	msgs := pipelinetest.Stream(t, testStream)
-	wantAnomalies, _ := reference(t, msgs)
+	wantAnomalies := reference(t, msgs).anomalies
 	half := len(msgs) / 2
 	split := msgs[half].Metrics.Timestamp
 

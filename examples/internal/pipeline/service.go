@@ -15,6 +15,7 @@ import (
 
 	"github.com/stacklens/omen"
 	"github.com/stacklens/omen/kafkaadapter"
+	"github.com/stacklens/omen/notify"
 	"github.com/stacklens/omen/pgadapter"
 )
 
@@ -70,8 +71,10 @@ func (e timedEngine) Process(ctx context.Context, m omen.Metrics) (omen.Results,
 // in the background. The Service runs until ctx ends or Stop is called; then it stops
 // gracefully (see Stop). Start returns an error, with nothing left running, when the
 // configuration is invalid, PostgreSQL cannot be reached or migrated, or the HTTP address
-// cannot be bound; Kafka is reached in the background, and Kafka failures surface in Health and
-// in the error of Wait.
+// cannot be bound. Kafka is reached in the background: a consumer that fails (the brokers
+// unreachable, results not durable within its retries) is logged, reported by Health and the
+// metric <ns>_consumer_restarts_total, and run again after a backoff (0.5 s doubling to 30 s),
+// as the original retried its Kafka connection, but without ever giving up.
 func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -98,6 +101,17 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 	eng, err := s.newEngine(store)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Notifier == nil && cfg.Webhooks.any() {
+		var marker notify.Marker
+		if m, ok := store.(notify.Marker); ok {
+			marker = m
+		}
+		n, err := cfg.Webhooks.newNotifier(s.log, marker)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Notifier, s.cfg.Notifier = n, n
 	}
 	s.sink = newDurableSink(store, s.counters, s.log, cfg.Notifier != nil, cfg.NotifyQueue)
 	opts := []kafkaadapter.Option{
@@ -140,9 +154,7 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 		}
 	}()
 	go func() {
-		s.tracker.running.Store(true)
-		err := s.consumer.Run(runCtx)
-		s.tracker.running.Store(false)
+		err := s.consume(runCtx)
 		s.tracker.stopping.Store(true)
 		// The consumer has stopped writing: deliver what is queued, within the grace.
 		s.sink.close()
@@ -157,6 +169,46 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 	s.log.Info("service started", slog.String("group", cfg.Group), slog.String("input", cfg.Topics.Input),
 		slog.Any("brokers", cfg.Brokers), slog.String("store", s.storeName()))
 	return s, nil
+}
+
+// Restart backoff of a consumer that failed on its own: doubling from restartMin to restartMax,
+// and back to restartMin after a run of restartReset.
+const (
+	restartMin   = 500 * time.Millisecond
+	restartMax   = 30 * time.Second
+	restartReset = time.Minute
+)
+
+// consume runs the consumer until ctx ends. A consumer that fails on its own (the brokers
+// unreachable, its work not made durable within its retries) is run again after a backoff: its
+// uncommitted records are delivered again, and the engine, told to discard the services of that
+// work, restores them from the store. It returns the error of the last run, which ended because
+// ctx did: nil after a clean stop.
+func (s *Service) consume(ctx context.Context) error {
+	backoff := restartMin
+	for {
+		s.tracker.running.Store(true)
+		began := time.Now()
+		err := s.consumer.Run(ctx)
+		s.tracker.running.Store(false)
+		s.tracker.joined.Store(false)
+		if ctx.Err() != nil {
+			return err
+		}
+		if time.Since(began) > restartReset {
+			backoff = restartMin
+		}
+		msg := err.Error()
+		s.tracker.runErr.Store(&msg)
+		s.counters.restarts.Add(1)
+		s.log.Error("consumer failed; restarting", slog.Any("error", err), slog.Duration("backoff", backoff))
+		select {
+		case <-ctx.Done():
+			return nil // nothing in flight: the failed run's records will be delivered again
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, restartMax)
+	}
 }
 
 // openStore returns the Service's store: a migrated pgadapter.Store, or a MemoryStore.
@@ -269,12 +321,15 @@ func (s *Service) Stats() Stats {
 	st := s.counters.snapshot()
 	st.Role = s.cfg.Role
 	st.Consumer = s.consumer.Stats()
+	if n, ok := s.cfg.Notifier.(interface{ Stats() notify.Stats }); ok {
+		st.Notifier = n.Stats()
+	}
 	return st
 }
 
 // Run starts a Service with cfg and runs it until ctx ends, then stops it gracefully. It returns
-// the error of Start, or that of the stop (nil after a clean one). When the consumer fails on its
-// own, Run returns its error at once.
+// the error of Start, or that of the stop (nil after a clean one). A consumer that fails on its
+// own is restarted (see Start); Run goes on.
 func Run(ctx context.Context, cfg Config) error {
 	s, err := Start(ctx, cfg)
 	if err != nil {

@@ -55,9 +55,13 @@ func start(t *testing.T, cfg Config) *Service {
 	return s
 }
 
-// reference runs the engines over msgs in order, as one uninterrupted process would, and returns
-// the IDs of the anomalies and of the predictive alerts they produce.
-func reference(t *testing.T, msgs []pipelinetest.Message) (anomalies, alerts []string) {
+// ref holds the IDs, sorted, of what an uninterrupted run of the engines produces.
+type ref struct {
+	anomalies, critical, alerts []string
+}
+
+// reference runs the engines over msgs in order, as one uninterrupted process would.
+func reference(t *testing.T, msgs []pipelinetest.Message) ref {
 	t.Helper()
 	det, err := omen.NewDetector(omen.DetectorConfig{})
 	if err != nil {
@@ -65,7 +69,7 @@ func reference(t *testing.T, msgs []pipelinetest.Message) (anomalies, alerts []s
 	}
 	al := omen.NewAlerter(testAlerter)
 	ctx := context.Background()
-	an, ar := map[string]bool{}, map[string]bool{}
+	an, crit, ar := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, m := range msgs {
 		r, err := det.Process(ctx, m.Metrics)
 		if err != nil {
@@ -73,6 +77,9 @@ func reference(t *testing.T, msgs []pipelinetest.Message) (anomalies, alerts []s
 		}
 		for _, a := range r.Anomalies {
 			an[a.ID] = true
+			if a.Severity == omen.Critical {
+				crit[a.ID] = true
+			}
 		}
 		if r, err = al.Process(ctx, m.Metrics); err != nil {
 			t.Fatal(err)
@@ -81,7 +88,7 @@ func reference(t *testing.T, msgs []pipelinetest.Message) (anomalies, alerts []s
 			ar[a.ID] = true
 		}
 	}
-	return sortedKeys(an), sortedKeys(ar)
+	return ref{sortedKeys(an), sortedKeys(crit), sortedKeys(ar)}
 }
 
 func sortedKeys(m map[string]bool) []string {
@@ -170,9 +177,10 @@ func TestPipelineInMemory(t *testing.T) {
 	topics := kafkaadapter.DefaultTopics()
 	cluster := pipelinetest.Cluster(t, topics.Input, 3)
 	msgs := pipelinetest.Stream(t, testStream)
-	wantAnomalies, wantAlerts := reference(t, msgs)
-	if len(wantAnomalies) == 0 || len(wantAlerts) == 0 {
-		t.Fatalf("the test stream gives %d anomalies and %d alerts; it must give both", len(wantAnomalies), len(wantAlerts))
+	want := reference(t, msgs)
+	wantAnomalies, wantAlerts := want.anomalies, want.alerts
+	if len(wantAnomalies) == 0 || len(wantAlerts) == 0 || len(want.critical) == 0 {
+		t.Fatalf("the test stream gives %d anomalies and %d alerts; it must give both, and critical anomalies", len(wantAnomalies), len(wantAlerts))
 	}
 
 	mem := omen.NewMemoryStore()
