@@ -188,7 +188,9 @@ func firstDifference(a, b []byte) string {
 
 // TestRestart replays the first part of the bundled stream, releases the engines' state into a
 // store as a stopping service does, replays the rest with new engines restored from the store,
-// and checks that the output equals the uninterrupted replay's, byte for byte.
+// and checks that the output equals the uninterrupted replay's, byte for byte: with the engines
+// called directly (released by hand), and through Kafka (released by the consumers as they stop;
+// the rest is consumed by new consumers).
 func TestRestart(t *testing.T) {
 	want := bundledRun(t).out
 	input, source, err := openInput("")
@@ -202,33 +204,40 @@ func TestRestart(t *testing.T) {
 	ctx := context.Background()
 	// Cut between two windows of one timestamp, so that some services stop before the others.
 	cut := len(msgs)/2 + 3
-	store, cfg, rec := omen.NewMemoryStore(), engineConfig{}, newRecorder()
-	first, err := newEngines(cfg, store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := replayDirect(ctx, msgs[:cut], first, rec, store, source, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	if err := first.release(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(first.detector.Services()) + len(first.alerter.Services()); n != 0 {
-		t.Fatalf("%d services still held after the release", n)
-	}
-	second, err := newEngines(cfg, store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := replayDirect(ctx, msgs[cut:], second, rec, store, source, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	var got bytes.Buffer
-	if err := writeRecords(&got, rec.ordered(msgs)); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got.Bytes(), want) {
-		t.Errorf("output after a restart at window %d differs from the uninterrupted replay's: %s",
-			cut, firstDifference(got.Bytes(), want))
+	for _, path := range []string{"direct", "Kafka"} {
+		t.Run(path, func(t *testing.T) {
+			store, rec := omen.NewMemoryStore(), newRecorder()
+			replay := func(part []message) engines {
+				t.Helper()
+				e, err := newEngines(engineConfig{}, store)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if path == "direct" {
+					if _, err := replayDirect(ctx, part, e, rec, store, source, io.Discard); err != nil {
+						t.Fatal(err)
+					}
+					if err := e.release(ctx); err != nil {
+						t.Fatal(err)
+					}
+				} else if _, err := replayKafka(ctx, kafkaConfig{}, part, nil, e, rec, store); err != nil {
+					t.Fatal(err)
+				}
+				return e
+			}
+			first := replay(msgs[:cut])
+			if n := len(first.detector.Services()) + len(first.alerter.Services()); n != 0 {
+				t.Fatalf("%d services still held after the release", n)
+			}
+			replay(msgs[cut:])
+			var got bytes.Buffer
+			if err := writeRecords(&got, rec.ordered(msgs)); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want) {
+				t.Errorf("output after a restart at window %d differs from the uninterrupted replay's: %s",
+					cut, firstDifference(got.Bytes(), want))
+			}
+		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/stacklens/omen"
+	"github.com/stacklens/omen/examples/internal/pipeline"
 	"github.com/stacklens/omen/kafkaadapter"
 )
 
@@ -21,9 +22,9 @@ import (
 // (examples/mlservice, examples/predictivealerter) use them: the groups of the original
 // services, and one dead-letter topic per service, since both read every input message.
 const (
-	detectorGroup      = "ml-service-group"
-	alerterGroup       = "predictive-alerts-group"
-	alerterDeadLetters = "predictive-alerts-dead-letter"
+	detectorGroup      = pipeline.DefaultMLServiceGroup
+	alerterGroup       = pipeline.DefaultPredictiveAlerterGroup
+	alerterDeadLetters = pipeline.DefaultAlerterDeadLetterTopic
 )
 
 // kafkaConfig says where the Kafka path runs.

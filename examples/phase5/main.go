@@ -1,17 +1,36 @@
-// Command phase5 runs the whole "Phase 5: ML & anomaly detection" pipeline in one process: it
-// replays an analytics stream through the ML service's Detector and the predictive alerter's
-// Alerter into an in-memory store, then prints the quick start's dashboard.
+// Command phase5 runs the whole "Phase 5: ML & anomaly detection" pipeline in one process and
+// prints the quick start's dashboard:
 //
-//	go run ./examples/phase5 [-in FILE] [-out FILE] [-seed N] [-quiet]
+//	go run ./examples/phase5 [-in FILE] [-out FILE] [-seed N] [-brokers HOST:PORT,…] [-postgres DSN]
+//	                         [-recent] [-direct] [-quiet]
 //
-// With no flags it replays the bundled stream: 8 services, 14 days of hourly windows with
-// labelled incidents (testdata/stream, made by internal/servicegen with seed 1). -in replays
-// another stream of JSON lines, each an analytics message in either accepted shape; bad lines are
-// reported with their line number and reason on stderr, counted, and skipped. -out writes every
-// record produced as JSON lines {"kind":"anomaly"|"pattern"|"forecast"|"alert","record":{…}}:
+// With no flags it starts an in-process Kafka broker (franz-go's kfake), produces the bundled
+// stream — 8 services, 14 days of hourly windows with labelled incidents (testdata/stream, made by
+// internal/servicegen with seed 1) — to analytics-alerts, and runs the ML service (the Detector,
+// group ml-service-group) and the predictive alerter (the Alerter, group predictive-alerts-group)
+// as kafkaadapter consumers: results go to an in-memory store and to the output topics
+// ml-anomalies, ml-patterns and predictive-alerts, malformed messages to each service's
+// dead-letter topic. It returns once both groups have committed every message, with a progress
+// bar on stderr, then prints the dashboard (anomalies by service, type and severity; predictive
+// alerts with the materialisation rate; top anomalies) and the throughput.
+//
+// -brokers uses real Kafka brokers instead (topics are created when absent; the groups consume
+// whatever the input topic holds beyond their committed offsets). -postgres migrates the
+// schema of the database (pgadapter.Migrate) and stores the results and the engines' state
+// there, then runs the quick start's dashboard queries; with it the stream is moved (-recent,
+// on by default with -postgres) by whole hours so that its last window starts at the current
+// hour, since those queries look at the last hour, the last day and today. -direct calls the
+// engines in-process without Kafka, window after window.
+//
+// -in replays another stream of JSON lines, each an analytics message in either accepted shape;
+// bad lines are reported with their line number and reason on stderr, counted, and skipped
+// (through Kafka they are produced too, and dead-lettered). -out writes every record produced as
+// JSON lines {"kind":"anomaly"|"pattern"|"forecast"|"alert","record":{…}} in the topic formats:
 // for each input window in input order, the Detector's records and then the Alerter's, each
-// window's records as anomalies, patterns, forecasts, alerts. The output depends only on the
-// stream and -seed: the same input and seed give the same bytes, whatever GOMAXPROCS.
+// window's as anomalies, patterns, forecasts, alerts. The output depends only on the stream and
+// -seed: it is byte-identical through Kafka and with -direct, whatever GOMAXPROCS
+// (testdata/phase5/replay.json holds its digest; refresh it with
+// `go test ./examples/phase5 -run TestDeterministicReplay -update`).
 package main
 
 import (
