@@ -96,7 +96,7 @@ type validator interface {
 // Marker records durable delivery. pgadapter.Store implements it: MarkAlertSent sets
 // alert_sent and alert_sent_at of ml_predictive_alerts, MarkAnomalyNotified sets notified_at of
 // ml_anomalies. A Notifier calls the method once a record has been delivered to every target, with
-// the time of the last successful delivery.
+// the time (WithClock) at which the last target accepted it.
 type Marker interface {
 	MarkAlertSent(ctx context.Context, id string, at time.Time) error
 	MarkAnomalyNotified(ctx context.Context, id string, at time.Time) error

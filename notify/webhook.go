@@ -13,8 +13,8 @@ import (
 type Webhook struct {
 	// URL is the endpoint.
 	URL string
-	// Header holds extra request headers, for example Authorization. Content-Type is always
-	// application/json.
+	// Header holds extra request headers, for example Authorization; it must not change after
+	// New. Content-Type is always application/json.
 	Header http.Header
 	// Label names the target in logs, errors and Stats (default "webhook").
 	Label string
