@@ -22,20 +22,30 @@ import (
 // median of the recent differences between consecutive window timestamps (the window length
 // before there are two windows), and a window that skips k−1 steps leaves k−1 missing values
 // (NaN), which the Kalman filter skips; a gap longer than the history starts the series anew.
-// The model is chosen by arima.Auto (Hyndman–Khandakar: KPSS for d, stepwise AICc search) on
-// the last HistoryWindows values, seasonal with a period of one day (windows per day) when the
-// history holds at least two days and that period is at most MaxSeasonalPeriod, non-seasonal
-// otherwise, with p, q ≤ 2, P, Q ≤ 1 and d ≤ 1 (a second difference extrapolates every recent
-// slope with a variance growing like h³, which turns noise into alerts). Before a fit, spikes of
-// at most three windows that the series came back from are removed from the history and
-// missing values interpolated (see forecastClean), so that an incident that is over does not
-// inflate the model's variance for a week. Between fits every new window is filtered into the
-// model (arima.Model.Update, no re-estimation). The model is refitted
+// Before a fit, spikes of at most three windows that the series came back from are removed
+// from the last HistoryWindows values and missing values interpolated (see forecastClean), so
+// that an incident that is over does not inflate the model's variance for a week. When the
+// history holds more than two days and a day is at most MaxSeasonalPeriod windows, the series is
+// then seasonally adjusted, as forecast's stlm does: the daily profile is, for each hour (window
+// of the day), the median over the days of the values minus a robust STL trend (Cleveland et al.
+// 1990), and the model is fitted on the values minus their profile; forecasts add the profile
+// back. A non-seasonal model on the adjusted series costs a fraction of a seasonal ARIMA with a
+// 24-step period (whose state holds 25 values or more), and the medians keep a day's incident
+// out of the profile. The model is chosen by arima.Auto (Hyndman–Khandakar: KPSS for d,
+// stepwise AICc search) with p, q ≤ 2 and d ≤ 1 (a second difference extrapolates every recent
+// slope with a variance growing like h³, which turns noise into alerts). Its forecast standard
+// errors are scaled by min(1, σ̃/σ), σ̃ the robust (median absolute deviation) scale of its
+// residuals: the few large innovations of an incident still in the history inflate σ, and a
+// breach probability must be judged by the spread of normal operation. Between fits every new
+// window is filtered into the model (arima.Model.Update, no re-estimation), except a lone
+// window whose standardized one-step error |y − ŷ|/se exceeds RefitZ: a spike, filtered in,
+// would echo through the model's AR and MA terms, so the state skips it. The model is refitted
 //
 //   - every RefitEvery windows (it ages): its orders re-estimated by arima.Fit, and chosen anew
 //     by arima.Auto every ReselectEvery windows,
-//   - when a window's standardized one-step forecast error |y − ŷ|/se exceeds RefitZ (the model no
-//     longer describes the series: a ramp, a level shift, a spike), and
+//   - at the second of consecutive windows whose one-step error exceeds RefitZ, and at each
+//     further one (the model no longer describes the series: a ramp, a level shift), its
+//     orders chosen anew, and
 //   - at every window while no fit has succeeded yet.
 //
 // A model fitted on normal operation forecasts a return to normal, so a ramp that has just
@@ -50,9 +60,9 @@ import (
 // # Probability of a breach
 //
 // The forecast distribution of the next H values is Gaussian: means and standard errors from the
-// Kalman filter, with the correlation between steps given by the model's ψ-weights (the MA(∞)
-// form of φ(B)Φ(Bᵐ)(1−B)ᵈ(1−Bᵐ)ᴰ yₜ = θ(B)Θ(Bᵐ) eₜ), plus the drift. The probability that the
-// path crosses the threshold T within the horizon, P(max_h Y_h > T), is estimated by Monte
+// Kalman filter (the daily profile added, the standard errors scaled as above), with the
+// correlation between steps given by the model's ψ-weights (the MA(∞) form of
+// φ(B)(1−B)ᵈ yₜ = θ(B) eₜ), plus the drift. The probability that the path crosses the threshold T within the horizon, P(max_h Y_h > T), is estimated by Monte
 // Carlo: Paths sample paths Y_h = mean_h + se_h·Σ_{j<h} ψ_j ε_{h−j} / √(Σ_{j<h} ψ_j²) + s·w_h·η,
 // ε iid N(0, 1) and one η ~ N(0, 1) per path (s the drift's standard error), which have
 // exactly the forecast's marginal distributions and the model's autocorrelation. The random stream is
@@ -141,14 +151,16 @@ type AlerterConfig struct {
 	// RefitEvery is the number of windows after which a model is refitted (default 24).
 	RefitEvery int
 	// ReselectEvery is the number of windows after which a cadence refit chooses the model's
-	// orders anew with arima.Auto (default 72); the refits in between re-estimate the current
-	// orders. A refit after a surprise always chooses anew.
+	// orders anew with arima.Auto (default 168, when the whole default history has been
+	// renewed); the refits in between re-estimate the current orders. A refit after surprises
+	// always chooses anew.
 	ReselectEvery int
-	// RefitZ is the standardized one-step forecast error beyond which the model is refitted at
-	// once, its orders chosen anew (default 4).
+	// RefitZ is the standardized one-step forecast error that makes a window a surprise
+	// (default 4): a lone one is kept out of the model's state, and from the second in a row the
+	// model is refitted at once, its orders chosen anew.
 	RefitZ float64
-	// MaxSeasonalPeriod is the largest number of windows per day modelled seasonally (default 48):
-	// beyond it (short windows) the models are non-seasonal, which keeps fitting fast.
+	// MaxSeasonalPeriod is the largest number of windows per day whose daily profile is modelled
+	// (default 48): beyond it (short windows) the series are not seasonally adjusted.
 	MaxSeasonalPeriod int
 	// ForecastRecords is the number of horizon steps emitted as Forecast records at each window:
 	// 0 means all of them, a negative value none.
@@ -174,7 +186,7 @@ func (cfg AlerterConfig) withDefaults() AlerterConfig {
 	def(&cfg.HistoryWindows, 168)
 	def(&cfg.MinFitWindows, 24)
 	def(&cfg.RefitEvery, 24)
-	def(&cfg.ReselectEvery, 72)
+	def(&cfg.ReselectEvery, 168)
 	def(&cfg.MaxSeasonalPeriod, 48)
 	if cfg.IntervalLevel == 0 {
 		cfg.IntervalLevel = 0.9

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stacklens/omen/arima"
+	"github.com/stacklens/omen/internal/stl"
 )
 
 // forecastSeries is one metric of one service: its recent values on the window grid, its model,
@@ -20,7 +21,16 @@ type forecastSeries struct {
 	SinceSelect int
 	Failed      bool // the last window's one-step forecast error exceeded RefitZ
 	Fell        bool // the last window fell more than RefitZ standard errors below its forecast
-	Pending     []Forecast
+	// Surprises counts the consecutive windows up to the last whose error exceeded RefitZ.
+	Surprises int
+	Pending   []Forecast
+	// Slot is the position of the last window in the seasonal cycle (see alertSlot), and
+	// Seasonal the seasonal profile by position that the model's series is adjusted by: empty
+	// when the model is fitted on the raw values.
+	Slot     int
+	Seasonal []float64
+	// Scale multiplies the model's forecast standard errors (0 means 1); see forecastScale.
+	Scale float64
 	// Errors and ErrorSEs are the last forecastDriftWindows one-step forecast errors y − ŷ and
 	// their standard errors, oldest first.
 	Errors, ErrorSEs []float64
@@ -58,11 +68,12 @@ func (f *forecastSeries) append(cfg *AlerterConfig, k int, v float64) {
 // observe takes the value v of the window at t, k steps after the previous one: it measures the
 // model's one-step forecast error, filters v into the model, adds v to the history and
 // completes the forecast records of t, which it appends to out.
-func (f *forecastSeries) observe(cfg *AlerterConfig, t time.Time, k int, v float64, out []Forecast) []Forecast {
+func (f *forecastSeries) observe(cfg *AlerterConfig, t time.Time, k, slot int, v float64, out []Forecast) []Forecast {
 	f.SinceFit += k
+	f.Slot = slot
 	if k > cfg.HistoryWindows {
 		// A gap longer than the history: nothing of the past is left to model.
-		f.model, f.psi, f.hasFc = nil, nil, false
+		f.model, f.psi, f.hasFc, f.Seasonal = nil, nil, false, nil
 		f.Values, f.Errors, f.ErrorSEs = f.Values[:0], f.Errors[:0], f.ErrorSEs[:0]
 	}
 	if f.model != nil {
@@ -73,11 +84,22 @@ func (f *forecastSeries) observe(cfg *AlerterConfig, t time.Time, k int, v float
 			f.Errors = forecastPush(f.Errors, v-f.fc.Mean[k-1])
 			f.ErrorSEs = forecastPush(f.ErrorSEs, f.fc.SE[k-1])
 		}
+		if f.Failed {
+			f.Surprises++
+		} else {
+			f.Surprises = 0
+		}
 		y := make([]float64, k)
 		for i := range k - 1 {
 			y[i] = math.NaN()
 		}
-		y[k-1] = v
+		y[k-1] = v - f.seasonalAt(0)
+		if f.Surprises == 1 {
+			// A lone surprise may be a spike: filtered in, its innovation would echo through
+			// the model's AR and MA terms for the next windows. The state skips it; a second
+			// surprise in a row makes a refit on the history, which then takes in both.
+			y[k-1] = math.NaN()
+		}
 		if next, err := f.model.Update(y...); err == nil {
 			f.model = next
 		} else {
@@ -115,19 +137,26 @@ func forecastSurprise(v, mean, se float64) float64 {
 }
 
 // refitIfDue refits the model when there is none, when it has aged RefitEvery windows, or when
-// the last window surprised it, provided MinFitWindows values are observed.
+// the last two windows (or more) in a row surprised it, provided MinFitWindows values are
+// observed.
 func (f *forecastSeries) refitIfDue(cfg *AlerterConfig, period int) {
-	if f.model != nil && f.SinceFit < cfg.RefitEvery && !f.Failed {
+	if f.model != nil && f.SinceFit < cfg.RefitEvery && f.Surprises < 2 {
 		return
 	}
 	f.fit(cfg, period)
 }
 
-// fit fits the model on the history, seasonal with the given period when the history holds two
-// periods. The orders are chosen anew by arima.Auto when there is no model yet, when the last
-// window surprised the model, when the period changed, and every ReselectEvery windows; else
-// the current orders are re-estimated by arima.Fit, which costs one fit instead of a search. A
-// failed fit keeps the previous model.
+// fit fits the model on the history. With at least two full cycles of the given period (more
+// than two: STL's minimum) the series is first seasonally adjusted, as forecast's stlm does:
+// a periodic STL decomposition (Cleveland et al. 1990) gives the profile by position in the cycle,
+// and a non-seasonal ARIMA is fitted on the values minus their seasonal component; forecasts add
+// the profile back. This models daily seasonality at the cost of a non-seasonal fit, several
+// times cheaper than a seasonal ARIMA with a 24-step period (whose state holds 25 or more values).
+//
+// The orders are chosen anew by arima.Auto when there is no model yet, when the last window
+// surprised the model, when the seasonal adjustment was switched on or off, and every
+// ReselectEvery windows; else the current orders are re-estimated by arima.Fit, which costs one
+// fit instead of a search. A failed fit keeps the previous model.
 func (f *forecastSeries) fit(cfg *AlerterConfig, period int) {
 	observed := 0
 	for _, v := range f.Values {
@@ -141,25 +170,108 @@ func (f *forecastSeries) fit(cfg *AlerterConfig, period int) {
 	failed := f.Failed
 	f.SinceFit, f.Failed = 0, false
 	y := forecastInterpolate(forecastClean(f.Values))
-	if len(y) < 2*period {
-		period = 1 // less than two days of history: non-seasonal
+	seasonal := forecastSeasonal(y, period, f.Slot)
+	if seasonal != nil {
+		for i := range y {
+			y[i] -= seasonal[forecastSlotBack(f.Slot, len(y)-1-i, period)]
+		}
 	}
 	f.SinceSelect++
 	var model *arima.Model
 	var err error
 	if f.model != nil && !failed && f.SinceSelect*cfg.RefitEvery < cfg.ReselectEvery &&
-		max(f.model.Seasonal().Period, 1) == period {
+		len(f.Seasonal) == len(seasonal) {
 		model, err = arima.Fit(y, forecastSpecOf(f.model), arima.Config{})
 	}
 	if model == nil || err != nil {
 		f.SinceSelect = 0
-		model, err = arima.Auto(y, arima.AutoConfig{Period: period, NonSeasonal: period <= 1,
-			MaxP: 2, MaxQ: 2, MaxSP: 1, MaxSQ: 1, MaxD: 1})
+		model, err = arima.Auto(y, arima.AutoConfig{NonSeasonal: true, MaxP: 2, MaxQ: 2, MaxD: 1})
 	}
 	if err != nil {
 		return
 	}
-	f.model, f.psi = model, forecastPsi(model, cfg.Horizon)
+	f.model, f.psi, f.Seasonal, f.Scale = model, forecastPsi(model, cfg.Horizon), seasonal, forecastScale(model)
+}
+
+// forecastScale returns min(1, σ̃/σ): σ the model's innovation standard deviation and σ̃ the
+// robust one of its residuals, 1.4826 times their median absolute deviation. The exact
+// likelihood's σ² is inflated by the few large innovations of an incident the history still
+// holds (a level shift when it ends, a spike forecastClean kept); forecasts scaled by the ratio
+// have the spread of normal operation, which is what a breach probability must be judged by.
+func forecastScale(m *arima.Model) float64 {
+	sigma := math.Sqrt(m.Sigma2())
+	var r []float64
+	for _, e := range m.Residuals() {
+		if !math.IsNaN(e) {
+			r = append(r, e)
+		}
+	}
+	if !(sigma > 0) || len(r) < 8 {
+		return 1
+	}
+	centre := alertMedian(r)
+	for i, e := range r {
+		r[i] = math.Abs(e - centre)
+	}
+	robust := 1.4826 * alertMedian(r)
+	if !(robust > 0) {
+		return 1
+	}
+	return min(1, robust/sigma)
+}
+
+// forecastSeasonal returns the seasonal profile of y by position in the cycle of period, the
+// last value being at position slot: for each position, the median over the cycles of the
+// history of y minus its trend, the profile then centred on zero. The trend at i is the median of
+// the cycle-long run of values around i (the run of the first or last cycle near the ends), which
+// a cycle of seasonality hardly moves and a spike does not move at all. Medians keep an incident
+// of a day or two out of the profile, which a mean (a classical decomposition, or STL's periodic
+// seasonal) would spread over every later day at that hour. It returns nil for a period below 2
+// or a series of no more than two cycles.
+func forecastSeasonal(y []float64, period, slot int) []float64 {
+	if period < 2 || len(y) <= 2*period {
+		return nil
+	}
+	n := len(y)
+	dec, err := stl.Decompose(y, stl.Config{Period: period, Periodic: true, Robust: true})
+	if err != nil {
+		return nil
+	}
+	detrended := make([]float64, n)
+	for i := range y {
+		detrended[i] = y[i] - dec.Trend[i]
+	}
+	profile := make([]float64, period)
+	at := make([]float64, 0, n/period+1)
+	centre := 0.0
+	for pos := range period {
+		at = at[:0]
+		for back := (slot - pos + period) % period; back < n; back += period {
+			at = append(at, detrended[n-1-back])
+		}
+		profile[pos] = alertMedian(at)
+		centre += profile[pos]
+	}
+	centre /= float64(period)
+	for pos := range profile {
+		profile[pos] -= centre
+	}
+	return profile
+}
+
+// forecastSlotBack returns the position in the cycle of period of the value back steps before
+// the one at position slot.
+func forecastSlotBack(slot, back, period int) int {
+	return ((slot-back)%period + period) % period
+}
+
+// seasonalAt returns the seasonal profile's value h steps after the last window (0 without a
+// profile).
+func (f *forecastSeries) seasonalAt(h int) float64 {
+	if len(f.Seasonal) == 0 {
+		return 0
+	}
+	return f.Seasonal[(f.Slot+h)%len(f.Seasonal)]
 }
 
 // forecastSpecOf returns the specification of m: its orders and whether it has a mean or a
@@ -203,6 +315,17 @@ func (f *forecastSeries) forecast(cfg *AlerterConfig) bool {
 		return false
 	}
 	f.hasFc = true
+	z := math.Sqrt2 * math.Erfinv(cfg.IntervalLevel)
+	scale := f.Scale
+	if scale == 0 {
+		scale = 1
+	}
+	for h := range f.fc.Mean {
+		f.fc.Mean[h] += f.seasonalAt(h + 1)
+		f.fc.SE[h] *= scale
+		f.fc.Lower[h] = f.fc.Mean[h] - z*f.fc.SE[h]
+		f.fc.Upper[h] = f.fc.Mean[h] + z*f.fc.SE[h]
+	}
 	if len(f.psi) != cfg.Horizon {
 		f.psi = forecastPsi(f.model, cfg.Horizon)
 	}
@@ -211,7 +334,6 @@ func (f *forecastSeries) forecast(cfg *AlerterConfig) bool {
 	if f.drift == 0 {
 		return true
 	}
-	z := math.Sqrt2 * math.Erfinv(cfg.IntervalLevel)
 	for h, w := range forecastDriftWeights(f.psi) {
 		f.fc.Mean[h] += f.drift * w
 		f.fc.SE[h] = math.Hypot(f.arimaSE[h], f.driftSE*w)

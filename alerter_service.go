@@ -121,8 +121,19 @@ func (s *alerterService) warmStart(cfg *AlerterConfig, windows []Metrics) {
 	}
 	period := s.period(cfg)
 	for _, f := range s.series {
+		f.Slot = alertSlot(s.last, s.step(), period)
 		f.fit(cfg, period)
 	}
+}
+
+// alertSlot returns the position of the window at t in the daily cycle of period windows of
+// length step: ⌊t/step⌋ mod period, counting from the Unix epoch (0 when period < 2).
+func alertSlot(t time.Time, step time.Duration, period int) int {
+	if period < 2 || step <= 0 {
+		return 0
+	}
+	n := t.UnixNano() / int64(step)
+	return int((n%int64(period) + int64(period)) % int64(period))
 }
 
 // period returns the seasonal period of the models: the windows per day when that is at most
@@ -146,11 +157,12 @@ func (s *alerterService) process(cfg *AlerterConfig, m Metrics) Results {
 	k := s.advance(t, m.Window)
 	step := s.step()
 	period := s.period(cfg)
+	slot := alertSlot(t, step, period)
 	var r Results
 	for _, name := range cfg.metricsOf(s.name) {
 		v, _ := m.Value(name)
 		f := s.seriesOf(name)
-		r.Forecasts = f.observe(cfg, t, k, v, r.Forecasts)
+		r.Forecasts = f.observe(cfg, t, k, slot, v, r.Forecasts)
 		r.Alerts = s.settleAlerts(name, t, v, r.Alerts)
 		f.refitIfDue(cfg, period)
 		if !f.forecast(cfg) {
