@@ -466,3 +466,54 @@ func TestAlerterSnapshotSize(t *testing.T) {
 		t.Logf("ForecastRecords %d: state of %d bytes after 168 windows", records, len(data))
 	}
 }
+
+// TestAlerterRampAlertsAcrossSeeds repeats the ramp check of TestAlerterRampAlerts on ten
+// generated streams (seeds 1–10, 30 ramps), so that the alerting rules are not fitted to one
+// stream: together, at least 80 % of the ramps' crossings are preceded by an alert and fewer than
+// 20 % of the alerts expire without a breach.
+func TestAlerterRampAlertsAcrossSeeds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("replays ten streams")
+	}
+	var ramps, preceded int
+	var outcomes omen.AlertOutcomes
+	for seed := uint64(1); seed <= 10; seed++ {
+		s, err := servicegen.Generate(servicegen.Config{Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := omen.NewAlerter(omen.AlerterConfig{ForecastRecords: -1})
+		results := make([][]omen.Results, len(s.Services))
+		var wg sync.WaitGroup
+		for i, name := range s.Services {
+			windows := alerterMetrics(s, name)
+			wg.Go(func() { results[i] = alerterReplay(t, a, windows) })
+		}
+		wg.Wait()
+		alerts := alerterFinal(slices.Concat(results...))
+		for _, in := range s.Incidents {
+			if in.Kind != servicegen.Ramp {
+				continue
+			}
+			ramps++
+			if slices.ContainsFunc(alerts, func(al omen.PredictiveAlert) bool {
+				return al.Service == in.Service && al.Metric == rampMetric(in) && al.Threshold == in.Threshold &&
+					al.IssuedAt.Before(*in.Cross) && !in.Cross.Before(al.WindowStart) && !in.Cross.After(al.WindowEnd)
+			}) {
+				preceded++
+			}
+		}
+		o := a.Outcomes()
+		outcomes.Issued += o.Issued
+		outcomes.Materialized += o.Materialized
+		outcomes.Expired += o.Expired
+		outcomes.Pending += o.Pending
+	}
+	t.Logf("%d of %d ramps preceded; alerts %+v, false-alert rate %.2f", preceded, ramps, outcomes, outcomes.FalseAlertRate())
+	if 10*preceded < 8*ramps {
+		t.Errorf("alerts preceded %d of %d ramp crossings, want at least 80 %%", preceded, ramps)
+	}
+	if outcomes.FalseAlertRate() >= 0.2 {
+		t.Errorf("false-alert rate %.2f over the ten streams, want below 0.2", outcomes.FalseAlertRate())
+	}
+}
