@@ -46,9 +46,12 @@
 // while it is remembered, even when the same results are delivered again (Kafka redelivery,
 // reprocessing) or from several goroutines at once: a record that one goroutine is delivering is
 // waited for by the others. A failed delivery is not remembered, so the next Notify of the record
-// tries that target again, and only that target. Across restarts the memory is gone; PagerDuty
-// still folds a repeated trigger into the open incident because the dedup_key is the record's
-// deterministic ID, and alerts loaded back with Sent set are skipped.
+// tries that target again, and only that target. Across restarts the memory is gone; when the
+// Marker also implements Checker, a record the Notifier does not remember is looked up there
+// first and skipped if an earlier run delivered it (when the lookup fails, the record is sent: a
+// page twice is better than none). Without a Checker, PagerDuty still folds a repeated trigger
+// into the open incident because the dedup_key is the record's deterministic ID, and alerts loaded
+// back with Sent set are skipped.
 //
 // Marking. When every target has a record, the Marker (WithMarker; *pgadapter.Store implements
 // it) records it: MarkAlertSent sets alert_sent and alert_sent_at of the predictive alert,

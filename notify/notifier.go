@@ -25,6 +25,7 @@ type Notifier struct {
 	ledger  *ledger
 	counts  []counters // per target
 	marks   atomic.Uint64
+	checker Checker // the Marker, when it is a Checker too
 
 	sleep func(ctx context.Context, d time.Duration) error // replaced by tests
 }
@@ -63,7 +64,9 @@ func New(targets []Target, opts ...Option) (*Notifier, error) {
 		}
 		names[name] = true
 	}
+	checker, _ := cfg.marker.(Checker)
 	return &Notifier{
+		checker: checker,
 		targets: append([]Target(nil), targets...),
 		all:     1<<len(targets) - 1, // len ≤ 64: a shift by 64 gives 0, and 0 − 1 all ones
 		cfg:     cfg,
@@ -149,6 +152,14 @@ func (n *Notifier) Deliver(ctx context.Context, e Event) error {
 		return nil
 	}
 	delivered, marked := entry.state()
+	if delivered == 0 && n.delivered(ctx, e) { // a record new to the ledger, sent by an earlier run
+		n.ledger.release(entry, n.all, true)
+		for i := range n.counts {
+			n.counts[i].deduplicated.Add(1)
+		}
+		n.log(ctx, slog.LevelDebug, "notification delivered by an earlier run", e)
+		return nil
+	}
 	errs := make([]error, len(n.targets)+1)
 	var wg sync.WaitGroup
 	for i, t := range n.targets {
@@ -170,6 +181,29 @@ func (n *Notifier) Deliver(ctx context.Context, e Event) error {
 	}
 	n.ledger.release(entry, delivered, marked)
 	return errors.Join(errs...)
+}
+
+// delivered asks the Checker, if any, whether e was delivered before. When it cannot tell, the
+// record is sent: a page twice is better than none.
+func (n *Notifier) delivered(ctx context.Context, e Event) bool {
+	if n.checker == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.timeout)
+	defer cancel()
+	var done bool
+	var err error
+	if e.Kind == KindAlert {
+		done, err = n.checker.AlertSent(ctx, e.ID())
+	} else {
+		done, err = n.checker.AnomalyNotified(ctx, e.ID())
+	}
+	if err != nil {
+		n.log(ctx, slog.LevelWarn, "cannot tell whether the record was delivered before; sending it", e,
+			slog.Any("error", err))
+		return false
+	}
+	return done
 }
 
 // mark tells the Marker that every target has e. The call outlives the end of ctx (bounded by

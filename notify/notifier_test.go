@@ -493,3 +493,80 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 	defer w.mu.Unlock()
 	return w.b.Write(p)
 }
+
+// checkingMarker is a marker that is also a Checker: it knows the records in done, and fails
+// its lookups with err.
+type checkingMarker struct {
+	*marker
+	done map[string]bool
+	err  error
+	asks int
+}
+
+func (c *checkingMarker) check(id string) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.asks++
+	return c.done[id], c.err
+}
+
+func (c *checkingMarker) AlertSent(_ context.Context, id string) (bool, error) { return c.check(id) }
+
+func (c *checkingMarker) AnomalyNotified(_ context.Context, id string) (bool, error) {
+	return c.check(id)
+}
+
+// TestChecker restarts a service: records an earlier run delivered are skipped, the others are
+// sent and marked, and the Checker is asked once per record.
+func TestChecker(t *testing.T) {
+	srv := newServer(t)
+	r := resultsOf(2)
+	earlier := r.Anomalies[0].ID
+	m := &checkingMarker{marker: &marker{}, done: map[string]bool{earlier: true}}
+	n, _ := newTest(t, []Target{Webhook{URL: srv.URL}}, WithMarker(m))
+	for range 2 {
+		if err := n.Notify(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := slices.DeleteFunc(idsOf(2), func(id string) bool { return id == earlier })
+	if got := sorted(srv.ids(t)); !slices.Equal(got, want) {
+		t.Errorf("delivered %v, want %v", got, want)
+	}
+	var marked []string
+	for _, c := range m.recorded() {
+		marked = append(marked, c.ID)
+	}
+	if got := sorted(marked); !slices.Equal(got, want) {
+		t.Errorf("marked %v, want %v", got, want)
+	}
+	if m.asks != 4 {
+		t.Errorf("Checker asked %d times, want 4 (once per record)", m.asks)
+	}
+	if st := n.Stats(); st.Sent != 3 || st.Deduplicated != 5 {
+		t.Errorf("Stats %+v, want 3 sent, 5 deduplicated", st.Counts)
+	}
+}
+
+// TestCheckerFailure checks that a record is sent when the Checker cannot tell.
+func TestCheckerFailure(t *testing.T) {
+	srv := newServer(t)
+	a := testAnomaly()
+	m := &checkingMarker{marker: &marker{}, done: map[string]bool{a.ID: true}, err: errors.New("database unreachable")}
+	var logs strings.Builder
+	var mu sync.Mutex
+	n, _ := newTest(t, []Target{Webhook{URL: srv.URL}}, WithMarker(m),
+		WithLogger(slog.New(slog.NewTextHandler(&lockedWriter{&logs, &mu}, nil))))
+	if err := n.NotifyAnomaly(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(srv.received()); got != 1 {
+		t.Errorf("%d requests, want 1", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logs.String(), `level=WARN msg="cannot tell whether the record was delivered before; sending it"`) ||
+		!strings.Contains(logs.String(), "database unreachable") {
+		t.Errorf("logs lack the Checker's failure:\n%s", logs.String())
+	}
+}

@@ -133,7 +133,8 @@ func WithHTTPClient(client *http.Client) Option {
 }
 
 // WithMarker sets the Marker told of every record delivered to all targets (default none), for
-// example a *pgadapter.Store.
+// example a *pgadapter.Store. If m is also a Checker, it is asked about every record the
+// Notifier does not remember before the record is sent.
 func WithMarker(m Marker) Option {
 	return func(c *config) { c.marker = m }
 }

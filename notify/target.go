@@ -102,6 +102,16 @@ type Marker interface {
 	MarkAnomalyNotified(ctx context.Context, id string, at time.Time) error
 }
 
+// Checker tells whether a record was delivered before, for example by an earlier run of the
+// service: AlertSent reports alert_sent of the predictive alert, AnomalyNotified whether the
+// anomaly's notified_at is set. When the Marker also implements Checker, a Notifier asks it
+// about every record it does not remember before sending it, so that a restarted service that
+// reprocesses a window does not page again. Unknown records are not an error: they report false.
+type Checker interface {
+	AlertSent(ctx context.Context, id string) (bool, error)
+	AnomalyNotified(ctx context.Context, id string) (bool, error)
+}
+
 // checkURL accepts an absolute http or https URL with a host.
 func checkURL(target, field, raw string) error {
 	if raw == "" {
