@@ -61,6 +61,9 @@
 // the record stays delivered, so a later Notify of it sends nothing and only retries the mark.
 // Call Notify after the Sink has written the records, or the Marker will not find them.
 //
+// Concurrency: a Notifier is safe for concurrent use. Targets are values; a Webhook's Header
+// must not change after New.
+//
 // Errors and secrets: webhook URLs and routing keys are secrets; errors and logs show only a
 // URL's scheme and host.
 //
