@@ -151,32 +151,6 @@ func TestOriginal25NewDetector(t *testing.T) {
 	}
 }
 
-// Tests 26–29: records and enums.
-func TestOriginal26To29Records(t *testing.T) {
-	at := time.Date(2024, 1, 15, 10, 30, 0, 0, time.UTC)
-	a := Anomaly{ID: "test-123", Service: "api", Type: Outlier, Severity: High, Timestamp: at, Metric: "error_rate",
-		Value: 5, Baseline: 0.5, DeviationPercent: 900, Confidence: 0.95, Description: "test"}
-	if a.ID != "test-123" || a.Service != "api" || a.Type != Outlier || a.Confidence <= 0.9 {
-		t.Errorf("26: %+v", a)
-	}
-	if len(AnomalyTypes) != 6 {
-		t.Errorf("27: %d anomaly types, want 6", len(AnomalyTypes))
-	}
-	for _, typ := range AnomalyTypes {
-		if typ == "" {
-			t.Error("27: empty anomaly type")
-		}
-	}
-	if len(Severities) != 4 {
-		t.Errorf("28: %d severities, want 4", len(Severities))
-	}
-	m := Metrics{Service: "api-service", Timestamp: at, Window: time.Hour, TotalRequests: 1000, ErrorRate: 0.5,
-		LatencyP99: 150, LatencyP95: 100, LatencyMean: 50, UniqueUsers: 100, UniqueIPs: 50, RiskScore: 0.3}
-	if err := m.Validate(); err != nil || m.Service != "api-service" || m.TotalRequests != 1000 {
-		t.Errorf("29: %+v: %v", m, err)
-	}
-}
-
 // Test 30: the original looked for statistics attributes; a Detector reports its services and
 // configuration.
 func TestOriginal30DetectorState(t *testing.T) {
@@ -249,17 +223,6 @@ func TestOriginal32Patterns(t *testing.T) {
 		if p.Service != "api" || len(p.Vector) != len(FeatureNames) || p.WindowSize == 0 || p.FirstSeen.IsZero() {
 			t.Errorf("pattern %+v", p)
 		}
-	}
-}
-
-// Test 33: the trend of the anomalous error rates is not zero (the original's −0.0424).
-func TestOriginal33TrendOfAnomalous(t *testing.T) {
-	var errs []float64
-	for _, r := range detFixture(t, "anomalous") {
-		errs = append(errs, r[0])
-	}
-	if got := trend.LegacyTrend(errs, 5); got == 0 || math.IsNaN(got) {
-		t.Errorf("LegacyTrend = %v", got)
 	}
 }
 

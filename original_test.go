@@ -17,16 +17,16 @@ package omen_test
 //	23  trend_change(V) is a bool, ≥ 0 (False, 0.033)       TestOriginal23TrendReversal (detector_original_test.go)
 //	25  MLOrchestrator() with DB and Kafka patched (ERROR)  TestOriginal25NewDetector (detector_original_test.go);
 //	                                                        TestOriginalPipeline runs the engine with neither
-//	26  AnomalyRecord literal: fields equal, conf > 0.9     TestOriginal26To29Records (literals); TestOriginalPipeline
-//	                                                        "26 records": engine records in the topic formats
+//	26  AnomalyRecord literal: fields equal, conf > 0.9     TestOriginalPipeline "26 records": engine records in the
+//	                                                        topic formats (a literal read back cannot fail)
 //	27  6 AnomalyType members have values                   TestOriginal27And28Enums: the schema's exact values
 //	28  4 AnomalySeverity members have values               TestOriginal27And28Enums; TestOriginalPipeline "28 severity"
 //	29  ServiceMetrics literal: fields equal                TestDecodeMetricsShapes (metrics_test.go): both shapes
 //	30  stat names in dir(MLOrchestrator) (FAIL)            TestOriginalPipeline "30 statistics": the counts are right
 //	31  mean raw score of anomalous rows > 0.3 (FAIL)       TestOriginal31And34Outliers (detector_original_test.go)
 //	32  analyze_patterns(normal) ≥ 1 pattern (FAIL)         TestOriginal32Patterns (detector_original_test.go)
-//	33  trend(anomalous error rates) ≠ 0 (−0.0424)          TestOriginal33TrendOfAnomalous (detector_original_test.go) keeps
-//	                                                        it; TestOriginal33NoTrendInNoise: the rates have no trend
+//	33  trend(anomalous error rates) ≠ 0 (−0.0424)          TestOriginal33NoTrendInNoise: the rates are independent
+//	                                                        draws and have no trend
 //	34  4 services, a detector each, 20 flagged             TestOriginal31And34Outliers (detector_original_test.go);
 //	                                                        TestOriginal34ServicesTrainOnTheirOwn
 //	35  predict(20 anomalous rows) < 1 s                    BenchmarkOriginal35AnomalousWindows; BenchmarkDetectorObserve
