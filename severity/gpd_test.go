@@ -108,3 +108,38 @@ func TestFitGPDErrors(t *testing.T) {
 		t.Errorf("equal excesses: %+v, %v", g, err)
 	}
 }
+
+// TestBrentRoot: Brent's method finds simple roots to 13 significant digits within the bracket in
+// far fewer evaluations than the about 45 that bisection needs (measured: 6, 7, 0, 14 and 2), and
+// still converges on a triple root (135 evaluations), where interpolation helps little.
+func TestBrentRoot(t *testing.T) {
+	tests := []struct {
+		name     string
+		f        func(float64) float64
+		a, b     float64
+		root     float64
+		maxEvals int
+	}{
+		{"cos x − x", func(x float64) float64 { return math.Cos(x) - x }, 0, 1, 0.7390851332151607, 8},
+		{"x³ − 2", func(x float64) float64 { return x*x*x - 2 }, 1, 2, math.Cbrt(2), 9},
+		{"root at the end", func(x float64) float64 { return x - 3 }, 1, 3, 3, 1},
+		{"triple root", func(x float64) float64 { return (x - 0.5) * (x - 0.5) * (x - 0.5) }, 0, 2, 0.5, 200},
+		{"flat then steep", func(x float64) float64 { return math.Expm1(40*(x-0.9)) - 0.5 }, 0, 1, 0.9 + math.Log1p(0.5)/40, 18},
+		{"tiny negative θ", func(x float64) float64 { return x + 1e-7 }, -1, -1e-9, -1e-7, 4},
+	}
+	for _, tc := range tests {
+		evals := 0
+		f := func(x float64) float64 { evals++; return tc.f(x) }
+		got := brentRoot(f, tc.a, tc.b, tc.f(tc.a), tc.f(tc.b))
+		tol := 1e-13 * math.Abs(tc.root)
+		if tc.name == "triple root" {
+			tol = 1e-5 // a triple root is determined only to the cube root of the rounding
+		}
+		if math.Abs(got-tc.root) > tol || got < min(tc.a, tc.b) || got > max(tc.a, tc.b) {
+			t.Errorf("%s: root %.17g, want %.17g", tc.name, got, tc.root)
+		}
+		if evals > tc.maxEvals {
+			t.Errorf("%s: %d evaluations, want at most %d", tc.name, evals, tc.maxEvals)
+		}
+	}
+}
