@@ -17,7 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kfake"
+
 	"github.com/stacklens/omen"
+	"github.com/stacklens/omen/internal/servicegen"
 )
 
 // replayRun is the result of one run of the command.
@@ -356,5 +359,55 @@ func TestDashboard(t *testing.T) {
 	}
 	if !regexp.MustCompile(`2688 windows of 8 services in \S+: \d+ windows/s\nthrough Kafka \(in-process broker\)`).MatchString(section("Throughput")) {
 		t.Errorf("throughput line missing or wrong:\n%s", section("Throughput"))
+	}
+}
+
+// TestBrokers runs a short stream through brokers given with -brokers (an in-process cluster
+// started by the test, standing for real ones): the run consumes it through them, leaves the
+// records on their topics, and writes the same -out as the engines alone.
+func TestBrokers(t *testing.T) {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	stream, err := servicegen.Generate(servicegen.Config{Seed: 2, Services: 3, Days: 4, WarmUp: 48 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := servicegen.WriteJSONLines(&buf, stream, servicegen.Flat); err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(t.TempDir(), "in.jsonl")
+	if err := os.WriteFile(in, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	viaBrokers := runCommand(t, 0, options{in: in, brokers: cluster.ListenAddrs()})
+	direct := runCommand(t, 0, options{in: in, direct: true})
+	if !bytes.Equal(viaBrokers.out, direct.out) {
+		t.Errorf("-out through -brokers differs from -direct: %s", firstDifference(viaBrokers.out, direct.out))
+	}
+	if want := "through Kafka at " + strings.Join(cluster.ListenAddrs(), ","); !strings.Contains(viaBrokers.stdout, want) {
+		t.Errorf("the dashboard does not say %q:\n%s", want, viaBrokers.stdout)
+	}
+	windows := len(stream.Windows)
+	for _, topic := range []string{"analytics-alerts", "ml-anomalies"} {
+		info := cluster.TopicInfo(topic)
+		if info == nil {
+			t.Errorf("no topic %s on the brokers", topic)
+			continue
+		}
+		var n int64
+		for _, p := range cluster.PartitionInfos(topic) {
+			n += p.HighWatermark
+		}
+		if topic == "analytics-alerts" && n != int64(windows) {
+			t.Errorf("%s holds %d records, want the %d windows", topic, n, windows)
+		}
+		if topic == "ml-anomalies" && (n == 0 || n != int64(bytes.Count(direct.out, []byte(`{"kind":"anomaly"`)))) {
+			t.Errorf("%s holds %d records, want one per anomaly of -out", topic, n)
+		}
 	}
 }
