@@ -98,6 +98,11 @@ func TestPostgresOutage(t *testing.T) {
 // flight, then a stop without shutdown grace, so that neither the poll in hand nor any state is
 // saved, as when the process is killed — and starts new ones: the final database content equals,
 // row for row, that of an uninterrupted run of the same stream.
+//
+// The new services resume from the committed offsets, so this holds only if the engines' state
+// as of those offsets is durable too: state saved only when a service releases its partitions
+// (Release, on a clean stop or a rebalance) dies with a killed process, and the new services
+// would analyse the rest of the stream with models that never saw its beginning.
 func TestKillAndRestart(t *testing.T) {
 	msgs := pipelinetest.Stream(t, faultStream)
 	input := kafkaadapter.DefaultTopics().Input
