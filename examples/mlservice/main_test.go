@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stacklens/omen"
+	"github.com/stacklens/omen/examples/internal/pipeline"
+	"github.com/stacklens/omen/examples/internal/pipeline/pipelinetest"
+	"github.com/stacklens/omen/internal/servicegen"
+)
+
+// TestMain lets TestSignals run this test binary as the program itself: with
+// OMEN_TEST_RUN_MLSERVICE=1 it is main, with the program's arguments.
+func TestMain(m *testing.M) {
+	if os.Getenv("OMEN_TEST_RUN_MLSERVICE") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// stream is 4 services × 5 days of hourly windows with incidents after two days.
+var stream = servicegen.Config{Seed: 1, Services: 4, Days: 5, WarmUp: 48 * time.Hour, IncidentsPerWeek: 2}
+
+func getenv(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+// expectedAnomalies returns the IDs, sorted, of the anomalies omen.Detector with the default
+// configuration finds in msgs.
+func expectedAnomalies(t *testing.T, msgs []pipelinetest.Message) []string {
+	t.Helper()
+	det, err := omen.NewDetector(omen.DetectorConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, m := range msgs {
+		r, err := det.Process(context.Background(), m.Metrics)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range r.Anomalies {
+			ids = append(ids, a.ID)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func metric(t *testing.T, exposition, name string) float64 {
+	t.Helper()
+	for line := range strings.Lines(exposition) {
+		if rest, ok := strings.CutPrefix(line, name+" "); ok {
+			var v float64
+			if _, err := fmt.Sscan(rest, &v); err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+	}
+	t.Fatalf("no metric %s in\n%s", name, exposition)
+	return 0
+}
+
+// TestRun runs the program, configured by its environment as in the original's compose file,
+// against an in-process Kafka broker and PostgreSQL: it serves /healthz and /metrics, stores and
+// publishes exactly the anomalies of the stream, dead-letters the malformed messages, and stops
+// cleanly with every offset committed and every model saved when its context ends.
+func TestRun(t *testing.T) {
+	dsn, pool := pipelinetest.Postgres(t)
+	cluster := pipelinetest.Cluster(t, "analytics-alerts", 3)
+	msgs := pipelinetest.Stream(t, stream)
+	want := expectedAnomalies(t, msgs)
+	if len(want) == 0 {
+		t.Fatal("the test stream has no anomaly")
+	}
+	malformed := []pipelinetest.Message{
+		{Key: []byte("api"), Value: []byte(`not json`)},
+		{Key: []byte("web"), Value: []byte(`{"service":"web","timestamp":"2024-01-03T00:00:00Z","error_rate":140}`)},
+	}
+
+	env := map[string]string{
+		"KAFKA_BOOTSTRAP_SERVERS": strings.Join(cluster.ListenAddrs(), ","),
+		"DATABASE_URL":            dsn,
+		"HTTP_ADDR":               "127.0.0.1:0",
+		"LOG_FORMAT":              "json",
+	}
+	var logs pipelinetest.Logs
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	exit := make(chan int, 1)
+	go func() { exit <- run(ctx, nil, getenv(env), &logs) }()
+	addr, _ := logs.Wait(t, "serving health and metrics")["addr"].(string)
+	pipelinetest.Eventually(t, "/healthz 200", func() bool {
+		code, _ := pipelinetest.Get(t, "http://"+addr+"/healthz")
+		return code == 200
+	})
+
+	pipelinetest.Produce(t, cluster, "analytics-alerts", slices.Concat(msgs[:10], malformed, msgs[10:]))
+	pipelinetest.Eventually(t, "every offset committed", func() bool {
+		return pipelinetest.FullyCommitted(t, cluster, "ml-service-group", "analytics-alerts")
+	})
+
+	code, exposition := pipelinetest.Get(t, "http://"+addr+"/metrics")
+	if code != 200 {
+		t.Fatalf("/metrics: %d", code)
+	}
+	if got := metric(t, exposition, "omen_mlservice_messages_total"); got != float64(len(msgs)+len(malformed)) {
+		t.Errorf("messages_total %v, want %d", got, len(msgs)+len(malformed))
+	}
+	if got := metric(t, exposition, `omen_mlservice_dead_letters_total{reason="undecodable"}`) +
+		metric(t, exposition, `omen_mlservice_dead_letters_total{reason="invalid"}`); got != 2 {
+		t.Errorf("%v dead letters counted, want 2", got)
+	}
+	var anomalies float64
+	for _, typ := range omen.AnomalyTypes {
+		anomalies += metric(t, exposition, fmt.Sprintf("omen_mlservice_anomalies_total{type=%q}", typ))
+	}
+	if anomalies != float64(len(want)) {
+		t.Errorf("anomalies_total sums to %v, want %d", anomalies, len(want))
+	}
+
+	if got := pipelinetest.IDs(t, pool, "SELECT anomaly_id FROM ml_anomalies ORDER BY anomaly_id"); !slices.Equal(got, want) {
+		t.Errorf("ml_anomalies hold %d anomalies, want the %d of the stream", len(got), len(want))
+	}
+	recs := pipelinetest.ReadTopic(t, cluster, "ml-anomalies")
+	var published []string
+	for _, r := range recs {
+		var a omen.Anomaly
+		if err := json.Unmarshal(r.Value, &a); err != nil {
+			t.Fatal(err)
+		}
+		published = append(published, a.ID)
+	}
+	slices.Sort(published)
+	if !slices.Equal(published, want) {
+		t.Errorf("ml-anomalies carries %d records, want the %d anomalies once each", len(published), len(want))
+	}
+	if n := len(pipelinetest.ReadTopic(t, cluster, "ml-dead-letter")); n != len(malformed) {
+		t.Errorf("ml-dead-letter holds %d records, want %d", n, len(malformed))
+	}
+
+	cancel()
+	if code := <-exit; code != 0 {
+		t.Fatalf("exit status %d after the context ended, want 0; logs:\n%s", code, logs.String())
+	}
+	if !pipelinetest.FullyCommitted(t, cluster, "ml-service-group", "analytics-alerts") {
+		t.Error("offsets not committed after the stop")
+	}
+	states := pipelinetest.IDs(t, pool, "SELECT service FROM ml_models WHERE model_type = 'omen_state' ORDER BY service")
+	if want := []string{"api", "auth", "payments", "web"}; !slices.Equal(states, want) {
+		t.Errorf("models saved for %v, want %v", states, want)
+	}
+	for _, msg := range []string{"consumer stopped", "stopped"} {
+		if len(logs.Records(msg)) != 1 {
+			t.Errorf("no %q log record", msg)
+		}
+	}
+}
+
+// TestRunConfigurationErrors: an invalid setting is reported on stderr naming the variable or
+// flag, with exit status 2; -h prints the usage and exits 0.
+func TestRunConfigurationErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		env  map[string]string
+		code int
+		want string
+	}{
+		{nil, map[string]string{"ML_CONTAMINATION": "lots"}, 2, "mlservice: invalid configuration: ML_CONTAMINATION: \"lots\" is not a share in (0, 0.5]"},
+		{nil, map[string]string{"PATTERN_HISTORY_HOURS": "0"}, 2, "PATTERN_HISTORY_HOURS"},
+		{[]string{"-brokers", "nohostport"}, nil, 2, "-brokers: broker \"nohostport\" is not host:port"},
+		{[]string{"-help"}, nil, 0, "KAFKA_BOOTSTRAP_SERVERS"},
+	}
+	for _, tt := range tests {
+		var stderr pipelinetest.Logs
+		if code := run(context.Background(), tt.args, getenv(tt.env), &stderr); code != tt.code || !strings.Contains(stderr.String(), tt.want) {
+			t.Errorf("args %q env %v: status %d, stderr %q; want %d and %q", tt.args, tt.env, code, stderr.String(), tt.code, tt.want)
+		}
+	}
+}
+
+// TestRunPostgresUnreachable: a database that does not answer is a failure to start, status 1.
+func TestRunPostgresUnreachable(t *testing.T) {
+	var logs pipelinetest.Logs
+	env := map[string]string{"DB_HOST": "127.0.0.1", "DB_PORT": "1", "HTTP_ADDR": "", "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "LOG_FORMAT": "json"}
+	if code := run(context.Background(), nil, getenv(env), &logs); code != 1 {
+		t.Fatalf("status %d, want 1; logs:\n%s", code, logs.String())
+	}
+	if rec := logs.Records("service failed"); len(rec) != 1 || !strings.Contains(fmt.Sprint(rec[0]["error"]), "PostgreSQL unreachable") {
+		t.Errorf("logs do not say PostgreSQL is unreachable:\n%s", logs.String())
+	}
+}
+
+// TestDocumentation: the package documentation lists every flag and variable of the program.
+func TestDocumentation(t *testing.T) {
+	src, err := os.ReadFile("main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(src)
+	for _, s := range pipeline.Settings(pipeline.MLService) {
+		if !strings.Contains(doc, "//\t-"+s.Flag+" ") {
+			t.Errorf("the documentation lacks -%s", s.Flag)
+		}
+		for _, e := range s.Env {
+			if !strings.Contains(doc, e) {
+				t.Errorf("the documentation lacks %s", e)
+			}
+		}
+	}
+}
+
+// TestSignals runs the program as a process and stops it with SIGTERM: it exits 0 after
+// committing what it consumed.
+func TestSignals(t *testing.T) {
+	cluster := pipelinetest.Cluster(t, "analytics-alerts", 2)
+	msgs := pipelinetest.Stream(t, servicegen.Config{Seed: 2, Services: 2, Days: 2, NoIncidents: true})
+	pipelinetest.Produce(t, cluster, "analytics-alerts", msgs)
+
+	cmd := exec.Command(os.Args[0], "-postgres", "none", "-http", "", "-log-format", "json")
+	cmd.Env = append(os.Environ(), "OMEN_TEST_RUN_MLSERVICE=1", "KAFKA_BOOTSTRAP_SERVERS="+strings.Join(cluster.ListenAddrs(), ","))
+	var logs pipelinetest.Logs
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	pipelinetest.Eventually(t, "the backlog committed", func() bool {
+		select {
+		case err := <-exited:
+			t.Fatalf("the program exited early (%v); logs:\n%s", err, logs.String())
+		default:
+		}
+		return pipelinetest.FullyCommitted(t, cluster, "ml-service-group", "analytics-alerts")
+	})
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("the program exited with %v after SIGTERM; logs:\n%s", err, logs.String())
+		}
+	case <-time.After(pipelinetest.Timeout):
+		cmd.Process.Kill()
+		t.Fatalf("the program did not stop after SIGTERM; logs:\n%s", logs.String())
+	}
+	if len(logs.Records("stopped")) != 1 {
+		t.Errorf("no clean stop in the logs:\n%s", logs.String())
+	}
+}
