@@ -5,11 +5,14 @@
 //
 //	go run ./examples/bench/patterns [-repeats 5] [-python /usr/bin/python3]
 //
-// The datasets are generated here with fixed seeds: Gaussian blobs with 5 % uniform noise in 2 and
-// 8 dimensions (i.i.d. features: the hard case for any spatial index), correlated "service" windows
-// (8 metrics driven by 3 latent factors, as real service metrics are) and 20-dimensional blobs
-// (above 15 columns both libraries scan without a tree). scikit-learn (Debian's python3-sklearn) is
-// needed only here, never by omen itself.
+// The datasets are made here with fixed seeds: Gaussian blobs as scikit-learn's make_blobs draws
+// them (four clusters of unit spread, centres uniform in [−10, 10] on every axis) with 5 % uniform
+// background noise, in 2 and 8 dimensions (i.i.d. features: the hard case for any spatial index)
+// and in 20 (above 15 columns both libraries scan without a tree); and "service" windows: the 8
+// metrics of one service of omen's labelled stream generator (internal/servicegen, incidents
+// included), counts and latencies on the log scale, standardised — correlated, low-dimensional
+// data as real service metrics are. scikit-learn (Debian's python3-sklearn) is needed only here,
+// never by omen itself.
 package main
 
 import (
@@ -29,6 +32,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stacklens/omen/internal/servicegen"
 	"github.com/stacklens/omen/patterns"
 )
 
@@ -118,44 +122,69 @@ func datasets() []dataset {
 	return out
 }
 
-// blobs returns n rows of d i.i.d. features: four Gaussian clusters with unit spread whose centres
-// are 6 apart on every axis, and every 20th row uniform background noise.
+// blobs returns n rows of d i.i.d. features, as make_blobs(n, d, centers=4, cluster_std=1,
+// center_box=(−10, 10)) draws them, except that every 20th row is uniform background noise over
+// the box widened by 3 on every side.
 func blobs(n, d int, seed uint64) [][]float64 {
 	rng := rand.New(rand.NewPCG(seed, 1))
+	centres := make([][]float64, 4)
+	for c := range centres {
+		centres[c] = make([]float64, d)
+		for j := range centres[c] {
+			centres[c][j] = -10 + 20*rng.Float64()
+		}
+	}
 	X := make([][]float64, n)
 	for i := range X {
 		X[i] = make([]float64, d)
+		c := centres[rng.IntN(len(centres))]
 		for j := range X[i] {
 			if i%20 == 19 {
-				X[i][j] = -6 + 24*rng.Float64()
+				X[i][j] = -13 + 26*rng.Float64()
 			} else {
-				X[i][j] = float64(i%4*6) + rng.NormFloat64()
+				X[i][j] = c[j] + rng.NormFloat64()
 			}
 		}
 	}
 	return X
 }
 
-// service returns n windows of 8 metrics driven by three latent factors (traffic, latency, errors)
-// in three daily regimes, with 10 % independent noise, and every 50th window an incident.
+// serviceMetrics are the features of a service window: the log of the counts and latencies, whose
+// noise is multiplicative, and the error rate as it is.
+var serviceMetrics = []struct {
+	m   servicegen.Metric
+	log bool
+}{
+	{servicegen.TotalRequests, true}, {servicegen.ErrorRate, false},
+	{servicegen.LatencyP50, true}, {servicegen.LatencyP95, true}, {servicegen.LatencyP99, true},
+	{servicegen.LatencyMean, true}, {servicegen.UniqueUsers, true}, {servicegen.UniqueIPs, true},
+}
+
+// service returns the first n hourly windows of one generated service (with its incidents), as
+// standardised rows of serviceMetrics.
 func service(n int, seed uint64) [][]float64 {
-	rng := rand.New(rand.NewPCG(seed, 1))
-	regimes := [][3]float64{{-1.5, -0.5, -0.5}, {0, 0, 0}, {1.5, 1, 0.5}}
-	loadings := [8][3]float64{
-		{0, 0.3, 1}, {0.2, 1, 0}, {0.2, 1, 0.1}, {0.3, 1, 0.2},
-		{0, 0.2, 0.8}, {1, 0.2, 0}, {1, 0, 0}, {1, 0.1, 0},
+	days := (n + 23) / 24
+	s, err := servicegen.Generate(servicegen.Config{Seed: seed, Services: 1, Days: days})
+	if err != nil {
+		log.Fatal(err)
 	}
 	X := make([][]float64, n)
-	for i := range X {
-		r := regimes[i%3]
-		f := [3]float64{r[0] + 0.3*rng.NormFloat64(), r[1] + 0.3*rng.NormFloat64(), r[2] + 0.3*rng.NormFloat64()}
-		if i%50 == 49 {
-			f = [3]float64{4 * rng.NormFloat64(), 4 * rng.NormFloat64(), 4 * rng.NormFloat64()}
+	for i, w := range s.Windows[:n] {
+		X[i] = make([]float64, len(serviceMetrics))
+		for j, f := range serviceMetrics {
+			v := w.Value(f.m)
+			if f.log {
+				v = math.Log1p(v)
+			}
+			X[i][j] = v
 		}
-		X[i] = make([]float64, 8)
-		for j, l := range loadings {
-			X[i][j] = l[0]*f[0] + l[1]*f[1] + l[2]*f[2] + 0.1*rng.NormFloat64()
-		}
+	}
+	scaler, err := patterns.FitStandard(X)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for i, x := range X {
+		X[i] = scaler.Transform(x)
 	}
 	return X
 }
