@@ -96,7 +96,15 @@ func (s *Service) health(ctx context.Context) HealthReport {
 	now := time.Now()
 	r := HealthReport{Role: s.cfg.Role, Group: s.cfg.Group, Uptime: now.Sub(s.started).Seconds(), Checks: map[string]Check{}}
 
+	stopped := false
+	select {
+	case <-s.done:
+		stopped = true
+	default:
+	}
 	switch {
+	case stopped:
+		r.Checks[CheckConsumer] = Check{false, "stopped"}
 	case t.stopping.Load():
 		r.Checks[CheckConsumer] = Check{false, "stopping"}
 	case !t.running.Load() && t.runErr.Load() != nil:
