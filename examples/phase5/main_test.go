@@ -89,6 +89,8 @@ func TestBadInputLines(t *testing.T) {
 	for h := range 30 {
 		lines = append(lines, good("api", h))
 	}
+	// A window of api older than its last, one repeating it, and a first window of web.
+	lines = append(lines, good("api", 9), good("api", 29), good("web", 0))
 	// Bad lines, each with the words its reason must contain; they replace good lines so that
 	// their numbers are spread over the file.
 	bad := map[int]string{
@@ -99,6 +101,8 @@ func TestBadInputLines(t *testing.T) {
 		20: `{"service":"api","timestamp":"2024-03-01T20:00:00Z","error_rate":"high"}`,
 		25: `{"service":"api","timestamp":"2024-03-01T25:00:00Z","error_rate":150}`,
 		29: `{"service":"api","timestamp":"2024-03-01T29:00:00Z","total_requests":` + strings.Repeat("1", maxLine) + `}`,
+		31: lines[30],
+		32: lines[31],
 	}
 	for n, l := range bad {
 		lines[n-1] = l
@@ -146,29 +150,30 @@ func TestBadInputLines(t *testing.T) {
 		}
 	}
 	// Spot-check that reasons say what is wrong.
-	for n, words := range map[int][]string{3: {"total_requests"}, 7: {"invalid"}, 8: {"service"}, 12: {"timestamp"}, 29: {"longer than"}} {
+	for n, words := range map[int][]string{3: {"total_requests"}, 7: {"invalid"}, 8: {"service"}, 12: {"timestamp"}, 29: {"longer than"},
+		31: {"not after", fmt.Sprintf("line %d", moved(30))}, 32: {"not after", fmt.Sprintf("line %d", moved(30))}} {
 		for _, w := range words {
 			if !strings.Contains(got[moved(n)], w) {
 				t.Errorf("reason for line %d = %q, want it to mention %q", moved(n), got[moved(n)], w)
 			}
 		}
 	}
-	goodLines := 30 - len(bad)
-	if want := fmt.Sprintf("%d windows of 1 services", goodLines); !strings.Contains(r.stdout, want) {
+	goodLines := 33 - len(bad)
+	if want := fmt.Sprintf("%d windows of 2 services", goodLines); !strings.Contains(r.stdout, want) {
 		t.Errorf("dashboard does not report the %d good windows (%q):\n%s", goodLines, want, r.stdout)
 	}
 	if want := fmt.Sprintf("; %d bad input lines skipped", len(bad)); !strings.Contains(r.stdout, want) {
 		t.Errorf("dashboard does not count the bad lines (%q):\n%s", want, r.stdout)
 	}
 	// Through Kafka, each consumer dead-letters the bad lines that were produced: all but the
-	// one too long to keep.
+	// one too long to keep and the two windows out of order.
 	for _, consumer := range []string{`ml service\s+ml-service-group`, `predictive alerter\s+predictive-alerts-group`} {
 		m := regexp.MustCompile(consumer + `\s+(\d+)\s+(\d+)\s+(\d+)\s`).FindStringSubmatch(r.stdout)
 		if m == nil {
 			t.Errorf("no %s row in the dashboard:\n%s", consumer, r.stdout)
 			continue
 		}
-		if got, want := m[1:], []string{strconv.Itoa(30 - 1), strconv.Itoa(goodLines), strconv.Itoa(len(bad) - 1)}; !slices.Equal(got, want) {
+		if got, want := m[1:], []string{strconv.Itoa(33 - 3), strconv.Itoa(goodLines), strconv.Itoa(len(bad) - 3)}; !slices.Equal(got, want) {
 			t.Errorf("%s: messages, windows, dead letters = %q, want %q", consumer, got, want)
 		}
 	}

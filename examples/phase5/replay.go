@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/stacklens/omen"
 )
@@ -28,9 +29,12 @@ type message struct {
 }
 
 // readMessages decodes JSON lines of analytics messages (either accepted shape). Blank lines are
-// skipped; a line that does not decode is reported in bad and the reading goes on.
+// skipped; a line that does not decode, or whose window is not after the previous window of its
+// service (a stream replays each service's windows in order), is reported in bad and the reading
+// goes on.
 func readMessages(r io.Reader) (msgs []message, bad []badLine, err error) {
 	br := bufio.NewReaderSize(r, 64<<10)
+	last := map[string]message{} // the latest window of each service
 	for line := 1; ; line++ {
 		raw, tooLong, err := readLine(br)
 		if err == io.EOF && len(raw) == 0 && !tooLong {
@@ -45,10 +49,17 @@ func readMessages(r io.Reader) (msgs []message, bad []badLine, err error) {
 		case len(bytes.TrimSpace(raw)) == 0:
 		default:
 			m, derr := omen.DecodeMetrics(raw)
-			if derr != nil {
+			switch prev, seen := last[m.Service]; {
+			case derr != nil:
 				bad = append(bad, badLine{Line: line, Reason: derr.Error(), raw: raw})
-			} else {
-				msgs = append(msgs, message{line: line, raw: raw, metrics: m})
+			case seen && !m.Timestamp.After(prev.metrics.Timestamp):
+				// Not produced either: on a partition it would pass for a redelivery.
+				bad = append(bad, badLine{Line: line, Reason: fmt.Sprintf("window %s of %s is not after the service's window %s of line %d",
+					m.Timestamp.Format(time.RFC3339), m.Service, prev.metrics.Timestamp.Format(time.RFC3339), prev.line)})
+			default:
+				msg := message{line: line, raw: raw, metrics: m}
+				msgs = append(msgs, msg)
+				last[m.Service] = msg
 			}
 		}
 		if err == io.EOF {
