@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"time"
 
@@ -27,19 +26,10 @@ const (
 	alerterDeadLetters = pipeline.DefaultAlerterDeadLetterTopic
 )
 
-// kafkaConfig says where the Kafka path runs.
-type kafkaConfig struct {
-	brokers    []string     // seed brokers; none means an in-process kfake broker
-	partitions int32        // of the topics created when absent
-	logger     *slog.Logger // the consumers' logs
-	// clientOptions are added to every client: tests shorten the group's timings with them.
-	clientOptions []kgo.Opt
-}
-
-// kafkaStats is what the Kafka path reports besides the records.
+// kafkaStats is what the Kafka path reports besides the records: the counters of the
+// Detector's and the Alerter's consumer.
 type kafkaStats struct {
-	produced int                            // input records produced
-	stats    [components]kafkaadapter.Stats // of the Detector's and the Alerter's consumer
+	stats [components]kafkaadapter.Stats
 }
 
 // replayKafka runs the whole pipeline through Kafka: it produces the input lines (valid or
@@ -47,9 +37,8 @@ type kafkaStats struct {
 // predictive alerter (the Alerter) as consumers in their groups, writing to sink and
 // publishing on the output topics, and returns once both groups have committed every produced
 // record and stopped cleanly, their services' state released to the engines' StateStore.
-func replayKafka(ctx context.Context, kc kafkaConfig, msgs []message, bad []badLine, e engines, rec *recorder, sink omen.Sink) (kafkaStats, error) {
+func replayKafka(ctx context.Context, brokers []string, msgs []message, bad []badLine, e engines, rec *recorder, sink omen.Sink) (kafkaStats, error) {
 	var st kafkaStats
-	brokers := kc.brokers
 	if len(brokers) == 0 {
 		cluster, err := kfake.NewCluster(kfake.NumBrokers(1))
 		if err != nil {
@@ -58,10 +47,10 @@ func replayKafka(ctx context.Context, kc kafkaConfig, msgs []message, bad []badL
 		defer cluster.Close()
 		brokers = cluster.ListenAddrs()
 	}
-	partitions := cmp.Or(kc.partitions, kafkaadapter.DefaultPartitions)
+	const partitions = kafkaadapter.DefaultPartitions // of the topics created when absent
 	topics := kafkaadapter.DefaultTopics()
 
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...)}, kc.clientOptions...)...)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
 	if err != nil {
 		return st, err
 	}
@@ -77,7 +66,6 @@ func replayKafka(ctx context.Context, kc kafkaConfig, msgs []message, bad []badL
 	if err := cl.ProduceSync(ctx, records...).FirstErr(); err != nil {
 		return st, fmt.Errorf("producing the stream to %s: %w", topics.Input, err)
 	}
-	st.produced = len(records)
 	// The offsets to reach: the input topic's ends after the stream (on real brokers it may
 	// hold older records, which the groups consume as well).
 	adm := kadm.NewClient(cl)
@@ -89,13 +77,7 @@ func replayKafka(ctx context.Context, kc kafkaConfig, msgs []message, bad []badL
 		return st, fmt.Errorf("reading the end offsets of %s: %w", topics.Input, err)
 	}
 
-	opts := []kafkaadapter.Option{
-		kafkaadapter.WithTopicCreation(partitions, kafkaadapter.DefaultReplicationFactor),
-		kafkaadapter.WithClientOptions(kc.clientOptions...),
-	}
-	if kc.logger != nil {
-		opts = append(opts, kafkaadapter.WithLogger(kc.logger))
-	}
+	opts := []kafkaadapter.Option{kafkaadapter.WithTopicCreation(partitions, kafkaadapter.DefaultReplicationFactor)}
 	alerterTopics := topics
 	alerterTopics.DeadLetter = alerterDeadLetters
 	consumers := [components]*kafkaadapter.Consumer{}

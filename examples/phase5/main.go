@@ -61,7 +61,6 @@ type options struct {
 	brokers  []string // real Kafka brokers; none means an in-process broker
 	postgres string   // a PostgreSQL connection string; empty means the in-memory store
 	recent   bool     // move the stream so that its last window starts at the current hour
-	kafka    kafkaConfig
 }
 
 func main() {
@@ -176,13 +175,11 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 		}
 		bad = append(bad, rejected...)
 	} else {
-		kc := opts.kafka
-		kc.brokers = opts.brokers
 		st.via = "Kafka (in-process broker)"
-		if len(kc.brokers) > 0 {
-			st.via = "Kafka at " + strings.Join(kc.brokers, ",")
+		if len(opts.brokers) > 0 {
+			st.via = "Kafka at " + strings.Join(opts.brokers, ",")
 		}
-		ks, err := replayKafka(ctx, kc, msgs, bad, e, rec, store)
+		ks, err := replayKafka(ctx, opts.brokers, msgs, bad, e, rec, store)
 		if err != nil {
 			return err
 		}

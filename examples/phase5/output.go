@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"sync"
-	"sync/atomic"
 
 	"github.com/stacklens/omen"
 )
@@ -40,10 +39,9 @@ func keyOf(m omen.Metrics) windowKey { return windowKey{m.Service, m.Timestamp.U
 // first results of a window (a redelivery gives the same records, or none when the engine has
 // already seen the window).
 type recorder struct {
-	mu        sync.Mutex
-	results   [components]map[windowKey]omen.Results
-	processed atomic.Int64 // Process calls that succeeded, both components
-	progress  func()       // called after each successful Process, when not nil; concurrently
+	mu       sync.Mutex
+	results  [components]map[windowKey]omen.Results
+	progress func() // called after each successful Process, when not nil; concurrently
 }
 
 func newRecorder() *recorder {
@@ -76,7 +74,6 @@ func (p *recordingProcessor) Process(ctx context.Context, m omen.Metrics) (omen.
 		p.rec.results[p.component][k] = res
 	}
 	p.rec.mu.Unlock()
-	p.rec.processed.Add(1)
 	if p.rec.progress != nil {
 		p.rec.progress()
 	}
