@@ -1,7 +1,10 @@
 package omen
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -320,4 +323,47 @@ func TestAlerterBreachProbability(t *testing.T) {
 // forecastFixture builds a forecast with the given means and standard errors.
 func forecastFixture(mean, se []float64) arima.Forecast {
 	return arima.Forecast{Mean: mean, SE: se, Lower: mean, Upper: mean, Level: 90}
+}
+
+// A version 1 state (forecasts awaiting their actual value kept as whole Forecast records)
+// decodes into the current form without them, its history and time grid intact.
+func TestAlerterStateVersion1(t *testing.T) {
+	type seriesV1 struct {
+		Metric   string
+		Values   []float64
+		SinceFit int
+		Pending  []Forecast
+	}
+	type seriesStateV1 struct{ Series seriesV1 }
+	type stateV1 struct {
+		Service string
+		Started bool
+		Last    time.Time
+		Window  time.Duration
+		Series  []seriesStateV1
+	}
+	last := time.Date(2024, 1, 2, 3, 0, 0, 0, time.UTC)
+	v1 := stateV1{Service: "svc", Started: true, Last: last, Window: time.Hour, Series: []seriesStateV1{{Series: seriesV1{
+		Metric: "error_rate", Values: []float64{1, 2, 3}, SinceFit: 2,
+		Pending: []Forecast{{ID: "x", Service: "svc", Metric: "error_rate", Timestamp: last.Add(time.Hour), Predicted: 3}},
+	}}}}
+	var buf bytes.Buffer
+	buf.WriteString(alerterStateMagic)
+	buf.WriteByte(1)
+	if err := gob.NewEncoder(&buf).Encode(&v1); err != nil {
+		t.Fatal(err)
+	}
+	s, err := decodeAlerterState(buf.Bytes(), "svc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := s.lookup("error_rate")
+	if !s.started || !s.last.Equal(last) || f == nil || !slices.Equal(f.Values, []float64{1, 2, 3}) || f.SinceFit != 2 || len(f.Awaiting) != 0 {
+		t.Errorf("decoded %+v, series %+v", s, f)
+	}
+	bad := slices.Clone(buf.Bytes())
+	bad[len(alerterStateMagic)] = alerterStateVersion + 1
+	if _, err := decodeAlerterState(bad, "svc"); !errors.Is(err, ErrAlerterState) {
+		t.Errorf("a future version decoded: %v", err)
+	}
 }

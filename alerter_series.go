@@ -23,7 +23,9 @@ type forecastSeries struct {
 	Fell        bool // the last window fell more than RefitZ standard errors below its forecast
 	// Surprises counts the consecutive windows up to the last whose error exceeded RefitZ.
 	Surprises int
-	Pending   []Forecast
+	// Awaiting holds the forecasts issued for windows still to come, compactly: each is
+	// completed with its window's actual value when that window arrives.
+	Awaiting []forecastPending
 	// Slot is the position of the last window in the seasonal cycle (see alertSlot), and
 	// Seasonal the seasonal profile by position that the model's series is adjusted by: empty
 	// when the model is fitted on the raw values.
@@ -68,7 +70,7 @@ func (f *forecastSeries) append(cfg *AlerterConfig, k int, v float64) {
 // observe takes the value v of the window at t, k steps after the previous one: it measures the
 // model's one-step forecast error, filters v into the model, adds v to the history and
 // completes the forecast records of t, which it appends to out.
-func (f *forecastSeries) observe(cfg *AlerterConfig, t time.Time, k, slot int, v float64, out []Forecast) []Forecast {
+func (f *forecastSeries) observe(cfg *AlerterConfig, service string, t time.Time, k, slot int, v float64, out []Forecast) []Forecast {
 	f.SinceFit += k
 	f.Slot = slot
 	if k > cfg.HistoryWindows {
@@ -108,20 +110,49 @@ func (f *forecastSeries) observe(cfg *AlerterConfig, t time.Time, k, slot int, v
 	}
 	f.hasFc = false
 	f.append(cfg, k, v)
-	kept := f.Pending[:0]
-	for _, p := range f.Pending {
+	now := t.UnixNano()
+	kept := f.Awaiting[:0]
+	for _, p := range f.Awaiting {
 		switch {
-		case p.Timestamp.Equal(t):
+		case p.At == now:
+			rec := p.record(cfg, service, f.Metric)
 			actual, diff := v, v-p.Predicted
-			p.Actual, p.Error = &actual, &diff
-			out = append(out, p)
-		case p.Timestamp.After(t):
+			rec.Actual, rec.Error = &actual, &diff
+			out = append(out, rec)
+		case p.At > now:
 			kept = append(kept, p)
 		}
 	}
-	clear(f.Pending[len(kept):])
-	f.Pending = kept
+	f.Awaiting = kept
 	return out
+}
+
+// forecastPending is a Forecast record awaiting its actual value, without the fields its series
+// and the configuration give (about a quarter of a Forecast's memory: a service keeps
+// Horizon·(Horizon+1)/2 of them per metric with the default ForecastRecords).
+type forecastPending struct {
+	Issued, At              int64 // Unix nanoseconds of the issuing window and of the forecast one
+	H                       int   // steps ahead
+	Predicted, Lower, Upper float64
+	Order                   string // the model, as forecastModelOrder writes it
+}
+
+// record returns the Forecast record of p, a forecast of metric of service.
+func (p forecastPending) record(cfg *AlerterConfig, service, metric string) Forecast {
+	issued := time.Unix(0, p.Issued).UTC()
+	return Forecast{
+		ID:         RecordID(service, "forecast+"+strconv.Itoa(p.H), metric, issued),
+		Service:    service,
+		Metric:     metric,
+		IssuedAt:   issued,
+		Timestamp:  time.Unix(0, p.At).UTC(),
+		Predicted:  p.Predicted,
+		Lower:      p.Lower,
+		Upper:      p.Upper,
+		Level:      cfg.IntervalLevel,
+		Model:      "arima",
+		ModelOrder: p.Order,
+	}
 }
 
 // forecastSurprise returns |v − mean|/se, the standardized forecast error (+Inf when a zero
@@ -409,21 +440,17 @@ func (f *forecastSeries) records(cfg *AlerterConfig, service string, t time.Time
 	}
 	order := forecastModelOrder(f.model)
 	for h := 1; h <= n; h++ {
-		rec := Forecast{
-			ID:         RecordID(service, "forecast+"+strconv.Itoa(h), f.Metric, t),
-			Service:    service,
-			Metric:     f.Metric,
-			IssuedAt:   t,
-			Timestamp:  t.Add(time.Duration(h) * step),
-			Predicted:  f.fc.Mean[h-1],
-			Lower:      f.fc.Lower[h-1],
-			Upper:      f.fc.Upper[h-1],
-			Level:      cfg.IntervalLevel,
-			Model:      "arima",
-			ModelOrder: order,
+		p := forecastPending{
+			Issued:    t.UnixNano(),
+			At:        t.Add(time.Duration(h) * step).UnixNano(),
+			H:         h,
+			Predicted: f.fc.Mean[h-1],
+			Lower:     f.fc.Lower[h-1],
+			Upper:     f.fc.Upper[h-1],
+			Order:     order,
 		}
-		f.Pending = append(f.Pending, rec)
-		out = append(out, rec)
+		f.Awaiting = append(f.Awaiting, p)
+		out = append(out, p.record(cfg, service, f.Metric))
 	}
 	return out
 }

@@ -162,7 +162,7 @@ func (s *alerterService) process(cfg *AlerterConfig, m Metrics) Results {
 	for _, name := range cfg.metricsOf(s.name) {
 		v, _ := m.Value(name)
 		f := s.seriesOf(name)
-		r.Forecasts = f.observe(cfg, t, k, slot, v, r.Forecasts)
+		r.Forecasts = f.observe(cfg, s.name, t, k, slot, v, r.Forecasts)
 		r.Alerts = s.settleAlerts(name, t, v, r.Alerts)
 		f.refitIfDue(cfg, period)
 		if !f.forecast(cfg) {

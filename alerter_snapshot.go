@@ -17,11 +17,13 @@ var ErrAlerterState = errors.New("omen: invalid alerter state")
 // alerterStateMagic opens every encoded service state; the byte after it is the version.
 const (
 	alerterStateMagic   = "omenALRT"
-	alerterStateVersion = 1
+	alerterStateVersion = 2
 )
 
-// alerterState is the encoded form of an alerterService (version 1, encoding/gob after the
-// magic and the version byte).
+// alerterState is the encoded form of an alerterService (encoding/gob after the magic and the
+// version byte). Version 2 keeps the forecasts awaiting their actual value compactly
+// (forecastSeries.Awaiting); a version 1 state decodes without them (its forecasts are then not
+// completed), everything else intact.
 type alerterState struct {
 	Service  string
 	Started  bool
@@ -76,7 +78,7 @@ func decodeAlerterState(data []byte, service string) (*alerterService, error) {
 	if len(data) <= len(alerterStateMagic) || string(data[:len(alerterStateMagic)]) != alerterStateMagic {
 		return nil, bad("not an alerter state")
 	}
-	if v := data[len(alerterStateMagic)]; v != alerterStateVersion {
+	if v := data[len(alerterStateMagic)]; v < 1 || v > alerterStateVersion {
 		return nil, bad("unknown version %d", v)
 	}
 	var st alerterState
