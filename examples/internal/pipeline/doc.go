@@ -59,8 +59,17 @@
 // reason, retries, commits, lag, poll-to-commit latency, engine and store latency, anomalies by
 // type and severity, patterns, forecasts, predictive alerts by status, notifications).
 //
+// A consumer that fails on its own (Kafka unreachable, results not durable within the
+// adapter's retries) does not end the Service: it is run again after a backoff, its uncommitted
+// records delivered again and the engine's state of their services restored from the store.
+//
 // # Standalone programs
 //
 // ParseServiceConfig builds a Config for a standalone program from the original services'
-// environment variables with flags overriding them; see its documentation for every variable.
+// environment variables with flags overriding them (see its documentation for every variable),
+// and Main is the whole body of such a program: exit status 0 after a clean stop, 1 when the
+// Service cannot start or stops with uncommitted work, 2 for an invalid configuration.
+//
+// Package pipelinetest holds the fixtures of tests built on this package: an in-process Kafka
+// cluster, a PostgreSQL schema of one's own, generated streams, topic and offset readers.
 package pipeline
