@@ -174,6 +174,10 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 			return err
 		}
 		bad = append(bad, rejected...)
+		// Saved as the consumers save it when they stop, so that a later run resumes from it.
+		if err := e.release(ctx); err != nil {
+			return err
+		}
 	} else {
 		st.via = "Kafka (in-process broker)"
 		if len(opts.brokers) > 0 {
