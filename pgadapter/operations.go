@@ -38,6 +38,31 @@ func (s *Store) MarkAnomalyNotified(ctx context.Context, id string, at time.Time
 	return nil
 }
 
+// AlertSent reports whether the predictive alert was marked sent (alert_sent); an unknown alert
+// reports false. With AnomalyNotified it makes a Store a notify.Checker, so that a restarted
+// service that processes a window again does not page twice.
+func (s *Store) AlertSent(ctx context.Context, id string) (bool, error) {
+	var sent bool
+	err := s.pool.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM ml_predictive_alerts WHERE alert_id = $1 AND alert_sent)`, id).Scan(&sent)
+	if err != nil {
+		return false, fmt.Errorf("pgadapter: alert %q sent: %w", id, err)
+	}
+	return sent, nil
+}
+
+// AnomalyNotified reports whether the anomaly was marked notified (notified_at set); an unknown
+// anomaly reports false.
+func (s *Store) AnomalyNotified(ctx context.Context, id string) (bool, error) {
+	var notified bool
+	err := s.pool.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM ml_anomalies WHERE anomaly_id = $1 AND notified_at IS NOT NULL)`, id).Scan(&notified)
+	if err != nil {
+		return false, fmt.Errorf("pgadapter: anomaly %q notified: %w", id, err)
+	}
+	return notified, nil
+}
+
 // resolveAnomaly resolves an open anomaly and reports whether the anomaly exists at all.
 const resolveAnomaly = `
 WITH target AS (

@@ -198,9 +198,18 @@ func TestAlertLifecycle(t *testing.T) {
 	if err := store.Write(ctx, omen.Results{Alerts: []omen.PredictiveAlert{a}}); err != nil {
 		t.Fatal(err)
 	}
+	if sent, err := store.AlertSent(ctx, a.ID); sent || err != nil {
+		t.Errorf("AlertSent before the mark = %v, %v; want false", sent, err)
+	}
 	sentAt := now.Add(time.Minute)
 	if err := store.MarkAlertSent(ctx, a.ID, sentAt); err != nil {
 		t.Fatalf("MarkAlertSent: %v", err)
+	}
+	if sent, err := store.AlertSent(ctx, a.ID); !sent || err != nil {
+		t.Errorf("AlertSent after the mark = %v, %v; want true", sent, err)
+	}
+	if sent, err := store.AlertSent(ctx, "no-such-alert"); sent || err != nil {
+		t.Errorf("AlertSent of an unknown alert = %v, %v; want false, nil", sent, err)
 	}
 	if err := store.MarkAlertSent(ctx, a.ID, sentAt.Add(time.Hour)); err != nil {
 		t.Fatalf("MarkAlertSent again: %v", err)
@@ -332,8 +341,17 @@ func TestResolveAnomalyWritesHistory(t *testing.T) {
 		t.Errorf("history of an anonymous resolution does not name the database user")
 	}
 
+	if notified, err := store.AnomalyNotified(ctx, a.ID); notified || err != nil {
+		t.Errorf("AnomalyNotified before the mark = %v, %v; want false", notified, err)
+	}
 	if err := store.MarkAnomalyNotified(ctx, a.ID, now); err != nil {
 		t.Errorf("MarkAnomalyNotified: %v", err)
+	}
+	if notified, err := store.AnomalyNotified(ctx, a.ID); !notified || err != nil {
+		t.Errorf("AnomalyNotified after the mark = %v, %v; want true", notified, err)
+	}
+	if notified, err := store.AnomalyNotified(ctx, "nope"); notified || err != nil {
+		t.Errorf("AnomalyNotified of an unknown anomaly = %v, %v; want false, nil", notified, err)
 	}
 	if err := store.MarkAnomalyNotified(ctx, a.ID, now.Add(time.Hour)); err != nil {
 		t.Errorf("MarkAnomalyNotified again: %v", err)
