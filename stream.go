@@ -26,8 +26,8 @@ type StreamConfig struct {
 	// value in the exponential updates of the level (per value), of a phase's seasonal offset (per
 	// visit of the phase) and of the residual variance; zero means 0.1, 0.25 and 0.05.
 	LevelSmoothing, SeasonalSmoothing, ScaleSmoothing float64
-	// Clip c bounds, in residual scales, how far one value can pull the baseline and the scale
-	// (Huber's ψ); zero means 3.
+	// Clip c bounds, in residual scales, how far one value can pull the baseline (Huber's ψ) and
+	// the CUSUM sums; zero means 3. The scale has a clip of its own, 1.5 (see StreamDetector).
 	Clip float64
 	// Hold is the longest run of consecutive alarms (scores of 0.5 or more) that the baseline, the
 	// scale and the calibration do not learn; zero means none. Holding keeps an incident from
@@ -221,12 +221,13 @@ const (
 //
 // the last a Huber-type scale update, consistent for normal residuals (Z standard normal), whose
 // clip at 1.5 bounds the growth of the variance per value to 9.5 % (a bounded influence, as
-// Gelper et al.'s biweight ρ has), so that a sustained shift is not absorbed into the scale. With StreamConfig.Hold, a
-// value scoring 0.5 or more (an alarm) updates nothing, for at most Hold values in a row, and
-// the alarms of a run after its first are not learned by the calibrator either; a value while
-// the spread CUSUM's sum exceeds 3 does not update the scale (at most Hold in a row). The first cycle sets the seasonal shape (offsets from the cycle's mean), the
-// next 16 residuals the first scale: 1.4826 × their median absolute value / √2, since a residual
-// against an offset learned from one value carries the noise of two.
+// Gelper et al.'s biweight ρ has), so that a sustained shift is not absorbed into the scale.
+// With StreamConfig.Hold, a value scoring 0.5 or more (an alarm) updates nothing, for at most
+// Hold values in a row, and the alarms of a run after its first are not learned by the
+// calibrator either; a value while the spread CUSUM's sum exceeds 3 does not update the scale
+// (at most Hold in a row). The first cycle sets the seasonal shape (offsets from the cycle's
+// mean), the next 16 residuals the first scale: 1.4826 × their median absolute value / √2, since
+// a residual against an offset learned from one value carries the noise of two.
 //
 // Change-point evidence. A two-sided CUSUM (trend.CUSUM, Page 1954) with allowance K and decision
 // interval 5 runs on the standardised residuals clipped to ±c and rescaled to units of their
