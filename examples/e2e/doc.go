@@ -14,8 +14,11 @@
 //     that drops the open connections and refuses new ones: consumption pauses (no offset is
 //     committed, the store health check fails), then resumes; no result is missing and none is
 //     duplicated.
-//   - TestKillAndRestart: services stopped abruptly mid-stream (no shutdown grace) and
-//     restarted: the final database content equals that of an uninterrupted run.
+//   - TestKillAndRestart: services stopped abruptly mid-stream (PostgreSQL cut under a write,
+//     no shutdown grace: nothing more is committed or saved) and restarted: the final database
+//     content equals that of an uninterrupted run.
+//   - TestGracefulRestart: the same with a clean stop, which commits and saves every service's
+//     state.
 //   - TestViewsAndFunctions: the migrations applied twice (by each service, then again), and
 //     every view, function and trigger of the schema used on the pipeline's own results.
 //
