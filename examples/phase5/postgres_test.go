@@ -6,66 +6,19 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/stacklens/omen/examples/internal/pipeline/pipelinetest"
 )
-
-// testPostgres returns a connection string of the test database (OMEN_TEST_POSTGRES, default
-// the one of DESIGN.md) whose search_path is a fresh schema, dropped at cleanup. The test is
-// skipped when the database is unreachable, or failed when CI is set.
-func testPostgres(t *testing.T) (dsn string, conn *pgx.Conn) {
-	t.Helper()
-	dsn = os.Getenv("OMEN_TEST_POSTGRES")
-	if dsn == "" {
-		dsn = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		msg := fmt.Sprintf("PostgreSQL at %s is unreachable (%v); set OMEN_TEST_POSTGRES to a reachable database", dsn, err)
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	schema := fmt.Sprintf("omen_phase5_%d_%016x", os.Getpid(), rand.Uint64())
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx := context.Background()
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		conn.Close(ctx)
-	})
-	if _, err := conn.Exec(ctx, "SET search_path TO "+pgx.Identifier{schema}.Sanitize()); err != nil {
-		t.Fatal(err)
-	}
-	// Both forms of connection string take search_path as a run-time parameter.
-	if strings.Contains(dsn, "://") {
-		sep := "?"
-		if strings.Contains(dsn, "?") {
-			sep = "&"
-		}
-		return dsn + sep + "search_path=" + schema, conn
-	}
-	return dsn + " search_path=" + schema, conn
-}
 
 // TestPostgres runs the bundled stream through Kafka into PostgreSQL, as
 // `go run ./examples/phase5 -postgres DSN` does, and checks that the tables hold every record
 // of -out once, that the engines' state was saved on shutdown, and that the quick start's
 // queries show the results.
 func TestPostgres(t *testing.T) {
-	dsn, conn := testPostgres(t)
+	dsn, pool := pipelinetest.Postgres(t)
 	r := runCommand(t, 0, options{postgres: dsn, recent: true})
 
 	ids := map[string]map[string]bool{}
@@ -88,7 +41,7 @@ func TestPostgres(t *testing.T) {
 	count := func(sql string) int {
 		t.Helper()
 		var n int
-		if err := conn.QueryRow(ctx, sql).Scan(&n); err != nil {
+		if err := pool.QueryRow(ctx, sql).Scan(&n); err != nil {
 			t.Fatalf("%s: %v", sql, err)
 		}
 		return n
