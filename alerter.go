@@ -148,7 +148,7 @@ type AlerterConfig struct {
 	HistoryWindows int
 	// MinFitWindows is the number of observed windows needed before the first fit (default 24).
 	MinFitWindows int
-	// RefitEvery is the number of windows after which a model is refitted (default 24).
+	// RefitEvery is the number of windows after which a model is refitted (default 48).
 	RefitEvery int
 	// ReselectEvery is the number of windows after which a cadence refit chooses the model's
 	// orders anew with arima.Auto (default 168, when the whole default history has been
@@ -185,7 +185,7 @@ func (cfg AlerterConfig) withDefaults() AlerterConfig {
 	def(&cfg.Paths, 2000)
 	def(&cfg.HistoryWindows, 168)
 	def(&cfg.MinFitWindows, 24)
-	def(&cfg.RefitEvery, 24)
+	def(&cfg.RefitEvery, 48)
 	def(&cfg.ReselectEvery, 168)
 	def(&cfg.MaxSeasonalPeriod, 48)
 	if cfg.IntervalLevel == 0 {

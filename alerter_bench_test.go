@@ -25,7 +25,7 @@ func alerterBenchWindows(b *testing.B, n int) []omen.Metrics {
 
 // BenchmarkAlerterProcess measures Process per window of one service with two forecast metrics
 // after a warm-up of 168 windows: "warm" never refits (the per-window cost: two Kalman updates,
-// two 24-step forecasts and their records, the breach checks); "cadence" refits every 24
+// two 24-step forecasts and their records, the breach checks); "cadence" refits every 48
 // windows as by default, so its time includes the refits' share.
 func BenchmarkAlerterProcess(b *testing.B) {
 	for _, bm := range []struct {
