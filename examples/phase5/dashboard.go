@@ -89,7 +89,7 @@ func printDashboard(w io.Writer, store *omen.MemoryStore, st runStats) {
 			for _, n := range s.Published {
 				published += n
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t\n", name, [components]string{detectorGroup, alerterGroup}[c],
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t\n", name, k.groups[c],
 				s.Messages, s.Processed, s.DeadLettersTotal(), published, s.Commits)
 		}
 		tw.Flush()

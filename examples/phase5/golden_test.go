@@ -220,7 +220,7 @@ func TestRestart(t *testing.T) {
 					if err := e.release(ctx); err != nil {
 						t.Fatal(err)
 					}
-				} else if _, err := replayKafka(ctx, nil, part, nil, e, rec, store); err != nil {
+				} else if _, err := replayKafka(ctx, nil, [components]string{detectorGroup, alerterGroup}, part, nil, e, rec, store); err != nil {
 					t.Fatal(err)
 				}
 				return e

@@ -26,19 +26,20 @@ const (
 	alerterDeadLetters = pipeline.DefaultAlerterDeadLetterTopic
 )
 
-// kafkaStats is what the Kafka path reports besides the records: the counters of the
-// Detector's and the Alerter's consumer.
+// kafkaStats is what the Kafka path reports besides the records: the groups and counters of
+// the Detector's and the Alerter's consumer.
 type kafkaStats struct {
-	stats [components]kafkaadapter.Stats
+	groups [components]string
+	stats  [components]kafkaadapter.Stats
 }
 
 // replayKafka runs the whole pipeline through Kafka: it produces the input lines (valid or
 // not, keyed by service) to the input topic, runs the ML service (the Detector) and the
-// predictive alerter (the Alerter) as consumers in their groups, writing to sink and
+// predictive alerter (the Alerter) as consumers in the given groups, writing to sink and
 // publishing on the output topics, and returns once both groups have committed every produced
 // record and stopped cleanly, their services' state released to the engines' StateStore.
-func replayKafka(ctx context.Context, brokers []string, msgs []message, bad []badLine, e engines, rec *recorder, sink omen.Sink) (kafkaStats, error) {
-	var st kafkaStats
+func replayKafka(ctx context.Context, brokers []string, groups [components]string, msgs []message, bad []badLine, e engines, rec *recorder, sink omen.Sink) (kafkaStats, error) {
+	st := kafkaStats{groups: groups}
 	if len(brokers) == 0 {
 		cluster, err := kfake.NewCluster(kfake.NumBrokers(1))
 		if err != nil {
@@ -82,12 +83,12 @@ func replayKafka(ctx context.Context, brokers []string, msgs []message, bad []ba
 	alerterTopics.DeadLetter = alerterDeadLetters
 	consumers := [components]*kafkaadapter.Consumer{}
 	consumers[detectorComponent], err = kafkaadapter.NewConsumer(brokers, rec.wrap(detectorComponent, e.detector), sink,
-		append(opts, kafkaadapter.WithGroup(detectorGroup), kafkaadapter.WithTopics(topics))...)
+		append(opts, kafkaadapter.WithGroup(groups[detectorComponent]), kafkaadapter.WithTopics(topics))...)
 	if err != nil {
 		return st, err
 	}
 	consumers[alerterComponent], err = kafkaadapter.NewConsumer(brokers, rec.wrap(alerterComponent, e.alerter), sink,
-		append(opts, kafkaadapter.WithGroup(alerterGroup), kafkaadapter.WithTopics(alerterTopics))...)
+		append(opts, kafkaadapter.WithGroup(groups[alerterComponent]), kafkaadapter.WithTopics(alerterTopics))...)
 	if err != nil {
 		return st, err
 	}
@@ -98,7 +99,7 @@ func replayKafka(ctx context.Context, brokers []string, msgs []message, bad []ba
 	for _, c := range consumers {
 		go func() { done <- c.Run(runCtx) }()
 	}
-	caughtUp := waitCommitted(runCtx, adm, ends, detectorGroup, alerterGroup)
+	caughtUp := waitCommitted(runCtx, adm, ends, groups[:]...)
 	var runErr error
 	running := components
 	select {

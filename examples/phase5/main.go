@@ -14,13 +14,17 @@
 // bar on stderr, then prints the dashboard (anomalies by service, type and severity; predictive
 // alerts with the materialisation rate; top anomalies) and the throughput.
 //
-// -brokers uses real Kafka brokers instead (topics are created when absent; the groups consume
-// whatever the input topic holds beyond their committed offsets). -postgres migrates the
-// schema of the database (pgadapter.Migrate) and stores the results and the engines' state
-// there, then runs the quick start's dashboard queries; with it the stream is moved (-recent,
-// on by default with -postgres) by whole hours so that its last window starts at the current
-// hour, since those queries look at the last hour, the last day and today. -direct calls the
-// engines in-process without Kafka, window after window.
+// -brokers uses real Kafka brokers instead: topics are created when absent, and the services
+// consume in groups of their own, phase5-ml-service-group and phase5-predictive-alerts-group,
+// so that they never take partitions from services deployed on the same cluster; they consume
+// whatever the input topic holds beyond their committed offsets, so use a cluster or an input
+// topic that no other producer writes to. -postgres migrates the schema of the database
+// (pgadapter.Migrate) and stores the results there, then runs the quick start's dashboard
+// queries; with it the stream is moved (-recent, on by default with -postgres) by whole hours so
+// that its last window starts at the current hour, since those queries look at the last hour,
+// the last day and today. The engines' state stays in memory: each run analyses the stream
+// afresh, and the state that deployed services keep in ml_models is left alone. -direct calls
+// the engines in-process without Kafka, window after window.
 //
 // -in replays another stream of JSON lines, each an analytics message in either accepted shape;
 // bad lines are reported with their line number and reason on stderr, counted, and skipped
@@ -135,12 +139,11 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 		defer outFile.Close()
 	}
 
-	// The store: PostgreSQL, or memory. It is the Sink of the results and the StateStore of the
-	// engines' per-service state.
-	var store interface {
-		omen.Sink
-		omen.StateStore
-	}
+	// The results go to PostgreSQL or to memory. The engines' per-service state stays in memory
+	// either way: a replay analyses its stream afresh, whatever an earlier run saved, and leaves
+	// alone the state that services deployed on the same database keep in ml_models.
+	states := omen.NewMemoryStore()
+	var store omen.Sink = states
 	var pg *postgres
 	if opts.postgres != "" {
 		if pg, err = openPostgres(ctx, opts.postgres); err != nil {
@@ -148,10 +151,8 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 		}
 		defer pg.close()
 		store = pg.store
-	} else {
-		store = omen.NewMemoryStore()
 	}
-	e, err := newEngines(engineConfig{seed: opts.seed}, store)
+	e, err := newEngines(engineConfig{seed: opts.seed}, states)
 	if err != nil {
 		return err
 	}
@@ -174,16 +175,18 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 			return err
 		}
 		bad = append(bad, rejected...)
-		// Saved as the consumers save it when they stop, so that a later run resumes from it.
-		if err := e.release(ctx); err != nil {
-			return err
-		}
 	} else {
 		st.via = "Kafka (in-process broker)"
 		if len(opts.brokers) > 0 {
 			st.via = "Kafka at " + strings.Join(opts.brokers, ",")
 		}
-		ks, err := replayKafka(ctx, opts.brokers, msgs, bad, e, rec, store)
+		groups := [components]string{detectorGroup, alerterGroup}
+		if len(opts.brokers) > 0 {
+			for i := range groups {
+				groups[i] = "phase5-" + groups[i]
+			}
+		}
+		ks, err := replayKafka(ctx, opts.brokers, groups, msgs, bad, e, rec, store)
 		if err != nil {
 			return err
 		}
