@@ -368,8 +368,8 @@ func TestDashboard(t *testing.T) {
 }
 
 // TestBrokers runs a short stream through brokers given with -brokers (an in-process cluster
-// started by the test, standing for real ones): the run consumes it through them, leaves the
-// records on their topics, and writes the same -out as the engines alone.
+// started by the test, standing for real ones): the run consumes it through them in groups of
+// its own, leaves the records on their topics, and writes the same -out as the engines alone.
 func TestBrokers(t *testing.T) {
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(1))
 	if err != nil {
@@ -394,8 +394,11 @@ func TestBrokers(t *testing.T) {
 	if !bytes.Equal(viaBrokers.out, direct.out) {
 		t.Errorf("-out through -brokers differs from -direct: %s", firstDifference(viaBrokers.out, direct.out))
 	}
-	if want := "through Kafka at " + strings.Join(cluster.ListenAddrs(), ","); !strings.Contains(viaBrokers.stdout, want) {
-		t.Errorf("the dashboard does not say %q:\n%s", want, viaBrokers.stdout)
+	for _, want := range []string{"through Kafka at " + strings.Join(cluster.ListenAddrs(), ","),
+		"phase5-ml-service-group", "phase5-predictive-alerts-group"} {
+		if !strings.Contains(viaBrokers.stdout, want) {
+			t.Errorf("the dashboard does not say %q:\n%s", want, viaBrokers.stdout)
+		}
 	}
 	windows := len(stream.Windows)
 	for _, topic := range []string{"analytics-alerts", "ml-anomalies"} {
