@@ -188,10 +188,17 @@ type PredictiveAlert struct {
 // SHA-256 of service, kind, metric and the window's timestamp (RFC 3339, UTC). A redelivered
 // message yields the same IDs, which makes every write idempotent.
 func RecordID(service, kind, metric string, window time.Time) string {
-	h := sha256.New()
-	for _, part := range []string{service, kind, metric, window.UTC().Format(time.RFC3339Nano)} {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	var stack [256]byte
+	b := append(stack[:0], service...)
+	b = append(b, 0)
+	b = append(b, kind...)
+	b = append(b, 0)
+	b = append(b, metric...)
+	b = append(b, 0)
+	b = window.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, 0)
+	sum := sha256.Sum256(b)
+	var id [32]byte
+	hex.Encode(id[:], sum[:16])
+	return string(id[:])
 }

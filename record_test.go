@@ -16,9 +16,30 @@ func TestRecordID(t *testing.T) {
 	if len(id) != 32 || strings.Trim(id, "0123456789abcdef") != "" {
 		t.Fatalf("RecordID = %q, want 32 hex digits", id)
 	}
+	// The IDs are stable across versions: values of
+	//   python3 -c "import hashlib; print(hashlib.sha256(b'api\0outlier\0composite_metrics\0' +
+	//     b'2024-01-15T10:30:00Z\0').hexdigest()[:32])"
+	// and likewise for the second case.
+	for _, tt := range []struct {
+		service, kind, metric string
+		at                    time.Time
+		want                  string
+	}{
+		{"api", "outlier", "composite_metrics", at, "4fab57ca504bda4dea333c8580ca5930"},
+		{"web", "forecast+3", "error_rate", at.Add(500 * time.Millisecond), "949d441ee10c43c6e3969a9b38a7741e"},
+	} {
+		if got := RecordID(tt.service, tt.kind, tt.metric, tt.at); got != tt.want {
+			t.Errorf("RecordID(%s, %s, %s, %s) = %s, want %s", tt.service, tt.kind, tt.metric, tt.at, got, tt.want)
+		}
+	}
 	// The same instant in another zone is the same window.
 	if again := RecordID("api", "outlier", "composite_metrics", at.In(time.FixedZone("CET", 3600))); again != id {
 		t.Errorf("the same instant in another zone gave %s, want %s", again, id)
+	}
+	// A long service name does not fit the stack buffer and still gets its ID.
+	long := strings.Repeat("s", 300)
+	if RecordID(long, "outlier", "", at) == RecordID(long[:299], "outlier", "", at) {
+		t.Error("two long service names share an ID")
 	}
 	for _, other := range []string{
 		RecordID("api", "spike", "composite_metrics", at),
@@ -143,5 +164,13 @@ func TestMemoryStore(t *testing.T) {
 	cancel()
 	if err := s.Write(cancelled, r); err == nil {
 		t.Error("Write with a cancelled context succeeded")
+	}
+}
+
+func BenchmarkRecordID(b *testing.B) {
+	at := time.Date(2024, 1, 15, 10, 30, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		RecordID("payments", "forecast+12", "latency_p99_ms", at)
 	}
 }
