@@ -17,6 +17,7 @@
 //	-group                  KAFKA_CONSUMER_GROUP            ml-service-group
 //	-partitions             KAFKA_TOPIC_PARTITIONS          3 (of the topics created when absent)
 //	-replication-factor     KAFKA_REPLICATION_FACTOR        1
+//	-session-timeout        KAFKA_SESSION_TIMEOUT           10s (as the original; an instance that dies loses its partitions after it)
 //	-postgres               DATABASE_URL                    built from the -db-* settings; "none": in memory
 //	-db-host                DB_HOST, POSTGRES_HOST          localhost
 //	-db-port                DB_PORT, POSTGRES_PORT          5432
@@ -28,6 +29,7 @@
 //	-history-hours          PATTERN_HISTORY_HOURS           168 (hourly windows the models train on, ≥ 24)
 //	-http                   HTTP_ADDR                       :8005 (empty: no HTTP server)
 //	-shutdown-grace         SHUTDOWN_GRACE                  30s
+//	-checkpoint-interval    STATE_CHECKPOINT_INTERVAL       1m (0: models saved only when partitions are released)
 //	-log-level              LOG_LEVEL                       INFO (DEBUG, INFO, WARNING, ERROR)
 //	-log-format             LOG_FORMAT                      text (or json)
 //	-slack-webhook-url      SLACK_WEBHOOK_URL               none

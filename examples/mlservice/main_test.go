@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -260,4 +261,122 @@ func TestSignals(t *testing.T) {
 	if len(logs.Records("stopped")) != 1 {
 		t.Errorf("no clean stop in the logs:\n%s", logs.String())
 	}
+}
+
+// TestKillAndRestart kills the program (SIGKILL) once half of the stream is committed and its
+// models are checkpointed, then runs it again on the same database: the final ml_anomalies
+// equal those of an uninterrupted run, none missing and none twice.
+func TestKillAndRestart(t *testing.T) {
+	dsn, pool := pipelinetest.Postgres(t)
+	cluster := pipelinetest.Cluster(t, "analytics-alerts", 3)
+	msgs := pipelinetest.Stream(t, stream)
+	want := expectedAnomalies(t, msgs)
+	half := len(msgs) / 2
+
+	// The states the checkpoints must reach: those of a Detector that saw the first half.
+	det, err := omen.NewDetector(omen.DetectorConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs[:half] {
+		if _, err := det.Process(context.Background(), m.Metrics); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantStates := map[string][]byte{}
+	for _, svc := range det.Services() {
+		if wantStates[svc], err = det.Snapshot(svc); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	env := []string{
+		"KAFKA_BOOTSTRAP_SERVERS=" + strings.Join(cluster.ListenAddrs(), ","),
+		"DATABASE_URL=" + dsn,
+		"STATE_CHECKPOINT_INTERVAL=1ns", // at every poll
+		"KAFKA_SESSION_TIMEOUT=6s",      // the broker's minimum: the dead member leaves the group soon
+		"HTTP_ADDR=",
+		"LOG_FORMAT=json",
+	}
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(append(os.Environ(), "OMEN_TEST_RUN_MLSERVICE=1"), env...)
+	var logs pipelinetest.Logs
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	pipelinetest.Produce(t, cluster, "analytics-alerts", msgs[:half])
+	pipelinetest.Eventually(t, "the first half committed and checkpointed", func() bool {
+		select {
+		case err := <-exited:
+			t.Fatalf("the program exited early (%v); logs:\n%s", err, logs.String())
+		default:
+		}
+		if !pipelinetest.FullyCommitted(t, cluster, "ml-service-group", "analytics-alerts") {
+			return false
+		}
+		rows, err := pool.Query(pipelinetest.Context(t), "SELECT service, state FROM ml_models WHERE model_type = 'omen_state'")
+		if err != nil {
+			return false // the schema is being migrated
+		}
+		got := map[string][]byte{}
+		for rows.Next() {
+			var svc string
+			var state []byte
+			if err := rows.Scan(&svc, &state); err != nil {
+				t.Fatal(err)
+			}
+			got[svc] = state
+		}
+		if rows.Err() != nil || len(got) != len(wantStates) {
+			return false
+		}
+		for svc, state := range wantStates {
+			if !bytes.Equal(got[svc], state) {
+				return false
+			}
+		}
+		return true
+	})
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-exited
+
+	// The second run resumes from the committed offsets and the checkpointed models.
+	vars := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs2 pipelinetest.Logs
+	exit := make(chan int, 1)
+	go func() { exit <- run(ctx, nil, getenv(vars), &logs2) }()
+	pipelinetest.Produce(t, cluster, "analytics-alerts", msgs[half:])
+	pipelinetest.Eventually(t, "the second half committed", func() bool {
+		return pipelinetest.FullyCommitted(t, cluster, "ml-service-group", "analytics-alerts")
+	})
+	cancel()
+	if code := <-exit; code != 0 {
+		t.Fatalf("second run: exit status %d; logs:\n%s", code, logs2.String())
+	}
+	if got := pipelinetest.IDs(t, pool, "SELECT anomaly_id FROM ml_anomalies ORDER BY anomaly_id"); !slices.Equal(got, want) {
+		t.Errorf("after the kill and restart, ml_anomalies hold %d anomalies, want the %d of an uninterrupted run (%d in common)",
+			len(got), len(want), len(common(got, want)))
+	}
+}
+
+// common returns the IDs in both sorted lists.
+func common(a, b []string) []string {
+	var out []string
+	for _, id := range a {
+		if _, found := slices.BinarySearch(b, id); found {
+			out = append(out, id)
+		}
+	}
+	return out
 }

@@ -24,6 +24,7 @@
 //	-group                  KAFKA_CONSUMER_GROUP            predictive-alerts-group
 //	-partitions             KAFKA_TOPIC_PARTITIONS          3 (of the topics created when absent)
 //	-replication-factor     KAFKA_REPLICATION_FACTOR        1
+//	-session-timeout        KAFKA_SESSION_TIMEOUT           10s (as the original; an instance that dies loses its partitions after it)
 //	-postgres               DATABASE_URL                    built from the -db-* settings; "none": in memory
 //	-db-host                POSTGRES_HOST, DB_HOST          localhost
 //	-db-port                POSTGRES_PORT, DB_PORT          5432
@@ -35,6 +36,7 @@
 //	-capacity               ALERT_CAPACITY                  none (service=requests per hour, comma-separated)
 //	-http                   HTTP_ADDR                       :8006 (empty: no HTTP server)
 //	-shutdown-grace         SHUTDOWN_GRACE                  30s
+//	-checkpoint-interval    STATE_CHECKPOINT_INTERVAL       1m (0: models saved only when partitions are released)
 //	-log-level              LOG_LEVEL                       INFO (DEBUG, INFO, WARNING, ERROR)
 //	-log-format             LOG_FORMAT                      text (or json)
 //	-slack-webhook-url      SLACK_WEBHOOK_URL               none

@@ -65,6 +65,12 @@ type Config struct {
 	// client's heartbeats and fetch waits with kafkaadapter.WithClientOptions).
 	KafkaOptions []kafkaadapter.Option
 
+	// CheckpointInterval, when positive, saves the engine state of the services processed since
+	// the last checkpoint to the store at the first poll boundary after the interval, when every
+	// window processed so far is durable, published and committed; see the package
+	// documentation. Zero saves state only when partitions are released (rebalance, stop).
+	CheckpointInterval time.Duration
+
 	// Detector configures the MLService's engine; Alerter the PredictiveAlerter's.
 	Detector omen.DetectorConfig
 	Alerter  omen.AlerterConfig
@@ -181,8 +187,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Partitions < 0 || c.ReplicationFactor < 0:
 		return errors.New("pipeline: negative partitions or replication factor")
-	case c.ShutdownGrace < 0 || c.StallTimeout < 0:
-		return errors.New("pipeline: negative shutdown grace or stall timeout")
+	case c.ShutdownGrace < 0 || c.StallTimeout < 0 || c.CheckpointInterval < 0:
+		return errors.New("pipeline: negative shutdown grace, stall timeout or checkpoint interval")
 	case c.NotifyQueue < 0:
 		return errors.New("pipeline: negative notification queue")
 	}

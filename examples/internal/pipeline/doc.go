@@ -34,6 +34,21 @@
 // analytics_metrics_1hour. Without one, an omen.MemoryStore plays all three parts (Config.Memory
 // lets services of one process share it).
 //
+// # Engine state
+//
+// The engines keep per-service state (histories, models, calibrations) that the store saves in
+// ml_models. It is saved when the consumer gives partitions up (a rebalance, a stop), which is
+// what a takeover resumes from. With Config.CheckpointInterval it is also saved during the run:
+// at the first poll boundary after each interval, the services processed since the last
+// checkpoint are saved, at a moment when every window processed is durable, published and
+// committed, so the saved state matches the committed offsets. An instance that crashes then
+// leaves its successor a state at most one interval old. The windows committed after the last
+// checkpoint are not delivered again, so the successor's models lack them (a gap in their
+// history, nothing else: their results are stored and published); a checkpoint at every poll
+// (an interval of 1 ns) shrinks that to a crash between a commit and the next poll's start.
+// Without checkpoints a crashed instance's services restart from their last release, or from
+// nothing.
+//
 // # Delivery and notifications
 //
 // kafkaadapter.Consumer makes every batch of results durable through the Sink before it

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/stacklens/omen/kafkaadapter"
 	"github.com/stacklens/omen/notify"
 )
@@ -121,6 +123,17 @@ func settings(role Role, db *parsed) []setting {
 				return err
 			}},
 
+		{flag: "session-timeout", env: []string{"KAFKA_SESSION_TIMEOUT"}, def: "10s",
+			usage: "consumer-group session timeout: how soon the partitions of an instance that died go to the others (the broker bounds it, by default to [6s, 5m])",
+			apply: func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d < time.Second {
+					return fmt.Errorf("%q is not a duration of at least 1s", v)
+				}
+				c.KafkaOptions = append(c.KafkaOptions, kafkaadapter.WithClientOptions(
+					kgo.SessionTimeout(d), kgo.HeartbeatInterval(min(3*time.Second, d/3))))
+				return nil
+			}},
 		{flag: "postgres", env: []string{"DATABASE_URL"}, def: "",
 			usage: "PostgreSQL connection string (URL or key=value); \"none\" keeps everything in memory; empty: built from the -db-* settings",
 			apply: str(&db.dsn)},
@@ -221,6 +234,16 @@ func settings(role Role, db *parsed) []setting {
 					return fmt.Errorf("%q is not a positive duration", v)
 				}
 				c.ShutdownGrace = d
+				return nil
+			}},
+		{flag: "checkpoint-interval", env: []string{"STATE_CHECKPOINT_INTERVAL"}, def: "1m",
+			usage: "how often the models of the services processed since are saved to the store; 0: only when partitions are released",
+			apply: func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d < 0 {
+					return fmt.Errorf("%q is not a duration of 0 or more", v)
+				}
+				c.CheckpointInterval = d
 				return nil
 			}},
 		{flag: "log-level", env: []string{"LOG_LEVEL"}, def: "INFO", usage: "DEBUG, INFO, WARNING or ERROR",
@@ -347,6 +370,7 @@ func (f *flagValue) Set(v string) error { f.value, f.set = v, true; return nil }
 //	-group               KAFKA_CONSUMER_GROUP         ml-service-group | predictive-alerts-group
 //	-partitions          KAFKA_TOPIC_PARTITIONS       3 (of topics created when absent)
 //	-replication-factor  KAFKA_REPLICATION_FACTOR     1
+//	-session-timeout     KAFKA_SESSION_TIMEOUT        10s (the original's; heartbeats every third of it, at most 3s)
 //	-postgres            DATABASE_URL                 built from the -db-* settings; "none": in memory
 //	-db-host             DB_HOST, POSTGRES_HOST       localhost
 //	-db-port             DB_PORT, POSTGRES_PORT       5432
@@ -356,6 +380,7 @@ func (f *flagValue) Set(v string) error { f.value, f.set = v, true; return nil }
 //	-history-hours       PATTERN_HISTORY_HOURS        168 (windows of history the models fit on, ≥ 24)
 //	-http                HTTP_ADDR                    :8005 | :8006
 //	-shutdown-grace      SHUTDOWN_GRACE               30s
+//	-checkpoint-interval STATE_CHECKPOINT_INTERVAL    1m (0: state saved only when partitions are released)
 //	-log-level           LOG_LEVEL                    INFO (DEBUG, INFO, WARNING, ERROR)
 //	-log-format          LOG_FORMAT                   text (or json)
 //	-slack-webhook-url   SLACK_WEBHOOK_URL            none

@@ -54,6 +54,9 @@ func TestParseServiceConfig(t *testing.T) {
 			if got, want := dsnParts(t, c.PostgresDSN), [5]any{"localhost", 5432, "stacklens", "stacklens_user", "stacklens_password"}; got != want {
 				t.Errorf("database %v, want the original ml_service's %v", got, want)
 			}
+			if c.CheckpointInterval != time.Minute {
+				t.Errorf("checkpoint interval %v, want 1m", c.CheckpointInterval)
+			}
 			if c.Detector.History != 168 || c.Detector.OutlierScore != 0 || c.Partitions != 3 || c.ReplicationFactor != 1 || c.ShutdownGrace != 30*time.Second {
 				t.Errorf("history %d, outlier score %v, partitions %d, replication %d, grace %v", c.Detector.History, c.Detector.OutlierScore, c.Partitions, c.ReplicationFactor, c.ShutdownGrace)
 			}
@@ -148,6 +151,12 @@ func TestParseServiceConfig(t *testing.T) {
 				t.Errorf("webhooks %+v", w)
 			}
 		}},
+		{name: "session timeout and checkpoints", role: MLService, env: map[string]string{"KAFKA_SESSION_TIMEOUT": "30s", "STATE_CHECKPOINT_INTERVAL": "0"},
+			check: func(t *testing.T, c Config) {
+				if len(c.KafkaOptions) != 1 || c.CheckpointInterval != 0 {
+					t.Errorf("%d Kafka options, checkpoint interval %v; want the session timeout's and none", len(c.KafkaOptions), c.CheckpointInterval)
+				}
+			}},
 		{name: "Python level names", role: MLService, env: map[string]string{"LOG_LEVEL": "WARNING"}, check: func(t *testing.T, c Config) {
 			if c.Logger.Enabled(t.Context(), -4) || c.Logger.Enabled(t.Context(), 0) || !c.Logger.Enabled(t.Context(), 4) {
 				t.Error("WARNING does not enable exactly warnings and errors")
@@ -218,6 +227,8 @@ func TestParseServiceConfigErrors(t *testing.T) {
 		{"malformed DSN", MLService, nil, map[string]string{"DATABASE_URL": "postgres://u@h:notaport/d"}, "PostgreSQL connection string"},
 		{"webhook not http", MLService, nil, map[string]string{"SLACK_WEBHOOK_URL": "ftp://hooks.example/secret-path"}, "SLACK_WEBHOOK_URL: ftp://hooks.example/… is not an absolute http(s) URL"},
 		{"PagerDuty URL without key", PredictiveAlerter, nil, map[string]string{"PAGERDUTY_EVENTS_URL": "https://pd.example/v2"}, "without a routing key"},
+		{"session timeout too short", MLService, nil, map[string]string{"KAFKA_SESSION_TIMEOUT": "500ms"}, "KAFKA_SESSION_TIMEOUT: \"500ms\" is not a duration of at least 1s"},
+		{"negative checkpoint interval", PredictiveAlerter, []string{"-checkpoint-interval", "-1s"}, nil, "-checkpoint-interval"},
 		{"unknown flag", MLService, []string{"-verbose"}, nil, "flag provided but not defined: -verbose"},
 		{"ML flag on the alerter", PredictiveAlerter, []string{"-contamination", "0.1"}, nil, "flag provided but not defined: -contamination"},
 		{"stray argument", MLService, []string{"run"}, nil, "unexpected argument \"run\""},

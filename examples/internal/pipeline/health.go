@@ -50,6 +50,8 @@ type tracker struct {
 	runErr     atomic.Pointer[string] // the last failure of the consumer
 	lastBroker atomic.Int64           // unix nanoseconds of the last successful read from a broker
 	busySince  atomic.Int64           // unix nanoseconds at which the records of the poll in hand were taken; 0 between polls
+
+	onPollStart func(context.Context) // called at every poll boundary, in the poll loop
 }
 
 var (
@@ -80,8 +82,14 @@ func (t *tracker) OnGroupManageError(err error) {
 	t.joined.Store(false)
 }
 
-// OnPollStart marks the end of the previous poll's work.
-func (t *tracker) OnPollStart(context.Context) { t.busySince.Store(0) }
+// OnPollStart marks the end of the previous poll's work: its results are durable, published
+// and committed (or their commit failed, and they will be delivered again).
+func (t *tracker) OnPollStart(ctx context.Context) {
+	t.busySince.Store(0)
+	if t.onPollStart != nil {
+		t.onPollStart(ctx)
+	}
+}
 
 // OnFetchRecordUnbuffered marks the start of a poll's work at its first record.
 func (t *tracker) OnFetchRecordUnbuffered(_ *kgo.Record, polled bool) {

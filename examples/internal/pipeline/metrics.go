@@ -23,20 +23,22 @@ type Stats struct {
 	Role     Role
 	Consumer kafkaadapter.Stats // the Kafka side: messages, dead letters, lag, poll-to-commit latency
 
-	Restarts      int64                      // runs of the consumer that failed and were restarted
-	Windows       int64                      // windows the engine processed
-	EngineErrors  int64                      // engine calls that returned an error
-	Anomalies     map[omen.AnomalyType]int64 // durable anomalies by type
-	Severities    map[omen.Severity]int64    // durable anomalies by severity
-	Patterns      int64                      // durable patterns
-	Forecasts     int64                      // durable forecasts
-	Alerts        map[omen.AlertStatus]int64 // durable predictive alerts by status (an alert is written again at each change)
-	SinkWrites    int64                      // successful store writes (one per batch)
-	SinkFailures  int64                      // failed store writes (retried by the consumer)
-	Notifications NotificationStats          // batches handed to the Notifier
-	Notifier      notify.Stats               // deliveries of a notify.Notifier (zero for another Notifier)
-	Engine        kafkaadapter.Histogram     // seconds per window in the engine
-	SinkLatency   kafkaadapter.Histogram     // seconds per successful store write
+	Checkpoints        int64                      // service states saved by checkpoints
+	CheckpointFailures int64                      // service states whose checkpoint failed (retried at the next)
+	Restarts           int64                      // runs of the consumer that failed and were restarted
+	Windows            int64                      // windows the engine processed
+	EngineErrors       int64                      // engine calls that returned an error
+	Anomalies          map[omen.AnomalyType]int64 // durable anomalies by type
+	Severities         map[omen.Severity]int64    // durable anomalies by severity
+	Patterns           int64                      // durable patterns
+	Forecasts          int64                      // durable forecasts
+	Alerts             map[omen.AlertStatus]int64 // durable predictive alerts by status (an alert is written again at each change)
+	SinkWrites         int64                      // successful store writes (one per batch)
+	SinkFailures       int64                      // failed store writes (retried by the consumer)
+	Notifications      NotificationStats          // batches handed to the Notifier
+	Notifier           notify.Stats               // deliveries of a notify.Notifier (zero for another Notifier)
+	Engine             kafkaadapter.Histogram     // seconds per window in the engine
+	SinkLatency        kafkaadapter.Histogram     // seconds per successful store write
 }
 
 // NotificationStats counts the work of the Notifier.
@@ -82,16 +84,17 @@ func (h *histogram) snapshot() kafkaadapter.Histogram {
 
 // counters are a Service's own counters.
 type counters struct {
-	windows, engineErrors, restarts atomic.Int64
-	patterns, forecasts             atomic.Int64
-	sinkWrites, sinkFailures        atomic.Int64
-	notifyBatches, notifyDropped    atomic.Int64
-	notifyFailed                    atomic.Int64
-	engine, sink                    *histogram
-	mu                              sync.Mutex
-	anomalies                       map[omen.AnomalyType]int64
-	severities                      map[omen.Severity]int64
-	alerts                          map[omen.AlertStatus]int64
+	windows, engineErrors, restarts  atomic.Int64
+	checkpointed, checkpointFailures atomic.Int64
+	patterns, forecasts              atomic.Int64
+	sinkWrites, sinkFailures         atomic.Int64
+	notifyBatches, notifyDropped     atomic.Int64
+	notifyFailed                     atomic.Int64
+	engine, sink                     *histogram
+	mu                               sync.Mutex
+	anomalies                        map[omen.AnomalyType]int64
+	severities                       map[omen.Severity]int64
+	alerts                           map[omen.AlertStatus]int64
 }
 
 func newCounters() *counters {
@@ -128,6 +131,8 @@ func (c *counters) snapshot() Stats {
 	c.mu.Unlock()
 	s.Windows = c.windows.Load()
 	s.Restarts = c.restarts.Load()
+	s.Checkpoints = c.checkpointed.Load()
+	s.CheckpointFailures = c.checkpointFailures.Load()
 	s.EngineErrors = c.engineErrors.Load()
 	s.Patterns = c.patterns.Load()
 	s.Forecasts = c.forecasts.Load()
@@ -145,6 +150,8 @@ func (c *counters) snapshot() Stats {
 // retries, commits, lag per partition, poll-to-commit latency), then the Service's own:
 //
 //	<ns>_consumer_restarts_total              counter
+//	<ns>_state_checkpoints_total              counter
+//	<ns>_state_checkpoint_failures_total      counter
 //	<ns>_engine_windows_total                 counter
 //	<ns>_engine_errors_total                  counter
 //	<ns>_engine_seconds                       histogram, per window
@@ -165,6 +172,8 @@ func (s Stats) WritePrometheus(w io.Writer, namespace string) error {
 	bw := bufio.NewWriter(w)
 	p := promWriter{w: bw, ns: namespace}
 	p.single("consumer_restarts_total", "counter", "Consumer runs that failed and were restarted.", float64(s.Restarts))
+	p.single("state_checkpoints_total", "counter", "Service states saved at checkpoints.", float64(s.Checkpoints))
+	p.single("state_checkpoint_failures_total", "counter", "Service states whose checkpoint failed.", float64(s.CheckpointFailures))
 	p.single("engine_windows_total", "counter", "Windows the engine processed.", float64(s.Windows))
 	p.single("engine_errors_total", "counter", "Engine calls that returned an error.", float64(s.EngineErrors))
 	p.histogram("engine_seconds", "Time the engine took per window, in seconds.", s.Engine)

@@ -29,6 +29,10 @@ type Service struct {
 	tracker  *tracker
 	consumer *kafkaadapter.Consumer
 	sink     *durableSink
+	engine   *trackedEngine
+	store    omen.StateStore
+
+	lastCheckpoint time.Time // read and written only by the consumer's poll loop
 
 	pool    *pgxpool.Pool // nil with a MemoryStore
 	ownPool bool
@@ -40,31 +44,6 @@ type Service struct {
 	stopOnce sync.Once
 	done     chan struct{} // closed when everything has stopped
 	err      error         // the consumer's error, set before done is closed
-}
-
-// engine is what the Detector and the Alerter both are.
-type engine interface {
-	kafkaadapter.Processor
-	kafkaadapter.Discarder
-}
-
-// timedEngine counts and times the engine's calls. It keeps Release and Discard, so the consumer
-// still sees a Discarder.
-type timedEngine struct {
-	engine
-	counters *counters
-}
-
-func (e timedEngine) Process(ctx context.Context, m omen.Metrics) (omen.Results, error) {
-	start := time.Now()
-	r, err := e.engine.Process(ctx, m)
-	e.counters.engine.observe(time.Since(start))
-	if err != nil {
-		e.counters.engineErrors.Add(1)
-	} else {
-		e.counters.windows.Add(1)
-	}
-	return r, err
 }
 
 // Start validates cfg, opens and migrates the store, binds the HTTP address and starts consuming
@@ -122,7 +101,10 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 		kafkaadapter.WithLogger(s.log),
 		kafkaadapter.WithClientOptions(kgo.WithHooks(s.tracker)),
 	}
-	s.consumer, err = kafkaadapter.NewConsumer(cfg.Brokers, timedEngine{eng, s.counters}, s.sink, append(opts, cfg.KafkaOptions...)...)
+	s.engine = newTrackedEngine(eng, s.counters, cfg.Role, cfg.CheckpointInterval > 0)
+	s.store = store
+	s.tracker.onPollStart = s.checkpoint
+	s.consumer, err = kafkaadapter.NewConsumer(cfg.Brokers, s.engine, s.sink, append(opts, cfg.KafkaOptions...)...)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}

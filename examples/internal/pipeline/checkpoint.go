@@ -1,0 +1,127 @@
+package pipeline
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/stacklens/omen"
+	"github.com/stacklens/omen/kafkaadapter"
+)
+
+// engine is what the Detector and the Alerter both are.
+type engine interface {
+	kafkaadapter.Processor
+	kafkaadapter.Discarder
+	Snapshot(service string) ([]byte, error)
+}
+
+// trackedEngine counts and times the engine's calls and, for checkpoints, remembers the
+// services it processed since the last one. It keeps Release and Discard, so the consumer still
+// sees a Discarder; both exclude a checkpoint in progress, so that a checkpoint never saves a
+// service's state after its partition was handed to another instance.
+type trackedEngine struct {
+	engine
+	counters  *counters
+	component string // the StateStore component: omen.StateDetector or omen.StateAlerter
+
+	mu      sync.Mutex // held by checkpoints, Release and Discard
+	track   bool
+	touched map[string]struct{} // guarded by tmu
+	tmu     sync.Mutex
+}
+
+func newTrackedEngine(e engine, c *counters, role Role, track bool) *trackedEngine {
+	component := omen.StateDetector
+	if role == PredictiveAlerter {
+		component = omen.StateAlerter
+	}
+	return &trackedEngine{engine: e, counters: c, component: component, track: track, touched: map[string]struct{}{}}
+}
+
+func (e *trackedEngine) Process(ctx context.Context, m omen.Metrics) (omen.Results, error) {
+	start := time.Now()
+	r, err := e.engine.Process(ctx, m)
+	e.counters.engine.observe(time.Since(start))
+	if err != nil {
+		e.counters.engineErrors.Add(1)
+		return r, err
+	}
+	e.counters.windows.Add(1)
+	if e.track {
+		e.tmu.Lock()
+		e.touched[m.Service] = struct{}{}
+		e.tmu.Unlock()
+	}
+	return r, nil
+}
+
+func (e *trackedEngine) Release(ctx context.Context, services []string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.untouch(services)
+	return e.engine.Release(ctx, services)
+}
+
+func (e *trackedEngine) Discard(services []string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.untouch(services)
+	e.engine.Discard(services)
+}
+
+func (e *trackedEngine) untouch(services []string) {
+	e.tmu.Lock()
+	for _, s := range services {
+		delete(e.touched, s)
+	}
+	e.tmu.Unlock()
+}
+
+// checkpoint saves the state of the services processed since the last checkpoint to the store,
+// when CheckpointInterval has elapsed since then. It runs in the consumer's poll loop at the
+// start of a poll (a kgo HookPollStart), when the previous poll's results are durable, published
+// and committed and no window is in the engine: each saved state is that of the committed
+// offsets. A service whose save fails stays due for the next checkpoint. See the package
+// documentation for what a crash leaves.
+func (s *Service) checkpoint(ctx context.Context) {
+	e := s.engine
+	// The client polls once more with a nil context while it closes; when stopping, Release
+	// saves everything.
+	if !e.track || ctx == nil || ctx.Err() != nil || time.Since(s.lastCheckpoint) < s.cfg.CheckpointInterval {
+		return
+	}
+	s.lastCheckpoint = time.Now()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.tmu.Lock()
+	due := e.touched
+	e.touched = map[string]struct{}{}
+	e.tmu.Unlock()
+	if len(due) == 0 {
+		return
+	}
+	start := time.Now()
+	saved, failed := 0, 0
+	for svc := range due {
+		data, err := e.Snapshot(svc)
+		if err != nil {
+			continue // released or discarded meanwhile: nothing of it is held here any more
+		}
+		if err := s.store.SaveState(ctx, e.component, svc, data); err != nil {
+			failed++
+			e.tmu.Lock()
+			e.touched[svc] = struct{}{}
+			e.tmu.Unlock()
+			s.log.WarnContext(ctx, "checkpoint of a service's state failed; retried at the next one",
+				slog.String("service", svc), slog.Any("error", err))
+			continue
+		}
+		saved++
+	}
+	s.counters.checkpointed.Add(int64(saved))
+	s.counters.checkpointFailures.Add(int64(failed))
+	s.log.DebugContext(ctx, "checkpoint", slog.Int("services", saved), slog.Int("failed", failed),
+		slog.Duration("took", time.Since(start)))
+}
