@@ -28,6 +28,8 @@ const (
 	SeasonalStrengthTest SeasonalTest = iota
 	// OCSBTest uses the Osborn–Chui–Smith–Birchenhall test (forecast's "ocsb").
 	OCSBTest
+	// CHTest uses the Canova–Hansen test (forecast's "ch").
+	CHTest
 )
 
 // Approximation selects whether Auto ranks models by the fast conditional-sum-of-squares
@@ -46,6 +48,12 @@ const (
 type AutoConfig struct {
 	// Period is the seasonal period m (R's frequency); 0 or 1 means non-seasonal.
 	Period int
+	// Xreg holds optional external regressors, one slice of length len(y) per column: Auto
+	// then selects a regression with ARIMA errors (auto.arima(y, xreg = …)). A NaN in a
+	// regressor makes that time step missing.
+	Xreg [][]float64
+	// XregNames names the columns of Xreg, as Spec.XregNames.
+	XregNames []string
 	// NonSeasonal restricts the search to non-seasonal models (R's seasonal = FALSE).
 	NonSeasonal bool
 	// Stationary restricts the search to d = D = 0.
@@ -105,11 +113,15 @@ type searchResult struct {
 	c     candidate
 	ic    float64
 	model *Model
+	// final marks a model fitted exactly at full precision, which needs no refit.
+	final bool
 }
 
 // autoSearch holds what every candidate fit of one Auto call shares.
 type autoSearch struct {
 	y            []float64
+	xreg         [][]float64 // user regressors, from the first non-missing y
+	xregNames    []string
 	d, sd, m     int
 	ic           IC
 	method       Method
@@ -126,7 +138,10 @@ type autoSearch struct {
 //  1. Leading missing values are dropped. A constant series gets R's answer: a model with the
 //     mean fixed at the value (or no mean when NoMean).
 //  2. D is chosen by the seasonal strength of an STL decomposition (difference when it
-//     exceeds 0.64) when the series is longer than 2m; d by repeated KPSS tests at 5 %.
+//     exceeds 0.64; or by the OCSB or Canova–Hansen test, cfg.SeasonalTest) when the series is
+//     longer than 2m; d by repeated KPSS tests at 5 %. With regressors the tests see the
+//     residuals of the least-squares regression of y on a constant and the non-constant
+//     regressors, and a difference that would make a regressor constant is not taken.
 //  3. If the differenced series is constant, the matching pure differencing model is
 //     returned. Otherwise models are ranked by AICc (or cfg.IC); with approximation (series
 //     longer than 150 or m > 12) they are fitted by CSS and the criterion uses the offset
@@ -139,9 +154,21 @@ type autoSearch struct {
 //  5. With approximation, the candidates are refitted exactly in the order of their
 //     criterion until one fits.
 //
-// y is not modified. Auto returns ErrNoModel when no model can be fitted, and a
-// *TooShortError for a series with no observations.
+// Every candidate, the approximation's offset fit and the final fit include the regressors
+// of cfg.Xreg (regression with ARIMA errors, as forecast's auto.arima(y, xreg = X)).
+//
+// y and cfg.Xreg are not modified. Auto returns ErrNoModel when no model can be fitted, a
+// *TooShortError for a series with no observations, ErrNonFinite for ±Inf, ErrRankDeficient
+// for linearly dependent regressors, and an error for regressors of the wrong length.
 func Auto(y []float64, cfg AutoConfig) (*Model, error) {
+	for j, col := range cfg.Xreg {
+		if len(col) != len(y) {
+			return nil, fmt.Errorf("arima: Xreg column %d has length %d, y has %d", j+1, len(col), len(y))
+		}
+	}
+	if err := checkFinite(nil, cfg.Xreg); err != nil {
+		return nil, err
+	}
 	first, last := -1, -1
 	for i, v := range y {
 		if math.IsInf(v, 0) {
@@ -158,6 +185,10 @@ func Auto(y []float64, cfg AutoConfig) (*Model, error) {
 		return nil, &TooShortError{Have: 0, Need: 1}
 	}
 	x := append([]float64(nil), y[first:]...)
+	xreg := make([][]float64, len(cfg.Xreg))
+	for j, col := range cfg.Xreg {
+		xreg[j] = append([]float64(nil), col[first:]...)
+	}
 	serieslength := 0
 	for _, v := range y[first : last+1] {
 		if !math.IsNaN(v) {
@@ -184,6 +215,11 @@ func Auto(y []float64, cfg AutoConfig) (*Model, error) {
 	if serieslength <= 3 {
 		ic = AIC
 	}
+	// The unit-root tests see the regression residuals xx and the non-constant regressors.
+	xx, xtest, err := regressionResiduals(x, xreg)
+	if err != nil {
+		return nil, err
+	}
 	d, sd := cfg.D, cfg.SD
 	if cfg.Stationary {
 		d, sd = 0, 0
@@ -193,21 +229,31 @@ func Auto(y []float64, cfg AutoConfig) (*Model, error) {
 	case m == 1:
 		sd, maxSP, maxSQ = 0, 0, 0
 	case cfg.FixSD:
-	case len(x) <= 2*m:
+	case len(xx) <= 2*m:
 		sd = 0
 	default:
-		if cfg.SeasonalTest == OCSBTest {
-			sd = NSDiffsOCSB(x, m, orDefault(cfg.MaxSD, 1))
-		} else {
-			sd = NSDiffs(x, m, orDefault(cfg.MaxSD, 1))
+		maxSD := orDefault(cfg.MaxSD, 1)
+		switch cfg.SeasonalTest {
+		case OCSBTest:
+			sd = NSDiffsOCSB(xx, m, maxSD)
+		case CHTest:
+			sd = NSDiffsCH(xx, m, maxSD)
+		default:
+			sd = NSDiffs(xx, m, maxSD)
 		}
-		if sd > 0 && allNaN(diffSeasonal(x, m, sd)) {
+		if sd > 0 && anyConstant(xtest, func(c []float64) []float64 { return diffSeasonal(c, m, sd) }) {
+			sd--
+		}
+		if sd > 0 && allNaN(diffSeasonal(xx, m, sd)) {
 			sd--
 		}
 	}
-	dx := diffSeasonal(x, m, sd)
+	dx := diffSeasonal(xx, m, sd)
 	if !cfg.FixD {
 		d = NDiffs(dx, orDefault(cfg.MaxD, 2))
+		if d > 0 && anyConstant(xtest, func(c []float64) []float64 { return diffN(diffSeasonal(c, m, sd), d) }) {
+			d--
+		}
 		if d > 0 && allNaN(diffN(dx, d)) {
 			d--
 		}
@@ -217,6 +263,10 @@ func Auto(y []float64, cfg AutoConfig) (*Model, error) {
 		return nil, &TooShortError{Have: serieslength, Need: serieslength + 1}
 	}
 	if isConstant(dx) {
+		if len(xreg) > 0 {
+			spec := Spec{Order: Order{D: d}, Seasonal: Seasonal{D: sd, Period: m}, Mean: true, Xreg: xreg, XregNames: cfg.XregNames}
+			return Fit(x, spec, Config{Method: cfg.Method})
+		}
 		return constantDifferenced(x, dx, d, sd, m, cfg.Method)
 	}
 	if m > 1 {
@@ -228,9 +278,9 @@ func Auto(y []float64, cfg AutoConfig) (*Model, error) {
 		}
 	}
 	approx := cfg.Approximation == ApproxOn || (cfg.Approximation == ApproxAuto && (len(x) > 150 || m > 12))
-	s := &autoSearch{y: x, d: d, sd: sd, m: m, ic: ic, method: cfg.Method, serieslength: serieslength, trace: cfg.Trace}
+	s := &autoSearch{y: x, xreg: xreg, xregNames: cfg.XregNames, d: d, sd: sd, m: m, ic: ic, method: cfg.Method, serieslength: serieslength, trace: cfg.Trace}
 	if approx {
-		base := Spec{Order: Order{D: d}, Seasonal: Seasonal{D: sd, Period: m}, Mean: true}
+		base := Spec{Order: Order{D: d}, Seasonal: Seasonal{D: sd, Period: m}, Mean: true, Xreg: xreg, XregNames: cfg.XregNames}
 		if fit, err := Fit(x, base, Config{Method: cfg.Method}); err == nil {
 			s.offset = -2*fit.LogLik() - float64(serieslength)*math.Log(fit.Sigma2())
 		}
@@ -259,13 +309,32 @@ func (s *autoSearch) fit(c candidate, approx bool) searchResult {
 	return res
 }
 
-func (s *autoSearch) fitWith(c candidate, approx, ranking bool) searchResult {
-	spec := Spec{
-		Order:    Order{c.p, s.d, c.q},
-		Seasonal: Seasonal{c.sp, s.sd, c.sq, s.m},
-		Mean:     c.constant,
-		Drift:    c.constant && s.d+s.sd == 1,
+// spec returns the model of a candidate: its orders, the constant as a mean (d + D = 0) or
+// a drift (d + D = 1), and the regressors.
+func (s *autoSearch) spec(c candidate) Spec {
+	return Spec{
+		Order:     Order{c.p, s.d, c.q},
+		Seasonal:  Seasonal{c.sp, s.sd, c.sq, s.m},
+		Mean:      c.constant,
+		Drift:     c.constant && s.d+s.sd == 1,
+		Xreg:      s.xreg,
+		XregNames: s.xregNames,
 	}
+}
+
+// refit fits a candidate of the approximate search exactly at full precision (the fit the
+// search returns when the candidate is accepted).
+func (s *autoSearch) refit(c candidate) searchResult {
+	res := s.fitWith(c, false, false)
+	res.final = true
+	if s.trace != nil {
+		fmt.Fprintf(s.trace, "%-44s: %.3f\n", s.label(c), res.ic)
+	}
+	return res
+}
+
+func (s *autoSearch) fitWith(c candidate, approx, ranking bool) searchResult {
+	spec := s.spec(c)
 	// Models are only ranked here: a looser gradient tolerance changes the criterion by far
 	// less than the differences that matter. The chosen model is refitted at full precision.
 	cfg := Config{Method: s.method}
@@ -314,6 +383,9 @@ func (s *autoSearch) label(c candidate) string {
 	l := fmt.Sprintf("ARIMA(%d,%d,%d)", c.p, s.d, c.q)
 	if s.m > 1 {
 		l += fmt.Sprintf("(%d,%d,%d)[%d]", c.sp, s.sd, c.sq, s.m)
+	}
+	if len(s.xreg) > 0 {
+		l = "Regression with " + l + " errors"
 	}
 	switch {
 	case c.constant && s.d+s.sd == 0:
@@ -462,7 +534,7 @@ func (s *autoSearch) stepwise(maxP, maxQ, maxSP, maxSQ int, constant, approx boo
 		}
 		sort.SliceStable(order, func(a, b int) bool { return results[order[a]].ic < results[order[b]].ic })
 		for _, i := range order {
-			r := s.fit(results[i].c, false)
+			r := s.refit(results[i].c)
 			if r.ic < math.Inf(1) {
 				best = r
 				break
@@ -477,13 +549,10 @@ func (s *autoSearch) final(best searchResult) (*Model, error) {
 	if best.model == nil || math.IsInf(best.ic, 1) {
 		return nil, ErrNoModel
 	}
-	spec := Spec{
-		Order:    Order{best.c.p, s.d, best.c.q},
-		Seasonal: Seasonal{best.c.sp, s.sd, best.c.sq, s.m},
-		Mean:     best.c.constant,
-		Drift:    best.c.constant && s.d+s.sd == 1,
+	if best.final {
+		return best.model, nil
 	}
-	m, err := Fit(s.y, spec, Config{Method: s.method})
+	m, err := Fit(s.y, s.spec(best.c), Config{Method: s.method})
 	if err != nil {
 		return best.model, nil
 	}
@@ -518,7 +587,7 @@ func (s *autoSearch) exhaustive(maxP, maxQ, maxSP, maxSQ, maxOrder int, constant
 		return nil, ErrNoModel
 	}
 	if approx {
-		r := s.fit(best.c, false)
+		r := s.refit(best.c)
 		if math.IsInf(r.ic, 1) {
 			results = s.fitAll(cands, false, workers)
 			r = searchResult{ic: math.Inf(1)}
@@ -610,4 +679,58 @@ func diffN(x []float64, times int) []float64 {
 		x = diffLag(x, 1)
 	}
 	return x
+}
+
+// regressionResiduals returns what Auto's unit-root tests see, as auto.arima: with no
+// regressors, or only constant ones, the series itself; otherwise the series with its values
+// at the complete time steps replaced by the residuals of the least-squares regression on a
+// constant and the non-constant regressors, which it also returns. Regressors that are
+// numerically dependent together with the constant (smallest singular value below machine
+// epsilon times their sum) give ErrRankDeficient.
+func regressionResiduals(x []float64, xreg [][]float64) ([]float64, [][]float64, error) {
+	var cols [][]float64
+	for _, c := range xreg {
+		if !isConstant(c) {
+			cols = append(cols, c)
+		}
+	}
+	if len(cols) == 0 {
+		return x, nil, nil
+	}
+	ones := make([]float64, len(x))
+	for i := range ones {
+		ones[i] = 1
+	}
+	design := append([][]float64{ones}, cols...)
+	if !wellConditioned(design) {
+		return nil, nil, ErrRankDeficient
+	}
+	beta, _, ok := leastSquares(x, design)
+	if !ok {
+		return nil, nil, ErrRankDeficient
+	}
+	xx := append([]float64(nil), x...)
+	for t := range xx {
+		if math.IsNaN(xx[t]) {
+			continue
+		}
+		fit := 0.0
+		for j, c := range design {
+			fit += beta[j] * c[t]
+		}
+		if !math.IsNaN(fit) {
+			xx[t] -= fit
+		}
+	}
+	return xx, cols, nil
+}
+
+// anyConstant reports whether transform makes any of the columns constant.
+func anyConstant(cols [][]float64, transform func([]float64) []float64) bool {
+	for _, c := range cols {
+		if isConstant(transform(c)) {
+			return true
+		}
+	}
+	return false
 }

@@ -49,8 +49,9 @@ func TestReferenceAuto(t *testing.T) {
 	}
 }
 
-// TestReferenceDiffs checks the unit-root tests against forecast's ndiffs and nsdiffs (the
-// seasonal-strength heuristic and OCSB); the CH test is not implemented and its entry is skipped.
+// TestReferenceDiffs checks the unit-root tests against every ndiffs and nsdiffs entry of
+// expected.json: forecast's ndiffs (KPSS) and nsdiffs with the seasonal-strength heuristic,
+// OCSB and Canova–Hansen tests.
 func TestReferenceDiffs(t *testing.T) {
 	ref := loadReference(t)
 	for key, want := range ref.Ndiffs {
@@ -70,8 +71,10 @@ func TestReferenceDiffs(t *testing.T) {
 			got = NSDiffs(y, series.Frequency, 1)
 		case strings.HasSuffix(key, "_nsdiffs_ocsb"):
 			got = NSDiffsOCSB(y, series.Frequency, 1)
+		case strings.HasSuffix(key, "_nsdiffs_ch"):
+			got = NSDiffsCH(y, series.Frequency, 1)
 		default:
-			continue
+			t.Fatalf("%s (%s): no test for this entry", key, want.RCall)
 		}
 		if got != want.Value {
 			t.Errorf("%s: got %d, R %d", want.RCall, got, want.Value)
@@ -103,6 +106,35 @@ func TestOCSBStatistic(t *testing.T) {
 		}
 		if math.Abs(stat-c.want) > 1e-5 || math.Abs(crit+1.802963) > 1e-6 {
 			t.Errorf("%s (log %v): OCSB %.6f (critical %.6f), forecast %.6f (-1.802963)", c.file, c.log, stat, crit, c.want)
+		}
+	}
+}
+
+// TestCHStatistic compares the Canova–Hansen joint statistic and its p-value with uroot 2.1-2:
+// r <- uroot::ch.test(x, type = "trigonometric"); r$statistics["joint"]; r$pvalues["joint"]
+// for x = AirPassengers, log(AirPassengers) and USAccDeaths.
+func TestCHStatistic(t *testing.T) {
+	for _, c := range []struct {
+		file         string
+		log          bool
+		stat, pvalue float64
+	}{
+		{"AirPassengers.csv", false, 1.36551305, 0.8573165808},
+		{"AirPassengers.csv", true, 0.9603085348, 0.9968221374},
+		{"USAccDeaths.csv", false, 1.645778077, 0.3470294585},
+	} {
+		y := loadSeries(t, c.file)
+		if c.log {
+			for i := range y {
+				y[i] = math.Log(y[i])
+			}
+		}
+		stat, p, err := CH(y, 12)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !within(stat, c.stat, 0, 1e-8) || !within(p, c.pvalue, 1e-9, 0) {
+			t.Errorf("%s (log %v): CH %.10g (p %.10g), uroot %.10g (p %.10g)", c.file, c.log, stat, p, c.stat, c.pvalue)
 		}
 	}
 }

@@ -47,9 +47,10 @@
 //
 // Auto implements the Hyndman–Khandakar algorithm of forecast::auto.arima (Hyndman &
 // Khandakar 2008): KPSS tests choose d, the seasonal strength of an STL decomposition (or the
-// OCSB test) chooses D, and a stepwise search over (p,q,P,Q) and the constant minimises the
-// AICc; long or seasonal series are ranked by the CSS approximation and the best refitted
-// exactly. Auto does not take regressors.
+// OCSB or Canova–Hansen test) chooses D, and a stepwise search over (p,q,P,Q) and the
+// constant minimises the AICc; long or seasonal series are ranked by the CSS approximation
+// and the best refitted exactly. With regressors it selects a regression with ARIMA errors:
+// the tests see the regression residuals and every candidate is fitted with the regressors.
 //
 // # Special cases
 //
@@ -65,13 +66,26 @@
 //
 // # References
 //
+// Canova, F. & Hansen, B. E. (1995). Are seasonal patterns constant over time? A test for
+// seasonal stability. J. Bus. Econ. Stat. 13, 237–252.
+//
+// Díaz-Emparanza, I. & Moral, M. P. (2013). Seasonal stability tests in gretl. An application
+// to international tourism data. Working paper, Universidad del País Vasco.
+//
+// Durbin, J. & Koopman, S. J. (2012). Time Series Analysis by State Space Methods, 2nd ed.
+//
 // Gardner, G., Harvey, A. C. & Phillips, G. D. A. (1980). Algorithm AS 154. Applied Statistics
-// 29, 311–322. Jones, R. H. (1980). Maximum likelihood fitting of ARMA models to time series
-// with missing observations. Technometrics 22, 389–395. Durbin, J. & Koopman, S. J. (2012).
-// Time Series Analysis by State Space Methods, 2nd ed. Morf, M., Sidhu, G. S. & Kailath, T.
-// (1974). Some new algorithms for recursive estimation in constant, linear, discrete-time
-// systems. IEEE Trans. Automatic Control 19, 315–323. Osborn, D. R., Chui, A. P. L.,
-// Smith, J. P. & Birchenhall, C. R. (1988). Seasonality and the order of integration for
-// consumption. Oxford Bull. Econ. Stat. 50, 361–377. Hyndman, R. J. & Khandakar, Y. (2008).
-// Automatic time series forecasting: the forecast package for R. J. Stat. Softw. 27(3).
+// 29, 311–322.
+//
+// Hyndman, R. J. & Khandakar, Y. (2008). Automatic time series forecasting: the forecast
+// package for R. J. Stat. Softw. 27(3).
+//
+// Jones, R. H. (1980). Maximum likelihood fitting of ARMA models to time series with missing
+// observations. Technometrics 22, 389–395.
+//
+// Morf, M., Sidhu, G. S. & Kailath, T. (1974). Some new algorithms for recursive estimation in
+// constant, linear, discrete-time systems. IEEE Trans. Automatic Control 19, 315–323.
+//
+// Osborn, D. R., Chui, A. P. L., Smith, J. P. & Birchenhall, C. R. (1988). Seasonality and the
+// order of integration for consumption. Oxford Bull. Econ. Stat. 50, 361–377.
 package arima

@@ -179,3 +179,69 @@ func ExampleNSDiffsOCSB() {
 	// stat -0.50 > critical -1.80: true (err <nil>)
 	// D = 1
 }
+
+// The Canova–Hansen test on a seasonal random walk of 30 years, whose seasonal pattern
+// wanders: the joint statistic is in the 1 % tail, so one seasonal difference is taken.
+// uroot 2.1-2 and forecast 8.20 agree: x <- numeric(360); for (t in 0:359) x[t + 1] <-
+// (if (t >= 12) x[t - 11] else 0) + sin(t^2); uroot::ch.test(ts(x, frequency = 12),
+// type = "trigonometric") gives 2.910 (p = 0.0056) and nsdiffs(ts(x, frequency = 12),
+// test = "ch") is 1.
+func ExampleCH() {
+	y := make([]float64, 360)
+	for t := range y {
+		seasonal := 0.0
+		if t >= 12 {
+			seasonal = y[t-12]
+		}
+		y[t] = seasonal + math.Sin(float64(t*t))
+	}
+	stat, p, err := arima.CH(y, 12)
+	fmt.Printf("statistic %.3f, p-value %.4f (err %v)\n", stat, p, err)
+	fmt.Println("D =", arima.NSDiffsCH(y, 12, 1))
+	// Output:
+	// statistic 2.910, p-value 0.0056 (err <nil>)
+	// D = 1
+}
+
+// Choose a regression with ARIMA errors: a weekly promotion x lifts a series whose errors are
+// autocorrelated. forecast 8.20 chooses the same model with the same coefficients, standard
+// errors and forecasts (14.20 and 13.95):
+// x <- as.numeric((0:139) %% 7 == 0); e <- numeric(140); for (t in 2:140) e[t] <- 0.6 * e[t-1] +
+// sin(t^2); y <- 10 + 4 * x + e; auto.arima(y, xreg = cbind(promo = x)).
+func ExampleAuto_regressors() {
+	n := 140
+	promo, y := make([]float64, n), make([]float64, n)
+	e := 0.0
+	for t := range n {
+		if t%7 == 0 {
+			promo[t] = 1
+		}
+		if t > 0 {
+			e = 0.6*e + math.Sin(float64((t+1)*(t+1)))
+		}
+		y[t] = 10 + 4*promo[t] + e
+	}
+	m, err := arima.Auto(y, arima.AutoConfig{Xreg: [][]float64{promo}, XregNames: []string{"promo"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(m.Order(), m.Names())
+	for i, c := range m.Coef() {
+		fmt.Printf("%s %.2f (se %.3f)\n", m.Names()[i], c, m.SE()[i])
+	}
+	var f arima.Forecast
+	// The forecasts need the future regressor: a promotion at steps 140 and 147.
+	next := []float64{1, 0, 0, 0, 0, 0, 0, 1}
+	if err := m.ForecastTo(&f, 8, 95, arima.ForecastConfig{Xreg: [][]float64{next}}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("forecast %.2f, then %.2f\n", f.Mean[0], f.Mean[7])
+	// Output:
+	// {1 0 0} [ar1 intercept promo]
+	// ar1 0.53 (se 0.071)
+	// intercept 9.94 (se 0.129)
+	// promo 4.01 (se 0.143)
+	// forecast 14.20, then 13.95
+}

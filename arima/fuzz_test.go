@@ -84,22 +84,52 @@ func FuzzFit(f *testing.F) {
 	})
 }
 
-// FuzzAuto: the automatic search never panics on arbitrary short series.
+// FuzzAuto: the automatic search never panics on arbitrary short series, with any seasonal
+// test and with or without a regressor (a NaN in it, or one that is constant or collinear
+// with the constant, must give a clear error or a model).
 func FuzzAuto(f *testing.F) {
 	for i, s := range fuzzSeeds(f) {
-		f.Add(s, uint8(i%5))
+		f.Add(s, uint8(i%5), uint8(i%3), uint8(i%4))
 	}
-	f.Fuzz(func(t *testing.T, data []byte, period uint8) {
-		y := seriesFromBytes(data)
-		m, err := Auto(y, AutoConfig{Period: int(period % 8)})
-		if err != nil {
-			if !knownFitError(err) {
-				t.Fatalf("Auto(%v): unexpected error %v", y, err)
+	f.Fuzz(runFuzzAuto)
+}
+
+// runFuzzAuto is the body of FuzzAuto.
+func runFuzzAuto(t *testing.T, data []byte, period, test, xregKind uint8) {
+	y := seriesFromBytes(data)
+	cfg := AutoConfig{Period: int(period % 8), SeasonalTest: SeasonalTest(test % 3)}
+	if k := xregKind % 4; k > 0 {
+		x := make([]float64, len(y))
+		for i := range x {
+			switch k {
+			case 1:
+				x[i] = float64(i%3) + 0.5*float64(i)
+			case 2:
+				x[i] = 7 // constant: left out of the unit-root tests, collinear with a mean
+			case 3:
+				x[i] = float64(i)
+				if i == len(x)/2 {
+					x[i] = math.NaN()
+				}
 			}
-			return
 		}
-		m.Forecast(2, 80)
-	})
+		cfg.Xreg = [][]float64{x}
+	}
+	m, err := Auto(y, cfg)
+	if err != nil {
+		if !knownFitError(err) {
+			t.Fatalf("Auto(%v, %+v): unexpected error %v", y, cfg, err)
+		}
+		return
+	}
+	var fc Forecast
+	var future [][]float64
+	if len(cfg.Xreg) > 0 {
+		future = [][]float64{{1, 2}}
+	}
+	if err := m.ForecastTo(&fc, 2, 80, ForecastConfig{Xreg: future}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // FuzzUnmarshalBinary: arbitrary bytes never panic the decoder, and a decoded model forecasts.

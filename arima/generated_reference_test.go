@@ -1,12 +1,14 @@
 package arima
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -29,6 +31,25 @@ type generatedReference struct {
 		refFit
 		Y []float64 `json:"y"`
 	} `json:"auto_batch"`
+	CH []struct {
+		RCall     string    `json:"r_call"`
+		Kind      string    `json:"kind"`
+		M         int       `json:"m"`
+		Y         []float64 `json:"y"`
+		Statistic *float64  `json:"statistic"` // null where ch.test stops (m < 4)
+		PValue    *float64  `json:"pvalue"`
+		NSDiffs   int       `json:"nsdiffs"`
+	} `json:"ch"`
+	AutoSeasonalTest []struct {
+		refFit
+		Y            []float64 `json:"y"` // empty for a series of ../shared (refFit.Series)
+		SeasonalTest string    `json:"seasonal_test"`
+	} `json:"auto_seasonal_test"`
+	AutoXreg []struct {
+		refFit
+		Y    []*float64      `json:"y"` // null = missing
+		Xreg json.RawMessage `json:"xreg"`
+	} `json:"auto_xreg"`
 }
 
 func loadGenerated(t *testing.T) *generatedReference {
@@ -46,7 +67,7 @@ func loadGenerated(t *testing.T) *generatedReference {
 
 // sharedSeries are the series of generate.R that come from R's datasets unchanged and that
 // ../shared/reference/arima already holds; they are read from there.
-var sharedSeries = map[string]bool{"lh": true, "WWWusage": true}
+var sharedSeries = map[string]bool{"lh": true, "WWWusage": true, "USAccDeaths": true, "AirPassengers": true}
 
 // loadGeneratedSeries reads y and any other columns of a generated CSV (NA = missing).
 func loadGeneratedSeries(t *testing.T, name string) (y []float64, cols map[string][]float64) {
@@ -182,5 +203,148 @@ func TestGeneratedReferenceAutoBatch(t *testing.T) {
 		case !same && m.AICc() > *want.AICc+1e-6:
 			t.Errorf("%d: %s: chose %v%v %v (AICc %.4f), R %s (AICc %.4f)", i, want.RCall, m.Order(), m.Seasonal(), m.Names(), m.AICc(), want.Label, *want.AICc)
 		}
+	}
+}
+
+// TestGeneratedCH compares the Canova–Hansen statistic, its p-value and the number of seasonal
+// differences with uroot 2.1-2 and forecast 8.20 on the series of generate.R (seed 5, periods
+// 2 to 24): uroot::ch.test(x, type = "trigonometric") and nsdiffs(x, test = "ch"). For m < 4
+// ch.test stops and nsdiffs takes no difference; CH must fail there too.
+func TestGeneratedCH(t *testing.T) {
+	ref := loadGenerated(t)
+	if len(ref.CH) != 12 {
+		t.Fatalf("ch has %d cases, want 12", len(ref.CH))
+	}
+	for _, c := range ref.CH {
+		stat, p, err := CH(c.Y, c.M)
+		switch {
+		case c.Statistic == nil && err == nil:
+			t.Errorf("%s (%s): CH = %v, %v; uroot stops", c.RCall, c.Kind, stat, p)
+		case c.Statistic != nil && err != nil:
+			t.Errorf("%s (%s): %v", c.RCall, c.Kind, err)
+		case c.Statistic != nil:
+			if !within(stat, *c.Statistic, 0, 1e-8) || !within(p, *c.PValue, 1e-8, 0) {
+				t.Errorf("%s (%s): statistic %.10g (p %.10g), uroot %.10g (p %.10g)", c.RCall, c.Kind, stat, p, *c.Statistic, *c.PValue)
+			}
+		}
+		if got := NSDiffsCH(c.Y, c.M, 1); got != c.NSDiffs {
+			t.Errorf("%s (%s): NSDiffsCH = %d, forecast %d", c.RCall, c.Kind, got, c.NSDiffs)
+		}
+	}
+}
+
+// checkAuto compares an automatic selection with R's: the same differences d and D (the
+// unit-root tests are deterministic, and criteria of different d or D are not comparable),
+// then the same model (orders and coefficient names), whose fit then matches R's
+// (coefficients, standard errors, loglik and AICc, and forecast's σ², which auto.arima
+// reports bias-adjusted), or an AICc no worse.
+func checkAuto(t *testing.T, m *Model, want refFit) {
+	t.Helper()
+	if m.Order().D != want.Order[1] || m.Seasonal().D != want.Seasonal[1] {
+		t.Errorf("%s: d = %d, D = %d; R chose %s", want.RCall, m.Order().D, m.Seasonal().D, want.Label)
+		return
+	}
+	same := m.Order() == Order{want.Order[0], want.Order[1], want.Order[2]} &&
+		(want.Seasonal[3] == 1 || m.Seasonal() == Seasonal{want.Seasonal[0], want.Seasonal[1], want.Seasonal[2], want.Seasonal[3]}) &&
+		len(m.Names()) == len(want.Coef)
+	if !same {
+		if m.AICc() > *want.AICc+1e-6 {
+			t.Errorf("%s: chose %v%v %v with AICc %.4f, R chose %s with AICc %.4f", want.RCall, m.Order(), m.Seasonal(), m.Names(), m.AICc(), want.Label, *want.AICc)
+		} else {
+			t.Logf("%s: chose %v%v with AICc %.4f ≤ R's %s (%.4f)", want.RCall, m.Order(), m.Seasonal(), m.AICc(), want.Label, *want.AICc)
+		}
+		return
+	}
+	adjusted := want.Sigma2
+	want.Sigma2 = m.Sigma2() // R's auto.arima replaces the ML σ² by the bias-adjusted one
+	checkFit(t, m, want)
+	if !within(m.Sigma2Adjusted(), adjusted, 0, 0.01) {
+		t.Errorf("%s: adjusted sigma2 %.6g, R %.6g", want.RCall, m.Sigma2Adjusted(), adjusted)
+	}
+}
+
+// TestGeneratedAutoSeasonalTest runs Auto with the OCSB and Canova–Hansen seasonal tests
+// against auto.arima(x, seasonal.test = "ocsb" | "ch") on USAccDeaths, AirPassengers and the
+// wandering m = 4 and m = 12 series of generate.R.
+func TestGeneratedAutoSeasonalTest(t *testing.T) {
+	ref := loadGenerated(t)
+	if len(ref.AutoSeasonalTest) != 8 {
+		t.Fatalf("auto_seasonal_test has %d cases, want 8", len(ref.AutoSeasonalTest))
+	}
+	for _, want := range ref.AutoSeasonalTest {
+		y := want.Y
+		if len(y) == 0 {
+			y, _ = loadGeneratedSeries(t, want.Series)
+		}
+		cfg := AutoConfig{Period: want.Seasonal[3]}
+		switch want.SeasonalTest {
+		case "ocsb":
+			cfg.SeasonalTest = OCSBTest
+		case "ch":
+			cfg.SeasonalTest = CHTest
+		default:
+			t.Fatalf("%s: unknown seasonal test %q", want.RCall, want.SeasonalTest)
+		}
+		m, err := Auto(y, cfg)
+		if err != nil {
+			t.Errorf("%s: %v", want.RCall, err)
+			continue
+		}
+		checkAuto(t, m, want.refFit)
+	}
+}
+
+// orderedColumns decodes a JSON object of named numeric columns in the order of its keys.
+func orderedColumns(t *testing.T, raw json.RawMessage) (names []string, cols [][]float64) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("xreg: want an object, got %v (%v)", tok, err)
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var col []float64
+		if err := dec.Decode(&col); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, tok.(string))
+		cols = append(cols, col)
+	}
+	return names, cols
+}
+
+// TestGeneratedAutoXreg runs Auto with regressors against forecast's auto.arima(y, xreg = X)
+// on the nine cases of generate.R (seeds 11, 1 and 3): ARMA errors, drift with a dummy
+// regressor under the CSS approximation, monthly seasonal errors, missing values, the
+// non-stepwise search, and the unit-root tests on the regression residuals (a difference and
+// a seasonal difference that the regressors make unnecessary, and both refused because they
+// would make a regressor constant).
+func TestGeneratedAutoXreg(t *testing.T) {
+	ref := loadGenerated(t)
+	if len(ref.AutoXreg) != 9 {
+		t.Fatalf("auto_xreg has %d cases, want 9", len(ref.AutoXreg))
+	}
+	for _, want := range ref.AutoXreg {
+		y := make([]float64, len(want.Y))
+		for i, v := range want.Y {
+			y[i] = math.NaN()
+			if v != nil {
+				y[i] = *v
+			}
+		}
+		names, cols := orderedColumns(t, want.Xreg)
+		cfg := AutoConfig{Period: want.Seasonal[3], Xreg: cols, XregNames: names}
+		if strings.Contains(want.RCall, "stepwise = FALSE") {
+			cfg.Exhaustive, cfg.Approximation = true, ApproxOff
+		}
+		m, err := Auto(y, cfg)
+		if err != nil {
+			t.Errorf("%s: %v", want.RCall, err)
+			continue
+		}
+		checkAuto(t, m, want.refFit)
 	}
 }

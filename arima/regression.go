@@ -210,3 +210,40 @@ func leastSquares(y []float64, cols [][]float64) (beta, se []float64, ok bool) {
 	}
 	return beta, se, true
 }
+
+// wellConditioned reports whether the columns, over the rows where none is missing, have a
+// smallest singular value of at least machine epsilon times the sum of the singular values
+// (forecast's rank check of the regressors).
+func wellConditioned(cols [][]float64) bool {
+	var rows []int
+	for t := range cols[0] {
+		complete := true
+		for _, c := range cols {
+			if math.IsNaN(c[t]) {
+				complete = false
+			}
+		}
+		if complete {
+			rows = append(rows, t)
+		}
+	}
+	if len(rows) < len(cols) {
+		return false
+	}
+	x := mat.NewDense(len(rows), len(cols), nil)
+	for i, t := range rows {
+		for j, c := range cols {
+			x.Set(i, j, c[t])
+		}
+	}
+	var svd mat.SVD
+	if !svd.Factorize(x, mat.SVDNone) {
+		return false
+	}
+	sv := svd.Values(nil)
+	sum := 0.0
+	for _, v := range sv {
+		sum += v
+	}
+	return sv[len(sv)-1]/sum >= 0x1p-52
+}

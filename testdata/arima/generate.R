@@ -121,4 +121,134 @@ for (i in 1:14) {
     coef = if (length(a$coef)) as.list(a$coef) else structure(list(), names = character(0)))
 }
 
+
+# The Canova–Hansen test, uroot 2.1-2's ch.test(x, type = "trigonometric") as
+# forecast::nsdiffs(x, test = "ch") runs it, on series of periods 2 to 24 (seed 5): a stable
+# seasonal pattern with AR(1) noise, and a wandering one (a seasonal random walk).
+set.seed(5)
+out$ch <- list()
+for (m in c(2, 3, 4, 7, 12, 24)) for (kind in c("stable", "wandering")) {
+  n <- max(10 * m, 60)
+  e <- rnorm(n)
+  if (kind == "stable") {
+    x <- 3 * sin(2 * pi * (1:n) / m) + arima.sim(list(ar = 0.5), n = n)
+  } else {
+    x <- numeric(n)
+    for (t in 1:n) x[t] <- (if (t > m) x[t - m] else 0) + e[t]
+  }
+  x <- ts(round(as.numeric(x), 10), frequency = m)
+  # For m = 2 and 3 ch.test stops (its p-value surface lookup fails), and nsdiffs then takes
+  # no seasonal difference: the entries keep only nsdiffs.
+  r <- tryCatch(uroot::ch.test(x, type = "trigonometric"), error = function(e) NULL)
+  out$ch[[length(out$ch) + 1]] <- list(
+    r_call = sprintf("uroot::ch.test(ts(y, frequency = %d), type = \"trigonometric\"); nsdiffs(ts(y, frequency = %d), test = \"ch\")", m, m),
+    kind = kind, m = m, y = as.numeric(x),
+    statistic = if (is.null(r)) NA else unname(r$statistics["joint"]),
+    pvalue = if (is.null(r)) NA else unname(r$pvalues["joint"]),
+    nsdiffs = suppressWarnings(nsdiffs(x, test = "ch")))
+}
+
+auto_entry <- function(a, call, m, y = NULL, series = NULL, xreg = NULL, test = NULL) {
+  k <- sum(a$mask) + 1
+  se <- rep(0, length(a$coef)); se[a$mask] <- sqrt(diag(a$var.coef)); names(se) <- names(a$coef)
+  e <- list(r_call = call, order = a$arma[c(1, 6, 2)], seasonal = c(a$arma[c(3, 7, 4)], m),
+    aicc = a$aicc, label = forecast:::arima.string(a), loglik = a$loglik, sigma2 = a$sigma2, nobs = a$nobs,
+    coef = if (length(a$coef)) as.list(a$coef) else structure(list(), names = character(0)),
+    se = if (length(a$coef)) as.list(se) else structure(list(), names = character(0)))
+  if (!is.null(series)) e$series <- series
+  if (!is.null(y)) e$y <- as.numeric(y)
+  if (!is.null(xreg)) e$xreg <- lapply(as.data.frame(xreg), as.numeric)
+  if (!is.null(test)) e$seasonal_test <- test
+  e
+}
+
+# auto.arima with the OCSB and Canova–Hansen seasonal tests, on R's USAccDeaths and
+# AirPassengers (../shared/reference/arima holds them) and on the wandering m = 4 and m = 12
+# series of out$ch.
+out$auto_seasonal_test <- list()
+for (test in c("ocsb", "ch")) {
+  for (s in c("USAccDeaths", "AirPassengers")) {
+    a <- auto.arima(get(s, envir = as.environment("package:datasets")), seasonal.test = test)
+    out$auto_seasonal_test[[length(out$auto_seasonal_test) + 1]] <- auto_entry(a,
+      sprintf("auto.arima(%s, seasonal.test = \"%s\")", s, test), 12, series = s, test = test)
+  }
+  for (ch in out$ch) if (ch$kind == "wandering" && ch$m %in% c(4, 12)) {
+    a <- auto.arima(ts(ch$y, frequency = ch$m), seasonal.test = test)
+    out$auto_seasonal_test[[length(out$auto_seasonal_test) + 1]] <- auto_entry(a,
+      sprintf("auto.arima(ts(y, frequency = %d), seasonal.test = \"%s\") on the wandering series of ch", ch$m, test),
+      ch$m, y = ch$y, test = test)
+  }
+}
+
+# Regression with ARIMA errors, auto.arima(y, xreg = X) (seed 11), the y and X rounded to 10
+# decimals before fitting:
+#   1. ARMA(1,1) errors around 5 + 2 x1 − x2, n = 120;
+#   2. a random walk with drift 0.1 plus 3 × a promotion dummy, n = 200 (CSS approximation);
+#   3. monthly (m = 12) seasonal ARIMA errors plus 0.8 × temperature, n = 144;
+#   4. ARMA(2,0) errors around 1 + 0.5 x, n = 100, with y missing at 17, 18 and 60;
+#   5. as 1 with the non-stepwise search (stepwise = FALSE, approximation = FALSE);
+#   6. AR(1) errors around 2 + 3 x with x a random walk, n = 100: y needs a difference
+#      (ndiffs(y) = 1), the regression residuals do not, so d = 0;
+#   7. monthly, y = 2 × temperature (a noisy annual cycle) plus ARMA(1,1) noise, n = 120: y is
+#      seasonal (nsdiffs = 1), the residuals are not, so D = 0;
+#   8. a random walk plus 0.5 t with the trend t as regressor, n = 300 (set.seed(1)): the
+#      residuals need a difference, but it would make the regressor constant, so d = 0;
+#   9. monthly, a seasonal random walk plus 5 sin(2πt/12) as regressor, n = 144 (set.seed(3)):
+#      the residuals need a seasonal difference, but it would make the regressor constant, so
+#      D = 0.
+# The stopifnot calls check that the series do what these comments say.
+set.seed(11)
+out$auto_xreg <- list()
+xcase <- function(y, X, m, call, ...) {
+  y <- ts(round(as.numeric(y), 10), frequency = m)
+  X <- round(X, 10)
+  a <- auto.arima(y, xreg = X, ...)
+  auto_entry(a, call, m, y = y, xreg = X)
+}
+n <- 120
+X <- cbind(x1 = rnorm(n), x2 = cos((1:n) / 7))
+y <- 5 + 2 * X[, 1] - X[, 2] + arima.sim(list(ar = 0.6, ma = 0.3), n = n)
+out$auto_xreg[[1]] <- xcase(y, X, 1, "auto.arima(y, xreg = cbind(x1, x2))")
+n <- 200
+X2 <- cbind(promo = rbinom(n, 1, 0.2))
+y2 <- 3 * X2[, 1] + cumsum(rnorm(n, 0.1))
+out$auto_xreg[[2]] <- xcase(y2, X2, 1, "auto.arima(y, xreg = cbind(promo))")
+n <- 144
+X3 <- cbind(temp = 15 + 8 * sin(2 * pi * (1:n) / 12) + rnorm(n))
+e3 <- arima.sim(list(ma = c(0.4, rep(0, 10), 0.5, 0.2)), n = n)
+y3 <- 0.8 * X3[, 1] + 10 * cos(2 * pi * (1:n) / 12) + e3
+out$auto_xreg[[3]] <- xcase(y3, X3, 12, "auto.arima(ts(y, frequency = 12), xreg = cbind(temp))")
+n <- 100
+X4 <- cbind(x = seq(-2, 2, length.out = n)^2)
+y4 <- 1 + 0.5 * X4[, 1] + arima.sim(list(ar = c(0.5, 0.3)), n = n)
+y4[c(17, 18, 60)] <- NA
+out$auto_xreg[[4]] <- xcase(y4, X4, 1, "y[c(17, 18, 60)] <- NA; auto.arima(y, xreg = cbind(x))")
+out$auto_xreg[[5]] <- xcase(y, X, 1, "auto.arima(y, xreg = cbind(x1, x2), stepwise = FALSE, approximation = FALSE)",
+  stepwise = FALSE, approximation = FALSE)
+n <- 100
+X6 <- cbind(x = cumsum(rnorm(n)))
+y6 <- 2 + 3 * X6[, 1] + arima.sim(list(ar = 0.7), n = n)
+stopifnot(ndiffs(y6) == 1, ndiffs(residuals(lm(y6 ~ X6))) == 0)
+out$auto_xreg[[6]] <- xcase(y6, X6, 1, "auto.arima(y, xreg = cbind(x)), x a random walk")
+n <- 120
+X7 <- cbind(temp = 15 + 8 * sin(2 * pi * (1:n) / 12) + rnorm(n))
+y7 <- 2 * X7[, 1] + arima.sim(list(ar = 0.5, ma = 0.3), n = n)
+stopifnot(nsdiffs(ts(y7, frequency = 12)) == 1, nsdiffs(ts(residuals(lm(y7 ~ X7)), frequency = 12)) == 0)
+out$auto_xreg[[7]] <- xcase(y7, X7, 12, "auto.arima(ts(y, frequency = 12), xreg = cbind(temp))")
+set.seed(1)
+n <- 300
+X8 <- cbind(trend = 1:n)
+y8 <- cumsum(rnorm(n)) + 0.5 * X8[, 1]
+stopifnot(ndiffs(residuals(lm(y8 ~ X8))) == 1)
+out$auto_xreg[[8]] <- xcase(y8, X8, 1, "set.seed(1); y <- cumsum(rnorm(300)) + 0.5 * (1:300); auto.arima(y, xreg = cbind(trend = 1:300))")
+set.seed(3)
+n <- 144
+X9 <- cbind(p = sin(2 * pi * (1:n) / 12))
+z <- rnorm(n)
+e9 <- numeric(n)
+for (t in 1:n) e9[t] <- (if (t > 12) e9[t - 12] else 0) + z[t]
+y9 <- 5 * X9[, 1] + e9
+stopifnot(nsdiffs(ts(residuals(lm(y9 ~ X9)), frequency = 12)) == 1)
+out$auto_xreg[[9]] <- xcase(y9, X9, 12, "set.seed(3); seasonal random walk + 5 sin(2*pi*t/12); auto.arima(ts(y, frequency = 12), xreg = cbind(p = sin(2*pi*t/12)))")
+
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null"), "expected.json")
