@@ -38,23 +38,25 @@ func (s *stateSpace) chandrasekhar(y []float64, q0 []float64, cw *chandrasekharW
 	f := c0
 	invF := 1 / f
 	m := -invF
-	logF := math.Log(f)
-	steady := false
+	// Σ log F_t is accumulated as a product, renormalised before it can overflow, so that
+	// the logarithm is taken rarely rather than at every step.
+	prodF := 1.0
 	var sums filterSums
-	for _, yt := range y {
+	for t, yt := range y {
 		v := yt - a[0]
 		g := v * invF
 		sums.ssq += v * g
-		sums.sumlog += logF
+		prodF *= f
+		if prodF > 1e150 || prodF < 1e-150 {
+			sums.sumlog += math.Log(prodF)
+			prodF = 1
+		}
 		// Predicted state.
 		a0 := a[0]
 		for i := 0; i < r-1; i++ {
 			a[i] = phi[i]*a0 + a[i+1] + k[i]*g
 		}
 		a[r-1] = phi[r-1]*a0 + k[r-1]*g
-		if steady {
-			continue
-		}
 		// Covariance quantities for the next step.
 		u := w[0]
 		mu2 := m * u * u
@@ -79,13 +81,67 @@ func (s *stateSpace) chandrasekhar(y []float64, q0 []float64, cw *chandrasekharW
 		for _, x := range w {
 			ww += x * x
 		}
-		if math.Abs(m)*ww <= 1e-15*fn {
-			steady = true
-		}
 		f = fn
 		invF = 1 / f
-		logF = math.Log(f)
+		if math.Abs(m)*ww <= 1e-15*fn {
+			// Steady state: F and k no longer change, only the state moves.
+			rest := y[t+1:]
+			sums.ssq += steadyInnovations(rest, a, k, phi, invF)
+			sums.sumlog += float64(len(rest)) * math.Log(f)
+			break
+		}
 	}
+	sums.sumlog += math.Log(prodF)
 	sums.nu = len(y)
 	return sums
+}
+
+// steadyInnovations filters y at the steady gain k and innovation variance 1/invF from the
+// predicted state a (updated in place) and returns Σ v_t²/F. The state of the common small
+// models (r ≤ 3) is held in registers: the recursion is a serial chain, so every load and
+// store on its path costs latency.
+func steadyInnovations(y, a, k, phi []float64, invF float64) float64 {
+	ssq := 0.0
+	switch len(a) {
+	case 1:
+		a0, p0, k0 := a[0], phi[0], k[0]*invF
+		for _, yt := range y {
+			v := yt - a0
+			ssq += v * v
+			a0 = p0*a0 + k0*v
+		}
+		a[0] = a0
+	case 2:
+		a0, a1 := a[0], a[1]
+		p0, p1, k0, k1 := phi[0], phi[1], k[0]*invF, k[1]*invF
+		for _, yt := range y {
+			v := yt - a0
+			ssq += v * v
+			a0, a1 = p0*a0+a1+k0*v, p1*a0+k1*v
+		}
+		a[0], a[1] = a0, a1
+	case 3:
+		a0, a1, a2 := a[0], a[1], a[2]
+		p0, p1, p2 := phi[0], phi[1], phi[2]
+		k0, k1, k2 := k[0]*invF, k[1]*invF, k[2]*invF
+		for _, yt := range y {
+			v := yt - a0
+			ssq += v * v
+			a0, a1, a2 = p0*a0+a1+k0*v, p1*a0+a2+k1*v, p2*a0+k2*v
+		}
+		a[0], a[1], a[2] = a0, a1, a2
+	default:
+		r := len(a)
+		for _, yt := range y {
+			v := yt - a[0]
+			ssq += v * v
+			g := v * invF
+			a0 := a[0]
+			for i := 0; i < r-1; i++ {
+				a[i] = phi[i]*a0 + a[i+1] + k[i]*g
+			}
+			a[r-1] = phi[r-1]*a0 + k[r-1]*g
+		}
+	}
+	return ssq * invF
 }

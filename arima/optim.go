@@ -2,6 +2,7 @@ package arima
 
 import (
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/optimize"
 )
@@ -29,12 +30,24 @@ func minimize(f func([]float64) float64, x0, parscale []float64, gradTol float64
 		}
 		return x
 	}
+	// The optimiser asks for the value and then the gradient at the same point: the last
+	// value is kept so that the one-sided gradient does not recompute it.
+	lastU := make([]float64, k)
+	lastF, haveLast := 0.0, false
 	fs := func(u []float64) float64 {
 		v := f(scaled(u))
 		if math.IsNaN(v) {
-			return math.Inf(1)
+			v = math.Inf(1)
 		}
+		copy(lastU, u)
+		lastF, haveLast = v, true
 		return v
+	}
+	valueAt := func(u []float64) float64 {
+		if haveLast && slices.Equal(u, lastU) {
+			return lastF
+		}
+		return fs(u)
 	}
 	u0 := make([]float64, k)
 	for i := range x0 {
@@ -45,7 +58,7 @@ func minimize(f func([]float64) float64, x0, parscale []float64, gradTol float64
 		copy(work, u)
 		if forward {
 			// One-sided differences: half the evaluations, accurate enough for ranking.
-			f0 := fs(u)
+			f0 := valueAt(u)
 			for i := range u {
 				work[i] = u[i] + forwardStep
 				fp := fs(work)

@@ -31,8 +31,9 @@ type problem struct {
 	diffed     []float64
 	diffedDone bool
 
-	cssW, cssResid, cssRev []float64 // scratch of css
-	thetaIdx               []int
+	cssW, cssResid, cssThetaRev []float64 // scratch of css
+	cssWDone                    bool      // cssW holds the differenced series (no regressors)
+	thetaIdx                    []int
 
 	par, adj      []float64
 	arBuf, sarBuf []float64
@@ -188,17 +189,21 @@ func (pr *problem) css(x []float64, resid []float64) (float64, int) {
 		pr.cssResid = make([]float64, n)
 	}
 	w := pr.cssW
-	copy(w, x)
-	for range pr.lay.d {
-		for t := n - 1; t > 0; t-- {
-			w[t] -= w[t-1]
+	if !pr.cssWDone || len(pr.xreg) > 0 {
+		copy(w, x)
+		for range pr.lay.d {
+			for t := n - 1; t > 0; t-- {
+				w[t] -= w[t-1]
+			}
 		}
-	}
-	m := pr.lay.m
-	for range pr.lay.sd {
-		for t := n - 1; t >= m; t-- {
-			w[t] -= w[t-m]
+		m := pr.lay.m
+		for range pr.lay.sd {
+			for t := n - 1; t >= m; t-- {
+				w[t] -= w[t-m]
+			}
 		}
+		// Without regressors x is always the series: its differences are computed once.
+		pr.cssWDone = true
 	}
 	if resid == nil {
 		resid = pr.cssResid
@@ -212,27 +217,31 @@ func (pr *problem) css(x []float64, resid []float64) (float64, int) {
 	// Two passes: the AR part u_t = w_t − Σ φ_j w_{t−j} has no recursion; the MA part
 	// e_t = u_t − Σ θ_j e_{t−j} (over the residuals since ncond) is the only serial chain.
 	p, q := len(phi), len(theta)
-	if cap(pr.cssRev) < p {
-		pr.cssRev = make([]float64, p)
-	}
-	phiRev := pr.cssRev[:p]
-	for j, v := range phi {
-		phiRev[p-1-j] = v
-	}
-	sparse := len(pr.ss.phiIdx)*4 < p
-	for t := ncond; t < n; t++ {
-		v := w[t]
-		if sparse {
-			for _, j := range pr.ss.phiIdx {
-				v -= phi[j] * w[t-j-1]
-			}
-		} else {
-			win := w[t-p : t]
-			for j, c := range phiRev {
-				v -= c * win[j]
+	switch {
+	case ncond >= n:
+	case p == 0:
+		copy(resid[ncond:n], w[ncond:n])
+	case p == 1:
+		ph, u, prev := phi[0], resid[ncond:n], w[ncond-1:n-1]
+		for t, v := range w[ncond:n] {
+			u[t] = v - ph*prev[t]
+		}
+	case p == 2:
+		ph1, ph2, u := phi[0], phi[1], resid[ncond:n]
+		prev1, prev2 := w[ncond-1:n-1], w[ncond-2:n-2]
+		for t, v := range w[ncond:n] {
+			u[t] = v - ph1*prev1[t] - ph2*prev2[t]
+		}
+	default:
+		// One pass per non-zero coefficient: each is independent of the others and streams.
+		u := resid[ncond:n]
+		copy(u, w[ncond:n])
+		for _, j := range pr.ss.phiIdx {
+			c, prev := phi[j], w[ncond-j-1:n-j-1]
+			for t := range u {
+				u[t] -= c * prev[t]
 			}
 		}
-		resid[t] = v
 	}
 	e := resid[ncond:n]
 	switch {
@@ -240,14 +249,34 @@ func (pr *problem) css(x []float64, resid []float64) (float64, int) {
 	case q == 1:
 		th, e1 := theta[0], 0.0
 		for t, u := range e {
-			v := u - th*e1
+			v := math.FMA(-th, e1, u)
 			e[t], e1 = v, v
 		}
 	case q == 2:
 		th1, th2, e1, e2 := theta[0], theta[1], 0.0, 0.0
 		for t, u := range e {
-			v := u - th1*e1 - th2*e2
+			v := math.FMA(-th1, e1, u-th2*e2)
 			e[t], e1, e2 = v, v, e1
+		}
+	case q == 3:
+		th1, th2, th3, e1, e2, e3 := theta[0], theta[1], theta[2], 0.0, 0.0, 0.0
+		for t, u := range e {
+			v := math.FMA(-th1, e1, u-th2*e2-th3*e3)
+			e[t], e1, e2, e3 = v, v, e1, e2
+		}
+	case q == 4:
+		th1, th2, th3, th4 := theta[0], theta[1], theta[2], theta[3]
+		e1, e2, e3, e4 := 0.0, 0.0, 0.0, 0.0
+		for t, u := range e {
+			v := math.FMA(-th1, e1, u-th2*e2-th3*e3-th4*e4)
+			e[t], e1, e2, e3, e4 = v, v, e1, e2, e3
+		}
+	case q == 5:
+		th1, th2, th3, th4, th5 := theta[0], theta[1], theta[2], theta[3], theta[4]
+		e1, e2, e3, e4, e5 := 0.0, 0.0, 0.0, 0.0, 0.0
+		for t, u := range e {
+			v := math.FMA(-th1, e1, u-th2*e2-th3*e3-th4*e4-th5*e5)
+			e[t], e1, e2, e3, e4, e5 = v, v, e1, e2, e3, e4
 		}
 	default:
 		thIdx := pr.thetaIdx[:0]
@@ -257,7 +286,8 @@ func (pr *problem) css(x []float64, resid []float64) (float64, int) {
 			}
 		}
 		pr.thetaIdx = thIdx
-		for t := range e {
+		head := min(q, len(e))
+		for t := range head { // fewer than q earlier residuals
 			v := e[t]
 			for _, j := range thIdx {
 				if j >= t {
@@ -267,12 +297,61 @@ func (pr *problem) css(x []float64, resid []float64) (float64, int) {
 			}
 			e[t] = v
 		}
-	}
-	for _, v := range e {
-		if v == v { // not NaN
-			nu++
-			ssq += v * v
+		if len(thIdx)*4 < q { // sparse, as a seasonal MA polynomial
+			for t := head; t < len(e); t++ {
+				v := e[t]
+				for _, j := range thIdx {
+					v -= theta[j] * e[t-j-1]
+				}
+				e[t] = v
+			}
+			break
+		}
+		if cap(pr.cssThetaRev) < q {
+			pr.cssThetaRev = make([]float64, q)
+		}
+		thRev := pr.cssThetaRev[:q]
+		for j, v := range theta {
+			thRev[q-1-j] = v
+		}
+		// Only the newest residual's term waits on the previous step: the older ones are
+		// summed first.
+		older, th1 := thRev[:q-1], theta[0]
+		for t := head; t < len(e); t++ {
+			v := e[t]
+			win := e[t-q : t-1]
+			for j, c := range older {
+				v -= c * win[j]
+			}
+			e[t] = math.FMA(-th1, e[t-1], v)
 		}
 	}
+	ssq, nu = sumSquares(e)
 	return ssq, nu
+}
+
+// sumSquares returns the sum of squares of the numbers in e and how many there are (NaNs are
+// left out), with four accumulators so that the additions do not wait on each other.
+func sumSquares(e []float64) (float64, int) {
+	var s0, s1, s2, s3 float64
+	nu := 0
+	i := 0
+	for ; i+4 <= len(e); i += 4 {
+		a, b, c, d := e[i], e[i+1], e[i+2], e[i+3]
+		if a != a || b != b || c != c || d != d { // a NaN among them
+			break
+		}
+		s0 += a * a
+		s1 += b * b
+		s2 += c * c
+		s3 += d * d
+		nu += 4
+	}
+	for ; i < len(e); i++ {
+		if v := e[i]; v == v {
+			s0 += v * v
+			nu++
+		}
+	}
+	return (s0 + s1) + (s2 + s3), nu
 }
