@@ -79,6 +79,7 @@ func main() {
 		{name: "auto, WWWusage (n = 100)", file: filepath.Join(ref, "WWWusage.csv"), period: 1, auto: true, reps: *reps},
 		{name: "auto, ARIMA(2,1,1) n = 1,000 (simulated)", file: sim, period: 1, auto: true, reps: min(*reps, 3)},
 		{name: "auto, AirPassengers (m = 12)", file: filepath.Join(ref, "AirPassengers.csv"), period: 12, auto: true, reps: min(*reps, 3)},
+		{name: "auto with 2 regressors, n = 300 (simulated)", file: filepath.Join(gen, "xreg.csv"), period: 1, auto: true, reps: min(*reps, 3)},
 	}
 
 	rv, _ := exec.Command(*rscript, "-e", `cat(R.version.string, "/ forecast", as.character(packageVersion("forecast")))`).Output()
@@ -91,11 +92,11 @@ func main() {
 	fmt.Println("| model | loglik omen | loglik R | loglik statsmodels | time omen | time R | time statsmodels | R / omen | statsmodels / omen |")
 	fmt.Println("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, c := range cases {
-		y, err := readSeries(c.file)
+		y, xreg, err := readSeries(c.file)
 		if err != nil {
 			log.Fatal(err)
 		}
-		ours, err := runOmen(c, y, *reps)
+		ours, err := runOmen(c, y, xreg, *reps)
 		if err != nil {
 			log.Fatalf("%s: omen: %v", c.name, err)
 		}
@@ -130,8 +131,9 @@ func ms(v float64) string {
 	return fmt.Sprintf("%.1f ms", v)
 }
 
-// runOmen fits the case reps times (at least 10 when fast) and reports the median time.
-func runOmen(c benchCase, y []float64, reps int) (outcome, error) {
+// runOmen fits the case reps times (at least 10 when fast) and reports the median time. Auto
+// takes the regressors xreg (the series file's other columns); the fixed-order cases have none.
+func runOmen(c benchCase, y []float64, xreg [][]float64, reps int) (outcome, error) {
 	var times []float64
 	var m *arima.Model
 	var err error
@@ -139,7 +141,7 @@ func runOmen(c benchCase, y []float64, reps int) (outcome, error) {
 	for i := 0; i < max(reps, 3) || (i < 50 && time.Since(start) < time.Second); i++ {
 		t0 := time.Now()
 		if c.auto {
-			m, err = arima.Auto(y, arima.AutoConfig{Period: c.period})
+			m, err = arima.Auto(y, arima.AutoConfig{Period: c.period, Xreg: xreg})
 		} else {
 			m, err = arima.Fit(y, c.spec, arima.Config{})
 		}
@@ -189,29 +191,38 @@ func runJSON(cmd *exec.Cmd) (outcome, error) {
 	return o, err
 }
 
-func readSeries(path string) ([]float64, error) {
+// readSeries reads the column y of a CSV file and its other columns, the regressors.
+func readSeries(path string) (y []float64, xreg [][]float64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
 	recs, err := csv.NewReader(f).ReadAll()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	col := slices.Index(recs[0], "y")
-	if col < 0 {
-		return nil, fmt.Errorf("%s: no column y", path)
+	if !slices.Contains(recs[0], "y") {
+		return nil, nil, fmt.Errorf("%s: no column y", path)
 	}
-	y := make([]float64, 0, len(recs)-1)
+	cols := make([][]float64, len(recs[0]))
 	for _, r := range recs[1:] {
-		v, err := strconv.ParseFloat(r[col], 64)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
+		for j, cell := range r {
+			v, err := strconv.ParseFloat(cell, 64)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s: %v", path, err)
+			}
+			cols[j] = append(cols[j], v)
 		}
-		y = append(y, v)
 	}
-	return y, nil
+	for j, name := range recs[0] {
+		if name == "y" {
+			y = cols[j]
+		} else {
+			xreg = append(xreg, cols[j])
+		}
+	}
+	return y, xreg, nil
 }
 
 func writeSeries(path string, y []float64) error {
