@@ -100,9 +100,11 @@ func TestPostgresOutage(t *testing.T) {
 // row for row, that of an uninterrupted run of the same stream.
 //
 // The new services resume from the committed offsets, so this holds only if the engines' state
-// as of those offsets is durable too: state saved only when a service releases its partitions
-// (Release, on a clean stop or a rebalance) dies with a killed process, and the new services
-// would analyse the rest of the stream with models that never saw its beginning.
+// as of those offsets is durable too: the services checkpoint it at every poll boundary
+// (CheckpointInterval 1 ns), when every window processed is committed. State saved only when a
+// service releases its partitions (Release, on a clean stop or a rebalance) would die with a
+// killed process, and the new services would analyse the rest of the stream with models that
+// never saw its beginning.
 func TestKillAndRestart(t *testing.T) {
 	msgs := pipelinetest.Stream(t, faultStream)
 	input := kafkaadapter.DefaultTopics().Input
@@ -112,13 +114,18 @@ func TestKillAndRestart(t *testing.T) {
 	dsn, direct := pipelinetest.Postgres(t)
 	pool, proxy := proxiedPool(t, dsn)
 	cluster := pipelinetest.Cluster(t, input, 3)
+	// A checkpoint of the engines' state at every poll boundary, where everything processed is
+	// committed: what a crash leaves to the successor.
 	killed := pipeline.Config{Brokers: cluster.ListenAddrs(), Pool: pool, ShutdownGrace: time.Nanosecond,
-		KafkaOptions: fastKafka(smallPolls...)}
+		CheckpointInterval: time.Nanosecond, KafkaOptions: fastKafka(smallPolls...)}
 	svc := startServices(t, killed)
 	// The first part is processed and committed; the rest is processed but cannot be written.
 	cut := len(msgs) * 2 / 5
 	pipelinetest.Produce(t, cluster, input, msgs[:cut])
 	waitCommitted(t, cluster)
+	pipelinetest.Eventually(t, "every service's state checkpointed by both engines", func() bool {
+		return count(t, direct, "SELECT COUNT(*) FROM ml_models WHERE model_type = 'omen_state'") == 2*faultStream.Services
+	})
 	proxy.cut()
 	pipelinetest.Produce(t, cluster, input, msgs[cut:])
 	pipelinetest.Eventually(t, "a write of each service failing", func() bool {
