@@ -14,9 +14,10 @@
 //     that drops the open connections and refuses new ones: consumption pauses (no offset is
 //     committed, the store health check fails), then resumes; no result is missing and none is
 //     duplicated.
-//   - TestKillAndRestart: services stopped abruptly mid-stream (PostgreSQL cut under a write,
-//     no shutdown grace: nothing more is committed or saved) and restarted: the final database
-//     content equals that of an uninterrupted run.
+//   - TestKillAndRestart: services that checkpoint their engines' state at every poll, stopped
+//     abruptly mid-stream (PostgreSQL cut under a write, no shutdown grace: nothing more is
+//     committed or saved) and restarted: the final database content equals that of an
+//     uninterrupted run.
 //   - TestGracefulRestart: the same with a clean stop, which commits and saves every service's
 //     state.
 //   - TestViewsAndFunctions: the migrations applied twice (by each service, then again), and
