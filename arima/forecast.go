@@ -140,7 +140,8 @@ func (s *stateSpace) rowTimesT(dst, x []float64) {
 	}
 }
 
-// quadForm returns z P zᵀ for a row-major rd × rd matrix P.
+// quadForm returns z P zᵀ for a row-major rd × rd matrix P. Each row's dot product runs on
+// four accumulators so that its additions do not wait on each other.
 func quadForm(z, p []float64, rd int) float64 {
 	s := 0.0
 	for i, zi := range z {
@@ -148,11 +149,19 @@ func quadForm(z, p []float64, rd int) float64 {
 			continue
 		}
 		row := p[i*rd : (i+1)*rd]
-		t := 0.0
-		for j, zj := range z {
-			t += row[j] * zj
+		row = row[:len(z)]
+		var t0, t1, t2, t3 float64
+		j := 0
+		for ; j+4 <= len(z); j += 4 {
+			t0 += row[j] * z[j]
+			t1 += row[j+1] * z[j+1]
+			t2 += row[j+2] * z[j+2]
+			t3 += row[j+3] * z[j+3]
 		}
-		s += zi * t
+		for ; j < len(z); j++ {
+			t0 += row[j] * z[j]
+		}
+		s += zi * ((t0 + t1) + (t2 + t3))
 	}
 	return s
 }
