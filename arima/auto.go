@@ -161,39 +161,9 @@ type autoSearch struct {
 // *TooShortError for a series with no observations, ErrNonFinite for ±Inf, ErrRankDeficient
 // for linearly dependent regressors, and an error for regressors of the wrong length.
 func Auto(y []float64, cfg AutoConfig) (*Model, error) {
-	for j, col := range cfg.Xreg {
-		if len(col) != len(y) {
-			return nil, fmt.Errorf("arima: Xreg column %d has length %d, y has %d", j+1, len(col), len(y))
-		}
-	}
-	if err := checkFinite(nil, cfg.Xreg); err != nil {
+	x, xreg, serieslength, err := autoInput(y, cfg.Xreg)
+	if err != nil {
 		return nil, err
-	}
-	first, last := -1, -1
-	for i, v := range y {
-		if math.IsInf(v, 0) {
-			return nil, ErrNonFinite
-		}
-		if !math.IsNaN(v) {
-			if first < 0 {
-				first = i
-			}
-			last = i
-		}
-	}
-	if first < 0 {
-		return nil, &TooShortError{Have: 0, Need: 1}
-	}
-	x := append([]float64(nil), y[first:]...)
-	xreg := make([][]float64, len(cfg.Xreg))
-	for j, col := range cfg.Xreg {
-		xreg[j] = append([]float64(nil), col[first:]...)
-	}
-	serieslength := 0
-	for _, v := range y[first : last+1] {
-		if !math.IsNaN(v) {
-			serieslength++
-		}
 	}
 	m := cfg.Period
 	if cfg.NonSeasonal || m < 1 {
@@ -215,50 +185,16 @@ func Auto(y []float64, cfg AutoConfig) (*Model, error) {
 	if serieslength <= 3 {
 		ic = AIC
 	}
+	if m == 1 {
+		maxSP, maxSQ = 0, 0
+	}
 	// The unit-root tests see the regression residuals xx and the non-constant regressors.
 	xx, xtest, err := regressionResiduals(x, xreg)
 	if err != nil {
 		return nil, err
 	}
-	d, sd := cfg.D, cfg.SD
-	if cfg.Stationary {
-		d, sd = 0, 0
-		cfg.FixD, cfg.FixSD = true, true
-	}
-	switch {
-	case m == 1:
-		sd, maxSP, maxSQ = 0, 0, 0
-	case cfg.FixSD:
-	case len(xx) <= 2*m:
-		sd = 0
-	default:
-		maxSD := orDefault(cfg.MaxSD, 1)
-		switch cfg.SeasonalTest {
-		case OCSBTest:
-			sd = NSDiffsOCSB(xx, m, maxSD)
-		case CHTest:
-			sd = NSDiffsCH(xx, m, maxSD)
-		default:
-			sd = NSDiffs(xx, m, maxSD)
-		}
-		if sd > 0 && anyConstant(xtest, func(c []float64) []float64 { return diffSeasonal(c, m, sd) }) {
-			sd--
-		}
-		if sd > 0 && allNaN(diffSeasonal(xx, m, sd)) {
-			sd--
-		}
-	}
-	dx := diffSeasonal(xx, m, sd)
-	if !cfg.FixD {
-		d = NDiffs(dx, orDefault(cfg.MaxD, 2))
-		if d > 0 && anyConstant(xtest, func(c []float64) []float64 { return diffN(diffSeasonal(c, m, sd), d) }) {
-			d--
-		}
-		if d > 0 && allNaN(diffN(dx, d)) {
-			d--
-		}
-	}
-	dx = diffN(dx, d)
+	d, sd := cfg.differences(xx, xtest, m)
+	dx := diffN(diffSeasonal(xx, m, sd), d)
 	if len(dx) == 0 {
 		return nil, &TooShortError{Have: serieslength, Need: serieslength + 1}
 	}
@@ -292,6 +228,91 @@ func Auto(y []float64, cfg AutoConfig) (*Model, error) {
 		return s.exhaustive(maxP, maxQ, maxSP, maxSQ, maxOrder, allowDrift || allowMean, approx, cfg.Workers)
 	}
 	return s.stepwise(maxP, maxQ, maxSP, maxSQ, allowDrift || allowMean, approx, orDefault(cfg.NModels, 94))
+}
+
+// autoInput validates Auto's data and drops the leading missing values of y (and the
+// regressors' values at those steps). It returns copies, and the number of non-missing values
+// between the first and the last (forecast's serieslength).
+func autoInput(y []float64, xregIn [][]float64) (x []float64, xreg [][]float64, serieslength int, err error) {
+	for j, col := range xregIn {
+		if len(col) != len(y) {
+			return nil, nil, 0, fmt.Errorf("arima: Xreg column %d has length %d, y has %d", j+1, len(col), len(y))
+		}
+	}
+	if err := checkFinite(y, xregIn); err != nil {
+		return nil, nil, 0, err
+	}
+	first, last := -1, -1
+	for i, v := range y {
+		if !math.IsNaN(v) {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	if first < 0 {
+		return nil, nil, 0, &TooShortError{Have: 0, Need: 1}
+	}
+	x = append([]float64(nil), y[first:]...)
+	xreg = make([][]float64, len(xregIn))
+	for j, col := range xregIn {
+		xreg[j] = append([]float64(nil), col[first:]...)
+	}
+	for _, v := range y[first : last+1] {
+		if !math.IsNaN(v) {
+			serieslength++
+		}
+	}
+	return x, xreg, serieslength, nil
+}
+
+// differences chooses the numbers of seasonal and first differences of the series xx (the
+// regression residuals) as auto.arima: D by the seasonal test when the series is longer than
+// 2m, then d by KPSS tests on the seasonally differenced series, each reduced by one when it
+// would make one of the regressors xtest constant or leave no observations. Fixed,
+// stationary and non-seasonal settings take precedence.
+func (cfg AutoConfig) differences(xx []float64, xtest [][]float64, m int) (d, sd int) {
+	d, sd = cfg.D, cfg.SD
+	fixD, fixSD := cfg.FixD, cfg.FixSD
+	if cfg.Stationary {
+		d, sd, fixD, fixSD = 0, 0, true, true
+	}
+	switch {
+	case m == 1:
+		sd = 0
+	case fixSD:
+	case len(xx) <= 2*m:
+		sd = 0
+	default:
+		maxSD := orDefault(cfg.MaxSD, 1)
+		switch cfg.SeasonalTest {
+		case OCSBTest:
+			sd = NSDiffsOCSB(xx, m, maxSD)
+		case CHTest:
+			sd = NSDiffsCH(xx, m, maxSD)
+		default:
+			sd = NSDiffs(xx, m, maxSD)
+		}
+		if sd > 0 && anyConstant(xtest, func(c []float64) []float64 { return diffSeasonal(c, m, sd) }) {
+			sd--
+		}
+		if sd > 0 && allNaN(diffSeasonal(xx, m, sd)) {
+			sd--
+		}
+	}
+	if fixD {
+		return d, sd
+	}
+	dx := diffSeasonal(xx, m, sd)
+	d = NDiffs(dx, orDefault(cfg.MaxD, 2))
+	if d > 0 && anyConstant(xtest, func(c []float64) []float64 { return diffN(diffSeasonal(c, m, sd), d) }) {
+		d--
+	}
+	if d > 0 && allNaN(diffN(dx, d)) {
+		d--
+	}
+	return d, sd
 }
 
 // fit fits one candidate as forecast's myarima and returns its criterion, +Inf when the fit
