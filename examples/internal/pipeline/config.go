@@ -98,8 +98,9 @@ type Config struct {
 	// "127.0.0.1:0"; empty means no HTTP server (the handler is still available from
 	// Service.Handler).
 	HTTPAddr string
-	// StallTimeout is how long the consumer may go without starting a poll or hearing from a
-	// broker before /healthz reports it unhealthy (default DefaultStallTimeout).
+	// StallTimeout is how long the poll in hand may stay in work (a store outage, a stuck engine)
+	// or the brokers stay silent before /healthz reports the Service unhealthy (default
+	// DefaultStallTimeout).
 	StallTimeout time.Duration
 	// MetricsNamespace prefixes every metric name (default "omen_" + Role).
 	MetricsNamespace string

@@ -33,7 +33,7 @@ type setting struct {
 	apply func(c *Config, v string) error
 }
 
-func (s setting) for_(r Role) bool {
+func (s setting) appliesTo(r Role) bool {
 	if s.roles == nil {
 		return true
 	}
@@ -281,7 +281,7 @@ type SettingDoc struct {
 func Settings(role Role) []SettingDoc {
 	var out []SettingDoc
 	for _, s := range settings(role, &parsed{}) {
-		if s.for_(role) {
+		if s.appliesTo(role) {
 			out = append(out, SettingDoc{Flag: s.flag, Env: s.env, Default: s.def, Usage: s.usage})
 		}
 	}
@@ -290,8 +290,8 @@ func Settings(role Role) []SettingDoc {
 
 // parsed gathers the settings that are combined after parsing.
 type parsed struct {
-	dsn, host, port, name, user, password string
-	level                                 slog.Level
+	dsn, host, port, name, user, password string     // combined into Config.PostgresDSN
+	level                                 slog.Level // and these into Config.Logger
 	json                                  bool
 }
 
@@ -421,7 +421,7 @@ func ParseServiceConfig(role Role, name string, args []string, getenv func(strin
 	fs.SetOutput(logs)
 	values := make([]*flagValue, len(table))
 	for i, s := range table {
-		if !s.for_(role) {
+		if !s.appliesTo(role) {
 			continue
 		}
 		values[i] = &flagValue{value: s.def}
