@@ -213,3 +213,54 @@ func writeReport(w http.ResponseWriter, rep HealthReport, ok bool) {
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(rep)
 }
+
+// Handler returns one HTTP handler for several Services of one process (both roles of the
+// pipeline, say): /healthz is 200 when every Service is healthy and /readyz when every one is
+// ready, each with the body {"status": …, "services": [reports]}; /metrics concatenates the
+// Services' expositions, whose namespaces must differ (the default, "omen_" + Role, does for
+// one Service per Role).
+func Handler(services ...*Service) http.Handler {
+	type combined struct {
+		Status   string         `json:"status"`
+		Services []HealthReport `json:"services"`
+	}
+	serve := func(w http.ResponseWriter, r *http.Request, ready bool) {
+		body := combined{Status: "ok", Services: make([]HealthReport, len(services))}
+		ok := true
+		for i, s := range services {
+			rep := s.health(r.Context())
+			body.Services[i] = rep
+			if ready {
+				ok = ok && rep.Checks[CheckConsumer].OK && rep.Checks[CheckGroup].OK
+			} else {
+				ok = ok && rep.healthy
+			}
+		}
+		if !ok {
+			body.Status = "unavailable"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		if ok {
+			w.WriteHeader(http.StatusOK)
+		} else {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(body)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { serve(w, r, false) })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { serve(w, r, true) })
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		for _, s := range services {
+			if err := s.Stats().WritePrometheus(w, s.cfg.MetricsNamespace); err != nil {
+				s.log.WarnContext(r.Context(), "writing metrics", "error", err)
+				return
+			}
+		}
+	})
+	return mux
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -255,6 +256,19 @@ func TestPipelineInMemory(t *testing.T) {
 		t.Errorf("alerter: %v pending alerts written, want %d", got, len(wantAlerts))
 	}
 
+	both := httptest.NewServer(Handler(ml, al))
+	defer both.Close()
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if code, body := pipelinetest.Get(t, both.URL+path); code != 200 || strings.Count(body, `"status": "ok"`) != 3 {
+			t.Errorf("combined %s: %d %s", path, code, body)
+		}
+	}
+	_, combined := pipelinetest.Get(t, both.URL+"/metrics")
+	if metricValue(t, combined, "omen_mlservice_engine_windows_total") != float64(len(msgs)) ||
+		metricValue(t, combined, "omen_predictivealerter_engine_windows_total") != float64(len(msgs)) {
+		t.Errorf("combined /metrics lacks a service's windows:\n%s", combined)
+	}
+
 	for _, s := range []*Service{ml, al} {
 		if err := s.Stop(); err != nil {
 			t.Errorf("%s: Stop: %v", s.Role(), err)
@@ -262,6 +276,9 @@ func TestPipelineInMemory(t *testing.T) {
 		if rep := s.Health(context.Background()); rep.Healthy() || rep.Checks[CheckConsumer].OK {
 			t.Errorf("%s: healthy after Stop: %+v", s.Role(), rep)
 		}
+	}
+	if code, _ := pipelinetest.Get(t, both.URL+"/healthz"); code != 503 {
+		t.Errorf("combined /healthz after Stop: %d, want 503", code)
 	}
 	for _, group := range []string{DefaultMLServiceGroup, DefaultPredictiveAlerterGroup} {
 		if !pipelinetest.FullyCommitted(t, cluster, group, topics.Input) {
