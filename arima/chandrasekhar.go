@@ -86,7 +86,7 @@ func (s *stateSpace) chandrasekhar(y []float64, q0 []float64, cw *chandrasekharW
 		if math.Abs(m)*ww <= 1e-15*fn {
 			// Steady state: F and k no longer change, only the state moves.
 			rest := y[t+1:]
-			sums.ssq += steadyInnovations(rest, a, k, phi, invF)
+			sums.ssq += steadyInnovations(rest, a, k, phi, invF, w, tw)
 			sums.sumlog += float64(len(rest)) * math.Log(f)
 			break
 		}
@@ -97,51 +97,62 @@ func (s *stateSpace) chandrasekhar(y []float64, q0 []float64, cw *chandrasekharW
 }
 
 // steadyInnovations filters y at the steady gain k and innovation variance 1/invF from the
-// predicted state a (updated in place) and returns Σ v_t²/F. The state of the common small
-// models (r ≤ 3) is held in registers: the recursion is a serial chain, so every load and
-// store on its path costs latency.
-func steadyInnovations(y, a, k, phi []float64, invF float64) float64 {
-	ssq := 0.0
+// predicted state a (updated in place) and returns Σ v_t²/F. With g = k/F, the step
+// a_{t+1} = T a_t + g v_t and v_t = y_t − a_t[0] is written a_{t+1}[i] = (φ_i − g_i) a_t[0] +
+// a_t[i+1] + g_i y_t, so that only one fused multiply-add per step waits on the previous one;
+// the state of the common small models (r ≤ 3) is held in registers. g and c are scratch of
+// length r.
+func steadyInnovations(y, a, k, phi []float64, invF float64, g, c []float64) float64 {
+	var s0, s1 float64 // two accumulators for Σ v²
 	switch len(a) {
 	case 1:
-		a0, p0, k0 := a[0], phi[0], k[0]*invF
+		a0, g0 := a[0], k[0]*invF
+		c0 := phi[0] - g0
 		for _, yt := range y {
 			v := yt - a0
-			ssq += v * v
-			a0 = p0*a0 + k0*v
+			s0 += v * v
+			a0 = math.FMA(c0, a0, g0*yt)
 		}
 		a[0] = a0
 	case 2:
 		a0, a1 := a[0], a[1]
-		p0, p1, k0, k1 := phi[0], phi[1], k[0]*invF, k[1]*invF
+		g0, g1 := k[0]*invF, k[1]*invF
+		c0, c1 := phi[0]-g0, phi[1]-g1
 		for _, yt := range y {
 			v := yt - a0
-			ssq += v * v
-			a0, a1 = p0*a0+a1+k0*v, p1*a0+k1*v
+			s0 += v * v
+			a0, a1 = math.FMA(c0, a0, a1+g0*yt), math.FMA(c1, a0, g1*yt)
 		}
 		a[0], a[1] = a0, a1
 	case 3:
 		a0, a1, a2 := a[0], a[1], a[2]
-		p0, p1, p2 := phi[0], phi[1], phi[2]
-		k0, k1, k2 := k[0]*invF, k[1]*invF, k[2]*invF
+		g0, g1, g2 := k[0]*invF, k[1]*invF, k[2]*invF
+		c0, c1, c2 := phi[0]-g0, phi[1]-g1, phi[2]-g2
 		for _, yt := range y {
 			v := yt - a0
-			ssq += v * v
-			a0, a1, a2 = p0*a0+a1+k0*v, p1*a0+a2+k1*v, p2*a0+k2*v
+			s0 += v * v
+			a0, a1, a2 = math.FMA(c0, a0, a1+g0*yt), math.FMA(c1, a0, a2+g1*yt), math.FMA(c2, a0, g2*yt)
 		}
 		a[0], a[1], a[2] = a0, a1, a2
 	default:
 		r := len(a)
-		for _, yt := range y {
+		for i := range r {
+			g[i] = k[i] * invF
+			c[i] = phi[i] - g[i]
+		}
+		for t, yt := range y {
 			v := yt - a[0]
-			ssq += v * v
-			g := v * invF
+			if t%2 == 0 {
+				s0 += v * v
+			} else {
+				s1 += v * v
+			}
 			a0 := a[0]
 			for i := 0; i < r-1; i++ {
-				a[i] = phi[i]*a0 + a[i+1] + k[i]*g
+				a[i] = math.FMA(c[i], a0, a[i+1]+g[i]*yt)
 			}
-			a[r-1] = phi[r-1]*a0 + k[r-1]*g
+			a[r-1] = math.FMA(c[r-1], a0, g[r-1]*yt)
 		}
 	}
-	return ssq * invF
+	return (s0 + s1) * invF
 }
