@@ -79,6 +79,15 @@ func (m Metrics) Value(metric string) (float64, bool) {
 // ErrInvalidMetrics is wrapped by every error of DecodeMetrics and Metrics.Validate.
 var ErrInvalidMetrics = errors.New("invalid metrics")
 
+// ErrUndecodable is wrapped, together with ErrInvalidMetrics, by the errors of DecodeMetrics for
+// a message that is not a JSON object or has a field of the wrong JSON type (a metric that is not
+// a number), as opposed to one whose values are wrong (a negative count, a bad timestamp).
+var ErrUndecodable = errors.New("undecodable message")
+
+func undecodable(format string, args ...any) error {
+	return fmt.Errorf("%w: %w: %s", ErrInvalidMetrics, ErrUndecodable, fmt.Sprintf(format, args...))
+}
+
 // ErrStaleWindow is wrapped, together with ErrInvalidMetrics, by the error for a window older
 // than the last one the engine has seen of its service. Over Kafka such a window is almost always
 // a redelivery, so the Processor entry points (Detector.Process, Alerter.Process) accept it
@@ -136,41 +145,41 @@ func (m Metrics) Validate() error {
 
 // flatMetrics is the documented flat message shape, which MarshalJSON writes.
 type flatMetrics struct {
-	Service       string      `json:"service"`
-	Timestamp     string      `json:"timestamp"`
-	Window        any         `json:"window,omitempty"`
-	TotalRequests json.Number `json:"total_requests"`
-	ErrorRate     json.Number `json:"error_rate"`
-	LatencyP50    json.Number `json:"latency_p50_ms,omitempty"`
-	LatencyP95    json.Number `json:"latency_p95_ms"`
-	LatencyP99    json.Number `json:"latency_p99_ms"`
-	LatencyMean   json.Number `json:"latency_mean_ms"`
-	UniqueUsers   json.Number `json:"unique_users"`
-	UniqueIPs     json.Number `json:"unique_ips"`
-	RiskScore     json.Number `json:"risk_score"`
+	Service       string          `json:"service"`
+	Timestamp     string          `json:"timestamp"`
+	Window        any             `json:"window,omitempty"`
+	TotalRequests json.RawMessage `json:"total_requests"`
+	ErrorRate     json.RawMessage `json:"error_rate"`
+	LatencyP50    json.RawMessage `json:"latency_p50_ms,omitempty"`
+	LatencyP95    json.RawMessage `json:"latency_p95_ms"`
+	LatencyP99    json.RawMessage `json:"latency_p99_ms"`
+	LatencyMean   json.RawMessage `json:"latency_mean_ms"`
+	UniqueUsers   json.RawMessage `json:"unique_users"`
+	UniqueIPs     json.RawMessage `json:"unique_ips"`
+	RiskScore     json.RawMessage `json:"risk_score"`
 }
 
 // phase4Details is the part of a real Phase 4 alert that carries a window's metrics.
 type phase4Details struct {
-	Service       string      `json:"service"`
-	Timestamp     string      `json:"timestamp"`
-	Window        any         `json:"window"`
-	TotalRequests json.Number `json:"total_requests"`
-	ErrorRate     json.Number `json:"error_rate"`
-	LatencyP50    json.Number `json:"latency_p50"`
-	LatencyP95    json.Number `json:"latency_p95"`
-	LatencyP99    json.Number `json:"latency_p99"`
-	LatencyMean   json.Number `json:"latency_mean"`
-	UniqueUsers   json.Number `json:"unique_users"`
-	UniqueIPs     json.Number `json:"unique_ips"`
-	AvgRiskScore  json.Number `json:"avg_risk_score"`
+	Service       string          `json:"service"`
+	Timestamp     string          `json:"timestamp"`
+	Window        any             `json:"window"`
+	TotalRequests json.RawMessage `json:"total_requests"`
+	ErrorRate     json.RawMessage `json:"error_rate"`
+	LatencyP50    json.RawMessage `json:"latency_p50"`
+	LatencyP95    json.RawMessage `json:"latency_p95"`
+	LatencyP99    json.RawMessage `json:"latency_p99"`
+	LatencyMean   json.RawMessage `json:"latency_mean"`
+	UniqueUsers   json.RawMessage `json:"unique_users"`
+	UniqueIPs     json.RawMessage `json:"unique_ips"`
+	AvgRiskScore  json.RawMessage `json:"avg_risk_score"`
 }
 
 // MarshalJSON writes the documented flat shape, the timestamp in RFC 3339 UTC and the window in
 // seconds ("3600s").
 func (m Metrics) MarshalJSON() ([]byte, error) {
-	num := func(v float64) json.Number { return json.Number(strconv.FormatFloat(v, 'g', -1, 64)) }
-	count := func(v int64) json.Number { return json.Number(strconv.FormatInt(v, 10)) }
+	num := func(v float64) json.RawMessage { return strconv.AppendFloat(nil, v, 'g', -1, 64) }
+	count := func(v int64) json.RawMessage { return strconv.AppendInt(nil, v, 10) }
 	return json.Marshal(flatMetrics{
 		Service:       m.Service,
 		Timestamp:     m.Timestamp.UTC().Format(time.RFC3339Nano),
@@ -210,27 +219,29 @@ func (m *Metrics) UnmarshalJSON(data []byte) error {
 // Timestamps are RFC 3339 or ISO 8601 with or without a zone ("Z", an offset, or none, meaning
 // UTC), with "T" or a space between date and time. A window is "1hour", "5min", "1min", a Go
 // duration such as "3600s" or "1h", or a number of seconds; absent, it is DefaultWindow. A missing
-// metric field is zero; a present one must be a number. Counts must be non-negative integers.
-// Every error wraps ErrInvalidMetrics and says what is wrong.
+// metric field (or null) is zero; a present one must be a JSON number. Counts must be non-negative
+// integers.
+// Every error wraps ErrInvalidMetrics and says what is wrong; one for a message that is not a JSON
+// object or has a field of the wrong JSON type also wraps ErrUndecodable.
 func DecodeMetrics(data []byte) (Metrics, error) {
 	var msg anyShape
 	if err := json.Unmarshal(data, &msg); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) && typeErr.Field != "" {
-			return Metrics{}, invalid("%v", err)
+			return Metrics{}, undecodable("%s is a JSON %s", typeErr.Field, typeErr.Value)
 		}
-		return Metrics{}, invalid("not a JSON object: %v", err)
+		return Metrics{}, undecodable("not a JSON object: %v", err)
 	}
 	var m Metrics
 	var err error
 	if det := msg.Details; det != nil {
-		m, err = rawWindow{cmp.Or(msg.Service, det.Service), cmp.Or(det.Timestamp, msg.TriggeredAt), det.Window, [9]json.Number{
+		m, err = rawWindow{cmp.Or(msg.Service, det.Service), cmp.Or(det.Timestamp, msg.TriggeredAt), det.Window, [9]json.RawMessage{
 			det.TotalRequests, det.ErrorRate, det.LatencyP50, det.LatencyP95, det.LatencyP99, det.LatencyMean,
 			det.UniqueUsers, det.UniqueIPs, det.AvgRiskScore,
 		}}.parse(phase4Names)
 	} else {
 		f := &msg.flatMetrics
-		m, err = rawWindow{f.Service, f.Timestamp, f.Window, [9]json.Number{
+		m, err = rawWindow{f.Service, f.Timestamp, f.Window, [9]json.RawMessage{
 			f.TotalRequests, f.ErrorRate, f.LatencyP50, f.LatencyP95, f.LatencyP99, f.LatencyMean,
 			f.UniqueUsers, f.UniqueIPs, f.RiskScore,
 		}}.parse(flatNames)
@@ -254,7 +265,7 @@ type anyShape struct {
 type rawWindow struct {
 	service, timestamp string
 	window             any
-	numbers            [9]json.Number
+	numbers            [9]json.RawMessage
 }
 
 // The field names of rawWindow.numbers in each shape, for error messages.
@@ -289,18 +300,22 @@ func (r rawWindow) parse(names [9]string) (Metrics, error) {
 // numberDecoder parses JSON numbers and keeps the first error.
 type numberDecoder struct{ err error }
 
-func (d *numberDecoder) float(name string, n json.Number) float64 {
-	if n == "" || d.err != nil {
+func (d *numberDecoder) float(name string, raw json.RawMessage) float64 {
+	if len(raw) == 0 || string(raw) == "null" || d.err != nil {
 		return 0
 	}
-	v, err := strconv.ParseFloat(string(n), 64)
+	if c := raw[0]; c != '-' && (c < '0' || c > '9') {
+		d.err = undecodable("%s = %s is not a number", name, raw)
+		return 0
+	}
+	v, err := strconv.ParseFloat(string(raw), 64)
 	if err != nil {
-		d.err = invalid("%s = %s is not a finite number", name, n)
+		d.err = invalid("%s = %s is not a finite number", name, raw)
 	}
 	return v
 }
 
-func (d *numberDecoder) count(name string, n json.Number) int64 {
+func (d *numberDecoder) count(name string, n json.RawMessage) int64 {
 	v := d.float(name, n)
 	if d.err != nil {
 		return 0

@@ -74,7 +74,11 @@ func TestDecodeMetricsRejects(t *testing.T) {
 		{"negative count", `{"service":"api","timestamp":"2024-01-15T10:30:00Z","total_requests":-1}`, "total_requests = -1, want a non-negative integer"},
 		{"fractional count", `{"service":"api","timestamp":"2024-01-15T10:30:00Z","unique_users":2.5}`, "unique_users = 2.5"},
 		{"overflowing number", `{"service":"api","timestamp":"2024-01-15T10:30:00Z","error_rate":1e999}`, "error_rate = 1e999 is not a finite number"},
-		{"string metric", `{"service":"api","timestamp":"2024-01-15T10:30:00Z","error_rate":"high"}`, "invalid metrics"},
+		{"string metric", `{"service":"api","timestamp":"2024-01-15T10:30:00Z","error_rate":"high"}`, `error_rate = "high" is not a number`},
+		{"numeric string", `{"service":"api","timestamp":"2024-01-15T10:30:00Z","total_requests":"12"}`, `total_requests = "12" is not a number`},
+		{"boolean metric", `{"service":"api","timestamp":"2024-01-15T10:30:00Z","unique_users":true}`, `unique_users = true is not a number`},
+		{"string phase 4 metric", `{"service":"api","details":{"timestamp":"2024-01-15T10:30:00","latency_p99":"slow"}}`, `details.latency_p99 = "slow" is not a number`},
+		{"numeric service", `{"service":42,"timestamp":"2024-01-15T10:30:00Z"}`, "service is a JSON number"},
 		{"negative latency", `{"service":"api","timestamp":"2024-01-15T10:30:00Z","latency_p99_ms":-5}`, "latency_p99_ms = -5"},
 		{"error rate over 100", `{"service":"api","timestamp":"2024-01-15T10:30:00Z","error_rate":130}`, "above 100%"},
 		{"bad window", `{"service":"api","timestamp":"2024-01-15T10:30:00Z","window":"soon"}`, `window "soon"`},
@@ -83,11 +87,16 @@ func TestDecodeMetricsRejects(t *testing.T) {
 		{"control characters", `{"service":"a\u0000b","timestamp":"2024-01-15T10:30:00Z"}`, "unprintable"},
 		{"negative phase 4 count", `{"service":"api","details":{"timestamp":"2024-01-15T10:30:00","unique_ips":-3}}`, "details.unique_ips = -3"},
 	}
+	undecodable := map[string]bool{"not JSON": true, "array": true, "string metric": true, "numeric string": true,
+		"boolean metric": true, "string phase 4 metric": true, "numeric service": true}
 	for _, tt := range tests {
 		_, err := DecodeMetrics([]byte(tt.msg))
 		if !errors.Is(err, ErrInvalidMetrics) {
 			t.Errorf("%s: error %v, want ErrInvalidMetrics", tt.name, err)
 			continue
+		}
+		if got := errors.Is(err, ErrUndecodable); got != undecodable[tt.name] {
+			t.Errorf("%s: errors.Is(%v, ErrUndecodable) = %v", tt.name, err, got)
 		}
 		if !strings.Contains(err.Error(), tt.reason) {
 			t.Errorf("%s: error %q does not say %q", tt.name, err, tt.reason)

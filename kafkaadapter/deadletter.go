@@ -185,14 +185,18 @@ func decodeWindow(value []byte, maxBytes int) (omen.Metrics, Reason, error) {
 	}
 	m, err := omen.DecodeMetrics(value)
 	if err != nil {
-		return omen.Metrics{}, classify(value), err
+		return omen.Metrics{}, classify(value, err), err
 	}
 	return m, "", nil
 }
 
-// classify finds the reason of a message that omen.DecodeMetrics rejected. It reads only the
-// fields that tell the reasons apart, and only on this error path.
-func classify(value []byte) Reason {
+// classify finds the reason of a message that omen.DecodeMetrics rejected with err: undecodable
+// when err says so (omen.ErrUndecodable), else incomplete or invalid. It reads only the fields
+// that tell the last two apart, and only on this error path.
+func classify(value []byte, err error) Reason {
+	if errors.Is(err, omen.ErrUndecodable) {
+		return Undecodable
+	}
 	var probe struct {
 		Service     string `json:"service"`
 		Timestamp   string `json:"timestamp"`

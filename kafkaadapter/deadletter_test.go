@@ -25,6 +25,7 @@ func TestConsumerDeadLetters(t *testing.T) {
 		{[]byte(`[1,2,3]`), Undecodable},
 		{nil, Undecodable}, // a tombstone
 		{[]byte(`{"service":42,"timestamp":"` + ts + `"}`), Undecodable},
+		{[]byte(`{"service":"api","timestamp":"` + ts + `","error_rate":"high"}`), Undecodable},
 		{[]byte(`{"timestamp":"` + ts + `","error_rate":1}`), Incomplete},
 		{[]byte(`{"service":"api","error_rate":1}`), Incomplete},
 		{[]byte(`{"service":"api","details":{"error_rate":1}}`), Incomplete},
@@ -93,7 +94,7 @@ func TestConsumerDeadLetters(t *testing.T) {
 		}
 	}
 	s := c.Stats()
-	wantReasons := map[Reason]int64{Undecodable: 5, Incomplete: 3, Invalid: 4, Oversized: 1, Unprocessable: 2}
+	wantReasons := map[Reason]int64{Undecodable: 6, Incomplete: 3, Invalid: 4, Oversized: 1, Unprocessable: 2}
 	for r, n := range wantReasons {
 		if s.DeadLetters[r] != n {
 			t.Errorf("stats: %d dead letters %s, want %d", s.DeadLetters[r], r, n)
