@@ -399,20 +399,24 @@ func (s *autoSearch) fitWith(c candidate, approx, ranking bool) searchResult {
 	return res
 }
 
-// label names a candidate as forecast's arima.string.
+// label names a candidate as forecast's arima.string: the seasonal part when it has terms,
+// then "with drift" for a drift alone, "Regression with … errors" around user regressors,
+// "with non-zero mean" or "with zero mean" (undifferenced) otherwise.
 func (s *autoSearch) label(c candidate) string {
 	l := fmt.Sprintf("ARIMA(%d,%d,%d)", c.p, s.d, c.q)
-	if s.m > 1 {
+	if s.m > 1 && c.sp+s.sd+c.sq > 0 {
 		l += fmt.Sprintf("(%d,%d,%d)[%d]", c.sp, s.sd, c.sq, s.m)
 	}
-	if len(s.xreg) > 0 {
-		l = "Regression with " + l + " errors"
-	}
+	drift := c.constant && s.d+s.sd == 1
 	switch {
+	case len(s.xreg) > 0:
+		l = "Regression with " + l + " errors"
+	case drift:
+		l += " with drift"
 	case c.constant && s.d+s.sd == 0:
 		l += " with non-zero mean"
-	case c.constant && s.d+s.sd == 1:
-		l += " with drift"
+	case s.d+s.sd == 0:
+		l += " with zero mean"
 	}
 	return l
 }

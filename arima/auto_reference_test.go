@@ -2,6 +2,7 @@ package arima
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -135,6 +136,40 @@ func TestCHStatistic(t *testing.T) {
 		}
 		if !within(stat, c.stat, 0, 1e-8) || !within(p, c.pvalue, 1e-9, 0) {
 			t.Errorf("%s (log %v): CH %.10g (p %.10g), uroot %.10g (p %.10g)", c.file, c.log, stat, p, c.stat, c.pvalue)
+		}
+	}
+}
+
+// TestAutoTraceWWWusage: the stepwise search fits the same candidates in the same order as
+// forecast 8.20, with the same criteria, as printed by auto.arima(WWWusage, trace = TRUE).
+func TestAutoTraceWWWusage(t *testing.T) {
+	want := []struct {
+		label string
+		aicc  float64
+	}{
+		{"ARIMA(2,1,2) with drift", 519.4483}, {"ARIMA(0,1,0) with drift", 627.7442},
+		{"ARIMA(1,1,0) with drift", 531.1079}, {"ARIMA(0,1,1) with drift", 548.4164},
+		{"ARIMA(0,1,0)", 631.0362}, {"ARIMA(1,1,2) with drift", 518.2245},
+		{"ARIMA(0,1,2) with drift", 520.4047}, {"ARIMA(1,1,1) with drift", 516.0048},
+		{"ARIMA(2,1,1) with drift", 518.2245}, {"ARIMA(2,1,0) with drift", 523.7396},
+		{"ARIMA(1,1,1)", 514.5521}, {"ARIMA(0,1,1)", 549.9305},
+		{"ARIMA(1,1,0)", 529.3628}, {"ARIMA(2,1,1)", 516.717},
+		{"ARIMA(1,1,2)", 516.6774}, {"ARIMA(0,1,2)", 520.1275},
+		{"ARIMA(2,1,0)", 522.4308}, {"ARIMA(2,1,2)", 518.0056},
+	}
+	var trace strings.Builder
+	if _, err := Auto(loadSeries(t, "WWWusage.csv"), AutoConfig{Trace: &trace}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(trace.String()), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("%d candidates, R fitted %d:\n%s", len(lines), len(want), trace.String())
+	}
+	for i, line := range lines {
+		label, value, _ := strings.Cut(line, ":")
+		aicc, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if strings.TrimSpace(label) != want[i].label || err != nil || !within(aicc, want[i].aicc, 0.01, 0) {
+			t.Errorf("candidate %d: %q, R %s: %.4f", i+1, line, want[i].label, want[i].aicc)
 		}
 	}
 }
