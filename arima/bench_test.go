@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// simulateARIMA returns n values of a simulated series for benchmarks (fixed seed).
+// benchSeries returns n values of a simulated series for benchmarks (fixed seed).
 func benchSeries(spec Spec, coef []float64, n int, seed uint64) []float64 {
 	return Simulate(spec, coef, 1, n, rand.New(rand.NewPCG(seed, 1)))
 }
@@ -63,6 +63,19 @@ func BenchmarkForecast24(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := m.ForecastTo(&f, 24, 95, ForecastConfig{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAutoXregN300 selects a regression with ARIMA errors on the two regressors of
+// testdata/arima/xreg.csv (n = 300, so with the CSS approximation).
+func BenchmarkAutoXregN300(b *testing.B) {
+	y, cols := loadGeneratedSeries(b, "xreg")
+	cfg := AutoConfig{Xreg: [][]float64{cols["x1"], cols["x2"]}, XregNames: []string{"x1", "x2"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Auto(y, cfg); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -70,7 +70,7 @@ func loadGenerated(t *testing.T) *generatedReference {
 var sharedSeries = map[string]bool{"lh": true, "WWWusage": true, "USAccDeaths": true, "AirPassengers": true}
 
 // loadGeneratedSeries reads y and any other columns of a generated CSV (NA = missing).
-func loadGeneratedSeries(t *testing.T, name string) (y []float64, cols map[string][]float64) {
+func loadGeneratedSeries(t testing.TB, name string) (y []float64, cols map[string][]float64) {
 	t.Helper()
 	path := filepath.Join(generatedDir, name+".csv")
 	if sharedSeries[name] {
