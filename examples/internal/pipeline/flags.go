@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,17 +34,7 @@ type setting struct {
 	apply func(c *Config, v string) error
 }
 
-func (s setting) appliesTo(r Role) bool {
-	if s.roles == nil {
-		return true
-	}
-	for _, x := range s.roles {
-		if x == r {
-			return true
-		}
-	}
-	return false
-}
+func (s setting) appliesTo(r Role) bool { return s.roles == nil || slices.Contains(s.roles, r) }
 
 // byRole returns the value for the role: ml for the MLService, alerter for the PredictiveAlerter.
 func byRole(r Role, ml, alerter string) string {
