@@ -253,7 +253,10 @@ func (cfg *AlerterConfig) metricsOf(service string) []string {
 type AlerterOption func(*Alerter)
 
 // WithAlerterHistory warm-starts every service that Process meets for the first time (and that
-// the StateStore, if any, does not know) from its recent windows in h.
+// the StateStore, if any, does not know) from its recent windows in h. A service restored from the
+// StateStore is caught up from h instead: the windows newer than its state and older than the
+// window being processed are processed, their results discarded, so that a state saved some
+// windows before a crash resumes exactly where the crashed instance stopped.
 func WithAlerterHistory(h History) AlerterOption {
 	return func(a *Alerter) { a.history = h }
 }
@@ -280,8 +283,9 @@ func (a *Alerter) Config() AlerterConfig { return a.cfg }
 
 // Observe forecasts the service's metrics after window m and returns the new forecasts, the
 // earlier forecasts of this window completed with its actual value, new predictive alerts and
-// alerts whose status changed. Results.Metrics stays empty: storing the window itself is the
-// caller's (or the Detector's) business.
+// alerts whose status changed. Results.Metrics holds the window itself, so that a Sink keeps the
+// history that a restart catches up from (see WithAlerterHistory); the Detector's results carry
+// the same window, and the Sink's write is idempotent.
 //
 // A window that fails Metrics.Validate, or whose timestamp is older than the service's last
 // window, is rejected with an error wrapping ErrInvalidMetrics (and ErrStaleWindow for an older
@@ -306,7 +310,10 @@ func (a *Alerter) Observe(ctx context.Context, m Metrics) (Results, error) {
 			return Results{}, stale("omen: alerter: ", m.Service, t, s.last)
 		}
 	}
-	return s.process(&a.cfg, m), nil
+	r := s.process(&a.cfg, m)
+	m.Timestamp = t
+	r.Metrics = []Metrics{m}
+	return r, nil
 }
 
 // Process is Observe for a consumer that delivers at least once; it makes an Alerter a
@@ -355,7 +362,7 @@ func (a *Alerter) load(ctx context.Context, s *alerterService, until time.Time) 
 				return err
 			}
 			s.reset(restored)
-			return nil
+			return a.catchUp(ctx, s, until)
 		}
 	}
 	if a.history != nil {
@@ -364,6 +371,28 @@ func (a *Alerter) load(ctx context.Context, s *alerterService, until time.Time) 
 			return fmt.Errorf("omen: alerter: history of %q: %w", s.name, err)
 		}
 		s.warmStart(&a.cfg, windows)
+	}
+	return nil
+}
+
+// catchUp processes, discarding their results, the windows of the History that are newer than
+// the restored state s and older than until: those an instance processed after it last saved
+// the state, before it stopped without saving (a crash). Their results are already stored; the
+// state then resumes exactly where that instance stopped. Windows the state cannot take are
+// skipped: the history is outside data.
+func (a *Alerter) catchUp(ctx context.Context, s *alerterService, until time.Time) error {
+	if a.history == nil {
+		return nil
+	}
+	windows, err := a.history.Recent(ctx, s.name, until, a.cfg.HistoryWindows)
+	if err != nil {
+		return fmt.Errorf("omen: alerter: history of %q: %w", s.name, err)
+	}
+	for _, m := range windows {
+		if m.Service != s.name || m.Validate() != nil || (s.started && !m.Timestamp.After(s.last)) {
+			continue
+		}
+		s.process(&a.cfg, m)
 	}
 	return nil
 }

@@ -89,6 +89,16 @@ func WithStateStore(store StateStore) DetectorOption {
 	return func(d *Detector) { d.store = store }
 }
 
+// WithHistory makes the Detector catch a service up from h when it first sees it: after the
+// restore from the StateStore (if any), the service's windows in h that are newer than the state
+// and older than the window being observed (at most History of them) are learned without
+// producing results. A state saved some windows before a crash thus resumes exactly where the
+// crashed instance stopped, provided the Sink wrote those windows to h (Results.Metrics), which it
+// did before their offsets were committed.
+func WithHistory(h History) DetectorOption {
+	return func(d *Detector) { d.history = h }
+}
+
 // Detector is the ML service's logic: for every window of a service it reports the window's
 // anomalies — outliers, spikes, dips, trend changes, pattern shifts and seasonality breaks — with
 // calibrated severities and confidences, and the service's new or changed patterns. See the
@@ -98,8 +108,9 @@ func WithStateStore(store StateStore) DetectorOption {
 // different services run in parallel, calls for one service are serialised, and the output
 // depends only on the service's own windows, the config and the Seed, never on timing.
 type Detector struct {
-	cfg   DetectorConfig
-	store StateStore
+	cfg     DetectorConfig
+	store   StateStore
+	history History
 
 	mu       sync.Mutex
 	services map[string]*detEntry
@@ -148,9 +159,10 @@ func (d *Detector) current(service string, e *detEntry) bool {
 	return d.services[service] == e
 }
 
-// lockService returns the service's entry locked and its state loaded (restored from the
-// StateStore the first time). The caller unlocks e.mu.
-func (d *Detector) lockService(ctx context.Context, service string) (*detEntry, error) {
+// lockService returns the service's entry locked and its state loaded the first time: restored
+// from the StateStore, then caught up from the History with the windows before until (none for a
+// zero until). The caller unlocks e.mu.
+func (d *Detector) lockService(ctx context.Context, service string, until time.Time) (*detEntry, error) {
 	e := d.entry(service)
 	e.mu.Lock()
 	for !d.current(service, e) { // forgotten while we waited: take the new entry
@@ -175,6 +187,14 @@ func (d *Detector) lockService(ctx context.Context, service string) (*detEntry, 
 			}
 		}
 	}
+	if d.history != nil && !until.IsZero() {
+		windows, err := d.history.Recent(ctx, service, until, d.cfg.History)
+		if err != nil {
+			e.mu.Unlock()
+			return nil, fmt.Errorf("omen: catching service %q up from its history: %w", service, err)
+		}
+		st.catchUp(windows)
+	}
 	e.state, e.loaded = st, true
 	return e, nil
 }
@@ -197,7 +217,7 @@ func (d *Detector) Observe(ctx context.Context, m Metrics) (Results, error) {
 		return Results{}, err
 	}
 	m.Timestamp = m.Timestamp.UTC()
-	e, err := d.lockService(ctx, m.Service)
+	e, err := d.lockService(ctx, m.Service, m.Timestamp)
 	if err != nil {
 		return Results{}, err
 	}
@@ -306,7 +326,7 @@ func (d *Detector) WarmStart(ctx context.Context, h History) error {
 		if err != nil {
 			return fmt.Errorf("omen: warm start of service %q: %w", s, err)
 		}
-		e, err := d.lockService(ctx, s)
+		e, err := d.lockService(ctx, s, time.Time{})
 		if err != nil {
 			return err
 		}

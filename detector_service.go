@@ -116,6 +116,20 @@ func (s *detService) warm(windows []Metrics) error {
 	return nil
 }
 
+// catchUp learns the windows (oldest first) newer than the last one, discarding their results:
+// the windows a restored state missed. Unlike warm it skips what it cannot use — a window of
+// another service, an invalid one — since the history is outside data and one bad row must not
+// keep the service from loading.
+func (s *detService) catchUp(windows []Metrics) {
+	for _, m := range windows {
+		m.Timestamp = m.Timestamp.UTC()
+		if m.Service != s.name || m.Validate() != nil || (s.hasLast && !m.Timestamp.After(s.last.Timestamp)) {
+			continue
+		}
+		_, _ = s.observe(m) // a valid window newer than the last one is always accepted
+	}
+}
+
 // detSameWindow reports whether a and b carry the same window.
 func detSameWindow(a, b Metrics) bool {
 	at, bt := a.Timestamp, b.Timestamp
