@@ -41,13 +41,13 @@
 // what a takeover resumes from. With Config.CheckpointInterval it is also saved during the run:
 // at the first poll boundary after each interval, the services processed since the last
 // checkpoint are saved, at a moment when every window processed is durable, published and
-// committed, so the saved state matches the committed offsets. An instance that crashes then
-// leaves its successor a state at most one interval old. The windows committed after the last
-// checkpoint are not delivered again, so the successor's models lack them (a gap in their
-// history, nothing else: their results are stored and published); a checkpoint at every poll
-// (an interval of 1 ns) shrinks that to a crash between a commit and the next poll's start.
-// Without checkpoints a crashed instance's services restart from their last release, or from
-// nothing.
+// committed, so the saved state matches the committed offsets. An instance that crashes leaves
+// its successor a state at most one interval old (or its last release's, without checkpoints);
+// the windows it processed after that are not delivered again, but their results and the windows
+// themselves are in the store, and both engines catch a restored service up from the stored
+// windows (omen.WithHistory, omen.WithAlerterHistory) before its next window, so the successor
+// resumes exactly where the crashed instance stopped. The interval only bounds how many windows
+// a restore replays. Checkpoints cost a state write per service processed in the interval.
 //
 // # Delivery and notifications
 //

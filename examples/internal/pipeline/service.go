@@ -240,7 +240,7 @@ func (s *Service) newEngine(store interface {
 	if s.cfg.Role == PredictiveAlerter {
 		return newAlerter(s.cfg.Alerter, omen.WithAlerterHistory(store), omen.WithAlerterStateStore(store))
 	}
-	d, err := omen.NewDetector(s.cfg.Detector, omen.WithStateStore(store))
+	d, err := omen.NewDetector(s.cfg.Detector, omen.WithStateStore(store), omen.WithHistory(store))
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: detector configuration: %w", err)
 	}
