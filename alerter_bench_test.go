@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/stacklens/omen"
-	"github.com/stacklens/omen/arima"
 )
 
 // alerterBenchWindows returns n hourly windows of service api that repeat the generated stream's
@@ -56,22 +55,5 @@ func BenchmarkAlerterProcess(b *testing.B) {
 				i++
 			}
 		})
-	}
-}
-
-// BenchmarkAlerterRefit measures one automatic model choice as the Alerter makes it: arima.Auto
-// on 168 hourly error rates, seasonal with period 24.
-func BenchmarkAlerterRefit(b *testing.B) {
-	windows := alerterBenchWindows(b, 168)
-	y := make([]float64, len(windows))
-	for i, m := range windows {
-		y[i] = m.ErrorRate
-	}
-	cfg := arima.AutoConfig{Period: 24, MaxP: 2, MaxQ: 2, MaxSP: 1, MaxSQ: 1, MaxD: 1}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := arima.Auto(y, cfg); err != nil {
-			b.Fatal(err)
-		}
 	}
 }

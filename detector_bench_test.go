@@ -58,7 +58,9 @@ func BenchmarkDetectorObserve(b *testing.B) {
 	}
 	b.StopTimer()
 	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)*50/100].Nanoseconds()), "p50-ns")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
+	b.ReportMetric(float64(lat[len(lat)*999/1000].Nanoseconds()), "p99.9-ns")
 }
 
 // BenchmarkDetectorReplay replays the default generated stream (8 services × 14 days) through a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // BenchmarkEngineMemory warms 1,000 services with 168 windows each (a week of hourly history:
@@ -37,4 +38,45 @@ func BenchmarkEngineMemory(b *testing.B) {
 		runtime.KeepAlive(d)
 		runtime.KeepAlive(a)
 	}
+}
+
+// BenchmarkAlerterFit measures one fit of a series as the Alerter makes it on 168 hourly error
+// rates with a daily profile: "select" removes the profile (robust STL trend, per-hour medians)
+// and chooses the orders with arima.Auto, as at the first fit, every ReselectEvery windows and
+// after surprises; "reestimate" re-estimates the chosen orders with arima.Fit, as every
+// RefitEvery windows in between.
+func BenchmarkAlerterFit(b *testing.B) {
+	ms := detBenchStream(b, 1, 7)
+	var values []float64
+	for _, m := range ms[:168] {
+		values = append(values, m.ErrorRate)
+	}
+	cfg := AlerterConfig{}.withDefaults()
+	slot := alertSlot(ms[167].Timestamp, time.Hour, 24)
+	fresh := func() *forecastSeries {
+		return &forecastSeries{Metric: "error_rate", Values: values, Slot: slot}
+	}
+	b.Run("select", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			f := fresh()
+			f.fit(&cfg, 24)
+			if f.model == nil {
+				b.Fatal("no model")
+			}
+		}
+	})
+	b.Run("reestimate", func(b *testing.B) {
+		fitted := fresh()
+		fitted.fit(&cfg, 24)
+		b.ReportAllocs()
+		for b.Loop() {
+			f := *fitted
+			f.SinceSelect = 0
+			f.fit(&cfg, 24)
+			if f.model == nil || f.SinceSelect != 1 {
+				b.Fatal("not a re-estimation")
+			}
+		}
+	})
 }
