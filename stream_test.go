@@ -453,20 +453,33 @@ func FuzzStreamAdd(f *testing.F) {
 }
 
 func BenchmarkStreamDetectorAdd(b *testing.B) {
-	ts, vs := streamSeasonalSeries(1<<14, 10)
+	// 98 weeks of hourly values learned once; the timed loop adds the same values again one hour
+	// after the end, in the same daily and weekly phase, and starts over from the snapshot of the
+	// learned state when it reaches the end (timestamps keep within UnixNano's range).
+	ts, vs := streamSeasonalSeries(98*168, 10)
 	var d StreamDetector
-	for i := range 1000 {
+	for i := range ts {
 		d.Add(ts[i], vs[i])
 	}
+	learned, err := d.MarshalBinary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	shift := ts[len(ts)-1].Sub(ts[0]) + time.Hour
 	b.ReportAllocs()
-	i := 1000
-	step := ts[len(ts)-1].Sub(ts[0]) + time.Hour
-	var shift time.Duration
+	i := 0
 	for b.Loop() {
 		if i == len(ts) {
-			i, shift = 0, shift+step
+			b.StopTimer()
+			if err := d.UnmarshalBinary(learned); err != nil {
+				b.Fatal(err)
+			}
+			i = 0
+			b.StartTimer()
 		}
-		d.Add(ts[i].Add(shift), vs[i])
+		if s := d.Add(ts[i].Add(shift), vs[i]); math.IsNaN(s) {
+			b.Fatalf("value %d rejected", i)
+		}
 		i++
 	}
 }
