@@ -131,8 +131,9 @@ func (f *forecastSeries) observe(cfg *AlerterConfig, service string, t time.Time
 // and the configuration give (about a quarter of a Forecast's memory: a service keeps
 // Horizon·(Horizon+1)/2 of them per metric with the default ForecastRecords).
 type forecastPending struct {
-	Issued, At              int64 // Unix nanoseconds of the issuing window and of the forecast one
-	H                       int   // steps ahead
+	Issued, At              int64    // Unix nanoseconds of the issuing window and of the forecast one
+	H                       int      // steps ahead
+	Key                     [16]byte // the record's ID before its hex encoding (zero: compute it)
 	Predicted, Lower, Upper float64
 	Order                   string // the model, as forecastModelOrder writes it
 }
@@ -140,8 +141,12 @@ type forecastPending struct {
 // record returns the Forecast record of p, a forecast of metric of service.
 func (p forecastPending) record(cfg *AlerterConfig, service, metric string) Forecast {
 	issued := time.Unix(0, p.Issued).UTC()
+	key := p.Key
+	if key == ([16]byte{}) {
+		key = recordKey(service, "forecast+"+strconv.Itoa(p.H), metric, issued)
+	}
 	return Forecast{
-		ID:         RecordID(service, "forecast+"+strconv.Itoa(p.H), metric, issued),
+		ID:         recordKeyString(key),
 		Service:    service,
 		Metric:     metric,
 		IssuedAt:   issued,
@@ -444,6 +449,7 @@ func (f *forecastSeries) records(cfg *AlerterConfig, service string, t time.Time
 			Issued:    t.UnixNano(),
 			At:        t.Add(time.Duration(h) * step).UnixNano(),
 			H:         h,
+			Key:       recordKey(service, "forecast+"+strconv.Itoa(h), f.Metric, t),
 			Predicted: f.fc.Mean[h-1],
 			Lower:     f.fc.Lower[h-1],
 			Upper:     f.fc.Upper[h-1],

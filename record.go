@@ -188,6 +188,12 @@ type PredictiveAlert struct {
 // SHA-256 of service, kind, metric and the window's timestamp (RFC 3339, UTC). A redelivered
 // message yields the same IDs, which makes every write idempotent.
 func RecordID(service, kind, metric string, window time.Time) string {
+	key := recordKey(service, kind, metric, window)
+	return recordKeyString(key)
+}
+
+// recordKey returns the 16 bytes of RecordID before their hex encoding.
+func recordKey(service, kind, metric string, window time.Time) [16]byte {
 	var stack [256]byte
 	b := append(stack[:0], service...)
 	b = append(b, 0)
@@ -198,7 +204,12 @@ func RecordID(service, kind, metric string, window time.Time) string {
 	b = window.UTC().AppendFormat(b, time.RFC3339Nano)
 	b = append(b, 0)
 	sum := sha256.Sum256(b)
+	return [16]byte(sum[:16])
+}
+
+// recordKeyString returns the hex form of key, a record ID.
+func recordKeyString(key [16]byte) string {
 	var id [32]byte
-	hex.Encode(id[:], sum[:16])
+	hex.Encode(id[:], key[:])
 	return string(id[:])
 }
