@@ -100,11 +100,11 @@ func TestPostgresOutage(t *testing.T) {
 // row for row, that of an uninterrupted run of the same stream.
 //
 // The new services resume from the committed offsets, so this holds only if the engines' state
-// as of those offsets is durable too: the services checkpoint it at every poll boundary
-// (CheckpointInterval 1 ns), when every window processed is committed. State saved only when a
-// service releases its partitions (Release, on a clean stop or a rebalance) would die with a
-// killed process, and the new services would analyse the rest of the stream with models that
-// never saw its beginning.
+// as of those offsets can be rebuilt: here the services checkpoint it at every poll boundary
+// (CheckpointInterval 1 ns), when every window processed is committed, so the saved state is
+// exactly that. With a longer interval the saved state is older, and the engines catch a restored
+// service up from the windows stored since (at most their history length of them), which
+// TestDetectorCatchUpAfterCrash and TestAlerterCatchUpAfterCrash check in the root package.
 func TestKillAndRestart(t *testing.T) {
 	msgs := pipelinetest.Stream(t, faultStream)
 	input := kafkaadapter.DefaultTopics().Input
