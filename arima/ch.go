@@ -247,23 +247,8 @@ func chPValue(x float64, m, nc int) (float64, error) {
 // while the joint p-value is below 0.05. A test that fails (as for m < 4) counts as no
 // difference, as in forecast; a constant series, or one no longer than m, needs none.
 func NSDiffsCH(x []float64, m, maxD int) int {
-	if isConstant(dropNaN(x)) || m >= len(x) || m < 2 {
-		return 0
-	}
-	test := func(v []float64) bool {
+	return seasonalDiffs(x, m, maxD, func(v []float64) bool {
 		_, p, err := CH(v, m)
 		return err == nil && p < 0.05
-	}
-	D := 0
-	dodiff := test(x)
-	y := x
-	for dodiff && D < maxD {
-		D++
-		y = diffLag(y, m)
-		if isConstant(dropNaN(y)) {
-			return D
-		}
-		dodiff = len(y) >= 2*m && D < maxD && test(y)
-	}
-	return D
+	})
 }

@@ -130,23 +130,8 @@ func ocsbFit(x []float64, m, lag, maxlag int) (ocsbResult, bool) {
 // OCSB tests, as forecast::nsdiffs(x, test = "ocsb"): difference while the statistic exceeds
 // the critical value. A test that fails counts as no difference, as in forecast.
 func NSDiffsOCSB(x []float64, m, maxD int) int {
-	y := dropNaN(x)
-	if isConstant(y) || m >= len(y) || m < 2 {
-		return 0
-	}
-	test := func(v []float64) bool {
+	return seasonalDiffs(dropNaN(x), m, maxD, func(v []float64) bool {
 		stat, crit, err := OCSB(v, m)
 		return err == nil && stat > crit
-	}
-	D := 0
-	dodiff := test(y)
-	for dodiff && D < maxD {
-		D++
-		y = diffLag(y, m)
-		if isConstant(y) {
-			return D
-		}
-		dodiff = len(y) >= 2*m && D < maxD && test(y)
-	}
-	return D
+	})
 }

@@ -102,23 +102,27 @@ func SeasonalStrength(x []float64, m int) float64 {
 // forecast::nsdiffs(x) with its default test "seas". A constant series, or one no longer than
 // m, needs none.
 func NSDiffs(x []float64, m, maxD int) int {
+	return seasonalDiffs(x, m, maxD, func(v []float64) bool {
+		s := SeasonalStrength(v, m)
+		return !math.IsNaN(s) && s > 0.64
+	})
+}
+
+// seasonalDiffs is forecast::nsdiffs's loop: it counts the seasonal differences at lag m (at
+// most maxD) taken while needDiff says the series still needs one. A constant series, or one no
+// longer than m, needs none; a difference that leaves a constant series is the last, and a series
+// shorter than two periods is not tested again.
+func seasonalDiffs(x []float64, m, maxD int, needDiff func([]float64) bool) int {
 	if isConstant(dropNaN(x)) || m >= len(x) || m < 2 {
 		return 0
 	}
-	test := func(v []float64) bool {
-		s := SeasonalStrength(v, m)
-		return !math.IsNaN(s) && s > 0.64
-	}
-	D := 0
-	dodiff := test(x)
-	y := x
-	for dodiff && D < maxD {
+	D, y := 0, x
+	for D < maxD && (D == 0 || len(y) >= 2*m) && needDiff(y) {
 		D++
 		y = diffLag(y, m)
 		if isConstant(dropNaN(y)) {
-			return D
+			break
 		}
-		dodiff = len(y) >= 2*m && D < maxD && test(y)
 	}
 	return D
 }
