@@ -53,12 +53,11 @@ func (f *forecastSeries) alert(cfg *AlerterConfig, service string, lv alertLevel
 	}
 	at := func(h int) time.Time { return t.Add(time.Duration(h) * step) }
 	score := alertScore(b.Probability, b.Median, cfg.Horizon, lv.weight)
-	return PredictiveAlert{
+	a := PredictiveAlert{
 		ID:                RecordID(service, "predictive_alert/"+lv.name, f.Metric, t),
 		Service:           service,
 		Metric:            f.Metric,
 		PredictionType:    "threshold_breach",
-		PredictedEvent:    alertEvent(f.Metric, lv, b, step),
 		Confidence:        b.Probability,
 		IssuedAt:          t,
 		WindowStart:       at(1),
@@ -75,7 +74,9 @@ func (f *forecastSeries) alert(cfg *AlerterConfig, service string, lv alertLevel
 		Severity:          Severity(severity.Levels{}.Of(score).String()),
 		Score:             score,
 		Status:            Pending,
-	}, true
+	}
+	a.PredictedEvent = alertEvent(f.Metric, lv) + " " + a.TimeToBreach()
+	return a, true
 }
 
 // alertScore is 100·p·u·w with u = 1 − ½(h−1)/(H−1), the urgency of a breach expected at step
@@ -117,14 +118,29 @@ func alertMedian(values []float64) float64 {
 	return (v[(n-1)/2] + v[n/2]) / 2
 }
 
-// alertEvent describes the breach: "error_rate exceeds 5 % in about 2 h (90 % range 1–3 h)".
-func alertEvent(metric string, lv alertLevel, b forecastBreach, step time.Duration) string {
-	verb := "exceeds " + alertValue(metric, lv.value)
+// alertEvent names the breach of level lv: "error_rate exceeds 5 %"; the alert's PredictedEvent
+// adds its TimeToBreach.
+func alertEvent(metric string, lv alertLevel) string {
 	if lv.name == "capacity" {
-		verb = "exceeds its capacity of " + alertValue(metric, lv.value) + " per window"
+		return metric + " exceeds its capacity of " + alertValue(metric, lv.value) + " per window"
 	}
-	mid, lo, hi := time.Duration(b.Median)*step, time.Duration(b.Early)*step, time.Duration(b.Late)*step
-	return fmt.Sprintf("%s %s in about %s (90 %% range %s)", metric, verb, alertDuration(mid), alertRange(lo, hi))
+	return metric + " exceeds " + alertValue(metric, lv.value)
+}
+
+// TimeToBreach writes when the breach is expected, relative to the alert's issue: "in about 2 h
+// (90 % range 1.5–3 h)", durations to a tenth of the unit they read best in (minutes below an
+// hour, hours below two days, days beyond), the range in the unit of its end. The range is left
+// out when BreachEarliest or BreachLatest is unset, and the result is empty when IssuedAt or
+// ExpectedBreach is.
+func (a PredictiveAlert) TimeToBreach() string {
+	if a.IssuedAt.IsZero() || a.ExpectedBreach.IsZero() {
+		return ""
+	}
+	s := "in about " + alertDuration(a.ExpectedBreach.Sub(a.IssuedAt))
+	if !a.BreachEarliest.IsZero() && !a.BreachLatest.IsZero() {
+		s += " (90 % range " + alertRange(a.BreachEarliest.Sub(a.IssuedAt), a.BreachLatest.Sub(a.IssuedAt)) + ")"
+	}
+	return s
 }
 
 // alertDuration writes d in the unit it reads best in, to a tenth: "2 h", "1.5 d", "30 min".

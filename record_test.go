@@ -174,3 +174,29 @@ func BenchmarkRecordID(b *testing.B) {
 		RecordID("payments", "forecast+12", "latency_p99_ms", at)
 	}
 }
+
+func TestPredictiveAlertTimeToBreach(t *testing.T) {
+	at := time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC)
+	alert := func(mid, lo, hi time.Duration) PredictiveAlert {
+		a := PredictiveAlert{IssuedAt: at, ExpectedBreach: at.Add(mid)}
+		if lo > 0 {
+			a.BreachEarliest, a.BreachLatest = at.Add(lo), at.Add(hi)
+		}
+		return a
+	}
+	for _, tt := range []struct {
+		alert PredictiveAlert
+		want  string
+	}{
+		{alert(45*time.Minute, 0, 0), "in about 45 min"},
+		{alert(2*time.Hour, time.Hour, 3*time.Hour), "in about 2 h (90 % range 1–3 h)"},
+		{alert(90*time.Minute, 30*time.Minute, 90*time.Minute), "in about 1.5 h (90 % range 0.5–1.5 h)"},
+		{alert(47*time.Hour, 5*time.Minute, 50*time.Minute), "in about 47 h (90 % range 5–50 min)"},
+		{alert(60*time.Hour, 0, 0), "in about 2.5 d"},
+		{PredictiveAlert{IssuedAt: at}, ""},
+	} {
+		if got := tt.alert.TimeToBreach(); got != tt.want {
+			t.Errorf("TimeToBreach() = %q, want %q", got, tt.want)
+		}
+	}
+}

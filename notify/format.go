@@ -60,34 +60,6 @@ func score(v float64) string {
 	return strconv.FormatFloat(math.Round(v), 'f', -1, 64)
 }
 
-// unitOf picks the unit a duration reads best in: minutes below an hour, hours below two days,
-// days beyond.
-func unitOf(d time.Duration) (time.Duration, string) {
-	switch {
-	case d < time.Hour:
-		return time.Minute, "min"
-	case d < 48*time.Hour:
-		return time.Hour, "h"
-	}
-	return 24 * time.Hour, "d"
-}
-
-func tenths(d, unit time.Duration) string {
-	return strconv.FormatFloat(math.Round(float64(d)/float64(unit)*10)/10, 'f', -1, 64)
-}
-
-// duration writes d in its best unit to a tenth: "45 min", "2 h", "1.5 d".
-func duration(d time.Duration) string {
-	unit, name := unitOf(d)
-	return tenths(d, unit) + " " + name
-}
-
-// interval writes [lo, hi] in the unit of hi: "1.5–3 h".
-func interval(lo, hi time.Duration) string {
-	unit, name := unitOf(hi)
-	return tenths(lo, unit) + "–" + tenths(hi, unit) + " " + name
-}
-
 // slackTime writes an instant for people, in UTC to the minute.
 func slackTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 )
 
@@ -52,25 +51,6 @@ func TestPercents(t *testing.T) {
 		{signedPercent(math.Inf(1)), "n/a"},
 		{score(78.6), "79"},
 		{score(math.NaN()), "n/a"},
-	} {
-		if c.got != c.want {
-			t.Errorf("got %q, want %q", c.got, c.want)
-		}
-	}
-}
-
-func TestDurations(t *testing.T) {
-	for _, c := range []struct {
-		got, want string
-	}{
-		{duration(45 * time.Minute), "45 min"},
-		{duration(2 * time.Hour), "2 h"},
-		{duration(90 * time.Minute), "1.5 h"},
-		{duration(47 * time.Hour), "47 h"},
-		{duration(60 * time.Hour), "2.5 d"},
-		{interval(time.Hour, 3*time.Hour), "1–3 h"},
-		{interval(30*time.Minute, 90*time.Minute), "0.5–1.5 h"},
-		{interval(5*time.Minute, 50*time.Minute), "5–50 min"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)

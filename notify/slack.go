@@ -151,12 +151,9 @@ func slackAlert(a *omen.PredictiveAlert) slackMessage {
 // breachText writes when the breach is expected, relative to the alert's issue time, with its
 // interval and the expected instant: "in about 2 h (90 % range 1–3 h), at 2026-11-26 03:00 UTC".
 func breachText(a *omen.PredictiveAlert) string {
-	if a.ExpectedBreach.IsZero() || a.IssuedAt.IsZero() {
+	s := a.TimeToBreach()
+	if s == "" {
 		return "at an unknown time"
-	}
-	s := "in about " + duration(a.ExpectedBreach.Sub(a.IssuedAt))
-	if !a.BreachEarliest.IsZero() && !a.BreachLatest.IsZero() {
-		s += " (90 % range " + interval(a.BreachEarliest.Sub(a.IssuedAt), a.BreachLatest.Sub(a.IssuedAt)) + ")"
 	}
 	return s + ", at " + slackTime(a.ExpectedBreach)
 }
