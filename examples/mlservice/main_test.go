@@ -58,21 +58,6 @@ func expectedAnomalies(t *testing.T, msgs []pipelinetest.Message) []string {
 	return ids
 }
 
-func metric(t *testing.T, exposition, name string) float64 {
-	t.Helper()
-	for line := range strings.Lines(exposition) {
-		if rest, ok := strings.CutPrefix(line, name+" "); ok {
-			var v float64
-			if _, err := fmt.Sscan(rest, &v); err != nil {
-				t.Fatal(err)
-			}
-			return v
-		}
-	}
-	t.Fatalf("no metric %s in\n%s", name, exposition)
-	return 0
-}
-
 // TestRun runs the program, configured by its environment as in the original's compose file,
 // against an in-process Kafka broker and PostgreSQL: it serves /healthz and /metrics, stores and
 // publishes exactly the anomalies of the stream, dead-letters the malformed messages, and stops
@@ -116,16 +101,16 @@ func TestRun(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("/metrics: %d", code)
 	}
-	if got := metric(t, exposition, "omen_mlservice_messages_total"); got != float64(len(msgs)+len(malformed)) {
+	if got := pipelinetest.Metric(t, exposition, "omen_mlservice_messages_total"); got != float64(len(msgs)+len(malformed)) {
 		t.Errorf("messages_total %v, want %d", got, len(msgs)+len(malformed))
 	}
-	if got := metric(t, exposition, `omen_mlservice_dead_letters_total{reason="undecodable"}`) +
-		metric(t, exposition, `omen_mlservice_dead_letters_total{reason="invalid"}`); got != 2 {
+	if got := pipelinetest.Metric(t, exposition, `omen_mlservice_dead_letters_total{reason="undecodable"}`) +
+		pipelinetest.Metric(t, exposition, `omen_mlservice_dead_letters_total{reason="invalid"}`); got != 2 {
 		t.Errorf("%v dead letters counted, want 2", got)
 	}
 	var anomalies float64
 	for _, typ := range omen.AnomalyTypes {
-		anomalies += metric(t, exposition, fmt.Sprintf("omen_mlservice_anomalies_total{type=%q}", typ))
+		anomalies += pipelinetest.Metric(t, exposition, fmt.Sprintf("omen_mlservice_anomalies_total{type=%q}", typ))
 	}
 	if anomalies != float64(len(want)) {
 		t.Errorf("anomalies_total sums to %v, want %d", anomalies, len(want))

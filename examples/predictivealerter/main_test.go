@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"os"
 	"slices"
@@ -48,21 +47,6 @@ func expectedAlerts(t *testing.T, msgs []pipelinetest.Message) []string {
 	return out
 }
 
-func metric(t *testing.T, exposition, name string) float64 {
-	t.Helper()
-	for line := range strings.Lines(exposition) {
-		if rest, ok := strings.CutPrefix(line, name+" "); ok {
-			var v float64
-			if _, err := fmt.Sscan(rest, &v); err != nil {
-				t.Fatal(err)
-			}
-			return v
-		}
-	}
-	t.Fatalf("no metric %s in\n%s", name, exposition)
-	return 0
-}
-
 // TestRun runs the program, configured by the original's POSTGRES_* variables and Kafka
 // variables, against an in-process Kafka broker and PostgreSQL: it serves /healthz and /metrics,
 // stores and publishes exactly the predictive alerts of the stream with their forecasts, and
@@ -104,13 +88,13 @@ func TestRun(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("/metrics: %d", code)
 	}
-	if got := metric(t, exposition, "omen_predictivealerter_engine_windows_total"); got != float64(len(msgs)) {
+	if got := pipelinetest.Metric(t, exposition, "omen_predictivealerter_engine_windows_total"); got != float64(len(msgs)) {
 		t.Errorf("engine_windows_total %v, want %d", got, len(msgs))
 	}
-	if got := metric(t, exposition, `omen_predictivealerter_predictive_alerts_total{status="pending"}`); got != float64(len(want)) {
+	if got := pipelinetest.Metric(t, exposition, `omen_predictivealerter_predictive_alerts_total{status="pending"}`); got != float64(len(want)) {
 		t.Errorf("%v alerts issued, want %d", got, len(want))
 	}
-	if got := metric(t, exposition, "omen_predictivealerter_forecasts_total"); got == 0 {
+	if got := pipelinetest.Metric(t, exposition, "omen_predictivealerter_forecasts_total"); got == 0 {
 		t.Error("no forecast counted")
 	}
 

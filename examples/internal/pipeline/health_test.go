@@ -56,7 +56,7 @@ func TestHealthWithoutKafka(t *testing.T) {
 		t.Errorf("/readyz: %d, want 503 before joining the group", code)
 	}
 	code, exposition := pipelinetest.Get(t, "http://"+s.Addr()+"/metrics")
-	if code != 200 || metricValue(t, exposition, "omen_mlservice_messages_total") != 0 ||
+	if code != 200 || pipelinetest.Metric(t, exposition, "omen_mlservice_messages_total") != 0 ||
 		!strings.Contains(exposition, "# TYPE omen_mlservice_engine_seconds histogram") {
 		t.Errorf("/metrics: %d\n%s", code, exposition)
 	}

@@ -141,7 +141,7 @@ func TestNotifications(t *testing.T) {
 	if err := al.Stats().WritePrometheus(&exposition, "x"); err != nil {
 		t.Fatal(err)
 	}
-	if got := metricValue(t, exposition.String(), `x_notifications_total{target="pagerduty",outcome="sent"}`); got != float64(len(want.alerts)) {
+	if got := pipelinetest.Metric(t, exposition.String(), `x_notifications_total{target="pagerduty",outcome="sent"}`); got != float64(len(want.alerts)) {
 		t.Errorf("alerter metrics: %v sent to PagerDuty, want %d", got, len(want.alerts))
 	}
 }

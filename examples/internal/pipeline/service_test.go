@@ -153,23 +153,6 @@ func healthy(t *testing.T, s *Service) bool {
 	return code == 200 && strings.Contains(body, `"status": "ok"`)
 }
 
-// metricValue returns the value of the sample named name (with its labels) in a Prometheus text
-// exposition, failing the test when it is absent.
-func metricValue(t *testing.T, exposition, name string) float64 {
-	t.Helper()
-	for line := range strings.Lines(exposition) {
-		if rest, ok := strings.CutPrefix(line, name+" "); ok {
-			var v float64
-			if _, err := fmt.Sscan(rest, &v); err != nil {
-				t.Fatalf("metric %s: %v", name, err)
-			}
-			return v
-		}
-	}
-	t.Fatalf("metric %s absent from:\n%s", name, exposition)
-	return 0
-}
-
 // TestPipelineInMemory runs both roles in one process on one broker and one MemoryStore: the
 // store and the output topics hold exactly the records of an uninterrupted run of the engines,
 // every malformed message is dead-lettered once per role, the endpoints report it, and both
@@ -240,19 +223,19 @@ func TestPipelineInMemory(t *testing.T) {
 		"omen_mlservice_engine_seconds_count":                      float64(len(msgs)),
 		`omen_mlservice_predictive_alerts_total{status="pending"}`: 0,
 	} {
-		if got := metricValue(t, exposition, name); got != want {
+		if got := pipelinetest.Metric(t, exposition, name); got != want {
 			t.Errorf("%s = %v, want %v", name, got, want)
 		}
 	}
 	var byType float64
 	for _, typ := range omen.AnomalyTypes {
-		byType += metricValue(t, exposition, fmt.Sprintf("omen_mlservice_anomalies_total{type=%q}", typ))
+		byType += pipelinetest.Metric(t, exposition, fmt.Sprintf("omen_mlservice_anomalies_total{type=%q}", typ))
 	}
 	if byType != float64(len(wantAnomalies)) {
 		t.Errorf("anomalies by type sum to %v, want %d", byType, len(wantAnomalies))
 	}
 	_, exposition = pipelinetest.Get(t, "http://"+al.Addr()+"/metrics")
-	if got := metricValue(t, exposition, `omen_predictivealerter_predictive_alerts_total{status="pending"}`); got != float64(len(wantAlerts)) {
+	if got := pipelinetest.Metric(t, exposition, `omen_predictivealerter_predictive_alerts_total{status="pending"}`); got != float64(len(wantAlerts)) {
 		t.Errorf("alerter: %v pending alerts written, want %d", got, len(wantAlerts))
 	}
 
@@ -264,8 +247,8 @@ func TestPipelineInMemory(t *testing.T) {
 		}
 	}
 	_, combined := pipelinetest.Get(t, both.URL+"/metrics")
-	if metricValue(t, combined, "omen_mlservice_engine_windows_total") != float64(len(msgs)) ||
-		metricValue(t, combined, "omen_predictivealerter_engine_windows_total") != float64(len(msgs)) {
+	if pipelinetest.Metric(t, combined, "omen_mlservice_engine_windows_total") != float64(len(msgs)) ||
+		pipelinetest.Metric(t, combined, "omen_predictivealerter_engine_windows_total") != float64(len(msgs)) {
 		t.Errorf("combined /metrics lacks a service's windows:\n%s", combined)
 	}
 

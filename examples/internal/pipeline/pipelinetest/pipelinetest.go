@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -331,4 +332,21 @@ func IDs(t testing.TB, pool *pgxpool.Pool, query string, args ...any) []string {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return out
+}
+
+// Metric returns the value of the sample named name (with its labels) in a Prometheus text
+// exposition, failing the test when it is absent.
+func Metric(t testing.TB, exposition, name string) float64 {
+	t.Helper()
+	for line := range strings.Lines(exposition) {
+		if rest, ok := strings.CutPrefix(line, name+" "); ok {
+			var v float64
+			if _, err := fmt.Sscan(rest, &v); err != nil {
+				t.Fatalf("metric %s: %v", name, err)
+			}
+			return v
+		}
+	}
+	t.Fatalf("metric %s absent from:\n%s", name, exposition)
+	return 0
 }
