@@ -201,7 +201,8 @@ func (s *Service) Handler() http.Handler {
 	return mux
 }
 
-func writeReport(w http.ResponseWriter, rep HealthReport, ok bool) {
+// writeReport writes a health report as JSON, with status 200 when ok and 503 otherwise.
+func writeReport(w http.ResponseWriter, rep any, ok bool) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	if ok {
@@ -239,16 +240,7 @@ func Handler(services ...*Service) http.Handler {
 		if !ok {
 			body.Status = "unavailable"
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		if ok {
-			w.WriteHeader(http.StatusOK)
-		} else {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(body)
+		writeReport(w, body, ok)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { serve(w, r, false) })
