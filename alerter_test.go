@@ -103,6 +103,26 @@ func rampMetric(in servicegen.Incident) string {
 	return "latency_p99_ms"
 }
 
+// alerterReplayServices replays every service of s through a, one goroutine per service (services
+// are independent, and this runs on every core), and returns the final state of every alert.
+func alerterReplayServices(t *testing.T, a *omen.Alerter, s servicegen.Stream) []omen.PredictiveAlert {
+	results := make([][]omen.Results, len(s.Services))
+	var wg sync.WaitGroup
+	for i, name := range s.Services {
+		windows := alerterMetrics(s, name)
+		wg.Go(func() { results[i] = alerterReplay(t, a, windows) })
+	}
+	wg.Wait()
+	return alerterFinal(slices.Concat(results...))
+}
+
+// precedes reports whether alert al precedes the threshold crossing of ramp in: an alert of its
+// service, metric and threshold issued before the crossing, whose window covers it.
+func precedes(al omen.PredictiveAlert, in servicegen.Incident) bool {
+	return al.Service == in.Service && al.Metric == rampMetric(in) && al.Threshold == in.Threshold &&
+		al.IssuedAt.Before(*in.Cross) && !in.Cross.Before(al.WindowStart) && !in.Cross.After(al.WindowEnd)
+}
+
 // TestAlerterRampAlerts replays the default generated stream (8 services, 14 days of hourly
 // windows, 3 slow ramps towards a threshold) and checks that predictive alerts precede the
 // ramps' threshold crossings — issued before the labelled crossing, with a window that covers
@@ -111,15 +131,7 @@ func rampMetric(in servicegen.Incident) string {
 func TestAlerterRampAlerts(t *testing.T) {
 	s := alerterStream(t)
 	a := omen.NewAlerter(omen.AlerterConfig{ForecastRecords: -1})
-	// One goroutine per service: services are independent, and this runs on every core.
-	results := make([][]omen.Results, len(s.Services))
-	var wg sync.WaitGroup
-	for i, name := range s.Services {
-		windows := alerterMetrics(s, name)
-		wg.Go(func() { results[i] = alerterReplay(t, a, windows) })
-	}
-	wg.Wait()
-	alerts := alerterFinal(slices.Concat(results...))
+	alerts := alerterReplayServices(t, a, s)
 
 	ramps, preceded := 0, 0
 	for _, in := range s.Incidents {
@@ -130,8 +142,7 @@ func TestAlerterRampAlerts(t *testing.T) {
 		metric := rampMetric(in)
 		found := false
 		for _, al := range alerts {
-			if al.Service == in.Service && al.Metric == metric && al.Threshold == in.Threshold &&
-				al.IssuedAt.Before(*in.Cross) && !in.Cross.Before(al.WindowStart) && !in.Cross.After(al.WindowEnd) {
+			if precedes(al, in) {
 				t.Logf("ramp of %s %s crossing %s: alert issued %s, lead %v, p = %.2f, %q",
 					in.Service, metric, in.Cross.Format(time.RFC3339), al.IssuedAt.Format(time.RFC3339),
 					in.Cross.Sub(al.IssuedAt), al.Confidence, al.PredictedEvent)
@@ -483,23 +494,13 @@ func TestAlerterRampAlertsAcrossSeeds(t *testing.T) {
 			t.Fatal(err)
 		}
 		a := omen.NewAlerter(omen.AlerterConfig{ForecastRecords: -1})
-		results := make([][]omen.Results, len(s.Services))
-		var wg sync.WaitGroup
-		for i, name := range s.Services {
-			windows := alerterMetrics(s, name)
-			wg.Go(func() { results[i] = alerterReplay(t, a, windows) })
-		}
-		wg.Wait()
-		alerts := alerterFinal(slices.Concat(results...))
+		alerts := alerterReplayServices(t, a, s)
 		for _, in := range s.Incidents {
 			if in.Kind != servicegen.Ramp {
 				continue
 			}
 			ramps++
-			if slices.ContainsFunc(alerts, func(al omen.PredictiveAlert) bool {
-				return al.Service == in.Service && al.Metric == rampMetric(in) && al.Threshold == in.Threshold &&
-					al.IssuedAt.Before(*in.Cross) && !in.Cross.Before(al.WindowStart) && !in.Cross.After(al.WindowEnd)
-			}) {
+			if slices.ContainsFunc(alerts, func(al omen.PredictiveAlert) bool { return precedes(al, in) }) {
 				preceded++
 			}
 		}
