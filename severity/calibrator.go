@@ -92,16 +92,16 @@ type Calibrated struct {
 // tail beyond the threshold t (the TailQuantile of the warm-up) is a generalised Pareto
 // distribution fitted to the excesses x − t by maximum likelihood (FitGPD): p = (N_t/n)·P(Y > x − t),
 // N_t the number of excesses — the peaks-over-threshold model of SPOT (Siffer et al., KDD 2017),
-// which extrapolates to probabilities far below 1/n. Unlike SPOT, the shape is held at ξ ≥ 0: when
-// the fit has ξ < 0 the exponential tail (ξ = 0, σ = mean excess) is used instead. A bounded fit
-// declares every value beyond its end point impossible; for the normal, gamma and lognormal laws
+// which extrapolates to probabilities far below 1/n. Unlike SPOT, the shape is held at ξ ≥ 0: the
+// tail is the maximum-likelihood GPD among those with ξ ≥ 0, the exponential (ξ = 0, σ = mean
+// excess) when the likelihood is highest at a bounded shape. A bounded fit declares every value beyond its end point impossible; for the normal, gamma and lognormal laws
 // (ξ = 0 in the limit) moderate thresholds routinely give ξ ≈ −0.15, which on 20,000 standard
 // normal values put the end point at 4.5 and estimated P(X > 4) at 1.4e-6 instead of 3.2e-5 — a
 // false critical. The exponential tail errs the other way, towards lower scores. The excesses themselves are kept in a second
 // t-digest, so the fit uses all of them in bounded memory. A value with p < Risk is an
 // alarm; with Config.WithholdAlarms it is not learned, as in SPOT. The GPD is refitted whenever the
-// excesses have grown by a quarter since the last fit. Memory is bounded: the digest holds O(Compression) centroids, the warm-up buffer
-// WarmUp values, and the tail at most MaxPeaks excesses.
+// excesses have grown by a quarter since the last fit. Memory is bounded: each of the two digests
+// holds O(Compression) centroids, and the warm-up buffer WarmUp values.
 //
 // The zero value is ready to use with the default config. A Calibrator is not safe for concurrent
 // use; Calibrate and Snapshot do not change it.
@@ -213,12 +213,9 @@ func (c *Calibrator) fit() {
 		return
 	}
 	ys, ws := c.excesses.centroids()
-	g, err := fitGPD(ys, ws)
+	g, err := fitGPD(ys, ws, true)
 	if err != nil {
 		return
-	}
-	if g.Shape < 0 {
-		g = GPD{Shape: 0, Scale: weightedMean(ys, ws)}
 	}
 	c.tail, c.tailOK = g, true
 	c.fitPeaks = c.exceed
@@ -269,15 +266,6 @@ func (c *Calibrator) Calibrate(x float64) Calibrated {
 		Confidence:  size * precision * margin,
 		Level:       cfg.Levels.Of(score),
 	}
-}
-
-func weightedMean(xs, ws []float64) float64 {
-	var s, w float64
-	for i, x := range xs {
-		s += ws[i] * x
-		w += ws[i]
-	}
-	return s / w
 }
 
 // Summary is a read-only view of a Calibrator's state.

@@ -80,8 +80,17 @@ var ErrBadExcess = errors.New("severity: excesses must be finite, non-negative a
 // MinGPDPeaks is the smallest number of excesses FitGPD accepts.
 const MinGPDPeaks = 3
 
-// rootGrid is the number of grid points per interval on which FitGPD looks for sign changes.
-const rootGrid = 48
+// Grid sizes on which fitGPD looks for sign changes of w. On the left interval the roots can sit
+// within 10⁻³ of −1/y_max (ξ near −1, as for uniform excesses), which coarse grids miss: on
+// 20,000 random samples (excesses of normal, lognormal, uniform and exponential data over their
+// 95th percentile, and GPD samples with ξ in [−0.6, 1.2], 3–300 values), a 48-point grid missed
+// the best root once, 24 points 11 times and 16 points 24 times, against a 2,000-point grid. On
+// the right interval, 6,000 such samples against a 400-point grid showed no miss with as few as 6
+// points; 16 leave a margin (TestFitGPDNonNegative checks it against a dense search).
+const (
+	leftGrid  = 48
+	rightGrid = 16
+)
 
 // FitGPD returns the maximum-likelihood GPD of the excesses ys by Grimshaw's reduction
 // (Grimshaw, "Computing maximum likelihood estimates for the generalized Pareto distribution",
@@ -91,8 +100,8 @@ const rootGrid = 48
 // With θ = ξ/σ, the likelihood equations reduce to the single equation w(θ) = u(θ)·v(θ) − 1 = 0,
 // where u(θ) = mean(1/(1 + θy)) and v(θ) = 1 + mean(ln(1 + θy)); a root gives ξ = v(θ) − 1 and
 // σ = ξ/θ. The roots lie in (−1/y_max, 0) or in (0, 2(ȳ − y_min)/y_min²). Each interval is
-// scanned on a grid of 48 points (geometric towards both ends on the left, log-spaced on the right,
-// both stopping 10⁻⁶/y_max short of 0) for sign changes of w, each bracketed root is refined to 13
+// scanned on a grid (48 points geometric towards both ends on the left, 16 log-spaced on the
+// right, both stopping 10⁻⁶/y_max short of 0) for sign changes of w, each bracketed root is refined to 13
 // significant digits by Brent's method (inverse quadratic interpolation safeguarded by bisection:
 // about 8 evaluations of w where bisection takes 40), and the candidate with the largest likelihood wins,
 // the exponential fit (ξ = 0, σ = ȳ) included. ys is not modified.
@@ -103,12 +112,14 @@ func FitGPD(ys []float64) (GPD, error) {
 	if len(ys) < MinGPDPeaks {
 		return GPD{}, ErrTooFewPeaks
 	}
-	return fitGPD(ys, nil)
+	return fitGPD(ys, nil, false)
 }
 
 // fitGPD fits excesses ys with weights ws (nil: all 1), each value standing for ws[i] equal
-// excesses; the likelihood is Σ w_i·log f(y_i).
-func fitGPD(ys, ws []float64) (GPD, error) {
+// excesses; the likelihood is Σ w_i·log f(y_i). With nonNegative it returns the maximum-likelihood
+// GPD with ξ ≥ 0: since ξ(θ) = mean(ln(1 + θy)) has the sign of θ, that is the best of the
+// exponential and the roots in θ > 0, and the left interval is not searched.
+func fitGPD(ys, ws []float64, nonNegative bool) (GPD, error) {
 	weight := func(i int) float64 {
 		if ws == nil {
 			return 1
@@ -172,9 +183,10 @@ func fitGPD(ys, ws []float64) (GPD, error) {
 		return (u/total)*(1+v/total) - 1
 	}
 	// Left interval (−1/ymax, 0): grid geometric in the distance to both ends.
-	lo := -1 / ymax
-	for _, theta := range bracketRoots(w, gridBetween(lo, 0, ymax)) {
-		consider(theta)
+	if !nonNegative {
+		for _, theta := range bracketRoots(w, gridBetween(-1/ymax, 0, ymax)) {
+			consider(theta)
+		}
 	}
 	// Right interval (0, 2(ȳ − ymin)/ymin²), capped when ymin is 0 or tiny.
 	hi := 2 * (mean - ymin) / (ymin * ymin)
@@ -189,19 +201,19 @@ func fitGPD(ys, ws []float64) (GPD, error) {
 	return best, nil
 }
 
-// gridBetween returns rootGrid points strictly inside (a, b), spaced geometrically towards the ends
+// gridBetween returns leftGrid points strictly inside (a, b), spaced geometrically towards the ends
 // so that roots near either end are bracketed; scale is y_max, the natural unit of 1/θ. The points
 // stay at least 10⁻⁶/y_max from the ends: closer to θ = 0, w(θ) = O(θ²y²) drowns in rounding
 // noise (whose sign changes are not roots), and a root there means ξ ≈ 0, which the exponential
 // candidate covers. gridLog keeps the same distance from 0 on the right interval.
 func gridBetween(a, b, scale float64) []float64 {
-	pts := make([]float64, 0, rootGrid)
+	pts := make([]float64, 0, leftGrid)
 	width := b - a
 	tiny := 1e-6 / scale
-	for i := range rootGrid {
+	for i := range leftGrid {
 		// f runs geometrically from 1e-6 to 1/2 of the width from each end.
-		f := math.Pow(10, -6+6*float64(i%(rootGrid/2))/float64(rootGrid/2-1)) * 0.5
-		if i < rootGrid/2 {
+		f := math.Pow(10, -6+6*float64(i%(leftGrid/2))/float64(leftGrid/2-1)) * 0.5
+		if i < leftGrid/2 {
 			pts = append(pts, a+math.Max(f*width, tiny))
 		} else {
 			pts = append(pts, b-math.Max(f*width, tiny))
@@ -211,10 +223,10 @@ func gridBetween(a, b, scale float64) []float64 {
 	return slices.Compact(pts)
 }
 
-// gridLog returns rootGrid points from lo to hi (0 < lo < hi), equally spaced in log θ.
+// gridLog returns rightGrid points from lo to hi (0 < lo < hi), equally spaced in log θ.
 func gridLog(lo, hi float64) []float64 {
-	pts := make([]float64, rootGrid)
-	step := math.Log(hi/lo) / float64(rootGrid-1)
+	pts := make([]float64, rightGrid)
+	step := math.Log(hi/lo) / float64(rightGrid-1)
 	for i := range pts {
 		pts[i] = lo * math.Exp(step*float64(i))
 	}
