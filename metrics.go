@@ -221,17 +221,26 @@ func (m *Metrics) UnmarshalJSON(data []byte) error {
 // duration such as "3600s" or "1h", or a number of seconds; absent, it is DefaultWindow. A missing
 // metric field (or null) is zero; a present one must be a JSON number. Counts must be non-negative
 // integers.
-// Every error wraps ErrInvalidMetrics and says what is wrong; one for a message that is not a JSON
+// Common messages are read by a single-pass scanner (scanShape), the others by encoding/json, with
+// the same result. Every error wraps ErrInvalidMetrics and says what is wrong; one for a message that is not a JSON
 // object or has a field of the wrong JSON type also wraps ErrUndecodable.
 func DecodeMetrics(data []byte) (Metrics, error) {
 	var msg anyShape
-	if err := json.Unmarshal(data, &msg); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) && typeErr.Field != "" {
-			return Metrics{}, undecodable("%s is a JSON %s", typeErr.Field, typeErr.Value)
+	if !scanShape(data, &msg) {
+		msg = anyShape{}
+		if err := json.Unmarshal(data, &msg); err != nil {
+			var typeErr *json.UnmarshalTypeError
+			if errors.As(err, &typeErr) && typeErr.Field != "" {
+				return Metrics{}, undecodable("%s is a JSON %s", typeErr.Field, typeErr.Value)
+			}
+			return Metrics{}, undecodable("not a JSON object: %v", err)
 		}
-		return Metrics{}, undecodable("not a JSON object: %v", err)
 	}
+	return msg.window()
+}
+
+// window parses and validates the window of a decoded message.
+func (msg *anyShape) window() (Metrics, error) {
 	var m Metrics
 	var err error
 	if det := msg.Details; det != nil {
