@@ -1,6 +1,7 @@
 package pgadapter
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -47,14 +48,11 @@ func (s *Store) Write(ctx context.Context, r omen.Results) error {
 		return nil
 	}
 	var w batchWriter
-	w.metrics(uniqueByKey(r.Metrics, func(m omen.Metrics) string {
-		// PostgreSQL keeps microseconds: finer times are one row.
-		return m.Service + "\x00" + m.Timestamp.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
-	}))
-	w.anomalies(uniqueByKey(r.Anomalies, func(a omen.Anomaly) string { return a.ID }), s.author)
-	w.patterns(uniqueByKey(r.Patterns, func(p omen.Pattern) string { return p.ID }))
-	w.forecasts(uniqueByKey(r.Forecasts, func(f omen.Forecast) string { return f.ID }))
-	w.alerts(uniqueByKey(r.Alerts, func(a omen.PredictiveAlert) string { return a.ID }))
+	w.metrics(uniqueBy(r.Metrics, byMetricsKey))
+	w.anomalies(uniqueBy(r.Anomalies, byID(func(a *omen.Anomaly) string { return a.ID })), s.author)
+	w.patterns(uniqueBy(r.Patterns, byID(func(p *omen.Pattern) string { return p.ID })))
+	w.forecasts(uniqueBy(r.Forecasts, byID(func(f *omen.Forecast) string { return f.ID })))
+	w.alerts(uniqueBy(r.Alerts, byID(func(a *omen.PredictiveAlert) string { return a.ID })))
 	return w.send(ctx, s.pool)
 }
 
@@ -86,29 +84,41 @@ func (w *batchWriter) send(ctx context.Context, pool *pgxpool.Pool) error {
 	return nil
 }
 
-// uniqueByKey returns items without earlier duplicates of a key (an INSERT … ON CONFLICT DO
-// UPDATE cannot touch one row twice), sorted by key. Every Write thus locks the rows of a table in
-// the same order, so concurrent Writes of overlapping keys wait for each other instead of
-// deadlocking.
-func uniqueByKey[T any](items []T, key func(T) string) []T {
-	type keyed struct {
-		key  string
-		item T
+// uniqueBy returns items without earlier duplicates of a key (an INSERT … ON CONFLICT DO UPDATE
+// cannot touch one row twice), sorted by key; compare orders two items by their keys. Every Write
+// thus locks the rows of a table in the same order, so concurrent Writes of overlapping keys wait
+// for each other instead of deadlocking.
+func uniqueBy[T any](items []T, compare func(a, b *T) int) []T {
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
 	}
-	byKey := make([]keyed, len(items))
-	for i, it := range items {
-		byKey[i] = keyed{key(it), it}
-	}
-	// A stable sort keeps duplicates in input order; the last of each run wins.
-	slices.SortStableFunc(byKey, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
+	// Ties are broken by position, so the last of each run of equal keys is the latest item.
+	slices.SortFunc(order, func(i, j int) int {
+		if c := compare(&items[i], &items[j]); c != 0 {
+			return c
+		}
+		return i - j
+	})
 	out := make([]T, 0, len(items))
-	for i, k := range byKey {
-		if i+1 < len(byKey) && byKey[i+1].key == k.key {
+	for k, i := range order {
+		if k+1 < len(order) && compare(&items[i], &items[order[k+1]]) == 0 {
 			continue
 		}
-		out = append(out, k.item)
+		out = append(out, items[i])
 	}
 	return out
+}
+
+// byMetricsKey orders windows by service and time; PostgreSQL keeps microseconds, so times
+// within the same microsecond are one row.
+func byMetricsKey(a, b *omen.Metrics) int {
+	return cmp.Or(strings.Compare(a.Service, b.Service), cmp.Compare(a.Timestamp.UnixMicro(), b.Timestamp.UnixMicro()))
+}
+
+// byID orders records by their ID.
+func byID[T any](id func(*T) string) func(a, b *T) int {
+	return func(a, b *T) int { return strings.Compare(id(a), id(b)) }
 }
 
 const upsertMetrics = `

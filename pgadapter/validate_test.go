@@ -3,6 +3,7 @@ package pgadapter
 import (
 	"errors"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -67,4 +68,31 @@ func FuzzDecimal(f *testing.F) {
 			t.Fatalf("decimal(%v) = %q reads back as %v, %v", v, s, back, err)
 		}
 	})
+}
+
+// TestUniqueBy: one record per key, the last of each key, in key order; windows within one
+// microsecond (what PostgreSQL keeps) are one key.
+func TestUniqueBy(t *testing.T) {
+	type rec struct{ ID, Version string }
+	got := uniqueBy([]rec{{"b", "1"}, {"a", "1"}, {"b", "2"}, {"c", "1"}, {"a", "2"}, {"a", "3"}},
+		byID(func(r *rec) string { return r.ID }))
+	want := []rec{{"a", "3"}, {"b", "2"}, {"c", "1"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("uniqueBy = %v, want %v", got, want)
+	}
+
+	t0 := time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC)
+	ms := []omen.Metrics{
+		{Service: "b", Timestamp: t0, TotalRequests: 1},
+		{Service: "a", Timestamp: t0.Add(time.Hour), TotalRequests: 2},
+		{Service: "a", Timestamp: t0, TotalRequests: 3},
+		{Service: "b", Timestamp: t0.Add(999 * time.Nanosecond).In(time.FixedZone("x", 3600)), TotalRequests: 4},
+	}
+	var requests []int64
+	for _, m := range uniqueBy(ms, byMetricsKey) {
+		requests = append(requests, m.TotalRequests)
+	}
+	if want := []int64{3, 2, 4}; !reflect.DeepEqual(requests, want) {
+		t.Errorf("uniqueBy(windows) kept requests %v, want %v", requests, want)
+	}
 }
