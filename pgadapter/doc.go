@@ -23,6 +23,9 @@
 //     ml_archive_old_anomalies(days DEFAULT 90), which moves rather than deletes — and the two
 //     triggers, made idempotent.
 //
+// The quick start's queries run unchanged on this schema; QuickStartQueries lists them verbatim
+// (a test checks them against PHASE_5_QUICKSTART.md and their output on known data).
+//
 // # Mapping
 //
 // History reads analytics_metrics_1hour, Phase 4's wide table: latency_p50/p95/p99/mean are

@@ -20,64 +20,27 @@ import (
 // quickStartPath is the Phase 5 quick start, relative to this package's directory.
 var quickStartPath = filepath.Join("..", "..", "shared", "seed", "PHASE_5_QUICKSTART.md")
 
-// quickStartQuery is a query copied verbatim from PHASE_5_QUICKSTART.md, from the given line on.
-type quickStartQuery struct {
-	line int
-	sql  string
+// quickStart returns the quick start's query with the given title.
+func quickStart(title string) QuickStartQuery {
+	for _, q := range QuickStartQueries() {
+		if q.Title == title {
+			return q
+		}
+	}
+	panic("no quick start query " + title)
 }
 
 var (
-	qsPhase4Count24h = quickStartQuery{16, `SELECT COUNT(*) FROM analytics_metrics_1hour WHERE created_at > NOW() - INTERVAL '24 hours';`}
-	qsAnomalies      = quickStartQuery{52, `SELECT anomaly_id, service, anomaly_type, severity, confidence_score, timestamp
-FROM ml_anomalies
-ORDER BY timestamp DESC
-LIMIT 10;`}
-	qsAlerts = quickStartQuery{60, `SELECT alert_id, service, predicted_event, prediction_confidence, predicted_time_start
-FROM ml_predictive_alerts
-ORDER BY created_at DESC
-LIMIT 5;`}
-	qsRecentView        = quickStartQuery{68, `SELECT * FROM ml_v_recent_anomalies LIMIT 10;`}
-	qsDashboardLastHour = quickStartQuery{153, `-- Overview: Last hour anomalies by service
-SELECT 
-    service,
-    COUNT(*) as total_anomalies,
-    COUNT(CASE WHEN severity = 'critical' THEN 1 END) as critical,
-    COUNT(CASE WHEN severity = 'high' THEN 1 END) as high,
-    ROUND(AVG(confidence_score)::numeric, 3) as avg_confidence,
-    COUNT(CASE WHEN resolved THEN 1 END) as resolved
-FROM ml_anomalies
-WHERE timestamp > NOW() - INTERVAL '1 hour'
-GROUP BY service
-ORDER BY total_anomalies DESC;`}
-	qsDashboardAlerts = quickStartQuery{166, `-- Predictive alerts status
-SELECT 
-    COUNT(*) as total_predicted,
-    COUNT(CASE WHEN alert_sent THEN 1 END) as alerts_sent,
-    COUNT(CASE WHEN materialized THEN 1 END) as materialized,
-    ROUND(100.0 * COUNT(CASE WHEN materialized THEN 1 END) / COUNT(*)::numeric, 1) as materialization_rate
-FROM ml_predictive_alerts
-WHERE created_at > NOW() - INTERVAL '24 hours';`}
-	qsDashboardToday = quickStartQuery{175, `-- Top anomalies today
-SELECT 
-    service, 
-    anomaly_type, 
-    COUNT(*) as count,
-    ROUND(AVG(confidence_score)::numeric, 3) as avg_confidence
-FROM ml_anomalies
-WHERE DATE(timestamp) = DATE(NOW())
-GROUP BY service, anomaly_type
-ORDER BY count DESC;`}
-	qsPhase4Count   = quickStartQuery{225, `SELECT COUNT(*) FROM analytics_metrics_1hour;`}
-	qsHistory4Hours = quickStartQuery{257, `SELECT COUNT(*), MIN(timestamp), MAX(timestamp)
-FROM analytics_metrics_1hour
-WHERE timestamp > NOW() - INTERVAL '4 hours'
-AND service = 'api';`}
-	qsArchive = quickStartQuery{285, `SELECT ml_archive_old_anomalies(90);`}
-
-	quickStartQueries = []quickStartQuery{
-		qsPhase4Count24h, qsAnomalies, qsAlerts, qsRecentView, qsDashboardLastHour, qsDashboardAlerts,
-		qsDashboardToday, qsPhase4Count, qsHistory4Hours, qsArchive,
-	}
+	qsPhase4Count24h    = quickStart("Metrics windows stored in the last 24 hours")
+	qsAnomalies         = quickStart("Recent anomalies")
+	qsAlerts            = quickStart("Predictive alerts")
+	qsRecentView        = quickStart("Recent anomalies view")
+	qsDashboardLastHour = quickStart("Overview: Last hour anomalies by service")
+	qsDashboardAlerts   = quickStart("Predictive alerts status")
+	qsDashboardToday    = quickStart("Top anomalies today")
+	qsPhase4Count       = quickStart("Metrics windows stored")
+	qsHistory4Hours     = quickStart("History of api in the last 4 hours")
+	qsArchive           = quickStart("Archive anomalies older than 90 days")
 )
 
 // TestQuickStartQueriesAreVerbatim checks each query against the quick start's text at its line.
@@ -92,14 +55,14 @@ func TestQuickStartQueriesAreVerbatim(t *testing.T) {
 		t.Skip(msg)
 	}
 	lines := strings.Split(string(data), "\n")
-	for _, q := range quickStartQueries {
-		n := strings.Count(q.sql, "\n") + 1
-		if q.line-1+n > len(lines) {
-			t.Errorf("line %d: beyond the quick start's %d lines", q.line, len(lines))
+	for _, q := range QuickStartQueries() {
+		n := strings.Count(q.SQL, "\n") + 1
+		if q.Line-1+n > len(lines) {
+			t.Errorf("line %d: beyond the quick start's %d lines", q.Line, len(lines))
 			continue
 		}
-		if text := strings.Join(lines[q.line-1:q.line-1+n], "\n"); !strings.Contains(text, q.sql) {
-			t.Errorf("line %d of the quick start is\n%s\nnot\n%s", q.line, text, q.sql)
+		if text := strings.Join(lines[q.Line-1:q.Line-1+n], "\n"); !strings.Contains(text, q.SQL) {
+			t.Errorf("line %d of the quick start is\n%s\nnot\n%s", q.Line, text, q.SQL)
 		}
 	}
 }
@@ -149,11 +112,11 @@ func TestQuickStartQueries(t *testing.T) {
 		t.Fatal(err)
 	}
 	txNow = txNow.UTC()
-	run := func(q quickStartQuery) [][]string {
+	run := func(q QuickStartQuery) [][]string {
 		t.Helper()
-		rows, err := tx.Query(ctx, q.sql, pgx.QueryExecModeSimpleProtocol)
+		rows, err := tx.Query(ctx, q.SQL, pgx.QueryExecModeSimpleProtocol)
 		if err != nil {
-			t.Fatalf("quick start line %d: %v", q.line, err)
+			t.Fatalf("quick start line %d: %v", q.Line, err)
 		}
 		defer rows.Close()
 		var out [][]string
@@ -169,14 +132,14 @@ func TestQuickStartQueries(t *testing.T) {
 			out = append(out, row)
 		}
 		if err := rows.Err(); err != nil {
-			t.Fatalf("quick start line %d: %v", q.line, err)
+			t.Fatalf("quick start line %d: %v", q.Line, err)
 		}
 		return out
 	}
-	check := func(q quickStartQuery, want [][]string) {
+	check := func(q QuickStartQuery, want [][]string) {
 		t.Helper()
 		if got := run(q); !reflect.DeepEqual(got, want) {
-			t.Errorf("quick start line %d:\n%s\ngot  %q\nwant %q", q.line, q.sql, got, want)
+			t.Errorf("quick start line %d:\n%s\ngot  %q\nwant %q", q.Line, q.SQL, got, want)
 		}
 	}
 	stamp := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05+00") }
@@ -237,7 +200,7 @@ func TestQuickStartQueries(t *testing.T) {
 	}
 	got := run(qsDashboardToday)
 	if len(got) != len(today) {
-		t.Errorf("quick start line %d: %d groups, want %d: %q", qsDashboardToday.line, len(got), len(today), got)
+		t.Errorf("quick start line %d: %d groups, want %d: %q", qsDashboardToday.Line, len(got), len(today), got)
 	}
 	for i, row := range got {
 		confs := today[group{row[0], row[1]}]
@@ -247,10 +210,10 @@ func TestQuickStartQueries(t *testing.T) {
 		}
 		want := []string{row[0], row[1], fmt.Sprint(len(confs)), fmt.Sprintf("%.3f", sum/float64(len(confs)))}
 		if len(confs) == 0 || !reflect.DeepEqual(row, want) {
-			t.Errorf("quick start line %d: row %q, want %q", qsDashboardToday.line, row, want)
+			t.Errorf("quick start line %d: row %q, want %q", qsDashboardToday.Line, row, want)
 		}
 		if i > 0 && row[2] > got[i-1][2] {
-			t.Errorf("quick start line %d: not ordered by count: %q", qsDashboardToday.line, got)
+			t.Errorf("quick start line %d: not ordered by count: %q", qsDashboardToday.Line, got)
 		}
 	}
 
@@ -286,7 +249,7 @@ func TestQuickStartQueries(t *testing.T) {
 		gotRecent = append(gotRecent, row[:5])
 	}
 	if len(wantRecent) < 3 || !reflect.DeepEqual(gotRecent, wantRecent) {
-		t.Errorf("quick start line %d: %q, want %q", qsRecentView.line, gotRecent, wantRecent)
+		t.Errorf("quick start line %d: %q, want %q", qsRecentView.Line, gotRecent, wantRecent)
 	}
 
 	// Retention as the quick start runs it: the 100-day-old anomaly moves.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -42,56 +43,24 @@ func openPostgres(ctx context.Context, dsn string) (*postgres, error) {
 
 func (p *postgres) close() { p.pool.Close() }
 
-// quickStartQueries are the dashboard queries of the Phase 5 quick start
-// (../shared/seed/PHASE_5_QUICKSTART.md, "Monitoring Dashboard" and "Verify"), run unchanged.
-var quickStartQueries = []struct{ title, sql string }{
-	{"Recent anomalies", `SELECT anomaly_id, service, anomaly_type, severity, confidence_score, timestamp
-FROM ml_anomalies
-ORDER BY timestamp DESC
-LIMIT 10;`},
-	{"Predictive alerts", `SELECT alert_id, service, predicted_event, prediction_confidence, predicted_time_start
-FROM ml_predictive_alerts
-ORDER BY created_at DESC
-LIMIT 5;`},
-	{"Overview: Last hour anomalies by service", `SELECT 
-    service,
-    COUNT(*) as total_anomalies,
-    COUNT(CASE WHEN severity = 'critical' THEN 1 END) as critical,
-    COUNT(CASE WHEN severity = 'high' THEN 1 END) as high,
-    ROUND(AVG(confidence_score)::numeric, 3) as avg_confidence,
-    COUNT(CASE WHEN resolved THEN 1 END) as resolved
-FROM ml_anomalies
-WHERE timestamp > NOW() - INTERVAL '1 hour'
-GROUP BY service
-ORDER BY total_anomalies DESC;`},
-	{"Predictive alerts status", `SELECT 
-    COUNT(*) as total_predicted,
-    COUNT(CASE WHEN alert_sent THEN 1 END) as alerts_sent,
-    COUNT(CASE WHEN materialized THEN 1 END) as materialized,
-    ROUND(100.0 * COUNT(CASE WHEN materialized THEN 1 END) / COUNT(*)::numeric, 1) as materialization_rate
-FROM ml_predictive_alerts
-WHERE created_at > NOW() - INTERVAL '24 hours';`},
-	{"Top anomalies today", `SELECT 
-    service, 
-    anomaly_type, 
-    COUNT(*) as count,
-    ROUND(AVG(confidence_score)::numeric, 3) as avg_confidence
-FROM ml_anomalies
-WHERE DATE(timestamp) = DATE(NOW())
-GROUP BY service, anomaly_type
-ORDER BY count DESC;`},
-	{"Metrics windows stored in the last 24 hours", `SELECT COUNT(*) FROM analytics_metrics_1hour WHERE created_at > NOW() - INTERVAL '24 hours';`},
+// dashboardQueries are the titles of the quick start's queries (pgadapter.QuickStartQueries) that
+// a run prints: its "Monitoring Dashboard" and "Verify" queries.
+var dashboardQueries = []string{
+	"Recent anomalies", "Predictive alerts", "Overview: Last hour anomalies by service",
+	"Predictive alerts status", "Top anomalies today", "Metrics windows stored in the last 24 hours",
 }
 
 // printQuickStart runs the quick start's queries and prints their rows, as psql would show
 // them, so that the run shows what an operator's dashboard now holds.
 func (p *postgres) printQuickStart(ctx context.Context, w io.Writer) error {
 	fmt.Fprintln(w, "\n== PostgreSQL: the quick start's queries")
-	for _, q := range quickStartQueries {
-		fmt.Fprintf(w, "\n-- %s\n", q.title)
-		rows, err := p.pool.Query(ctx, q.sql, pgx.QueryExecModeSimpleProtocol)
+	all := pgadapter.QuickStartQueries()
+	for _, title := range dashboardQueries {
+		q := all[slices.IndexFunc(all, func(q pgadapter.QuickStartQuery) bool { return q.Title == title })]
+		fmt.Fprintf(w, "\n-- %s\n", q.Title)
+		rows, err := p.pool.Query(ctx, q.SQL, pgx.QueryExecModeSimpleProtocol)
 		if err != nil {
-			return fmt.Errorf("quick start query %q: %w", q.title, err)
+			return fmt.Errorf("quick start query %q: %w", q.Title, err)
 		}
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		var names []string
@@ -114,7 +83,7 @@ func (p *postgres) printQuickStart(ctx context.Context, w io.Writer) error {
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return fmt.Errorf("quick start query %q: %w", q.title, err)
+			return fmt.Errorf("quick start query %q: %w", q.Title, err)
 		}
 		tw.Flush()
 		fmt.Fprintf(w, "(%d rows)\n", n)
