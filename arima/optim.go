@@ -125,7 +125,7 @@ func minimize(f func([]float64) float64, x0, parscale []float64, gradTol float64
 // cost more than evaluating an ARIMA objective (about 15 % of a model search).
 func minimizeBFGS(f func([]float64) float64, grad func(g, u []float64), u0 []float64, gradTol float64, maxIter int) (optimize.Location, optimize.Status, error) {
 	const evaluations = optimize.FuncEvaluation | optimize.GradEvaluation | optimize.HessEvaluation
-	best := optimize.Location{F: math.Inf(1)}
+	best := optimize.Location{X: make([]float64, len(u0)), F: math.Inf(1)}
 	loc := &optimize.Location{X: slices.Clone(u0), Gradient: make([]float64, len(u0))}
 	evaluate := func(op optimize.Operation) {
 		if op&optimize.FuncEvaluation != 0 {
@@ -153,7 +153,7 @@ func minimizeBFGS(f func([]float64) float64, grad func(g, u []float64), u0 []flo
 		if status := converger.Converged(&best); status != optimize.NotTerminated {
 			return status
 		}
-		if iterations >= maxIter {
+		if maxIter > 0 && iterations >= maxIter {
 			return optimize.IterationLimit
 		}
 		return optimize.NotTerminated

@@ -93,8 +93,10 @@ type Calibrated struct {
 // distribution fitted to the excesses x − t by maximum likelihood (FitGPD): p = (N_t/n)·P(Y > x − t),
 // N_t the number of excesses — the peaks-over-threshold model of SPOT (Siffer et al., KDD 2017),
 // which extrapolates to probabilities far below 1/n. Unlike SPOT, the shape is held at ξ ≥ 0: the
-// tail is the maximum-likelihood GPD among those with ξ ≥ 0, the exponential (ξ = 0, σ = mean
-// excess) when the likelihood is highest at a bounded shape. A bounded fit declares every value beyond its end point impossible; for the normal, gamma and lognormal laws
+// tail is the maximum-likelihood GPD among those with ξ ≥ 0: the best GPD with ξ > 0 when one
+// beats the exponential (ξ = 0, σ = mean excess), else the exponential — also when the
+// unconstrained maximum lies at ξ < 0 (an earlier version then always took the exponential). A
+// bounded fit declares every value beyond its end point impossible; for the normal, gamma and lognormal laws
 // (ξ = 0 in the limit) moderate thresholds routinely give ξ ≈ −0.15, which on 20,000 standard
 // normal values put the end point at 4.5 and estimated P(X > 4) at 1.4e-6 instead of 3.2e-5 — a
 // false critical. The exponential tail errs the other way, towards lower scores. The excesses themselves are kept in a second
