@@ -51,9 +51,9 @@ import (
 // A model fitted on normal operation forecasts a return to normal, so a ramp that has just
 // begun would go unseen until its end. The forecast therefore carries a drift when the model's
 // last six one-step errors all have the same sign and their median δ exceeds three standard
-// errors: the innovations are assumed to keep that bias, decaying by 0.9 a step (a damped
+// errors: the innovations are assumed to keep that bias, decaying by 0.8 a step (a damped
 // trend, Gardner & McKenzie 1985), which shifts the forecast h steps ahead by δ·w_h with
-// w_h = Σ_{i=1..h} ψ_{h−i}·0.9^{i−1}, and adds the drift's uncertainty, its standard error
+// w_h = Σ_{i=1..h} ψ_{h−i}·0.8^{i−1}, and adds the drift's uncertainty, its standard error
 // times w_h, to the forecast's. A spike and its return have errors of both signs and give no
 // drift. The emitted forecasts are these, drift included.
 //

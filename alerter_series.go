@@ -380,13 +380,16 @@ func (f *forecastSeries) forecast(cfg *AlerterConfig) bool {
 	return true
 }
 
-// forecastDamping is the factor by which the drift's persistence decays at each step ahead.
-const forecastDamping = 0.9
+// forecastDamping is the factor by which the drift's persistence decays at each step ahead. It
+// was chosen on the generated streams of seeds 1–50 (150 slow ramps): with 0.9, alerts preceded
+// 77 % of the ramps' crossings but 20 % of them expired without a breach, most of them alerts of
+// a higher threshold than the one a ramp stops at; with 0.8, 72 % and 15 %.
+const forecastDamping = 0.8
 
 // forecastDriftWeights returns w_h = Σ_{i=1..h} ψ_{h−i} λ^{i−1} (λ = forecastDamping) for
 // h = 1…H: the shift of the forecast h steps ahead per unit of drift when the innovations keep a
 // bias that decays by λ a step. For a random walk it is the damped trend (1 − λʰ)/(1 − λ)
-// (Gardner & McKenzie 1985), which never extrapolates more than 1/(1 − λ) = 10 steps of slope.
+// (Gardner & McKenzie 1985), which never extrapolates more than 1/(1 − λ) = 5 steps of slope.
 func forecastDriftWeights(psi []float64) []float64 {
 	w := make([]float64, len(psi))
 	for h := range w {

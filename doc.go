@@ -73,7 +73,8 @@
 // that probability as confidence, the expected time to breach and its 90 % range, a priority and a
 // score on the anomalies' 0–100 scale; an alert later materializes or expires, and Outcomes
 // reports the materialisation rate. Forecast records are completed with the actual value when
-// their window arrives. With a capacity per service it also plans capacity (CapacityPlan). On the
-// ten generated streams of seeds 1–10 its alerts precede 28 of 30 slow ramps' threshold crossings,
-// and 15 % of its alerts expire without a breach. A warm service takes about 63 kB.
+// their window arrives. With a capacity per service it also plans capacity (CapacityPlan). On
+// thirty generated streams (seeds 1–30) its alerts precede 67 of 90 slow ramps' threshold
+// crossings, and 15 % of its alerts expire without a breach (on seeds 31–50, held out: 41 of 60
+// and 15 %). A warm service takes about 63 kB.
 package omen
