@@ -483,8 +483,7 @@ func TestAlerterSnapshotSize(t *testing.T) {
 // stream: together, at least 70 % of the ramps' crossings are preceded by an alert (the issue asks
 // 60 %), with a median lead (from the first such alert to the crossing) of at least 3 hours, and
 // fewer than 20 % of the alerts expire without a breach. Measured: 67 of 90, median lead 4 h
-// (quartiles 2 and 6 h),
-// 15 %; on seeds 31–50, held out, 41 of 60 and 15 %.
+// (quartiles 2 and 6 h), 15 %; on seeds 31–50, held out, 41 of 60 and 15 %.
 func TestAlerterRampAlertsAcrossSeeds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("replays thirty streams")
