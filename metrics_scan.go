@@ -91,21 +91,29 @@ func (s *scanner) object(field func(key []byte) bool) bool {
 		if !field(key) {
 			return false
 		}
-		s.space()
-		if s.pos >= len(s.data) {
-			return false
-		}
-		switch s.data[s.pos] {
-		case ',':
-			s.pos++
-			s.space()
-		case '}':
-			s.pos++
-			return true
-		default:
-			return false
+		if done, ok := s.afterItem('}'); !ok || done {
+			return ok
 		}
 	}
+}
+
+// afterItem consumes what follows an item of an object or an array: a comma and the space after
+// it, or the closing byte end, which makes done true; ok is false when neither follows.
+func (s *scanner) afterItem(end byte) (done, ok bool) {
+	s.space()
+	if s.pos >= len(s.data) {
+		return false, false
+	}
+	switch s.data[s.pos] {
+	case ',':
+		s.pos++
+		s.space()
+		return false, true
+	case end:
+		s.pos++
+		return true, true
+	}
+	return false, false
 }
 
 // mark records a known field, failing on a repeat.
@@ -404,19 +412,8 @@ func (s *scanner) array() bool {
 		if !s.skipValue() {
 			return false
 		}
-		s.space()
-		if s.pos >= len(s.data) {
-			return false
-		}
-		switch s.data[s.pos] {
-		case ',':
-			s.pos++
-			s.space()
-		case ']':
-			s.pos++
-			return true
-		default:
-			return false
+		if done, ok := s.afterItem(']'); !ok || done {
+			return ok
 		}
 	}
 }
