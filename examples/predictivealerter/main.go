@@ -33,6 +33,7 @@
 //	-db-password            POSTGRES_PASSWORD, DB_PASSWORD  password
 //	-history-hours          PATTERN_HISTORY_HOURS           168 (hourly windows the models fit on, ≥ 24)
 //	-min-probability        ALERT_MIN_PROBABILITY           0.5 (breach probability that raises an alert)
+//	-forecast-records       FORECAST_RECORDS                24 (forecast steps stored per metric and window; 0: none)
 //	-capacity               ALERT_CAPACITY                  none (service=requests per hour, comma-separated)
 //	-http                   HTTP_ADDR                       :8006 (empty: no HTTP server)
 //	-shutdown-grace         SHUTDOWN_GRACE                  30s

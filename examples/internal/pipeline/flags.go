@@ -190,6 +190,19 @@ func settings(role Role, db *parsed) []setting {
 				c.Alerter.MinProbability = p
 				return nil
 			}},
+		{flag: "forecast-records", env: []string{"FORECAST_RECORDS"}, def: "24", roles: al,
+			usage: "forecast steps stored per metric and window, completed later with the actual value (0: none, 24: the whole horizon)",
+			apply: func(c *Config, v string) error {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 0 || n > 24 {
+					return fmt.Errorf("%q is not a number of steps from 0 to 24", v)
+				}
+				c.Alerter.ForecastRecords = n
+				if n == 0 {
+					c.Alerter.ForecastRecords = -1
+				}
+				return nil
+			}},
 		{flag: "capacity", env: []string{"ALERT_CAPACITY"}, roles: al,
 			usage: "capacities in requests per hour, as service=n,service=n; each such service gets capacity alerts",
 			apply: func(c *Config, v string) error {
@@ -401,6 +414,7 @@ func (f *flagValue) Set(v string) error { f.value, f.set = v, true; return nil }
 // The predictive alerter's own:
 //
 //	-min-probability     ALERT_MIN_PROBABILITY        0.5
+//	-forecast-records    FORECAST_RECORDS             24 (forecast steps stored per metric and window; 0: none)
 //	-capacity            ALERT_CAPACITY               none (service=requests per hour, comma-separated)
 func ParseServiceConfig(role Role, name string, args []string, getenv func(string) string, logs io.Writer) (Config, error) {
 	if role != MLService && role != PredictiveAlerter {

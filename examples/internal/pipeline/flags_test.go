@@ -68,7 +68,7 @@ func TestParseServiceConfig(t *testing.T) {
 			if got, want := dsnParts(t, c.PostgresDSN), [5]any{"localhost", 5432, "stacklens", "stacklens", "password"}; got != want {
 				t.Errorf("database %v, want the original predictive_alerter's %v", got, want)
 			}
-			if c.Alerter.MinProbability != 0.5 || c.Alerter.HistoryWindows != 168 || c.Alerter.Capacity != nil {
+			if c.Alerter.MinProbability != 0.5 || c.Alerter.HistoryWindows != 168 || c.Alerter.Capacity != nil || c.Alerter.ForecastRecords != 24 {
 				t.Errorf("alerter %+v", c.Alerter)
 			}
 		}},
@@ -88,11 +88,15 @@ func TestParseServiceConfig(t *testing.T) {
 			}
 		}},
 		{name: "flags override the environment", role: PredictiveAlerter,
-			args: []string{"-brokers", "f:1", "-output-topic", "alerts", "-db-host", "flaghost", "-min-probability", "0.8", "-http", ""},
-			env:  map[string]string{"KAFKA_BOOTSTRAP_SERVERS": "e:1", "KAFKA_OUTPUT_TOPIC": "x", "POSTGRES_HOST": "envhost", "ALERT_MIN_PROBABILITY": "0.6"},
+			args: []string{"-brokers", "f:1", "-output-topic", "alerts", "-db-host", "flaghost", "-min-probability", "0.8", "-http", "", "-forecast-records", "0"},
+			env: map[string]string{"KAFKA_BOOTSTRAP_SERVERS": "e:1", "KAFKA_OUTPUT_TOPIC": "x", "POSTGRES_HOST": "envhost", "ALERT_MIN_PROBABILITY": "0.6",
+				"FORECAST_RECORDS": "3"},
 			check: func(t *testing.T, c Config) {
 				if !slices.Equal(c.Brokers, []string{"f:1"}) || c.Topics.Alerts != "alerts" || c.Alerter.MinProbability != 0.8 || c.HTTPAddr != "" {
 					t.Errorf("brokers %v, alerts topic %q, min probability %v, http %q", c.Brokers, c.Topics.Alerts, c.Alerter.MinProbability, c.HTTPAddr)
+				}
+				if c.Alerter.ForecastRecords != -1 {
+					t.Errorf("forecast records %d, want -1 (none) for -forecast-records 0", c.Alerter.ForecastRecords)
 				}
 				if h := dsnParts(t, c.PostgresDSN)[0]; h != "flaghost" {
 					t.Errorf("host %v, want flaghost", h)
@@ -224,6 +228,8 @@ func TestParseServiceConfigErrors(t *testing.T) {
 		{"capacity without value", PredictiveAlerter, nil, map[string]string{"ALERT_CAPACITY": "api"}, "ALERT_CAPACITY"},
 		{"negative capacity", PredictiveAlerter, []string{"-capacity", "api=-1"}, nil, "-capacity"},
 		{"probability zero", PredictiveAlerter, nil, map[string]string{"ALERT_MIN_PROBABILITY": "0"}, "ALERT_MIN_PROBABILITY"},
+		{"forecast records beyond the horizon", PredictiveAlerter, nil, map[string]string{"FORECAST_RECORDS": "25"}, "FORECAST_RECORDS: \"25\" is not a number of steps from 0 to 24"},
+		{"forecast records on the ML service", MLService, []string{"-forecast-records", "1"}, nil, "flag provided but not defined: -forecast-records"},
 		{"malformed DSN", MLService, nil, map[string]string{"DATABASE_URL": "postgres://u@h:notaport/d"}, "PostgreSQL connection string"},
 		{"webhook not http", MLService, nil, map[string]string{"SLACK_WEBHOOK_URL": "ftp://hooks.example/secret-path"}, "SLACK_WEBHOOK_URL: ftp://hooks.example/… is not an absolute http(s) URL"},
 		{"PagerDuty URL without key", PredictiveAlerter, nil, map[string]string{"PAGERDUTY_EVENTS_URL": "https://pd.example/v2"}, "without a routing key"},
