@@ -93,7 +93,7 @@ func TestPostgresOutage(t *testing.T) {
 	if got, _ := topicIDs(t, cluster, topics.Alerts, "alert_id"); !slices.Equal(got, wantAlerts) {
 		t.Errorf("%s after the outage: %s", topics.Alerts, diff(got, wantAlerts))
 	}
-	if n := count(t, direct, "SELECT COUNT(*) FROM analytics_metrics_1hour"); n != len(msgs) {
+	if n := pipelinetest.Count(t, direct, "SELECT COUNT(*) FROM analytics_metrics_1hour"); n != len(msgs) {
 		t.Errorf("analytics_metrics_1hour holds %d windows, want %d", n, len(msgs))
 	}
 }
@@ -216,7 +216,7 @@ func (k *killRun) produce(from, to int) {
 func (k *killRun) waitCheckpointed() {
 	k.t.Helper()
 	pipelinetest.Eventually(k.t, "every service's state checkpointed by both engines", func() bool {
-		return count(k.t, k.direct, "SELECT COUNT(*) FROM ml_models WHERE model_type = 'omen_state'") == 2*faultStream.Services
+		return pipelinetest.Count(k.t, k.direct, "SELECT COUNT(*) FROM ml_models WHERE model_type = 'omen_state'") == 2*faultStream.Services
 	})
 }
 
@@ -303,7 +303,7 @@ func TestGracefulRestart(t *testing.T) {
 	pipelinetest.Produce(t, cluster, input, msgs[:cut])
 	waitCommitted(t, cluster)
 	svc.stop(t)
-	if n := count(t, pool, "SELECT COUNT(*) FROM ml_models WHERE model_type = 'omen_state'"); n != 2*faultStream.Services {
+	if n := pipelinetest.Count(t, pool, "SELECT COUNT(*) FROM ml_models WHERE model_type = 'omen_state'"); n != 2*faultStream.Services {
 		t.Fatalf("%d engine states saved by the stop, want one per service and engine (%d)", n, 2*faultStream.Services)
 	}
 	svc = startServices(t, cfg)

@@ -150,16 +150,6 @@ func dbIDs(t *testing.T, pool *pgxpool.Pool, table, column string) []string {
 		pgx.Identifier{column}.Sanitize(), pgx.Identifier{table}.Sanitize(), pgx.Identifier{column}.Sanitize()))
 }
 
-// count returns the result of a SELECT COUNT(*) query.
-func count(t *testing.T, pool *pgxpool.Pool, query string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := pool.QueryRow(pipelinetest.Context(t), query, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	return n
-}
-
 // diff describes how two sorted ID lists differ.
 func diff(got, want []string) string {
 	var missing, extra []string

@@ -49,7 +49,7 @@ func TestViewsAndFunctions(t *testing.T) {
 	if v, err := pgadapter.SchemaVersion(ctx, pool); err != nil || v != last {
 		t.Errorf("SchemaVersion = %d, %v; want %d", v, err, last)
 	}
-	if n := count(t, pool, "SELECT COUNT(*) FROM omen_schema_migrations"); n != len(pgadapter.Migrations()) {
+	if n := pipelinetest.Count(t, pool, "SELECT COUNT(*) FROM omen_schema_migrations"); n != len(pgadapter.Migrations()) {
 		t.Errorf("%d migrations recorded, want each of the %d once", n, len(pgadapter.Migrations()))
 	}
 	sameContents(t, tableContents(t, pool), rows)
@@ -316,7 +316,7 @@ func TestViewsAndFunctions(t *testing.T) {
 		if oldStatus != "open" || newStatus != "resolved" || by != "e2e" {
 			t.Errorf("history %s → %s by %s, want open → resolved by e2e", oldStatus, newStatus, by)
 		}
-		if n := count(t, pool, "SELECT COUNT(*) FROM ml_v_critical_anomalies WHERE anomaly_id = $1", target.ID); n != 0 {
+		if n := pipelinetest.Count(t, pool, "SELECT COUNT(*) FROM ml_v_critical_anomalies WHERE anomaly_id = $1", target.ID); n != 0 {
 			t.Error("a resolved anomaly is still listed as critical")
 		}
 		// Saving a state again moves ml_models.updated_at forward.

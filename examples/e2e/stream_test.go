@@ -102,7 +102,7 @@ func TestBundledStream(t *testing.T) {
 	if got, _ := topicIDs(t, cluster, topics.Patterns, "pattern_id"); len(got) == 0 || !slices.Equal(got, dbPatterns) {
 		t.Errorf("%s: %s", topics.Patterns, diff(got, dbPatterns))
 	}
-	if n := count(t, pool, "SELECT COUNT(*) FROM analytics_metrics_1hour"); n != len(msgs) {
+	if n := pipelinetest.Count(t, pool, "SELECT COUNT(*) FROM analytics_metrics_1hour"); n != len(msgs) {
 		t.Errorf("analytics_metrics_1hour holds %d windows, want %d", n, len(msgs))
 	}
 

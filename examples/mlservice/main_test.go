@@ -19,7 +19,7 @@ import (
 	"github.com/stacklens/omen/internal/servicegen"
 )
 
-// TestMain lets TestSignals run this test binary as the program itself: with
+// TestMain lets the tests run this test binary as the program itself (startProcess): with
 // OMEN_TEST_RUN_MLSERVICE=1 it is main, with the program's arguments.
 func TestMain(m *testing.M) {
 	if os.Getenv("OMEN_TEST_RUN_MLSERVICE") == "1" {
@@ -214,37 +214,57 @@ func TestSignals(t *testing.T) {
 	msgs := pipelinetest.Stream(t, servicegen.Config{Seed: 2, Services: 2, Days: 2, NoIncidents: true})
 	pipelinetest.Produce(t, cluster, "analytics-alerts", msgs)
 
-	cmd := exec.Command(os.Args[0], "-postgres", "none", "-http", "", "-log-format", "json")
-	cmd.Env = append(os.Environ(), "OMEN_TEST_RUN_MLSERVICE=1", "KAFKA_BOOTSTRAP_SERVERS="+strings.Join(cluster.ListenAddrs(), ","))
-	var logs pipelinetest.Logs
-	cmd.Stderr = &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	p := startProcess(t, []string{"-postgres", "none", "-http", "", "-log-format", "json"},
+		"KAFKA_BOOTSTRAP_SERVERS="+strings.Join(cluster.ListenAddrs(), ","))
 	pipelinetest.Eventually(t, "the backlog committed", func() bool {
-		select {
-		case err := <-exited:
-			t.Fatalf("the program exited early (%v); logs:\n%s", err, logs.String())
-		default:
-		}
+		p.running(t)
 		return pipelinetest.FullyCommitted(t, cluster, "ml-service-group", "analytics-alerts")
 	})
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-exited:
+	case err := <-p.exited:
 		if err != nil {
-			t.Fatalf("the program exited with %v after SIGTERM; logs:\n%s", err, logs.String())
+			t.Fatalf("the program exited with %v after SIGTERM; logs:\n%s", err, p.logs.String())
 		}
 	case <-time.After(pipelinetest.Timeout):
-		cmd.Process.Kill()
-		t.Fatalf("the program did not stop after SIGTERM; logs:\n%s", logs.String())
+		p.cmd.Process.Kill()
+		t.Fatalf("the program did not stop after SIGTERM; logs:\n%s", p.logs.String())
 	}
-	if len(logs.Records("stopped")) != 1 {
-		t.Errorf("no clean stop in the logs:\n%s", logs.String())
+	if len(p.logs.Records("stopped")) != 1 {
+		t.Errorf("no clean stop in the logs:\n%s", p.logs.String())
+	}
+}
+
+// process is the program run by this test binary as a child process (see TestMain).
+type process struct {
+	cmd    *exec.Cmd
+	logs   *pipelinetest.Logs
+	exited chan error // receives the result of Wait
+}
+
+// startProcess starts the program with args and the environment variables env (KEY=value) on
+// top of this process's.
+func startProcess(t *testing.T, args []string, env ...string) *process {
+	t.Helper()
+	p := &process{cmd: exec.Command(os.Args[0], args...), logs: &pipelinetest.Logs{}, exited: make(chan error, 1)}
+	p.cmd.Env = append(append(os.Environ(), "OMEN_TEST_RUN_MLSERVICE=1"), env...)
+	p.cmd.Stderr = p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.exited <- p.cmd.Wait() }()
+	return p
+}
+
+// running fails the test if the program has exited.
+func (p *process) running(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-p.exited:
+		t.Fatalf("the program exited early (%v); logs:\n%s", err, p.logs.String())
+	default:
 	}
 }
 
@@ -283,22 +303,10 @@ func TestKillAndRestart(t *testing.T) {
 		"HTTP_ADDR=",
 		"LOG_FORMAT=json",
 	}
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(append(os.Environ(), "OMEN_TEST_RUN_MLSERVICE=1"), env...)
-	var logs pipelinetest.Logs
-	cmd.Stderr = &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	p := startProcess(t, nil, env...)
 	pipelinetest.Produce(t, cluster, "analytics-alerts", msgs[:half])
 	pipelinetest.Eventually(t, "the first half committed and checkpointed", func() bool {
-		select {
-		case err := <-exited:
-			t.Fatalf("the program exited early (%v); logs:\n%s", err, logs.String())
-		default:
-		}
+		p.running(t)
 		if !pipelinetest.FullyCommitted(t, cluster, "ml-service-group", "analytics-alerts") {
 			return false
 		}
@@ -325,10 +333,10 @@ func TestKillAndRestart(t *testing.T) {
 		}
 		return true
 	})
-	if err := cmd.Process.Kill(); err != nil {
+	if err := p.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	<-exited
+	<-p.exited
 
 	// The second run resumes from the committed offsets and the checkpointed models.
 	vars := map[string]string{}

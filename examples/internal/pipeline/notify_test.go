@@ -124,7 +124,7 @@ func TestNotifications(t *testing.T) {
 			t.Errorf("%s received %d notifications; %s", path, n, diff(got, wantIDs))
 		}
 	}
-	if n := count(t, pool, "SELECT COUNT(*) FROM ml_predictive_alerts WHERE alert_sent AND alert_sent_at IS NOT NULL"); n != len(want.alerts) {
+	if n := pipelinetest.Count(t, pool, "SELECT COUNT(*) FROM ml_predictive_alerts WHERE alert_sent AND alert_sent_at IS NOT NULL"); n != len(want.alerts) {
 		t.Errorf("%d alerts marked sent, want all %d", n, len(want.alerts))
 	}
 	if got := pipelinetest.IDs(t, pool, "SELECT anomaly_id FROM ml_anomalies WHERE notified_at IS NOT NULL ORDER BY anomaly_id"); !slices.Equal(got, want.critical) {
@@ -166,10 +166,10 @@ func TestFailingWebhookNeverHoldsBackCommits(t *testing.T) {
 	if err := al.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(t, pool, "SELECT COUNT(*) FROM ml_predictive_alerts WHERE alert_sent"); n != 0 {
+	if n := pipelinetest.Count(t, pool, "SELECT COUNT(*) FROM ml_predictive_alerts WHERE alert_sent"); n != 0 {
 		t.Errorf("%d alerts marked sent although Slack refused them all", n)
 	}
-	if n := count(t, pool, "SELECT COUNT(*) FROM ml_predictive_alerts"); n != len(want.alerts) {
+	if n := pipelinetest.Count(t, pool, "SELECT COUNT(*) FROM ml_predictive_alerts"); n != len(want.alerts) {
 		t.Errorf("%d alerts stored, want %d", n, len(want.alerts))
 	}
 	st := al.Stats()

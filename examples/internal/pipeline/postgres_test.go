@@ -5,23 +5,11 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/stacklens/omen"
 	"github.com/stacklens/omen/examples/internal/pipeline/pipelinetest"
 	"github.com/stacklens/omen/kafkaadapter"
 	"github.com/stacklens/omen/pgadapter"
 )
-
-// count returns the result of a SELECT COUNT(*) query.
-func count(t *testing.T, pool *pgxpool.Pool, query string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := pool.QueryRow(pipelinetest.Context(t), query, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	return n
-}
 
 // TestPipelinePostgres runs both roles against one broker and one PostgreSQL schema, which each
 // service migrates: the tables hold exactly the records of an uninterrupted run, the anomaly
@@ -62,10 +50,10 @@ func TestPipelinePostgres(t *testing.T) {
 	if ids, n := topicIDs(t, cluster, topics.Anomalies, "anomaly_id"); !slices.Equal(ids, wantAnomalies) || n != len(wantAnomalies) {
 		t.Errorf("%s: %d records; %s", topics.Anomalies, n, diff(ids, wantAnomalies))
 	}
-	if n := count(t, pool, "SELECT COUNT(*) FROM analytics_metrics_1hour"); n != len(msgs) {
+	if n := pipelinetest.Count(t, pool, "SELECT COUNT(*) FROM analytics_metrics_1hour"); n != len(msgs) {
 		t.Errorf("analytics_metrics_1hour holds %d windows, want %d", n, len(msgs))
 	}
-	if n := count(t, pool, "SELECT COUNT(*) FROM ml_forecasts"); n == 0 {
+	if n := pipelinetest.Count(t, pool, "SELECT COUNT(*) FROM ml_forecasts"); n == 0 {
 		t.Error("no forecast stored")
 	}
 	services := map[string]bool{}
@@ -73,11 +61,11 @@ func TestPipelinePostgres(t *testing.T) {
 		services[m.Metrics.Service] = true
 	}
 	for _, component := range []string{omen.StateDetector, omen.StateAlerter} {
-		if n := count(t, pool, "SELECT COUNT(*) FROM ml_models WHERE model_type = 'omen_state' AND parameters->>'component' = $1", component); n != len(services) {
+		if n := pipelinetest.Count(t, pool, "SELECT COUNT(*) FROM ml_models WHERE model_type = 'omen_state' AND parameters->>'component' = $1", component); n != len(services) {
 			t.Errorf("%d %s states in ml_models after Stop, want one per service (%d)", n, component, len(services))
 		}
 	}
-	if n := count(t, pool, "SELECT COUNT(*) FROM omen_schema_migrations"); n != len(pgadapter.Migrations()) {
+	if n := pipelinetest.Count(t, pool, "SELECT COUNT(*) FROM omen_schema_migrations"); n != len(pgadapter.Migrations()) {
 		t.Errorf("%d migrations recorded, want %d", n, len(pgadapter.Migrations()))
 	}
 }
@@ -113,7 +101,7 @@ func TestTwoMLServicesTakeOver(t *testing.T) {
 	if wa == 0 || wb == 0 || wa+wb != int64(half) {
 		t.Fatalf("instances processed %d and %d windows, want a share each of %d", wa, wb, half)
 	}
-	if n := count(t, pool, "SELECT COUNT(*) FROM ml_models WHERE model_type = 'omen_state'"); n != 0 {
+	if n := pipelinetest.Count(t, pool, "SELECT COUNT(*) FROM ml_models WHERE model_type = 'omen_state'"); n != 0 {
 		t.Errorf("%d states saved while both instances run, want none before a release", n)
 	}
 
@@ -141,7 +129,7 @@ func TestTwoMLServicesTakeOver(t *testing.T) {
 	if got := a.Stats().Windows; got != wa+int64(len(msgs)-half) {
 		t.Errorf("instance A processed %d windows in all, want its %d and every window after the split (%d)", got, wa, len(msgs)-half)
 	}
-	restored := count(t, pool, "SELECT COUNT(*) FROM ml_models WHERE model_type = 'omen_state' AND last_used_at > trained_at")
+	restored := pipelinetest.Count(t, pool, "SELECT COUNT(*) FROM ml_models WHERE model_type = 'omen_state' AND last_used_at > trained_at")
 	if restored != len(handed) {
 		t.Errorf("instance A restored %d of the %d states B saved", restored, len(handed))
 	}

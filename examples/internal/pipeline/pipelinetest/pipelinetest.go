@@ -320,6 +320,16 @@ func Get(t testing.TB, url string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
+// Count returns the result of a SELECT COUNT(*) query.
+func Count(t testing.TB, pool *pgxpool.Pool, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(Context(t), query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
 // IDs returns the values of the string column of query's rows.
 func IDs(t testing.TB, pool *pgxpool.Pool, query string, args ...any) []string {
 	t.Helper()
