@@ -68,7 +68,9 @@ import (
 // exactly the forecast's marginal distributions and the model's autocorrelation. The random stream is
 // derived from (Seed, service, metric, threshold level, window timestamp), so a replay gives the
 // same numbers whatever the order of services or GOMAXPROCS. When the union bound Σ_h P(Y_h > T)
-// is already below MinProbability no path is drawn: the probability is below it too. The
+// is already below MinProbability no path is drawn: the probability is below it too; and the draw
+// stops early once the crossings so far put the probability more than four standard errors
+// below MinProbability (a reported probability is always estimated from all Paths paths). The
 // first crossing step of each crossing path gives the distribution of the time to breach: its
 // median is the expected breach and its 5 % and 95 % quantiles the 90 % range.
 //

@@ -25,10 +25,16 @@ type forecastBreach struct {
 //	Y_h = mean_h + se_h · Σ_{j<h} ψ_j ε_{h−j} / √(Σ_{j<h} ψ_j²) + s·w_h·η,
 //
 // with ε iid N(0, 1) and one η ~ N(0, 1) per path, se_h the model's standard error, s the
-// drift's and w_h its weights (forecastDriftWeights). It has exactly the forecast's marginal distributions and the model's correlation
-// between steps (a step with no variance is its mean). It reports false, drawing nothing, when
-// the union bound Σ_h P(Y_h > threshold) is below minP, and false when the estimate is below
-// minP.
+// drift's and w_h its weights (forecastDriftWeights). It has exactly the forecast's marginal
+// distributions and the model's correlation between steps (a step with no variance is its
+// mean). A path draws η, then ε_1, ε_2, … up to its first crossing.
+//
+// It reports false, drawing nothing, when the union bound Σ_h P(Y_h > threshold) is below minP,
+// and false when the estimate is below minP. The bound is loose (the steps are strongly
+// correlated), so most draws are of probabilities well below minP: every breachCheckEvery
+// paths a sequential test stops the draw when the crossings so far put the probability clearly
+// below minP (breachClearlyBelow). A probability that is reported is always estimated from all
+// the paths.
 func forecastBreachOf(fc *arima.Forecast, arimaSE, psi []float64, driftSE, threshold, minP float64, paths int, seed, stream uint64) (forecastBreach, bool) {
 	h := len(fc.Mean)
 	union := 0.0
@@ -48,13 +54,15 @@ func forecastBreachOf(fc *arima.Forecast, arimaSE, psi []float64, driftSE, thres
 	rng := randstream.New(seed, stream)
 	eps := make([]float64, h)
 	first := make([]int, h)
-	crossed := 0
-	for range paths {
-		for i := range eps {
-			eps[i] = rng.NormFloat64()
+	crossed, drawn := 0, 0
+	for drawn < paths {
+		if drawn > 0 && drawn%breachCheckEvery == 0 && breachClearlyBelow(crossed, drawn, minP) {
+			return forecastBreach{}, false
 		}
+		drawn++
 		eta := rng.NormFloat64()
 		for i := range h {
+			eps[i] = rng.NormFloat64()
 			y := fc.Mean[i] + common[i]*eta
 			if se := arimaSE[i]; se > 0 && norm[i] > 0 {
 				s := 0.0
@@ -70,7 +78,7 @@ func forecastBreachOf(fc *arima.Forecast, arimaSE, psi []float64, driftSE, thres
 			}
 		}
 	}
-	p := float64(crossed) / float64(paths)
+	p := float64(crossed) / float64(drawn)
 	if p < minP || crossed == 0 {
 		return forecastBreach{}, false
 	}
@@ -86,6 +94,22 @@ func forecastBreachOf(fc *arima.Forecast, arimaSE, psi []float64, driftSE, thres
 		return h
 	}
 	return forecastBreach{Probability: p, Median: quantile(0.5), Early: quantile(0.05), Late: quantile(0.95)}, true
+}
+
+// breachCheckEvery is the number of paths between the checks of the sequential stopping rule
+// of forecastBreachOf, and breachStopZ the rule's margin in standard errors.
+const (
+	breachCheckEvery = 250
+	breachStopZ      = 4
+)
+
+// breachClearlyBelow reports whether crossed crossings among n paths put the breach probability
+// clearly below minP: the count falls short of n·minP by more than breachStopZ standard
+// deviations of a count whose probability is minP, √(n·minP·(1−minP)). Were the probability
+// minP or more, such a shortfall would happen with probability below 4·10⁻⁵ at each check.
+func breachClearlyBelow(crossed, n int, minP float64) bool {
+	fn := float64(n)
+	return float64(crossed) < fn*minP-breachStopZ*math.Sqrt(fn*minP*(1-minP))
 }
 
 // forecastExceedance returns P(Y > threshold) for Y ~ N(mean, se²); a zero se makes Y its mean.

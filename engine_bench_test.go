@@ -80,3 +80,42 @@ func BenchmarkAlerterFit(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkEngineReplay replays the default generated stream (8 services × 14 days) through a
+// new Detector and a new Alerter configured as examples/phase5 does (one forecast record per
+// metric and window), one goroutine per service: windows/s is the throughput of both engines.
+func BenchmarkEngineReplay(b *testing.B) {
+	ms := detBenchStream(b, 8, 14)
+	byService := map[string][]Metrics{}
+	for _, m := range ms {
+		byService[m.Service] = append(byService[m.Service], m)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		d, _ := NewDetector(DetectorConfig{})
+		a := NewAlerter(AlerterConfig{ForecastRecords: 1})
+		done := make(chan error, len(byService))
+		for _, own := range byService {
+			go func() {
+				for _, m := range own {
+					if _, err := d.Observe(context.Background(), m); err != nil {
+						done <- err
+						return
+					}
+					if _, err := a.Observe(context.Background(), m); err != nil {
+						done <- err
+						return
+					}
+				}
+				done <- nil
+			}()
+		}
+		for range byService {
+			if err := <-done; err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(len(ms)*b.N)/b.Elapsed().Seconds(), "windows/s")
+}
