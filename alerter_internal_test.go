@@ -320,6 +320,56 @@ func TestAlerterBreachProbability(t *testing.T) {
 	}
 }
 
+// The sequential stop of the breach Monte Carlo: it ends the draw only when the crossings so far
+// lie more than four standard deviations below minP, so a probability near minP is always
+// estimated from every path, and one far below costs a fraction of them.
+func TestAlerterBreachEarlyStop(t *testing.T) {
+	for _, c := range []struct {
+		crossed, n int
+		minP       float64
+		want       bool
+	}{
+		// n·minP − 4·√(n·minP·(1−minP)) = 125 − 31.6 = 93.4 at n = 250, minP = ½.
+		{93, 250, 0.5, true},
+		{94, 250, 0.5, false},
+		{0, 250, 0.5, true},
+		{125, 250, 0.5, false},
+		// 500·0.1 − 4·√45 = 23.2.
+		{23, 500, 0.1, true},
+		{24, 500, 0.1, false},
+		// With minP 0.01 the margin exceeds the expected count: never stopped at 250 paths.
+		{0, 250, 0.01, false},
+	} {
+		if got := breachClearlyBelow(c.crossed, c.n, c.minP); got != c.want {
+			t.Errorf("breachClearlyBelow(%d, %d, %v) = %v, want %v", c.crossed, c.n, c.minP, got, c.want)
+		}
+	}
+	// One step with P(Y > T) = Φ(−0.1) ≈ 0.46 against minP ½ is not reported; with
+	// P ≈ 0.54 it is, with a probability counted over all 2000 paths (no early stop).
+	one := forecastFixture([]float64{0}, []float64{1})
+	for _, c := range []struct {
+		threshold float64
+		wantOK    bool
+	}{{0.1, false}, {-0.1, true}} {
+		b, ok := forecastBreachOf(&one, one.SE, []float64{1}, 0, c.threshold, 0.5, 2000, 1, 4)
+		if ok != c.wantOK {
+			t.Errorf("threshold %v: reported %v, want %v", c.threshold, ok, c.wantOK)
+		}
+		if ok && b.Probability*2000 != math.Round(b.Probability*2000) {
+			t.Errorf("threshold %v: probability %v is not a count over 2000 paths", c.threshold, b.Probability)
+		}
+	}
+	// Three independent steps, mean 0, threshold 0.5: P(max > 0.5) = 1 − Φ(0.5)³ ≈ 0.58, from
+	// every path.
+	fc := forecastFixture([]float64{0, 0, 0}, []float64{1, 1, 1})
+	b, ok := forecastBreachOf(&fc, fc.SE, []float64{1, 0, 0}, 0, 0.5, 0.5, 2000, 1, 5)
+	phi := func(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }
+	want := 1 - math.Pow(phi(0.5), 3)
+	if !ok || math.Abs(b.Probability-want) > 4*math.Sqrt(want*(1-want)/2000) {
+		t.Errorf("P(breach) = %v (%v), want %v", b.Probability, ok, want)
+	}
+}
+
 // forecastFixture builds a forecast with the given means and standard errors.
 func forecastFixture(mean, se []float64) arima.Forecast {
 	return arima.Forecast{Mean: mean, SE: se, Lower: mean, Upper: mean, Level: 90}
