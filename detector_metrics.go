@@ -18,9 +18,16 @@ type detMetric struct {
 	minEffect float64
 	unit      string
 	// traffic marks the counts that follow the load: they routinely fall by half at night, at
-	// weekends and on holidays, so only a deeper fall is a dip (detMaxTrafficFall).
+	// weekends and on holidays, so only a deeper fall is a dip (detMaxTrafficFall). A count of
+	// zero is modelled as detZeroCount.
 	traffic bool
 }
+
+// detZeroCount stands in for a traffic count of zero on the log scale, which has no log(0): half
+// a request (the usual continuity correction of log counts). An outage — traffic falling from
+// its baseline to nothing — is then a dip of log(b/0.5) below a baseline of b, and is not
+// ignored as a missing value as a latency of zero (no request measured) is.
+const detZeroCount = 0.5
 
 // detMetricSet lists the metrics followed one by one, in the order of their detectors.
 var detMetricSet = [...]detMetric{
@@ -71,8 +78,12 @@ func newDetMetrics(cfg DetectorConfig) detMetrics {
 func (d *detMetrics) observe(s *detService, m Metrics, out []Anomaly) []Anomaly {
 	for i, spec := range detMetricSet {
 		v, _ := m.Value(spec.name)
+		modelled := v
+		if spec.traffic {
+			modelled = max(v, detZeroCount)
+		}
 		sd := &d.streams[i]
-		score := sd.Add(m.Timestamp, v)
+		score := sd.Add(m.Timestamp, modelled)
 		st := sd.State()
 		if st.Ready && st.Time.Equal(m.Timestamp) {
 			switch {
@@ -162,6 +173,9 @@ func detMetricAnomaly(s *detService, m Metrics, spec detMetric, v float64, st St
 		Baseline:         baseline,
 		DeviationPercent: detPercent(st.DeviationPercent),
 		Confidence:       st.Confidence,
+	}
+	if v == 0 && spec.traffic && baseline > 0 {
+		a.DeviationPercent = -100 // modelled as detZeroCount, but nothing is nothing
 	}
 	a.Description = detMetricDescription(spec, a, st)
 	if typ == Outlier {

@@ -39,11 +39,19 @@ func detShape(m Metrics) [8]float64 {
 // produce, is not a shift.
 const detMinShiftScore = 25
 
+// detMinPatternRadius is the smallest radius of a pattern, in the standardised units of the
+// pattern space. A history of identical windows (an idle service: every count zero) makes a
+// pattern of DBSCAN's tiny ε, against which any other window lies infinitely or absurdly far;
+// with the floor such a window lies a finite distance outside it. Members of a pattern found
+// in ordinary traffic lie about √8 ≈ 2.8 standard deviations from its centre, so the floor
+// does not touch those.
+const detMinPatternRadius = 0.5
+
 // detSignature is one known pattern of a service.
 type detSignature struct {
 	id     int
 	center [8]float64 // in the pattern space
-	radius float64    // standardised: member distances are divided by it
+	radius float64    // standardised: the cluster's robust radius (see reach)
 	raw    [8]float64 // mean raw features of the members, in the order of FeatureNames
 	size   int
 	first  time.Time
@@ -51,6 +59,12 @@ type detSignature struct {
 	// occurrences counts the windows in the pattern: its members when found, then every window
 	// observed within its radius.
 	occurrences int
+}
+
+// reach returns the radius member distances are divided by: the cluster's, at least
+// detMinPatternRadius.
+func (sig *detSignature) reach() float64 {
+	return max(sig.radius, detMinPatternRadius)
 }
 
 // detPatterns finds the service's patterns by DBSCAN (package patterns) at each training, keeps
@@ -72,12 +86,16 @@ func newDetPatterns(cfg DetectorConfig) detPatterns {
 	}
 }
 
-// match returns the standardised distance of x to its nearest pattern and that pattern's index,
-// or +Inf and −1 without patterns: ‖(x − c_p)/s‖ / r_p, as patterns.Model.Match measures it.
+// match returns the standardised distance of x to its nearest pattern and that pattern's index
+// (the first pattern's when every distance is infinite), or +Inf and −1 without patterns:
+// ‖(x − c_p)/s‖ / r_p, as patterns.Model.Match measures it.
 func (p *detPatterns) match(x [8]float64) (float64, int) {
-	best, at := math.Inf(1), -1
+	if len(p.sigs) == 0 {
+		return math.Inf(1), -1
+	}
+	best, at := math.Inf(1), 0
 	for i := range p.sigs {
-		if d := p.distance(x, p.sigs[i].center) / p.sigs[i].radius; d < best {
+		if d := p.distance(x, p.sigs[i].center) / p.sigs[i].reach(); d < best {
 			best, at = d, i
 		}
 	}
@@ -119,9 +137,9 @@ func (p *detPatterns) observe(s *detService, m Metrics, out []Anomaly) []Anomaly
 		Score:            cal.Score,
 		Timestamp:        m.Timestamp,
 		Metric:           detPatternMetric,
-		Value:            d,
+		Value:            min(d, detMaxPercent),
 		Baseline:         1,
-		DeviationPercent: 100 * (d - 1),
+		DeviationPercent: detPercent(100 * (d - 1)),
 		Confidence:       cal.Confidence,
 	}
 	a.Description = fmt.Sprintf("behaviour outside every known pattern for %d windows: standardised distance %.2f to the nearest, pattern %d",
@@ -189,7 +207,7 @@ func (p *detPatterns) carryIDs(next []detSignature) []bool {
 	for k := range next {
 		for o := range p.sigs {
 			d := p.distance(next[k].center, p.sigs[o].center)
-			if d <= max(next[k].radius, p.sigs[o].radius) {
+			if d <= max(next[k].reach(), p.sigs[o].reach()) {
 				pairs = append(pairs, pair{k, o, d})
 			}
 		}

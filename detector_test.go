@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"sync"
 	"testing"
@@ -168,6 +169,75 @@ func checkDetAnomaly(t *testing.T, a Anomaly) {
 	}
 	if a.Description == "" || a.Severity == "" {
 		t.Errorf("%s: no description or severity", a.ID)
+	}
+}
+
+// detHourly returns n hourly windows of service svc from 2025-01-01, each filled by fill.
+func detHourly(svc string, n int, fill func(i int, m *Metrics)) []Metrics {
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	ms := make([]Metrics, n)
+	for i := range ms {
+		ms[i] = Metrics{Service: svc, Timestamp: t0.Add(time.Duration(i) * time.Hour), Window: time.Hour}
+		fill(i, &ms[i])
+	}
+	return ms
+}
+
+// detBusy fills a window with ordinary traffic: about 1,000 requests an hour with a daily cycle.
+func detBusy(r *rand.Rand) func(i int, m *Metrics) {
+	return func(i int, m *Metrics) {
+		day := 1 + 0.5*math.Sin(2*math.Pi*float64(i%24)/24)
+		m.TotalRequests = int64(1000*day) + int64(r.IntN(50))
+		m.ErrorRate = max(0, 0.5+0.1*r.NormFloat64())
+		m.LatencyP50, m.LatencyP95, m.LatencyP99, m.LatencyMean = 50+5*r.Float64(), 100+5*r.Float64(), 150+10*r.Float64(), 60+5*r.Float64()
+		m.UniqueUsers, m.UniqueIPs, m.RiskScore = int64(100*day)+int64(r.IntN(10)), int64(50*day)+int64(r.IntN(5)), 0.3
+	}
+}
+
+// An idle service (every count zero for two and a half days, so that its patterns are learned
+// from identical windows) that starts to take traffic: the Detector neither panics nor reports
+// non-finite figures, and flags the traffic's arrival.
+func TestDetectorIdleThenBusy(t *testing.T) {
+	busy := detBusy(rand.New(rand.NewPCG(1, 2)))
+	ms := detHourly("idle", 90, func(i int, m *Metrics) {
+		if i >= 60 {
+			busy(i, m)
+		}
+	})
+	d := detTestDetector(t)
+	spike := false
+	for i, r := range detReplay(t, d, ms) {
+		for _, a := range r.Anomalies {
+			checkDetAnomaly(t, a)
+			spike = spike || (i == 60 && a.Type == Spike && a.Metric == "total_requests")
+		}
+	}
+	if !spike {
+		t.Error("no total_requests spike when traffic arrived")
+	}
+}
+
+// A total outage — every count falls to zero — is a dip of the traffic counts at its first
+// window, 100 % below the baseline, not a missing value.
+func TestDetectorOutage(t *testing.T) {
+	busy := detBusy(rand.New(rand.NewPCG(3, 4)))
+	ms := detHourly("api", 130, func(i int, m *Metrics) {
+		if i < 120 {
+			busy(i, m)
+		}
+	})
+	d := detTestDetector(t)
+	results := detReplay(t, d, ms)
+	got := map[string]Anomaly{}
+	for _, a := range results[120].Anomalies {
+		checkDetAnomaly(t, a)
+		got[a.Metric] = a
+	}
+	for _, metric := range []string{"total_requests", "unique_users", "unique_ips"} {
+		a, ok := got[metric]
+		if !ok || a.Value != 0 || a.DeviationPercent != -100 || a.Severity != Critical {
+			t.Errorf("%s at the outage's first window: %+v (found %v), want a critical anomaly at 0, −100 %%", metric, a, ok)
+		}
 	}
 }
 
