@@ -77,6 +77,9 @@ func (c DetectorConfig) validate() error {
 	case !(c.MinScore > 0 && c.MinScore <= 100) || !(c.OutlierScore > 0 && c.OutlierScore <= 100):
 		return fmt.Errorf("omen: MinScore %v or OutlierScore %v outside (0, 100]", c.MinScore, c.OutlierScore)
 	}
+	if err := c.Levels.Validate(); err != nil {
+		return fmt.Errorf("omen: DetectorConfig.Levels: %w", err)
+	}
 	return nil
 }
 

@@ -98,7 +98,8 @@ func (s *detService) unmarshal(data []byte) error {
 	if h := r.int(); r.err == nil && h != int64(s.cfg.History) {
 		return fmt.Errorf("%w: history of %d windows, the detector keeps %d", ErrDetectorEncoding, h, s.cfg.History)
 	}
-	s.sinceTraining = r.count(s.cfg.RetrainEvery)
+	// Before the first training the count runs up to MinHistory − 1, which may exceed RetrainEvery.
+	s.sinceTraining = r.count(max(s.cfg.RetrainEvery, s.cfg.MinHistory))
 	s.trainedOn = r.count(s.cfg.History)
 	if s.hasLast = r.bool(); s.hasLast {
 		s.last = r.window(s.name)
@@ -143,11 +144,15 @@ func (s *detService) unmarshal(data []byte) error {
 
 	p := &s.patterns
 	for j := range p.scale {
-		if p.scale[j] = r.finite(); r.err == nil && !(p.scale[j] > 0) {
-			r.fail("pattern scale %v", p.scale[j])
-		}
+		p.scale[j] = r.finite()
 	}
 	sigs := r.count(s.cfg.History)
+	for _, v := range p.scale {
+		// Zero before the first training, which finds the patterns and their scales.
+		if r.err == nil && !(v > 0) && (sigs > 0 || v != 0) {
+			r.fail("pattern scale %v", v)
+		}
+	}
 	p.sigs = make([]detSignature, sigs)
 	for i := range p.sigs {
 		sig := &p.sigs[i]

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stacklens/omen/internal/servicegen"
+	"github.com/stacklens/omen/severity"
 )
 
 // detTestMetrics converts a generated window to the engine's input.
@@ -312,6 +313,39 @@ func TestDetectorSnapshotRestore(t *testing.T) {
 	}
 }
 
+// A service snapshotted before its first training (no patterns or models yet; with RetrainEvery
+// below MinHistory its windows since training outnumber RetrainEvery) restores and goes on as if
+// it had never stopped.
+func TestDetectorSnapshotBeforeFirstTraining(t *testing.T) {
+	ms := detHourly("api", 40, detBusy(rand.New(rand.NewPCG(5, 6))))
+	for _, cfg := range []DetectorConfig{{}, {MinHistory: 24, RetrainEvery: 12}} {
+		newDet := func() *Detector {
+			d, err := NewDetector(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}
+		want := detReplay(t, newDet(), ms)
+		for _, at := range []int{1, 12, 20, 23, 24} {
+			first := newDet()
+			got := detReplay(t, first, ms[:at])
+			data, err := first.Snapshot("api")
+			if err != nil {
+				t.Fatal(err)
+			}
+			second := newDet()
+			if err := second.Restore("api", data); err != nil {
+				t.Fatalf("%+v: restoring after %d windows: %v", cfg, at, err)
+			}
+			got = append(got, detReplay(t, second, ms[at:])...)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%+v, restored after %d windows: the run differs (-want +got):\n%s", cfg, at, diff)
+			}
+		}
+	}
+}
+
 // TestDetectorReleaseAndLazyRestore releases every service to a StateStore mid-stream; the next
 // windows restore them lazily, with the output of an uninterrupted run.
 func TestDetectorReleaseAndLazyRestore(t *testing.T) {
@@ -550,7 +584,7 @@ func TestDetectorConfig(t *testing.T) {
 	if got != want {
 		t.Errorf("defaults %+v, want %+v", got, want)
 	}
-	for _, bad := range []DetectorConfig{{History: -1}, {History: 10, MinHistory: 20}, {MinHistory: 4}, {MinScore: 101}} {
+	for _, bad := range []DetectorConfig{{History: -1}, {History: 10, MinHistory: 20}, {MinHistory: 4}, {MinScore: 101}, {Levels: severity.Levels{Medium: 60}}} {
 		if _, err := NewDetector(bad); err == nil {
 			t.Errorf("NewDetector(%+v) accepted", bad)
 		}

@@ -247,6 +247,26 @@ func TestConfigValidation(t *testing.T) {
 	}
 }
 
+func TestLevelsValidate(t *testing.T) {
+	for _, c := range []struct {
+		ls Levels
+		ok bool
+	}{
+		{Levels{}, true},
+		{Levels{Medium: 10, High: 20, Critical: 100}, true},
+		{Levels{Critical: 60}, true}, // 25 < 50 < 60
+		{Levels{Medium: 60}, false},  // 60 > the default High 50
+		{Levels{Medium: -1}, false},
+		{Levels{Critical: 101}, false},
+		{Levels{High: math.NaN()}, false},
+		{Levels{Medium: 30, High: 30, Critical: 90}, false},
+	} {
+		if err := c.ls.Validate(); (err == nil) != c.ok {
+			t.Errorf("%+v.Validate() = %v, want ok %v", c.ls, err, c.ok)
+		}
+	}
+}
+
 // TestCalibratorRefitSchedule: the tail is refitted only when the excesses have grown by a quarter
 // since the last fit — 18 to 20 fits over 50,000 values — and in between, the alarm threshold z_q
 // (the 1 − 10⁻⁴ quantile, the most extrapolated value the calibrator reports) stays close to that

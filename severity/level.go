@@ -68,6 +68,31 @@ func (ls Levels) withDefaults() Levels {
 	return ls
 }
 
+// Validate reports an error unless every boundary is zero (its default) or in (0, 100], and the
+// boundaries, defaults filled in, increase. Of, Grade and a Calibrator panic on Levels that do
+// not increase; a constructor that takes Levels from its caller validates them first.
+func (ls Levels) Validate() error {
+	for _, v := range []float64{ls.Medium, ls.High, ls.Critical} {
+		if !(v >= 0 && v <= 100) {
+			return fmt.Errorf("severity: level boundary %v outside (0, 100]", v)
+		}
+	}
+	d := ls
+	if d.Medium == 0 {
+		d.Medium = 25
+	}
+	if d.High == 0 {
+		d.High = 50
+	}
+	if d.Critical == 0 {
+		d.Critical = 75
+	}
+	if !(d.Medium < d.High && d.High < d.Critical) {
+		return fmt.Errorf("severity: level boundaries %v, %v, %v must increase (zero means 25, 50, 75)", d.Medium, d.High, d.Critical)
+	}
+	return nil
+}
+
 // Of returns the level of a 0–100 score. NaN is Low.
 func (ls Levels) Of(score float64) Level {
 	ls = ls.withDefaults()
