@@ -67,10 +67,12 @@ func (f *forecastSeries) append(cfg *AlerterConfig, k int, v float64) {
 	}
 }
 
-// observe takes the value v of the window at t, k steps after the previous one: it measures the
-// model's one-step forecast error, filters v into the model, adds v to the history and
-// completes the forecast records of t, which it appends to out.
-func (f *forecastSeries) observe(cfg *AlerterConfig, service string, t time.Time, k, slot int, v float64, out []Forecast) []Forecast {
+// observe takes the value v of the window at t, k steps of length step after the previous one:
+// it measures the model's one-step forecast error, filters v into the model, adds v to the
+// history and completes the forecast records of t, which it appends to out. A forecast is of
+// window t when its time lies within half a step of t: window timestamps jitter (a producer
+// stamps them with its clock, microseconds and all), the grid does not.
+func (f *forecastSeries) observe(cfg *AlerterConfig, service string, t time.Time, k, slot int, step time.Duration, v float64, out []Forecast) []Forecast {
 	f.SinceFit += k
 	f.Slot = slot
 	if k > cfg.HistoryWindows {
@@ -110,17 +112,17 @@ func (f *forecastSeries) observe(cfg *AlerterConfig, service string, t time.Time
 	}
 	f.hasFc = false
 	f.append(cfg, k, v)
-	now := t.UnixNano()
+	now, tol := t.UnixNano(), int64(max(step, 0)/2)
 	kept := f.Awaiting[:0]
 	for _, p := range f.Awaiting {
 		switch {
-		case p.At == now:
+		case p.At >= now-tol && (p.At < now+tol || p.At == now):
 			rec := p.record(cfg, service, f.Metric)
 			actual, diff := v, v-p.Predicted
 			rec.Actual, rec.Error = &actual, &diff
 			out = append(out, rec)
 		case p.At > now:
-			kept = append(kept, p)
+			kept = append(kept, p) // a later window's
 		}
 	}
 	f.Awaiting = kept

@@ -162,8 +162,8 @@ func (s *alerterService) process(cfg *AlerterConfig, m Metrics) Results {
 	for _, name := range cfg.metricsOf(s.name) {
 		v, _ := m.Value(name)
 		f := s.seriesOf(name)
-		r.Forecasts = f.observe(cfg, s.name, t, k, slot, v, r.Forecasts)
-		r.Alerts = s.settleAlerts(name, t, v, r.Alerts)
+		r.Forecasts = f.observe(cfg, s.name, t, k, slot, step, v, r.Forecasts)
+		r.Alerts = s.settleAlerts(name, t, step, v, r.Alerts)
 		f.refitIfDue(cfg, period)
 		if !f.forecast(cfg) {
 			continue
@@ -201,20 +201,23 @@ func (s *alerterService) pendingAlert(metric, level string) bool {
 
 // settleAlerts closes the pending alerts of metric that window t settles: materialized when v
 // exceeds the threshold inside the alert's window, expired when t reaches the window's end
-// without a breach. Closed alerts are appended to out.
-func (s *alerterService) settleAlerts(metric string, t time.Time, v float64, out []PredictiveAlert) []PredictiveAlert {
+// without a breach. The window's bounds are grid times, which a window's timestamp may miss by
+// its jitter: t counts as inside from half a step before the start to half a step after the end,
+// and as reaching the end from half a step before it. Closed alerts are appended to out.
+func (s *alerterService) settleAlerts(metric string, t time.Time, step time.Duration, v float64, out []PredictiveAlert) []PredictiveAlert {
+	tol := max(step, 0) / 2
 	kept := s.alerts[:0]
 	for _, o := range s.alerts {
 		a := o.Alert
 		switch {
-		case a.Metric != metric || t.Before(a.WindowStart):
+		case a.Metric != metric || t.Before(a.WindowStart.Add(-tol)):
 			kept = append(kept, o)
 			continue
-		case v > a.Threshold && !t.After(a.WindowEnd):
+		case v > a.Threshold && !t.After(a.WindowEnd.Add(tol)):
 			at := t
 			a.Status, a.MaterializedAt = Materialized, &at
 			s.outcomes.Materialized++
-		case !t.Before(a.WindowEnd):
+		case !t.Before(a.WindowEnd.Add(-tol)):
 			a.Status = Expired
 			s.outcomes.Expired++
 		default:

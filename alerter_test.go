@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
@@ -475,6 +476,47 @@ func TestAlerterSnapshotSize(t *testing.T) {
 			t.Errorf("ForecastRecords %d: state of %d bytes", records, len(data))
 		}
 		t.Logf("ForecastRecords %d: state of %d bytes after 168 windows", records, len(data))
+	}
+}
+
+// Phase 4 stamps its windows with the producer's clock, microseconds and all: windows that
+// jitter by up to a minute around the hour complete the same forecasts, and settle the same
+// alerts the same way, as windows on the hour.
+func TestAlerterJitteredTimestamps(t *testing.T) {
+	exact := alerterExampleWindows()
+	jittered := slices.Clone(exact)
+	r := rand.New(rand.NewPCG(7, 8))
+	for i := range jittered {
+		jittered[i].Timestamp = jittered[i].Timestamp.Add(time.Duration(r.Int64N(int64(2*time.Minute))) - time.Minute)
+	}
+	run := func(windows []omen.Metrics) (completed int, alerts []omen.PredictiveAlert, o omen.AlertOutcomes) {
+		a := omen.NewAlerter(omen.AlerterConfig{ForecastRecords: 3})
+		results := alerterReplay(t, a, windows)
+		for _, res := range results {
+			for _, f := range res.Forecasts {
+				if f.Actual != nil {
+					completed++
+				}
+			}
+		}
+		return completed, alerterFinal(results), a.Outcomes()
+	}
+	wantCompleted, wantAlerts, wantOutcomes := run(exact)
+	completed, alerts, outcomes := run(jittered)
+	if wantCompleted == 0 || completed != wantCompleted {
+		t.Errorf("%d forecasts completed with jittered timestamps, %d on the hour", completed, wantCompleted)
+	}
+	if outcomes != wantOutcomes || wantOutcomes.Materialized == 0 {
+		t.Errorf("outcomes %+v with jittered timestamps, %+v on the hour", outcomes, wantOutcomes)
+	}
+	if len(alerts) != len(wantAlerts) {
+		t.Fatalf("%d alerts with jittered timestamps, %d on the hour", len(alerts), len(wantAlerts))
+	}
+	for i, a := range alerts {
+		if a.Status != wantAlerts[i].Status || a.Metric != wantAlerts[i].Metric || a.Threshold != wantAlerts[i].Threshold {
+			t.Errorf("alert %d: %s %s %v with jitter, %s %s %v on the hour", i, a.Status, a.Metric, a.Threshold,
+				wantAlerts[i].Status, wantAlerts[i].Metric, wantAlerts[i].Threshold)
+		}
 	}
 }
 
