@@ -104,8 +104,8 @@ func stale(who, service string, t, last time.Time) error {
 		ErrInvalidMetrics, ErrStaleWindow, t.Format(time.RFC3339), service, last.Format(time.RFC3339))
 }
 
-// Validate checks the window: a service name of 1–255 printable characters, a timestamp, a
-// positive window, counts ≥ 0, an error rate in [0, 100], and finite, non-negative latencies and
+// Validate checks the window: a service name of 1–255 printable characters, a timestamp in the
+// years 1678–2261, a positive window, counts ≥ 0, an error rate in [0, 100], and finite, non-negative latencies and
 // risk score.
 func (m Metrics) Validate() error {
 	switch {
@@ -117,6 +117,9 @@ func (m Metrics) Validate() error {
 		return invalid("service name %q has unprintable characters", m.Service)
 	case m.Timestamp.IsZero():
 		return invalid("no timestamp")
+	case m.Timestamp.Year() < 1678 || m.Timestamp.Year() > 2261:
+		// Beyond the years of int64 nanoseconds since 1970, which the engines count time in.
+		return invalid("timestamp %s outside the years 1678–2261", m.Timestamp.UTC().Format(time.RFC3339))
 	case m.Window <= 0:
 		return invalid("window %v, want a positive length", m.Window)
 	}

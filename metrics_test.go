@@ -71,6 +71,8 @@ func TestDecodeMetricsRejects(t *testing.T) {
 		{"empty details service", `{"details":{"timestamp":"2024-01-15T10:30:00Z"}}`, "no service"},
 		{"no timestamp", `{"service":"api"}`, "no timestamp"},
 		{"bad timestamp", `{"service":"api","timestamp":"yesterday"}`, `timestamp "yesterday" is not ISO 8601`},
+		{"year 2999", `{"service":"api","timestamp":"2999-01-15T10:30:00Z"}`, "timestamp 2999-01-15T10:30:00Z outside the years 1678–2261"},
+		{"year 1600", `{"service":"api","timestamp":"1600-01-15T10:30:00Z"}`, "outside the years 1678–2261"},
 		{"negative count", `{"service":"api","timestamp":"2024-01-15T10:30:00Z","total_requests":-1}`, "total_requests = -1, want a non-negative integer"},
 		{"fractional count", `{"service":"api","timestamp":"2024-01-15T10:30:00Z","unique_users":2.5}`, "unique_users = 2.5"},
 		{"overflowing number", `{"service":"api","timestamp":"2024-01-15T10:30:00Z","error_rate":1e999}`, "error_rate = 1e999 is not a finite number"},

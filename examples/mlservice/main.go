@@ -30,6 +30,7 @@
 //	-http                   HTTP_ADDR                       :8005 (empty: no HTTP server)
 //	-shutdown-grace         SHUTDOWN_GRACE                  30s
 //	-checkpoint-interval    STATE_CHECKPOINT_INTERVAL       1m (0: models saved only when partitions are released)
+//	-max-clock-skew         MAX_CLOCK_SKEW                  1h (windows stamped further ahead of the clock are dead-lettered; 0: no limit)
 //	-log-level              LOG_LEVEL                       INFO (DEBUG, INFO, WARNING, ERROR)
 //	-log-format             LOG_FORMAT                      text (or json)
 //	-slack-webhook-url      SLACK_WEBHOOK_URL               none

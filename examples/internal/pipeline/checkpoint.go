@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -26,22 +27,34 @@ type trackedEngine struct {
 	counters  *counters
 	component string // the StateStore component: omen.StateDetector or omen.StateAlerter
 
+	// maxSkew is Config.MaxClockSkew (negative: no limit) and now the clock it is measured on.
+	maxSkew time.Duration
+	now     func() time.Time
+
 	mu      sync.Mutex // held by checkpoints, Release and Discard
 	track   bool
 	touched map[string]struct{} // guarded by tmu
 	tmu     sync.Mutex
 }
 
-func newTrackedEngine(e engine, c *counters, role Role, track bool) *trackedEngine {
+func newTrackedEngine(e engine, c *counters, role Role, track bool, maxSkew time.Duration) *trackedEngine {
 	component := omen.StateDetector
 	if role == PredictiveAlerter {
 		component = omen.StateAlerter
 	}
-	return &trackedEngine{engine: e, counters: c, component: component, track: track, touched: map[string]struct{}{}}
+	return &trackedEngine{engine: e, counters: c, component: component, track: track, touched: map[string]struct{}{},
+		maxSkew: maxSkew, now: time.Now}
 }
 
+// Process hands m to the engine, unless its timestamp lies more than maxSkew ahead of the clock:
+// that window is rejected as invalid (the consumer dead-letters it) before the engine sees it.
 func (e *trackedEngine) Process(ctx context.Context, m omen.Metrics) (omen.Results, error) {
 	start := time.Now()
+	if ahead := m.Timestamp.Sub(e.now()); e.maxSkew >= 0 && ahead > e.maxSkew {
+		e.counters.engineErrors.Add(1)
+		return omen.Results{}, fmt.Errorf("pipeline: %w: the window of service %q is stamped %s, %v ahead of this consumer's clock (at most %v allowed)",
+			omen.ErrInvalidMetrics, m.Service, m.Timestamp.UTC().Format(time.RFC3339Nano), ahead.Round(time.Second), e.maxSkew)
+	}
 	r, err := e.engine.Process(ctx, m)
 	e.counters.engine.observe(time.Since(start))
 	if err != nil {

@@ -37,6 +37,7 @@ const (
 	DefaultAlerterHTTPAddr        = ":8006"
 	DefaultNotifyQueue            = 1024
 	DefaultStallTimeout           = 2 * time.Minute
+	DefaultMaxClockSkew           = time.Hour
 )
 
 // Config describes one Service. A zero field means its documented default.
@@ -70,6 +71,13 @@ type Config struct {
 	// window processed so far is durable, published and committed; see the package
 	// documentation. Zero saves state only when partitions are released (rebalance, stop).
 	CheckpointInterval time.Duration
+
+	// MaxClockSkew is how far ahead of this process's clock a window's timestamp may lie
+	// (default DefaultMaxClockSkew; negative: no limit). A window stamped further ahead is
+	// dead-lettered: the engines take each service's windows in time order and treat an older
+	// one as a redelivery, so one accepted window from a producer's wrong clock (a typo'd year)
+	// would make every later window of its service look old.
+	MaxClockSkew time.Duration
 
 	// Detector configures the MLService's engine; Alerter the PredictiveAlerter's.
 	Detector omen.DetectorConfig
@@ -145,6 +153,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.StallTimeout == 0 {
 		c.StallTimeout = DefaultStallTimeout
+	}
+	if c.MaxClockSkew == 0 {
+		c.MaxClockSkew = DefaultMaxClockSkew
 	}
 	if c.MetricsNamespace == "" {
 		c.MetricsNamespace = "omen_" + string(c.Role)

@@ -240,6 +240,19 @@ func settings(role Role, db *parsed) []setting {
 				c.ShutdownGrace = d
 				return nil
 			}},
+		{flag: "max-clock-skew", env: []string{"MAX_CLOCK_SKEW"}, def: "1h",
+			usage: "how far ahead of this process's clock a window's timestamp may lie before it is dead-lettered; 0: no limit",
+			apply: func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d < 0 {
+					return fmt.Errorf("%q is not a duration of 0 or more", v)
+				}
+				c.MaxClockSkew = d
+				if d == 0 {
+					c.MaxClockSkew = -1
+				}
+				return nil
+			}},
 		{flag: "checkpoint-interval", env: []string{"STATE_CHECKPOINT_INTERVAL"}, def: "1m",
 			usage: "how often the models of the services processed since are saved to the store; 0: only when partitions are released",
 			apply: func(c *Config, v string) error {
@@ -385,6 +398,7 @@ func (f *flagValue) Set(v string) error { f.value, f.set = v, true; return nil }
 //	-http                HTTP_ADDR                    :8005 | :8006
 //	-shutdown-grace      SHUTDOWN_GRACE               30s
 //	-checkpoint-interval STATE_CHECKPOINT_INTERVAL    1m (0: state saved only when partitions are released)
+//	-max-clock-skew      MAX_CLOCK_SKEW               1h (windows stamped further ahead of the clock are dead-lettered; 0: no limit)
 //	-log-level           LOG_LEVEL                    INFO (DEBUG, INFO, WARNING, ERROR)
 //	-log-format          LOG_FORMAT                   text (or json)
 //	-slack-webhook-url   SLACK_WEBHOOK_URL            none

@@ -54,8 +54,8 @@ func TestParseServiceConfig(t *testing.T) {
 			if got, want := dsnParts(t, c.PostgresDSN), [5]any{"localhost", 5432, "stacklens", "stacklens_user", "stacklens_password"}; got != want {
 				t.Errorf("database %v, want the original ml_service's %v", got, want)
 			}
-			if c.CheckpointInterval != time.Minute {
-				t.Errorf("checkpoint interval %v, want 1m", c.CheckpointInterval)
+			if c.CheckpointInterval != time.Minute || c.MaxClockSkew != time.Hour {
+				t.Errorf("checkpoint interval %v, max clock skew %v, want 1m and 1h", c.CheckpointInterval, c.MaxClockSkew)
 			}
 			if c.Detector.History != 168 || c.Detector.OutlierScore != 0 || c.Partitions != 3 || c.ReplicationFactor != 1 || c.ShutdownGrace != 30*time.Second {
 				t.Errorf("history %d, outlier score %v, partitions %d, replication %d, grace %v", c.Detector.History, c.Detector.OutlierScore, c.Partitions, c.ReplicationFactor, c.ShutdownGrace)
@@ -75,8 +75,11 @@ func TestParseServiceConfig(t *testing.T) {
 		{name: "environment", role: MLService, env: map[string]string{
 			"KAFKA_BOOTSTRAP_SERVERS": "k1:9092, k2:9093", "KAFKA_INPUT_TOPIC": "in", "KAFKA_OUTPUT_TOPIC": "out",
 			"KAFKA_CONSUMER_GROUP": "g", "PATTERN_HISTORY_HOURS": "336", "HTTP_ADDR": "127.0.0.1:9000", "SHUTDOWN_GRACE": "5s",
-			"DB_HOST": "db", "DB_PORT": "6543", "DB_NAME": "n", "DB_USER": "u", "DB_PASSWORD": "p@ss:w/rd?#",
+			"DB_HOST": "db", "DB_PORT": "6543", "DB_NAME": "n", "DB_USER": "u", "DB_PASSWORD": "p@ss:w/rd?#", "MAX_CLOCK_SKEW": "90s",
 		}, check: func(t *testing.T, c Config) {
+			if c.MaxClockSkew != 90*time.Second {
+				t.Errorf("max clock skew %v, want 90s", c.MaxClockSkew)
+			}
 			if !slices.Equal(c.Brokers, []string{"k1:9092", "k2:9093"}) || c.Topics.Input != "in" || c.Topics.Anomalies != "out" || c.Group != "g" {
 				t.Errorf("brokers %v, topics %+v, group %q", c.Brokers, c.Topics, c.Group)
 			}
@@ -88,15 +91,19 @@ func TestParseServiceConfig(t *testing.T) {
 			}
 		}},
 		{name: "flags override the environment", role: PredictiveAlerter,
-			args: []string{"-brokers", "f:1", "-output-topic", "alerts", "-db-host", "flaghost", "-min-probability", "0.8", "-http", "", "-forecast-records", "0"},
+			args: []string{"-brokers", "f:1", "-output-topic", "alerts", "-db-host", "flaghost", "-min-probability", "0.8", "-http", "", "-forecast-records", "0",
+				"-max-clock-skew", "0"},
 			env: map[string]string{"KAFKA_BOOTSTRAP_SERVERS": "e:1", "KAFKA_OUTPUT_TOPIC": "x", "POSTGRES_HOST": "envhost", "ALERT_MIN_PROBABILITY": "0.6",
-				"FORECAST_RECORDS": "3"},
+				"FORECAST_RECORDS": "3", "MAX_CLOCK_SKEW": "5m"},
 			check: func(t *testing.T, c Config) {
 				if !slices.Equal(c.Brokers, []string{"f:1"}) || c.Topics.Alerts != "alerts" || c.Alerter.MinProbability != 0.8 || c.HTTPAddr != "" {
 					t.Errorf("brokers %v, alerts topic %q, min probability %v, http %q", c.Brokers, c.Topics.Alerts, c.Alerter.MinProbability, c.HTTPAddr)
 				}
 				if c.Alerter.ForecastRecords != -1 {
 					t.Errorf("forecast records %d, want -1 (none) for -forecast-records 0", c.Alerter.ForecastRecords)
+				}
+				if c.MaxClockSkew >= 0 {
+					t.Errorf("max clock skew %v, want negative (no limit) for -max-clock-skew 0", c.MaxClockSkew)
 				}
 				if h := dsnParts(t, c.PostgresDSN)[0]; h != "flaghost" {
 					t.Errorf("host %v, want flaghost", h)
@@ -235,6 +242,7 @@ func TestParseServiceConfigErrors(t *testing.T) {
 		{"PagerDuty URL without key", PredictiveAlerter, nil, map[string]string{"PAGERDUTY_EVENTS_URL": "https://pd.example/v2"}, "without a routing key"},
 		{"session timeout too short", MLService, nil, map[string]string{"KAFKA_SESSION_TIMEOUT": "500ms"}, "KAFKA_SESSION_TIMEOUT: \"500ms\" is not a duration of at least 1s"},
 		{"negative checkpoint interval", PredictiveAlerter, []string{"-checkpoint-interval", "-1s"}, nil, "-checkpoint-interval"},
+		{"negative clock skew", MLService, nil, map[string]string{"MAX_CLOCK_SKEW": "-1m"}, "MAX_CLOCK_SKEW: \"-1m\" is not a duration of 0 or more"},
 		{"unknown flag", MLService, []string{"-verbose"}, nil, "flag provided but not defined: -verbose"},
 		{"ML flag on the alerter", PredictiveAlerter, []string{"-contamination", "0.1"}, nil, "flag provided but not defined: -contamination"},
 		{"stray argument", MLService, []string{"run"}, nil, "unexpected argument \"run\""},

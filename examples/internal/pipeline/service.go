@@ -101,7 +101,7 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 		kafkaadapter.WithLogger(s.log),
 		kafkaadapter.WithClientOptions(kgo.WithHooks(s.tracker)),
 	}
-	s.engine = newTrackedEngine(eng, s.counters, cfg.Role, cfg.CheckpointInterval > 0)
+	s.engine = newTrackedEngine(eng, s.counters, cfg.Role, cfg.CheckpointInterval > 0, cfg.MaxClockSkew)
 	s.store = store
 	s.tracker.onPollStart = s.checkpoint
 	s.consumer, err = kafkaadapter.NewConsumer(cfg.Brokers, s.engine, s.sink, append(opts, cfg.KafkaOptions...)...)

@@ -31,6 +31,9 @@ var malformed = []pipelinetest.Message{
 	{Key: []byte("api"), Value: []byte(`{"service":"api","timestamp":`)},                                            // undecodable
 	{Key: []byte("api"), Value: []byte(`{"timestamp":"2024-01-02T00:00:00Z","total_requests":5}`)},                  // incomplete
 	{Key: []byte("web"), Value: []byte(`{"service":"web","timestamp":"2024-01-02T00:00:00Z","total_requests":-3}`)}, // invalid
+	// Unprocessable: stamped decades ahead of the clock. Were it accepted, every later window of
+	// api would be older than its last and taken for a redelivery.
+	{Key: []byte("api"), Value: []byte(`{"service":"api","timestamp":"2099-01-02T00:00:00Z","total_requests":5}`)},
 }
 
 // fastKafka makes members join, heartbeat and take partitions over quickly.
@@ -213,15 +216,16 @@ func TestPipelineInMemory(t *testing.T) {
 	}
 	total := float64(len(msgs) + len(malformed))
 	for name, want := range map[string]float64{
-		"omen_mlservice_messages_total":                            total,
-		"omen_mlservice_engine_windows_total":                      float64(len(msgs)),
-		`omen_mlservice_dead_letters_total{reason="undecodable"}`:  1,
-		`omen_mlservice_dead_letters_total{reason="incomplete"}`:   1,
-		`omen_mlservice_dead_letters_total{reason="invalid"}`:      1,
-		`omen_mlservice_published_total{topic="ml-anomalies"}`:     float64(len(wantAnomalies)),
-		"omen_mlservice_consumer_lag_total":                        0,
-		"omen_mlservice_engine_seconds_count":                      float64(len(msgs)),
-		`omen_mlservice_predictive_alerts_total{status="pending"}`: 0,
+		"omen_mlservice_messages_total":                             total,
+		"omen_mlservice_engine_windows_total":                       float64(len(msgs)),
+		`omen_mlservice_dead_letters_total{reason="undecodable"}`:   1,
+		`omen_mlservice_dead_letters_total{reason="incomplete"}`:    1,
+		`omen_mlservice_dead_letters_total{reason="invalid"}`:       1,
+		`omen_mlservice_dead_letters_total{reason="unprocessable"}`: 1,
+		`omen_mlservice_published_total{topic="ml-anomalies"}`:      float64(len(wantAnomalies)),
+		"omen_mlservice_consumer_lag_total":                         0,
+		"omen_mlservice_engine_seconds_count":                       float64(len(msgs)),
+		`omen_mlservice_predictive_alerts_total{status="pending"}`:  0,
 	} {
 		if got := pipelinetest.Metric(t, exposition, name); got != want {
 			t.Errorf("%s = %v, want %v", name, got, want)
