@@ -31,12 +31,14 @@ type DetectorConfig struct {
 	Seed uint64
 	// MinScore is the smallest calibrated score (0–100) of a metric's value reported as a spike,
 	// dip, trend change or seasonality break. Default 40, a tail probability of 4·10⁻³ under the
-	// service's normal operation (the value must also stand out by 4 robust deviations, or a
-	// sustained shift reach the CUSUM's decision interval).
+	// service's normal operation. The value must also stand out by 4 robust deviations, or a
+	// sustained shift's CUSUM sum reach 4.5 long-run deviations; a value 8 robust deviations out
+	// needs only three quarters of MinScore.
 	MinScore float64
 	// OutlierScore is the smallest calibrated score reported as an outlier: of the whole window
-	// (isolation forest), or of a metric whose values scatter more widely than usual. Default 50,
-	// a tail probability of 10⁻³; half of it when a metric of the same window is anomalous.
+	// (isolation forest; half of it when a metric of the same window is anomalous, a consensus
+	// of two detectors), or of a metric whose values scatter more widely than usual. Default 50,
+	// a tail probability of 10⁻³.
 	OutlierScore float64
 	// ShiftWindows is the number of consecutive windows away from every known pattern that make a
 	// pattern shift. Default 3.
