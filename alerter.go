@@ -333,14 +333,7 @@ func (a *Alerter) Process(ctx context.Context, m Metrics) (Results, error) {
 // acquire returns the state of service, locked, loading it on first use: from the StateStore,
 // else by a warm start from the History, else empty.
 func (a *Alerter) acquire(ctx context.Context, service string, until time.Time) (*alerterService, error) {
-	a.mu.Lock()
-	s := a.services[service]
-	if s == nil {
-		s = &alerterService{name: service}
-		a.services[service] = s
-	}
-	a.mu.Unlock()
-	s.mu.Lock()
+	s := a.lockService(service)
 	if s.loaded {
 		return s, nil
 	}
@@ -350,6 +343,24 @@ func (a *Alerter) acquire(ctx context.Context, service string, until time.Time) 
 	}
 	s.loaded = true
 	return s, nil
+}
+
+// lockService returns the service's current state (created empty if there is none), locked.
+func (a *Alerter) lockService(service string) *alerterService {
+	for {
+		a.mu.Lock()
+		s := a.services[service]
+		if s == nil {
+			s = &alerterService{name: service}
+			a.services[service] = s
+		}
+		a.mu.Unlock()
+		s.mu.Lock()
+		if !s.gone {
+			return s
+		}
+		s.mu.Unlock() // released or discarded while we waited: look again
+	}
 }
 
 func (a *Alerter) load(ctx context.Context, s *alerterService, until time.Time) error {
@@ -411,6 +422,10 @@ func (a *Alerter) Release(ctx context.Context, services []string) error {
 			continue
 		}
 		s.mu.Lock()
+		if s.gone { // released by a concurrent call
+			s.mu.Unlock()
+			continue
+		}
 		if a.states != nil && s.loaded {
 			data, err := s.encode()
 			if err == nil {
@@ -421,6 +436,7 @@ func (a *Alerter) Release(ctx context.Context, services []string) error {
 				return fmt.Errorf("omen: alerter: release %q: %w", name, err)
 			}
 		}
+		s.gone = true
 		s.mu.Unlock()
 		a.mu.Lock()
 		if a.services[name] == s {
@@ -434,10 +450,19 @@ func (a *Alerter) Release(ctx context.Context, services []string) error {
 // Discard forgets the state of services without saving it (kafkaadapter.Discarder): their next
 // windows restore them from the StateStore.
 func (a *Alerter) Discard(services []string) {
+	var dropped []*alerterService
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	for _, name := range services {
-		delete(a.services, name)
+		if s := a.services[name]; s != nil {
+			dropped = append(dropped, s)
+			delete(a.services, name)
+		}
+	}
+	a.mu.Unlock()
+	for _, s := range dropped {
+		s.mu.Lock()
+		s.gone = true
+		s.mu.Unlock()
 	}
 }
 
@@ -452,6 +477,9 @@ func (a *Alerter) Snapshot(service string) ([]byte, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.gone {
+		return nil, fmt.Errorf("omen: alerter: no state of service %q (released)", service)
+	}
 	return s.encode()
 }
 
@@ -462,14 +490,7 @@ func (a *Alerter) Restore(service string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	a.mu.Lock()
-	s := a.services[service]
-	if s == nil {
-		s = &alerterService{name: service}
-		a.services[service] = s
-	}
-	a.mu.Unlock()
-	s.mu.Lock()
+	s := a.lockService(service)
 	defer s.mu.Unlock()
 	s.reset(restored)
 	s.loaded = true

@@ -13,6 +13,9 @@ type alerterService struct {
 	mu     sync.Mutex
 	name   string
 	loaded bool // restored or warm-started (or found to have nothing to load)
+	// gone marks a state released or discarded: a call that found it in the map before it was
+	// removed must look the service up again.
+	gone bool
 
 	started bool
 	last    time.Time       // timestamp of the last window

@@ -309,6 +309,40 @@ func TestAlerterReleaseSaves(t *testing.T) {
 	}
 }
 
+// Release racing with Observe: a window that looked its service up just before a concurrent
+// Release saved and dropped it is still learned — by the state restored from the store, not by
+// the dropped one — so the results are those of an uninterrupted run.
+func TestAlerterReleaseDuringObserve(t *testing.T) {
+	windows := alerterMetrics(alerterStream(t), "api")[:120]
+	cfg := omen.AlerterConfig{ForecastRecords: 1}
+	want := alerterReplay(t, omen.NewAlerter(cfg), windows)
+	for round := range 3 {
+		a := omen.NewAlerter(cfg, omen.WithAlerterStateStore(omen.NewMemoryStore()))
+		stop := make(chan struct{})
+		var releases sync.WaitGroup
+		releases.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := a.Release(context.Background(), []string{"api"}); err != nil {
+					t.Error(err)
+					return
+				}
+				runtime.Gosched()
+			}
+		})
+		got := alerterReplay(t, a, windows)
+		close(stop)
+		releases.Wait()
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("round %d: with concurrent releases (-uninterrupted +released):\n%s", round, diff)
+		}
+	}
+}
+
 // TestAlerterInvalidInput: invalid windows get an error wrapping ErrInvalidMetrics and leave the
 // state untouched; a redelivered window gives nothing and no error.
 func TestAlerterInvalidInput(t *testing.T) {

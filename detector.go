@@ -157,6 +157,18 @@ func (d *Detector) entry(service string) *detEntry {
 	return e
 }
 
+// lockEntry returns the service's current entry (created empty if there is none), locked.
+func (d *Detector) lockEntry(service string) *detEntry {
+	e := d.entry(service)
+	e.mu.Lock()
+	for !d.current(service, e) { // forgotten while we waited: take the new entry
+		e.mu.Unlock()
+		e = d.entry(service)
+		e.mu.Lock()
+	}
+	return e
+}
+
 // current reports whether e is the service's entry.
 func (d *Detector) current(service string, e *detEntry) bool {
 	d.mu.Lock()
@@ -168,13 +180,7 @@ func (d *Detector) current(service string, e *detEntry) bool {
 // from the StateStore, then caught up from the History with the windows before until (none for a
 // zero until). The caller unlocks e.mu.
 func (d *Detector) lockService(ctx context.Context, service string, until time.Time) (*detEntry, error) {
-	e := d.entry(service)
-	e.mu.Lock()
-	for !d.current(service, e) { // forgotten while we waited: take the new entry
-		e.mu.Unlock()
-		e = d.entry(service)
-		e.mu.Lock()
-	}
+	e := d.lockEntry(service)
 	if e.loaded {
 		return e, nil
 	}
@@ -373,8 +379,7 @@ func (d *Detector) Restore(service string, data []byte) error {
 	if err := st.unmarshal(data); err != nil {
 		return fmt.Errorf("omen: restoring service %q: %w", service, err)
 	}
-	e := d.entry(service)
-	e.mu.Lock()
+	e := d.lockEntry(service)
 	e.state, e.loaded = st, true
 	e.mu.Unlock()
 	return nil

@@ -346,6 +346,36 @@ func TestDetectorSnapshotBeforeFirstTraining(t *testing.T) {
 	}
 }
 
+// Release racing with Observe, as TestAlerterReleaseDuringObserve: every window is learned, and
+// the results are those of an uninterrupted run.
+func TestDetectorReleaseDuringObserve(t *testing.T) {
+	ms := detHourly("api", 80, detBusy(rand.New(rand.NewPCG(9, 10))))
+	want := detReplay(t, detTestDetector(t), ms)
+	d := detTestDetector(t, WithStateStore(NewMemoryStore()))
+	stop := make(chan struct{})
+	var releases sync.WaitGroup
+	releases.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := d.Release(context.Background(), []string{"api"}); err != nil {
+				t.Error(err)
+				return
+			}
+			runtime.Gosched()
+		}
+	})
+	got := detReplay(t, d, ms)
+	close(stop)
+	releases.Wait()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("with concurrent releases (-uninterrupted +released):\n%s", diff)
+	}
+}
+
 // TestDetectorReleaseAndLazyRestore releases every service to a StateStore mid-stream; the next
 // windows restore them lazily, with the output of an uninterrupted run.
 func TestDetectorReleaseAndLazyRestore(t *testing.T) {
