@@ -242,6 +242,34 @@ func TestDetectorOutage(t *testing.T) {
 	}
 }
 
+// A single collapse of traffic in a noisy stream is a dip: one ordinary excursion above the
+// baseline in the day before does not make it a break of the daily pattern.
+func TestDetectorSingleDipIsNotABreak(t *testing.T) {
+	types := map[AnomalyType]int{}
+	for seed := range uint64(20) {
+		r := rand.New(rand.NewPCG(seed+1, 2))
+		ms := detHourly("api", 150, func(i int, m *Metrics) {
+			day := 1 + 0.5*math.Sin(2*math.Pi*float64(i%24)/24)
+			m.TotalRequests = int64(1000 * day * (1 + 0.03*r.NormFloat64()))
+			m.ErrorRate, m.LatencyP50, m.LatencyP95, m.LatencyMean = 0.5, 50, 100, 60
+			m.LatencyP99 = 150 * (1 + 0.05*r.NormFloat64())
+			m.UniqueUsers, m.UniqueIPs, m.RiskScore = 100, 50, 0.3
+			if i == 140 {
+				m.TotalRequests = 10
+			}
+		})
+		results := detReplay(t, detTestDetector(t), ms)
+		for _, a := range results[140].Anomalies {
+			if a.Metric == "total_requests" {
+				types[a.Type]++
+			}
+		}
+	}
+	if types[Dip] != 20 {
+		t.Errorf("the collapse of traffic was reported as %v over 20 streams, want a dip in each", types)
+	}
+}
+
 // TestDetectorSeverityAndConfidence checks that severities span the levels up to critical and
 // that confidences vary.
 func TestDetectorSeverityAndConfidence(t *testing.T) {
