@@ -1,6 +1,7 @@
 package omen
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -43,6 +44,60 @@ type CapacityPlan struct {
 	TimeToExhaustion                                   time.Duration
 
 	Recommendation string
+}
+
+// MarshalJSON writes the plan as a JSON object with snake_case names: times in RFC 3339, the
+// step and the time to exhaustion in seconds (step_seconds, time_to_exhaustion_seconds), and the
+// exhaustion times and time only when the plan has them.
+func (p CapacityPlan) MarshalJSON() ([]byte, error) {
+	type point struct {
+		Time        time.Time `json:"time"`
+		PerWindow   float64   `json:"per_window"`
+		PerHour     float64   `json:"per_hour"`
+		Utilization float64   `json:"utilization"`
+		Lower       float64   `json:"utilization_lower"`
+		Upper       float64   `json:"utilization_upper"`
+	}
+	opt := func(t time.Time) *time.Time {
+		if t.IsZero() {
+			return nil
+		}
+		return &t
+	}
+	out := struct {
+		Service            string     `json:"service"`
+		Metric             string     `json:"metric"`
+		IssuedAt           time.Time  `json:"issued_at"`
+		StepSeconds        float64    `json:"step_seconds"`
+		CapacityPerHour    float64    `json:"capacity_per_hour"`
+		CapacityPerWindow  float64    `json:"capacity_per_window"`
+		Current            float64    `json:"current"`
+		CurrentPerHour     float64    `json:"current_per_hour"`
+		CurrentUtilization float64    `json:"current_utilization"`
+		PeakUtilization    float64    `json:"peak_utilization"`
+		Exhausted          bool       `json:"exhausted"`
+		ExhaustionAt       *time.Time `json:"exhaustion_at,omitempty"`
+		ExhaustionEarliest *time.Time `json:"exhaustion_earliest,omitempty"`
+		ExhaustionLatest   *time.Time `json:"exhaustion_latest,omitempty"`
+		TimeToExhaustion   *float64   `json:"time_to_exhaustion_seconds,omitempty"`
+		Recommendation     string     `json:"recommendation"`
+		Forecast           []point    `json:"forecast"`
+	}{
+		Service: p.Service, Metric: p.Metric, IssuedAt: p.IssuedAt, StepSeconds: p.Step.Seconds(),
+		CapacityPerHour: p.CapacityPerHour, CapacityPerWindow: p.CapacityPerWindow,
+		Current: p.Current, CurrentPerHour: p.CurrentPerHour, CurrentUtilization: p.CurrentUtilization,
+		PeakUtilization: p.PeakUtilization, Exhausted: p.Exhausted,
+		ExhaustionAt: opt(p.ExhaustionAt), ExhaustionEarliest: opt(p.ExhaustionEarliest), ExhaustionLatest: opt(p.ExhaustionLatest),
+		Recommendation: p.Recommendation, Forecast: make([]point, len(p.Forecast)),
+	}
+	if p.Exhausted {
+		secs := p.TimeToExhaustion.Seconds()
+		out.TimeToExhaustion = &secs
+	}
+	for i, f := range p.Forecast {
+		out.Forecast[i] = point(f)
+	}
+	return json.Marshal(out)
 }
 
 // CapacityPoint is the forecast of one window: the metric per window and per hour, and the mean

@@ -1,6 +1,7 @@
 package omen
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"testing"
@@ -84,6 +85,25 @@ func TestCapacityPlanExhaustion(t *testing.T) {
 		t.Errorf("capacity alert %+v", al)
 	}
 	t.Logf("%s; alert issued %s: %s (p = %.2f)", p.Recommendation, al.IssuedAt.Format(time.RFC3339), al.PredictedEvent, al.Confidence)
+
+	// The JSON form: snake_case, seconds for durations, the exhaustion present.
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got["service"] != "svc" || got["step_seconds"] != 3600.0 || got["exhausted"] != true ||
+		got["time_to_exhaustion_seconds"] != p.TimeToExhaustion.Seconds() ||
+		got["exhaustion_at"] != p.ExhaustionAt.Format(time.RFC3339) || len(got["forecast"].([]any)) != 24 {
+		t.Errorf("JSON plan %s", b)
+	}
+	pt := got["forecast"].([]any)[0].(map[string]any)
+	if pt["utilization"] != p.Forecast[0].Utilization || pt["utilization_upper"] != p.Forecast[0].Upper {
+		t.Errorf("JSON forecast point %v, want %+v", pt, p.Forecast[0])
+	}
 }
 
 func TestCapacityPlanErrors(t *testing.T) {

@@ -19,6 +19,10 @@ type runStats struct {
 	elapsed  time.Duration
 	via      string      // how the windows reached the engines
 	kafka    *kafkaStats // the consumers' counters, on the Kafka path
+	// capacity holds the plans of the services given a capacity, and noCapacity why the others
+	// have none.
+	capacity   []omen.CapacityPlan
+	noCapacity []string
 }
 
 // printDashboard prints the quick start's monitoring dashboard over everything the replay stored:
@@ -73,6 +77,23 @@ func printDashboard(w io.Writer, store *omen.MemoryStore, st runStats) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tscore %.0f\t%s\n", a.Timestamp.Format("2006-01-02 15:04"), a.Service, a.Type, a.Severity, a.Score, a.Description)
 	}
 	tw.Flush()
+
+	if len(st.capacity)+len(st.noCapacity) > 0 {
+		fmt.Fprintln(w, "\n== Capacity (total_requests)")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, p := range st.capacity {
+			exhaustion := "not within the horizon"
+			if p.Exhausted {
+				exhaustion = "in " + p.TimeToExhaustion.String() + " (" + p.ExhaustionAt.Format("2006-01-02 15:04") + ")"
+			}
+			fmt.Fprintf(tw, "  %s\t%.0f/h of %.0f/h\tnow %.0f %%\tpeak %.0f %%\texhaustion %s\t%s\n", p.Service, p.CurrentPerHour,
+				p.CapacityPerHour, 100*p.CurrentUtilization, 100*p.PeakUtilization, exhaustion, p.Recommendation)
+		}
+		tw.Flush()
+		for _, why := range st.noCapacity {
+			fmt.Fprintf(w, "  %s\n", why)
+		}
+	}
 
 	fmt.Fprintf(w, "\n== Throughput\n%d windows of %d services in %v: %.0f windows/s", st.windows, st.services,
 		st.elapsed.Round(time.Millisecond), float64(st.windows)/st.elapsed.Seconds())

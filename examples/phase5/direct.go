@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 
 	"github.com/stacklens/omen"
 )
@@ -12,7 +14,8 @@ import (
 // engineConfig is what the engines' output depends on besides the stream: the seed of the
 // Detector's isolation forests and of the Alerter's Monte Carlo paths.
 type engineConfig struct {
-	seed uint64
+	seed     uint64
+	capacity map[string]float64 // AlerterConfig.Capacity: requests per hour by service
 }
 
 // engines are the ML service's Detector and the predictive alerter's Alerter, saving their
@@ -29,10 +32,39 @@ func newEngines(cfg engineConfig, states omen.StateStore) (engines, error) {
 	if err != nil {
 		return engines{}, err
 	}
-	// One forecast record per window and metric (the next step) keeps the output readable; the
-	// alerts still use the whole horizon.
-	al := omen.NewAlerter(omen.AlerterConfig{Seed: cfg.seed, ForecastRecords: 1}, omen.WithAlerterStateStore(states))
+	al := omen.NewAlerter(cfg.alerter(), omen.WithAlerterStateStore(states))
 	return engines{detector: det, alerter: al}, nil
+}
+
+// alerter returns the Alerter's configuration: one forecast record per window and metric (the
+// next step) keeps the output readable; the alerts still use the whole horizon.
+func (cfg engineConfig) alerter() omen.AlerterConfig {
+	return omen.AlerterConfig{Seed: cfg.seed, ForecastRecords: 1, Capacity: cfg.capacity}
+}
+
+// capacityPlans returns the capacity plans of the services with a capacity, from the Alerter
+// states the replay saved to states, sorted by service; a service without a plan (no window, too
+// few windows) is reported in missing with the reason.
+func capacityPlans(ctx context.Context, cfg engineConfig, states omen.StateStore) (plans []omen.CapacityPlan, missing []string, err error) {
+	a := omen.NewAlerter(cfg.alerter())
+	for _, svc := range slices.Sorted(maps.Keys(cfg.capacity)) {
+		data, err := states.LoadState(ctx, omen.StateAlerter, svc)
+		if err != nil {
+			return nil, nil, err
+		}
+		if data != nil {
+			if err := a.Restore(svc, data); err != nil {
+				return nil, nil, err
+			}
+		}
+		p, err := a.CapacityPlan(svc)
+		if err != nil {
+			missing = append(missing, err.Error())
+			continue
+		}
+		plans = append(plans, p)
+	}
+	return plans, missing, nil
 }
 
 // release saves every service's state to the engines' StateStore and forgets it, as a consumer

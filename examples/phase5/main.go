@@ -2,7 +2,7 @@
 // prints the quick start's dashboard:
 //
 //	go run ./examples/phase5 [-in FILE] [-out FILE] [-seed N] [-brokers HOST:PORT,…] [-postgres DSN]
-//	                         [-recent] [-direct] [-quiet]
+//	                         [-recent] [-direct] [-capacity SERVICE=N,…] [-quiet]
 //
 // With no flags it starts an in-process Kafka broker (franz-go's kfake), produces the bundled
 // stream — 8 services, 14 days of hourly windows with labelled incidents (testdata/stream, made by
@@ -26,6 +26,11 @@
 // afresh, and the state that deployed services keep in ml_models is left alone. -direct calls
 // the engines in-process without Kafka, window after window.
 //
+// -capacity gives services a capacity in requests per hour (as the predictive alerter's
+// ALERT_CAPACITY): they also get predictive alerts of its exhaustion, and the dashboard shows
+// their capacity plans — utilisation now and at the peak of the horizon, the forecast time of
+// exhaustion, and the recommendation.
+//
 // -in replays another stream of JSON lines, each an analytics message in either accepted shape;
 // bad lines are reported with their line number and reason on stderr, counted, and skipped
 // (through Kafka they are produced too, and dead-lettered). -out writes every record produced as
@@ -44,8 +49,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -65,6 +72,8 @@ type options struct {
 	brokers  []string // real Kafka brokers; none means an in-process broker
 	postgres string   // a PostgreSQL connection string; empty means the in-memory store
 	recent   bool     // move the stream so that its last window starts at the current hour
+	// capacity holds the capacities, in requests per hour, of the services given by -capacity.
+	capacity map[string]float64
 }
 
 func main() {
@@ -79,6 +88,11 @@ func main() {
 	flag.BoolVar(&opts.direct, "direct", false, "call the engines in-process, without Kafka (not with -brokers)")
 	flag.BoolVar(&opts.recent, "recent", false, "move the stream by whole hours so that its last window starts at the current hour\n"+
 		"(default true with -postgres, so that the quick start's queries of the last hour and day show results)")
+	flag.Func("capacity", "capacities in requests per hour, as service=n,service=n: those services get capacity\n"+
+		"alerts, and the dashboard their capacity plans", func(v string) (err error) {
+		opts.capacity, err = parseCapacity(v)
+		return err
+	})
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "phase5: unexpected argument %q\n", flag.Arg(0))
@@ -152,7 +166,8 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 		defer pg.close()
 		store = pg.store
 	}
-	e, err := newEngines(engineConfig{seed: opts.seed}, states)
+	engCfg := engineConfig{seed: opts.seed, capacity: opts.capacity}
+	e, err := newEngines(engCfg, states)
 	if err != nil {
 		return err
 	}
@@ -211,11 +226,34 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if len(opts.capacity) > 0 {
+		// The consumers released their services' state when they stopped; -direct's is saved now.
+		if err := e.release(ctx); err != nil {
+			return err
+		}
+		if st.capacity, st.noCapacity, err = capacityPlans(ctx, engCfg, states); err != nil {
+			return err
+		}
+	}
 	printDashboard(stdout, view, st)
 	if pg != nil {
 		return pg.printQuickStart(ctx, stdout)
 	}
 	return nil
+}
+
+// parseCapacity parses -capacity: service=requests per hour, comma-separated.
+func parseCapacity(v string) (map[string]float64, error) {
+	out := map[string]float64{}
+	for item := range strings.SplitSeq(v, ",") {
+		svc, n, ok := strings.Cut(strings.TrimSpace(item), "=")
+		c, err := strconv.ParseFloat(strings.TrimSpace(n), 64)
+		if svc = strings.TrimSpace(svc); !ok || svc == "" || err != nil || !(c > 0) || math.IsInf(c, 0) {
+			return nil, fmt.Errorf("%q is not service=requests per hour with a positive number", item)
+		}
+		out[svc] = c
+	}
+	return out, nil
 }
 
 // countServices returns the number of distinct services of msgs.

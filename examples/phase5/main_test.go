@@ -367,6 +367,40 @@ func TestDashboard(t *testing.T) {
 	}
 }
 
+// -capacity: the capacity planner's output reaches the dashboard, through Kafka and with
+// -direct alike — plans for the services given a capacity and a reason for one never seen — and
+// the capacity alerts reach the alert list.
+func TestCapacity(t *testing.T) {
+	for _, direct := range []bool{false, true} {
+		r := runCommand(t, 0, options{direct: direct, capacity: map[string]float64{"api": 4000, "auth": 2000, "ghost": 5}})
+		_, capacity, ok := strings.Cut(r.stdout, "== Capacity (total_requests)\n")
+		capacity, _, _ = strings.Cut(capacity, "\n== ")
+		if !ok {
+			t.Fatalf("direct %v: no capacity section:\n%s", direct, r.stdout)
+		}
+		for _, want := range []*regexp.Regexp{
+			regexp.MustCompile(`(?m)^  api\s+\d+/h of 4000/h\s+now \d+ %\s+peak \d+ %\s+exhaustion in \S+ \(2024-\S+ \S+\)\s+Critical: api is forecast to exhaust`),
+			regexp.MustCompile(`(?m)^  auth\s+\d+/h of 2000/h\s+now \d+ %\s+peak \d+ %\s+exhaustion not within the horizon\s+\S+: auth`),
+			regexp.MustCompile(`(?m)^  omen: no capacity plan: no window of service "ghost" yet$`),
+		} {
+			if !want.MatchString(capacity) {
+				t.Errorf("direct %v: the capacity section does not match %s:\n%s", direct, want, capacity)
+			}
+		}
+		if !strings.Contains(r.stdout, "total_requests exceeds its capacity of 4000 per window") {
+			t.Errorf("direct %v: no capacity alert of api:\n%s", direct, r.stdout)
+		}
+	}
+	for _, bad := range []string{"api", "api=0", "api=-5", "=5", "api=x", "api=5,"} {
+		if _, err := parseCapacity(bad); err == nil {
+			t.Errorf("parseCapacity(%q) accepted", bad)
+		}
+	}
+	if got, err := parseCapacity(" api = 10 , web=2.5"); err != nil || got["api"] != 10 || got["web"] != 2.5 || len(got) != 2 {
+		t.Errorf("parseCapacity = %v, %v", got, err)
+	}
+}
+
 // TestBrokers runs a short stream through brokers given with -brokers (an in-process cluster
 // started by the test, standing for real ones): the run consumes it through them in groups of
 // its own, leaves the records on their topics, and writes the same -out as the engines alone.

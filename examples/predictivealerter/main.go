@@ -71,7 +71,9 @@
 // of each check), GET /readyz (200 from joining the group until stopping) and GET /metrics
 // (Prometheus text format: messages, windows, predictive alerts by status, forecasts, dead
 // letters by reason, retries, commits, lag, poll-to-commit and engine latency, notifications),
-// every metric prefixed omen_predictivealerter_.
+// every metric prefixed omen_predictivealerter_. With -capacity, GET /capacity serves the
+// capacity plans of the configured services this instance holds (forecast utilisation over the
+// horizon, time to exhaustion, recommendation) as JSON, and GET /capacity/{service} one of them.
 package main
 
 import (

@@ -73,7 +73,8 @@
 // (Stats.WritePrometheus: messages, processed windows, published records, dead letters by
 // reason, retries, commits, lag, poll-to-commit latency, engine and store latency, anomalies by
 // type and severity, patterns, forecasts, predictive alerts by status, notifications).
-// Handler serves the same three endpoints for several Services of one process.
+// A PredictiveAlerter also serves its capacity plans at /capacity and /capacity/{service}.
+// Handler serves the same endpoints for several Services of one process.
 //
 // A consumer that fails on its own (Kafka unreachable, results not durable within the
 // adapter's retries) does not end the Service: it is run again after a backoff, its uncommitted

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
+	"github.com/stacklens/omen"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -182,6 +185,10 @@ func (s *Service) Health(ctx context.Context) HealthReport { return s.health(ctx
 //   - GET /readyz: 200 once the consumer is a member of its group and until it begins to stop,
 //     503 otherwise; the same JSON report.
 //   - GET /metrics: Stats.WritePrometheus in the text exposition format 0.0.4.
+//   - GET /capacity (PredictiveAlerter only): the capacity plans (omen.CapacityPlan, as JSON) of
+//     the services with a configured capacity, {"plans": […], "missing": [{"service", "reason"}]},
+//     a service being missing until this instance has forecast it (another instance of the group
+//     may hold its partition); GET /capacity/{service}: one plan, or 404 with {"error": reason}.
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -198,7 +205,44 @@ func (s *Service) Handler() http.Handler {
 			s.log.WarnContext(r.Context(), "writing metrics", "error", err)
 		}
 	})
+	s.handleCapacity(mux)
 	return mux
+}
+
+// handleCapacity registers the capacity endpoints of a PredictiveAlerter on mux (see Handler).
+func (s *Service) handleCapacity(mux *http.ServeMux) {
+	if s.alerter == nil {
+		return
+	}
+	type missing struct {
+		Service string `json:"service"`
+		Reason  string `json:"reason"`
+	}
+	mux.HandleFunc("GET /capacity", func(w http.ResponseWriter, r *http.Request) {
+		body := struct {
+			Plans   []omen.CapacityPlan `json:"plans"`
+			Missing []missing           `json:"missing"`
+		}{Plans: []omen.CapacityPlan{}, Missing: []missing{}}
+		for _, svc := range slices.Sorted(maps.Keys(s.cfg.Alerter.Capacity)) {
+			p, err := s.alerter.CapacityPlan(svc)
+			if err != nil {
+				body.Missing = append(body.Missing, missing{svc, err.Error()})
+				continue
+			}
+			body.Plans = append(body.Plans, p)
+		}
+		writeReport(w, body, true)
+	})
+	mux.HandleFunc("GET /capacity/{service}", func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.alerter.CapacityPlan(r.PathValue("service"))
+		if err != nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+			return
+		}
+		writeReport(w, p, true)
+	})
 }
 
 // writeReport writes a health report as JSON, with status 200 when ok and 503 otherwise.
@@ -219,7 +263,7 @@ func writeReport(w http.ResponseWriter, rep any, ok bool) {
 // pipeline, say): /healthz is 200 when every Service is healthy and /readyz when every one is
 // ready, each with the body {"status": …, "services": [reports]}; /metrics concatenates the
 // Services' expositions, whose namespaces must differ (the default, "omen_" + Role, does for
-// one Service per Role).
+// one Service per Role); /capacity is the first PredictiveAlerter's.
 func Handler(services ...*Service) http.Handler {
 	type combined struct {
 		Status   string         `json:"status"`
@@ -254,5 +298,11 @@ func Handler(services ...*Service) http.Handler {
 			}
 		}
 	})
+	for _, s := range services {
+		if s.alerter != nil {
+			s.handleCapacity(mux) // the first PredictiveAlerter's
+			break
+		}
+	}
 	return mux
 }

@@ -129,3 +129,52 @@ func TestStartContext(t *testing.T) {
 		t.Errorf("Run after the context ended: %v", err)
 	}
 }
+
+// The predictive alerter's capacity plans are served at /capacity: one per service with a
+// configured capacity that the instance has forecast, the others listed as missing with the
+// reason; /capacity/{service} serves one plan or 404. The ML service has no such endpoint.
+func TestCapacityEndpoint(t *testing.T) {
+	topics := kafkaadapter.DefaultTopics()
+	cluster := pipelinetest.Cluster(t, topics.Input, 3)
+	msgs := pipelinetest.Stream(t, testStream)
+	svc := msgs[0].Metrics.Service
+	alerter := testAlerter
+	alerter.Capacity = map[string]float64{svc: 1e6, "ghost": 100}
+	brokers := cluster.ListenAddrs()
+	al := start(t, Config{Role: PredictiveAlerter, Brokers: brokers, Alerter: alerter, HTTPAddr: "127.0.0.1:0", KafkaOptions: fastKafka()})
+	ml := start(t, Config{Role: MLService, Brokers: brokers, HTTPAddr: "127.0.0.1:0", KafkaOptions: fastKafka()})
+	pipelinetest.Produce(t, cluster, topics.Input, msgs)
+	pipelinetest.Eventually(t, "every offset committed", func() bool {
+		return pipelinetest.FullyCommitted(t, cluster, DefaultPredictiveAlerterGroup, topics.Input)
+	})
+
+	code, body := pipelinetest.Get(t, "http://"+al.Addr()+"/capacity")
+	var all struct {
+		Plans []struct {
+			Service         string  `json:"service"`
+			CapacityPerHour float64 `json:"capacity_per_hour"`
+			Forecast        []any   `json:"forecast"`
+			Recommendation  string  `json:"recommendation"`
+		} `json:"plans"`
+		Missing []struct{ Service, Reason string } `json:"missing"`
+	}
+	if err := json.Unmarshal([]byte(body), &all); code != 200 || err != nil {
+		t.Fatalf("/capacity: status %d, %v: %s", code, err, body)
+	}
+	if len(all.Plans) != 1 || all.Plans[0].Service != svc || all.Plans[0].CapacityPerHour != 1e6 ||
+		len(all.Plans[0].Forecast) != 24 || !strings.HasPrefix(all.Plans[0].Recommendation, "OK") {
+		t.Errorf("/capacity plans: %s", body)
+	}
+	if len(all.Missing) != 1 || all.Missing[0].Service != "ghost" || !strings.Contains(all.Missing[0].Reason, "no window") {
+		t.Errorf("/capacity missing: %s", body)
+	}
+	if code, body := pipelinetest.Get(t, "http://"+al.Addr()+"/capacity/"+svc); code != 200 || !strings.Contains(body, `"service": "`+svc+`"`) {
+		t.Errorf("/capacity/%s: status %d, %s", svc, code, body)
+	}
+	if code, body := pipelinetest.Get(t, "http://"+al.Addr()+"/capacity/ghost"); code != 404 || !strings.Contains(body, `"error"`) {
+		t.Errorf("/capacity/ghost: status %d, %s", code, body)
+	}
+	if code, _ := pipelinetest.Get(t, "http://"+ml.Addr()+"/capacity"); code != 404 {
+		t.Errorf("the ML service's /capacity: status %d, want 404", code)
+	}
+}

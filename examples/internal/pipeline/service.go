@@ -31,6 +31,7 @@ type Service struct {
 	sink     *durableSink
 	engine   *trackedEngine
 	store    omen.StateStore
+	alerter  *omen.Alerter // the PredictiveAlerter's engine, for its capacity plans; nil otherwise
 
 	lastCheckpoint time.Time // read and written only by the consumer's poll loop
 
@@ -81,6 +82,7 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 	if err != nil {
 		return nil, err
 	}
+	s.alerter, _ = eng.(*omen.Alerter)
 	if cfg.Notifier == nil && cfg.Webhooks.any() {
 		var marker notify.Marker
 		if m, ok := store.(notify.Marker); ok {
