@@ -296,7 +296,8 @@ func (c *Consumer) handleBatch(ctx context.Context, pub *Publisher, records []*k
 	return nil
 }
 
-// process calls the Processor, retrying errors other than invalid metrics.
+// process calls the Processor, retrying errors other than invalid metrics until ctx ends or the
+// attempts set by WithProcessAttempts are spent.
 func (c *Consumer) process(ctx context.Context, m omen.Metrics) (omen.Results, error) {
 	b := backoff{c.cfg.backoffMin, c.cfg.backoffMax}
 	for attempt := 1; ; attempt++ {
@@ -306,7 +307,8 @@ func (c *Consumer) process(ctx context.Context, m omen.Metrics) (omen.Results, e
 		}
 		err = fmt.Errorf("kafkaadapter: processing the %s window of service %q (attempt %d): %w",
 			m.Timestamp.Format(time.RFC3339), m.Service, attempt, err)
-		if errors.Is(err, omen.ErrInvalidMetrics) || attempt >= c.cfg.processAttempts || ctx.Err() != nil {
+		limited := c.cfg.processAttempts > 0 && attempt >= c.cfg.processAttempts
+		if errors.Is(err, omen.ErrInvalidMetrics) || limited || ctx.Err() != nil {
 			return omen.Results{}, err
 		}
 		c.stats.processRetries.Add(1)

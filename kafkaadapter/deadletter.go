@@ -26,8 +26,8 @@ const (
 	// an error rate above 100 %, an unreadable timestamp or window, a malformed service name).
 	Invalid Reason = "invalid"
 	// Unprocessable: the Processor rejected the window (an error wrapping
-	// omen.ErrInvalidMetrics), failed on every attempt, or produced a record that cannot be
-	// encoded.
+	// omen.ErrInvalidMetrics), failed on every attempt (with a WithProcessAttempts bound), or
+	// produced a record that cannot be encoded.
 	Unprocessable Reason = "unprocessable"
 )
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stacklens/omen"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -257,5 +258,39 @@ func TestPublishToDeletedTopic(t *testing.T) {
 	}
 	if n := len(sink.Anomalies()); n != len(all) {
 		t.Errorf("%d anomalies stored, want %d", n, len(all))
+	}
+}
+
+// TestProcessFailuresAreRetried: a Processor that fails for a while — its store down while it
+// loads a service's state — pauses the partition instead of dead-lettering its windows, however
+// many attempts the outage takes; the windows are then processed, stored and committed.
+func TestProcessFailuresAreRetried(t *testing.T) {
+	cluster := newCluster(t, 1)
+	msgs := windows(serviceNames(2), 4)
+	produce(t, newClient(t, cluster), DefaultTopics().Input, msgs...)
+
+	proc := newFakeProcessor()
+	proc.fail = func(m omen.Metrics, attempt int) error {
+		if attempt <= 6 {
+			return errors.New("loading the state: connection refused")
+		}
+		return nil
+	}
+	sink := newTestSink()
+	c, err := NewConsumer(cluster.ListenAddrs(), proc, sink, testOptions(WithRetryBackoff(time.Millisecond, 5*time.Millisecond))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, c)
+	waitCommitted(t, cluster, DefaultGroup)
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if n := len(sink.Anomalies()); n != len(msgs) {
+		t.Errorf("%d anomalies stored, want %d", n, len(msgs))
+	}
+	s := c.Stats()
+	if s.DeadLettersTotal() != 0 || s.ProcessRetries < int64(6*len(msgs)) {
+		t.Errorf("%d dead letters and %d process retries, want none and at least %d", s.DeadLettersTotal(), s.ProcessRetries, 6*len(msgs))
 	}
 }

@@ -39,8 +39,8 @@
 //
 // A message that is oversized (WithMaxMessageBytes, default 1 MiB), undecodable, incomplete (no
 // service or timestamp), invalid (a negative or non-finite count, an error rate above 100 %, …)
-// or unprocessable (the Processor rejected it with omen.ErrInvalidMetrics, failed on each of
-// WithProcessAttempts tries, or produced a record that JSON cannot encode) goes to the dead-letter
+// or unprocessable (the Processor rejected it with omen.ErrInvalidMetrics, failed on each of a
+// WithProcessAttempts bound's tries, or produced a record that JSON cannot encode) goes to the dead-letter
 // topic, is counted in Stats.DeadLetters, and is committed past; the consumer keeps running.
 //
 // A dead letter keeps the original key, value and headers, so that it can be replayed as is, and

@@ -16,7 +16,7 @@ const (
 	DefaultReplicationFactor = 1
 	DefaultMaxMessageBytes   = 1 << 20 // 1 MiB
 	DefaultMaxBatchRecords   = 5_000
-	DefaultProcessAttempts   = 3
+	DefaultProcessAttempts   = 0 // no limit: see WithProcessAttempts
 	DefaultBackoffMin        = 100 * time.Millisecond
 	DefaultBackoffMax        = 5 * time.Second
 	DefaultShutdownGrace     = 30 * time.Second
@@ -86,8 +86,8 @@ func (c config) validate() error {
 		return fmt.Errorf("kafkaadapter: max batch records %d, want at least 1", c.maxBatchRecords)
 	case c.parallelism < 1:
 		return fmt.Errorf("kafkaadapter: parallelism %d, want at least 1", c.parallelism)
-	case c.processAttempts < 1:
-		return fmt.Errorf("kafkaadapter: %d process attempts, want at least 1", c.processAttempts)
+	case c.processAttempts < 0:
+		return fmt.Errorf("kafkaadapter: %d process attempts, want 0 (no limit) or more", c.processAttempts)
 	case c.backoffMin <= 0 || c.backoffMax < c.backoffMin:
 		return fmt.Errorf("kafkaadapter: retry backoff [%v, %v], want 0 < min ≤ max", c.backoffMin, c.backoffMax)
 	case c.shutdownGrace < 0:
@@ -141,8 +141,12 @@ func WithParallelism(n int) Option {
 	return func(c *config) { c.parallelism = n }
 }
 
-// WithProcessAttempts sets how many times a Processor error other than invalid metrics is tried
-// before the message is dead-lettered (default 3).
+// WithProcessAttempts sets how many times a window whose processing fails with an error other
+// than invalid metrics is tried before it is dead-lettered. The default, 0, retries until the
+// context ends: such errors are the Processor's store failing (the engines load a service's
+// state and history on first use), and while it is down consumption pauses, as it does while
+// the Sink is down. A bound dead-letters the window after n attempts instead — and a window
+// dead-lettered that way is lost to an engine that has moved on by the time it is replayed.
 func WithProcessAttempts(n int) Option {
 	return func(c *config) { c.processAttempts = n }
 }

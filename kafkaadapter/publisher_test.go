@@ -126,7 +126,7 @@ func TestOptionsValidated(t *testing.T) {
 		"max bytes":   WithMaxMessageBytes(0),
 		"batch":       WithMaxBatchRecords(0),
 		"parallelism": WithParallelism(0),
-		"attempts":    WithProcessAttempts(0),
+		"attempts":    WithProcessAttempts(-1),
 		"backoff":     WithRetryBackoff(time.Second, time.Millisecond),
 		"grace":       WithShutdownGrace(-time.Second),
 		"delivery":    WithDeliveryTimeout(0),
