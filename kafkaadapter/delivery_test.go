@@ -294,3 +294,26 @@ func TestProcessFailuresAreRetried(t *testing.T) {
 		t.Errorf("%d dead letters and %d process retries, want none and at least %d", s.DeadLettersTotal(), s.ProcessRetries, 6*len(msgs))
 	}
 }
+
+// TestFailedReleaseForgets: when the Processor cannot save the services it is handed back (its
+// store down), the consumer has it forget them, so that a later assignment of their partitions
+// restores them instead of resuming from state that misses another member's windows.
+func TestFailedReleaseForgets(t *testing.T) {
+	cluster := newCluster(t, 1)
+	msgs := windows(serviceNames(3), 2)
+	produce(t, newClient(t, cluster), DefaultTopics().Input, msgs...)
+	proc := newFakeProcessor()
+	proc.releaseErr = errors.New("saving the state: connection refused")
+	c, err := NewConsumer(cluster.ListenAddrs(), proc, newTestSink(), testOptions()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, c)
+	waitCommitted(t, cluster, DefaultGroup)
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if got := proc.discardedServices(); !slices.Equal(got, serviceNames(3)) {
+		t.Errorf("discarded %v after the failed release, want %v", got, serviceNames(3))
+	}
+}

@@ -238,7 +238,8 @@ func start(t testing.TB, c *Consumer) (stop func() error) {
 // fakeProcessor emits, for each window, one anomaly, one pattern and one predictive alert, with
 // deterministic IDs; fail decides an error for a window. It records its calls.
 type fakeProcessor struct {
-	fail func(m omen.Metrics, attempt int) error
+	fail       func(m omen.Metrics, attempt int) error
+	releaseErr error // returned by Release, which then saves nothing
 
 	mu        sync.Mutex
 	calls     map[string]int // by service and timestamp
@@ -297,6 +298,9 @@ func fakeResults(m omen.Metrics, all bool) omen.Results {
 func (p *fakeProcessor) Release(ctx context.Context, services []string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.releaseErr != nil {
+		return p.releaseErr
+	}
 	p.released = append(p.released, services...)
 	return nil
 }
@@ -312,6 +316,14 @@ func (p *fakeProcessor) processed() []omen.Metrics {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return slices.Clone(p.windows)
+}
+
+func (p *fakeProcessor) discardedServices() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := slices.Clone(p.discarded)
+	slices.Sort(out)
+	return out
 }
 
 func (p *fakeProcessor) releasedServices() []string {

@@ -51,7 +51,15 @@ func (c *Consumer) release(ctx context.Context, revoked map[string][]int32) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(c.cfg.shutdownGrace, time.Second))
 	defer cancel()
 	if err := c.proc.Release(rctx, services); err != nil {
-		c.cfg.logger.ErrorContext(ctx, "releasing services failed", slog.Int("services", len(services)), slog.Any("error", err))
+		// The services not saved stay in the Processor's memory, where a later assignment of
+		// their partitions would find them and skip the restore, missing whatever another
+		// member processed meanwhile. Their results are durable: forgetting them is safe, and
+		// the next restore (from the last saved state, caught up from the stored windows)
+		// rebuilds them exactly.
+		c.cfg.logger.ErrorContext(ctx, "releasing services failed; forgetting them", slog.Int("services", len(services)), slog.Any("error", err))
+		if d, ok := c.proc.(Discarder); ok {
+			d.Discard(services)
+		}
 		return
 	}
 	c.stats.releases.Add(int64(len(services)))
