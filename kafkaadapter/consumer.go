@@ -259,6 +259,9 @@ func (c *Consumer) handleBatch(ctx context.Context, pub *Publisher, records []*k
 		m, reason, err := decodeWindow(r.Value, c.cfg.maxMessageBytes)
 		if err == nil {
 			services[m.Service] = struct{}{}
+			if string(r.Key) != m.Service {
+				c.noteUnkeyed(ctx, r, m.Service)
+			}
 			var res omen.Results
 			if res, err = c.process(ctx, m); err != nil && ctx.Err() != nil {
 				return err // stopping: leave the batch to redelivery
@@ -294,6 +297,16 @@ func (c *Consumer) handleBatch(ctx context.Context, pub *Publisher, records []*k
 		c.stats.addDeadLetter(r)
 	}
 	return nil
+}
+
+// noteUnkeyed counts a window whose record key is not its service, and logs the first one.
+func (c *Consumer) noteUnkeyed(ctx context.Context, r *kgo.Record, service string) {
+	if c.stats.unkeyed.Add(1) == 1 {
+		c.cfg.logger.WarnContext(ctx, "input not keyed by service: a service's windows may reach several partitions, "+
+			"and those that arrive after a newer one are not analysed (counted in unkeyed_windows_total)",
+			slog.String("topic", r.Topic), slog.Int("partition", int(r.Partition)), slog.Int64("offset", r.Offset),
+			slog.String("key", string(r.Key)), slog.String("service", service))
+	}
 }
 
 // process calls the Processor, retrying errors other than invalid metrics until ctx ends or the

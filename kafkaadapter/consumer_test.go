@@ -134,3 +134,35 @@ func TestByPartitionMergesFetches(t *testing.T) {
 		t.Errorf("partition 0: offsets %v, high watermark %d", offsets, parts[0].HighWatermark)
 	}
 }
+
+// TestUnkeyedWindowsCounted: windows whose record key is not their service (a producer that does
+// not key by service) are processed, and counted in Stats.Unkeyed and unkeyed_windows_total.
+func TestUnkeyedWindowsCounted(t *testing.T) {
+	cluster := newCluster(t, 1)
+	produce(t, newClient(t, cluster), DefaultTopics().Input,
+		message{"api", flatMessage("api", t0, 1)},
+		message{"", flatMessage("api", t0.Add(time.Hour), 1)},
+		message{"web", flatMessage("api", t0.Add(2*time.Hour), 1)},
+		message{"web", flatMessage("web", t0, 1)})
+	proc := newFakeProcessor()
+	c, err := NewConsumer(cluster.ListenAddrs(), proc, newTestSink(), testOptions()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, c)
+	waitCommitted(t, cluster, DefaultGroup)
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	s := c.Stats()
+	if s.Processed != 4 || s.Unkeyed != 2 {
+		t.Errorf("%d processed, %d unkeyed; want 4 and 2", s.Processed, s.Unkeyed)
+	}
+	var exposition strings.Builder
+	if err := s.WritePrometheus(&exposition, "x"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(exposition.String(), "\nx_unkeyed_windows_total 2\n") {
+		t.Errorf("no unkeyed_windows_total 2 in the exposition:\n%s", exposition.String())
+	}
+}

@@ -62,6 +62,9 @@
 //   - Process is called for the windows of one partition in order, one at a time, and for
 //     different partitions concurrently. Messages are keyed by service, so a service's windows
 //     arrive in order on one partition: Process must be safe for concurrent use across services.
+//     A window whose key is not its service is processed and counted (Stats.Unkeyed, logged the
+//     first time): from a producer that does not key by service, a service's windows reach
+//     several partitions, and one that arrives after a newer one is taken for a redelivery.
 //   - The first time Process sees a service (after start-up or after a rebalance assigned the
 //     service's partition), the engine restores the service's state from its omen.StateStore,
 //     lazily; nothing is called on assignment.

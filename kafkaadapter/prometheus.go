@@ -63,6 +63,7 @@ func (s Stats) WritePrometheus(w io.Writer, namespace string) error {
 	value(metric("commits_total", "counter", "Successful offset commits."), float64(s.Commits))
 	value(metric("commit_failures_total", "counter", "Failed offset commits."), float64(s.CommitFailures))
 	value(metric("services_released_total", "counter", "Services released after their partitions were revoked."), float64(s.Releases))
+	value(metric("unkeyed_windows_total", "counter", "Windows whose record key is not their service."), float64(s.Unkeyed))
 	name = metric("consumer_lag", "gauge", "Records waiting after the last one polled, by input partition.")
 	for _, l := range s.Lag {
 		value(name, float64(l.Lag), "topic", l.Topic, "partition", strconv.Itoa(int(l.Partition)))

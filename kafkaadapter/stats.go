@@ -23,7 +23,12 @@ type Stats struct {
 	Commits        int64            // successful offset commits
 	CommitFailures int64            // failed offset commits (their records are delivered again)
 	Releases       int64            // services released after their partitions were revoked
-	Lag            []PartitionLag   // per assigned input partition, as of the last poll
+	// Unkeyed counts the windows whose record key is not their service. The consumer relies on
+	// the producer keying by service, so that a service's windows share a partition and arrive
+	// in order; a window that arrives after a newer one of its service is taken by the engines
+	// for a redelivery and not analysed.
+	Unkeyed int64
+	Lag     []PartitionLag // per assigned input partition, as of the last poll
 	// Latency is the time from a record's poll to the commit of its offset, in seconds.
 	Latency Histogram
 }
@@ -110,7 +115,7 @@ type counters struct {
 	messages, processed                     atomic.Int64
 	processRetries, sinkRetries             atomic.Int64
 	publishRetries, commits, commitFailures atomic.Int64
-	releases                                atomic.Int64
+	releases, unkeyed                       atomic.Int64
 	latency                                 histogram
 
 	mu          sync.Mutex
@@ -166,6 +171,7 @@ func (c *counters) snapshot() Stats {
 		Commits:        c.commits.Load(),
 		CommitFailures: c.commitFailures.Load(),
 		Releases:       c.releases.Load(),
+		Unkeyed:        c.unkeyed.Load(),
 		Latency:        c.latency.snapshot(),
 	}
 	c.mu.Lock()

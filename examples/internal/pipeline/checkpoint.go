@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -15,6 +16,7 @@ import (
 type engine interface {
 	kafkaadapter.Processor
 	kafkaadapter.Discarder
+	Observe(ctx context.Context, m omen.Metrics) (omen.Results, error)
 	Snapshot(service string) ([]byte, error)
 }
 
@@ -55,7 +57,13 @@ func (e *trackedEngine) Process(ctx context.Context, m omen.Metrics) (omen.Resul
 		return omen.Results{}, fmt.Errorf("pipeline: %w: the window of service %q is stamped %s, %v ahead of this consumer's clock (at most %v allowed)",
 			omen.ErrInvalidMetrics, m.Service, m.Timestamp.UTC().Format(time.RFC3339Nano), ahead.Round(time.Second), e.maxSkew)
 	}
-	r, err := e.engine.Process(ctx, m)
+	r, err := e.engine.Observe(ctx, m)
+	if errors.Is(err, omen.ErrStaleWindow) {
+		// Older than the service's last window: on input keyed by service, a redelivery, which
+		// Process answers; counted, since on input that is not it is a window never analysed.
+		e.counters.stale.Add(1)
+		r, err = e.engine.Process(ctx, m)
+	}
 	e.counters.engine.observe(time.Since(start))
 	if err != nil {
 		e.counters.engineErrors.Add(1)

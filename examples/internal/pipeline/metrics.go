@@ -23,22 +23,25 @@ type Stats struct {
 	Role     Role
 	Consumer kafkaadapter.Stats // the Kafka side: messages, dead letters, lag, poll-to-commit latency
 
-	Checkpoints        int64                      // service states saved by checkpoints
-	CheckpointFailures int64                      // service states whose checkpoint failed (retried at the next)
-	Restarts           int64                      // runs of the consumer that failed and were restarted
-	Windows            int64                      // windows the engine processed
-	EngineErrors       int64                      // engine calls that returned an error
-	Anomalies          map[omen.AnomalyType]int64 // durable anomalies by type
-	Severities         map[omen.Severity]int64    // durable anomalies by severity
-	Patterns           int64                      // durable patterns
-	Forecasts          int64                      // durable forecasts
-	Alerts             map[omen.AlertStatus]int64 // durable predictive alerts by status (an alert is written again at each change)
-	SinkWrites         int64                      // successful store writes (one per batch)
-	SinkFailures       int64                      // failed store writes (retried by the consumer)
-	Notifications      NotificationStats          // batches handed to the Notifier
-	Notifier           notify.Stats               // deliveries of a notify.Notifier (zero for another Notifier)
-	Engine             kafkaadapter.Histogram     // seconds per window in the engine
-	SinkLatency        kafkaadapter.Histogram     // seconds per successful store write
+	Checkpoints        int64 // service states saved by checkpoints
+	CheckpointFailures int64 // service states whose checkpoint failed (retried at the next)
+	Restarts           int64 // runs of the consumer that failed and were restarted
+	Windows            int64 // windows the engine processed
+	EngineErrors       int64 // engine calls that returned an error
+	// StaleWindows counts the windows older than their service's last: redeliveries on input
+	// keyed by service, windows never analysed on input that is not (Consumer.Unkeyed).
+	StaleWindows  int64
+	Anomalies     map[omen.AnomalyType]int64 // durable anomalies by type
+	Severities    map[omen.Severity]int64    // durable anomalies by severity
+	Patterns      int64                      // durable patterns
+	Forecasts     int64                      // durable forecasts
+	Alerts        map[omen.AlertStatus]int64 // durable predictive alerts by status (an alert is written again at each change)
+	SinkWrites    int64                      // successful store writes (one per batch)
+	SinkFailures  int64                      // failed store writes (retried by the consumer)
+	Notifications NotificationStats          // batches handed to the Notifier
+	Notifier      notify.Stats               // deliveries of a notify.Notifier (zero for another Notifier)
+	Engine        kafkaadapter.Histogram     // seconds per window in the engine
+	SinkLatency   kafkaadapter.Histogram     // seconds per successful store write
 }
 
 // NotificationStats counts the work of the Notifier.
@@ -85,6 +88,7 @@ func (h *histogram) snapshot() kafkaadapter.Histogram {
 // counters are a Service's own counters.
 type counters struct {
 	windows, engineErrors, restarts  atomic.Int64
+	stale                            atomic.Int64
 	checkpointed, checkpointFailures atomic.Int64
 	patterns, forecasts              atomic.Int64
 	sinkWrites, sinkFailures         atomic.Int64
@@ -134,6 +138,7 @@ func (c *counters) snapshot() Stats {
 	s.Checkpoints = c.checkpointed.Load()
 	s.CheckpointFailures = c.checkpointFailures.Load()
 	s.EngineErrors = c.engineErrors.Load()
+	s.StaleWindows = c.stale.Load()
 	s.Patterns = c.patterns.Load()
 	s.Forecasts = c.forecasts.Load()
 	s.SinkWrites = c.sinkWrites.Load()
@@ -154,6 +159,7 @@ func (c *counters) snapshot() Stats {
 //	<ns>_state_checkpoint_failures_total      counter
 //	<ns>_engine_windows_total                 counter
 //	<ns>_engine_errors_total                  counter
+//	<ns>_engine_stale_windows_total           counter
 //	<ns>_engine_seconds                       histogram, per window
 //	<ns>_anomalies_total{type}                counter, every type listed
 //	<ns>_anomalies_by_severity_total{severity} counter, every severity listed
@@ -176,6 +182,7 @@ func (s Stats) WritePrometheus(w io.Writer, namespace string) error {
 	p.single("state_checkpoint_failures_total", "counter", "Service states whose checkpoint failed.", float64(s.CheckpointFailures))
 	p.single("engine_windows_total", "counter", "Windows the engine processed.", float64(s.Windows))
 	p.single("engine_errors_total", "counter", "Engine calls that returned an error.", float64(s.EngineErrors))
+	p.single("engine_stale_windows_total", "counter", "Windows older than their service's last, not analysed again.", float64(s.StaleWindows))
 	p.histogram("engine_seconds", "Time the engine took per window, in seconds.", s.Engine)
 	p.header("anomalies_total", "counter", "Anomalies made durable, by type.")
 	for _, t := range omen.AnomalyTypes {

@@ -224,6 +224,8 @@ func TestPipelineInMemory(t *testing.T) {
 		`omen_mlservice_dead_letters_total{reason="unprocessable"}`: 1,
 		`omen_mlservice_published_total{topic="ml-anomalies"}`:      float64(len(wantAnomalies)),
 		"omen_mlservice_consumer_lag_total":                         0,
+		"omen_mlservice_unkeyed_windows_total":                      0,
+		"omen_mlservice_engine_stale_windows_total":                 0,
 		"omen_mlservice_engine_seconds_count":                       float64(len(msgs)),
 		`omen_mlservice_predictive_alerts_total{status="pending"}`:  0,
 	} {
@@ -279,5 +281,29 @@ func TestPipelineInMemory(t *testing.T) {
 				t.Errorf("state of %s/%s after Stop: %d bytes, %v", component, svc, len(st), err)
 			}
 		}
+	}
+}
+
+// Input not keyed by service (the original Phase 4 producer sets no key) spreads a service's
+// windows over partitions, and a window that arrives after a newer one of its service is not
+// analysed: the Service counts both, so that the operator sees it.
+func TestUnkeyedInputIsCounted(t *testing.T) {
+	topics := kafkaadapter.DefaultTopics()
+	cluster := pipelinetest.Cluster(t, topics.Input, 3)
+	msgs := pipelinetest.Stream(t, testStream)
+	for i := range msgs {
+		msgs[i].Key = nil
+	}
+	ml := start(t, Config{Role: MLService, Brokers: cluster.ListenAddrs(), HTTPAddr: "127.0.0.1:0", KafkaOptions: fastKafka()})
+	pipelinetest.Produce(t, cluster, topics.Input, msgs)
+	pipelinetest.Eventually(t, "every offset committed", func() bool {
+		return pipelinetest.FullyCommitted(t, cluster, DefaultMLServiceGroup, topics.Input)
+	})
+	_, exposition := pipelinetest.Get(t, "http://"+ml.Addr()+"/metrics")
+	if got := pipelinetest.Metric(t, exposition, "omen_mlservice_unkeyed_windows_total"); got != float64(len(msgs)) {
+		t.Errorf("unkeyed_windows_total = %v, want %d", got, len(msgs))
+	}
+	if got := pipelinetest.Metric(t, exposition, "omen_mlservice_engine_stale_windows_total"); got == 0 {
+		t.Error("engine_stale_windows_total = 0: the windows that arrived late were not counted")
 	}
 }
