@@ -3,6 +3,7 @@ package omen
 import (
 	"cmp"
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"sync"
@@ -35,10 +36,17 @@ type History interface {
 
 // Sink makes results durable. Write is idempotent: records are keyed by their IDs (metrics by
 // service and timestamp), and writing one again replaces its mutable fields (a forecast's actual
-// value, an alert's status) without duplicating it.
+// value, an alert's status) without duplicating it. An error wrapping ErrRejectedRecord says that
+// the store can never take some record of r as it is; any other error may pass.
 type Sink interface {
 	Write(ctx context.Context, r Results) error
 }
+
+// ErrRejectedRecord is wrapped by a Sink's error for results it can never store as they are — a
+// value out of a column's range, a record its schema refuses — so that retrying the same write
+// cannot help. A consumer then writes the batch window by window and sets aside the windows whose
+// results are rejected (kafkaadapter dead-letters them) instead of retrying for ever.
+var ErrRejectedRecord = errors.New("omen: results rejected by the store")
 
 // StateStore keeps the engine's serialized per-service state (models, baselines), so that an
 // instance that restarts or gains a service in a rebalance resumes instead of retraining.

@@ -248,48 +248,81 @@ func (c *Consumer) handlePartition(ctx context.Context, pub *Publisher, p kgo.Fe
 // handleBatch processes records of one partition in order, makes their results durable and
 // publishes them with the dead letters. It adds the services it processes to services.
 func (c *Consumer) handleBatch(ctx context.Context, pub *Publisher, records []*kgo.Record, services map[string]struct{}) error {
-	var (
-		results omen.Results
+	// Each record's outcome, in input order: the results of its window and their records to
+	// publish, or a dead letter.
+	type outcome struct {
+		rec     *kgo.Record
+		res     omen.Results
 		out     []*kgo.Record
-		reasons []Reason
-	)
+		reason  Reason // non-empty: dead-lettered
+		err     error  // why
+		results bool   // res has something to write
+	}
+	outcomes := make([]outcome, 0, len(records))
+	var results omen.Results
 	c.stats.messages.Add(int64(len(records)))
-	processed := 0
 	for _, r := range records {
+		o := outcome{rec: r}
 		m, reason, err := decodeWindow(r.Value, c.cfg.maxMessageBytes)
 		if err == nil {
 			services[m.Service] = struct{}{}
 			if string(r.Key) != m.Service {
 				c.noteUnkeyed(ctx, r, m.Service)
 			}
-			var res omen.Results
-			if res, err = c.process(ctx, m); err != nil && ctx.Err() != nil {
+			if o.res, err = c.process(ctx, m); err != nil && ctx.Err() != nil {
 				return err // stopping: leave the batch to redelivery
 			}
-			var recs []*kgo.Record
 			if err == nil {
-				recs, err = encodeResults(c.cfg.topics, res)
+				o.out, err = encodeResults(c.cfg.topics, o.res)
 			}
 			if err == nil {
-				processed++
-				appendResults(&results, res)
-				out = append(out, recs...)
+				o.results = !o.res.Empty()
+				appendResults(&results, o.res)
+				outcomes = append(outcomes, o)
 				continue
 			}
 			reason = Unprocessable
 		}
-		c.cfg.logger.WarnContext(ctx, "dead-lettering message", slog.String("reason", string(reason)),
-			slog.String("topic", r.Topic), slog.Int("partition", int(r.Partition)), slog.Int64("offset", r.Offset),
-			slog.Any("error", err))
-		out = append(out, deadLetterRecord(c.cfg.topics.DeadLetter, r, reason, err))
-		reasons = append(reasons, reason)
+		o.reason, o.err = reason, err
+		outcomes = append(outcomes, o)
 	}
-	c.stats.processed.Add(int64(processed))
 	if !results.Empty() {
-		if err := c.write(ctx, results); err != nil {
+		err := c.write(ctx, results)
+		if errors.Is(err, omen.ErrRejectedRecord) {
+			// Some record can never be stored: write window by window, and dead-letter the
+			// windows whose results the Sink rejects, so that the others are not held up.
+			c.cfg.logger.WarnContext(ctx, "the sink rejects a batch for good; writing it window by window", slog.Any("error", err))
+			for i := range outcomes {
+				o := &outcomes[i]
+				if !o.results {
+					continue
+				}
+				if werr := c.write(ctx, o.res); errors.Is(werr, omen.ErrRejectedRecord) {
+					o.reason, o.err, o.out = Unstorable, werr, nil
+				} else if werr != nil {
+					return werr
+				}
+			}
+		} else if err != nil {
 			return err
 		}
 	}
+	var out []*kgo.Record
+	var reasons []Reason
+	processed := 0
+	for _, o := range outcomes {
+		if o.reason == "" {
+			processed++
+			out = append(out, o.out...)
+			continue
+		}
+		c.cfg.logger.WarnContext(ctx, "dead-lettering message", slog.String("reason", string(o.reason)),
+			slog.String("topic", o.rec.Topic), slog.Int("partition", int(o.rec.Partition)), slog.Int64("offset", o.rec.Offset),
+			slog.Any("error", o.err))
+		out = append(out, deadLetterRecord(c.cfg.topics.DeadLetter, o.rec, o.reason, o.err))
+		reasons = append(reasons, o.reason)
+	}
+	c.stats.processed.Add(int64(processed))
 	if err := pub.produce(ctx, out); err != nil {
 		return err
 	}
@@ -333,13 +366,17 @@ func (c *Consumer) process(ctx context.Context, m omen.Metrics) (omen.Results, e
 }
 
 // write makes r durable, retrying until the sink succeeds or ctx ends: while the sink is down,
-// consumption pauses.
+// consumption pauses. An error wrapping omen.ErrRejectedRecord is returned at once: no retry can
+// change it.
 func (c *Consumer) write(ctx context.Context, r omen.Results) error {
 	b := backoff{c.cfg.backoffMin, c.cfg.backoffMax}
 	for failures := 1; ; failures++ {
 		err := c.sink.Write(ctx, r)
 		if err == nil {
 			return nil
+		}
+		if errors.Is(err, omen.ErrRejectedRecord) {
+			return fmt.Errorf("kafkaadapter: sink write: %w", err)
 		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("kafkaadapter: sink write: %w", err)

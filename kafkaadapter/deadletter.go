@@ -29,10 +29,13 @@ const (
 	// omen.ErrInvalidMetrics), failed on every attempt (with a WithProcessAttempts bound), or
 	// produced a record that cannot be encoded.
 	Unprocessable Reason = "unprocessable"
+	// Unstorable: the Sink rejected the window's results for good (an error wrapping
+	// omen.ErrRejectedRecord, such as a value out of a column's range).
+	Unstorable Reason = "unstorable"
 )
 
 // Reasons lists every reason.
-var Reasons = []Reason{Oversized, Undecodable, Incomplete, Invalid, Unprocessable}
+var Reasons = []Reason{Oversized, Undecodable, Incomplete, Invalid, Unprocessable, Unstorable}
 
 // The headers that a dead letter carries after the original message's own headers.
 const (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -315,5 +316,42 @@ func TestFailedReleaseForgets(t *testing.T) {
 	}
 	if got := proc.discardedServices(); !slices.Equal(got, serviceNames(3)) {
 		t.Errorf("discarded %v after the failed release, want %v", got, serviceNames(3))
+	}
+}
+
+// TestRejectedResultsAreDeadLettered: when the Sink rejects a batch for good (omen.ErrRejectedRecord,
+// say a value out of a column's range), the consumer writes it window by window: the windows it
+// takes are stored and published, the one it rejects is dead-lettered as unstorable, and the
+// partition moves on instead of retrying for ever.
+func TestRejectedResultsAreDeadLettered(t *testing.T) {
+	cluster := newCluster(t, 1)
+	msgs := windows([]string{"api", "poison", "web"}, 3)
+	produce(t, newClient(t, cluster), DefaultTopics().Input, msgs...)
+	sink := newTestSink()
+	sink.rejects = "poison"
+	c, err := NewConsumer(cluster.ListenAddrs(), newFakeProcessor(), sink, testOptions()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, c)
+	waitCommitted(t, cluster, DefaultGroup)
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if n := len(sink.Anomalies()); n != 6 {
+		t.Errorf("%d anomalies stored, want the 6 of api and web", n)
+	}
+	if n := topicSize(t, cluster, DefaultTopics().Anomalies); n != 6 {
+		t.Errorf("%d anomalies published, want 6", n)
+	}
+	dead := readTopic(t, cluster, DefaultTopics().DeadLetter, 3)
+	for _, r := range dead {
+		dl, err := DecodeDeadLetter(r)
+		if err != nil || dl.Reason != Unstorable || !strings.Contains(dl.Error, "rejected by the store") || string(r.Key) != "poison" {
+			t.Errorf("dead letter %+v (%v), key %q", dl, err, r.Key)
+		}
+	}
+	if s := c.Stats(); s.DeadLetters[Unstorable] != 3 || s.Processed != 6 || s.SinkRetries != 0 {
+		t.Errorf("stats: %d unstorable, %d processed, %d sink retries; want 3, 6, 0", s.DeadLetters[Unstorable], s.Processed, s.SinkRetries)
 	}
 }

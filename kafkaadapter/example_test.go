@@ -184,6 +184,7 @@ func ExampleStats_WritePrometheus() {
 	// omen_ml_dead_letters_total{reason="incomplete"} 0
 	// omen_ml_dead_letters_total{reason="invalid"} 3
 	// omen_ml_dead_letters_total{reason="unprocessable"} 0
+	// omen_ml_dead_letters_total{reason="unstorable"} 0
 	// # HELP omen_ml_retries_total Retries after errors, by stage.
 	// # TYPE omen_ml_retries_total counter
 	// omen_ml_retries_total{stage="process"} 0
@@ -198,6 +199,9 @@ func ExampleStats_WritePrometheus() {
 	// # HELP omen_ml_services_released_total Services released after their partitions were revoked.
 	// # TYPE omen_ml_services_released_total counter
 	// omen_ml_services_released_total 0
+	// # HELP omen_ml_unkeyed_windows_total Windows whose record key is not their service.
+	// # TYPE omen_ml_unkeyed_windows_total counter
+	// omen_ml_unkeyed_windows_total 0
 	// # HELP omen_ml_consumer_lag Records waiting after the last one polled, by input partition.
 	// # TYPE omen_ml_consumer_lag gauge
 	// omen_ml_consumer_lag{topic="analytics-alerts",partition="0"} 17

@@ -339,6 +339,7 @@ type testSink struct {
 	*omen.MemoryStore
 	mu       sync.Mutex
 	failures int           // writes still to fail
+	rejects  string        // a service whose results every write rejects for good
 	gate     chan struct{} // when non-nil, writes wait until it is closed
 	entered  chan struct{} // closed at the first write
 	writes   int
@@ -369,6 +370,11 @@ func (s *testSink) Write(ctx context.Context, r omen.Results) error {
 	}
 	if fail {
 		return errors.New("sink unavailable")
+	}
+	for _, m := range r.Metrics {
+		if s.rejects != "" && m.Service == s.rejects {
+			return fmt.Errorf("the %s window of %s: %w", m.Timestamp, m.Service, omen.ErrRejectedRecord)
+		}
 	}
 	return s.MemoryStore.Write(ctx, r)
 }

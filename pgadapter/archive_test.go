@@ -52,16 +52,19 @@ func TestArchiveMovesWithoutLoss(t *testing.T) {
 		t.Errorf("second Archive(7) = %+v, %v; want zero", res, err)
 	}
 
-	// A redelivered old anomaly is written again and archived again: its archived copy is
-	// replaced, never duplicated.
-	if err := store.Write(ctx, omen.Results{Anomalies: []omen.Anomaly{as[5]}}); err != nil {
+	// Redelivered archived anomalies (a replay of old input) stay in the archive, the resolved
+	// one resolved: they are not written again as open anomalies.
+	if err := store.Write(ctx, omen.Results{Anomalies: []omen.Anomaly{as[4], as[5]}}); err != nil {
 		t.Fatal(err)
 	}
-	if res, err := store.Archive(ctx, 7); err != nil || res.Archived != 1 {
-		t.Errorf("Archive after a redelivery = %+v, %v; want 1 moved", res, err)
+	if n := count(t, pool, "SELECT COUNT(*) FROM ml_anomalies WHERE anomaly_id IN ($1, $2)", as[4].ID, as[5].ID); n != 0 {
+		t.Errorf("%d archived anomalies written again to ml_anomalies by a redelivery", n)
 	}
-	if n := count(t, pool, "SELECT COUNT(*) FROM ml_anomalies_archive"); n != 2 {
-		t.Errorf("%d archived anomalies, want 2", n)
+	if res, err := store.Archive(ctx, 7); err != nil || res != (ArchiveResult{}) {
+		t.Errorf("Archive after a redelivery = %+v, %v; want nothing moved", res, err)
+	}
+	if n := count(t, pool, "SELECT COUNT(*) FROM ml_anomalies_archive WHERE anomaly_id = $1 AND resolved AND resolution_reason = 'old incident'", as[4].ID); n != 1 {
+		t.Errorf("the archived resolved anomaly lost its resolution")
 	}
 
 	// The quick start's default of 90 days through SQL, and a negative period rejected.

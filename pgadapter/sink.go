@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stacklens/omen"
 )
@@ -26,7 +28,8 @@ import (
 //     round(total_requests·error_rate/100) and the rest; its latency_min, latency_max and
 //     high_risk_count, which omen.Metrics lacks, are left as they are.
 //   - anomalies: nothing, except that an anomaly written as resolved resolves a stored open one
-//     (which fires the history trigger). A resolved anomaly is never reopened by a write.
+//     (which fires the history trigger). A resolved anomaly is never reopened by a write, and an
+//     archived one (ml_archive_old_anomalies) is not written again: it stays in the archive.
 //   - patterns: every field; first_seen keeps the earliest and last_seen the latest time.
 //   - forecasts: every field, except that a known actual value and prediction error are never
 //     erased by a write without them. A forecast with an actual value and no error gets
@@ -75,6 +78,9 @@ func (w *batchWriter) send(ctx context.Context, pool *pgxpool.Pool) error {
 	for _, label := range w.labels {
 		if _, err := results.Exec(); err != nil {
 			results.Close()
+			if refusedData(err) {
+				return fmt.Errorf("pgadapter: write %s: %w: %w", label, omen.ErrRejectedRecord, err)
+			}
 			return fmt.Errorf("pgadapter: write %s: %w", label, err)
 		}
 	}
@@ -82,6 +88,24 @@ func (w *batchWriter) send(ctx context.Context, pool *pgxpool.Pool) error {
 		return fmt.Errorf("pgadapter: write: %w", err)
 	}
 	return nil
+}
+
+// refusedData reports whether err is PostgreSQL refusing the data itself, which no retry of the
+// same write can change: a data exception (SQLSTATE class 22: a number out of its column's range,
+// a string too long, …) or a not-null, foreign-key or check violation (23502, 23503, 23514) —
+// as an older Phase 4 table with narrower columns raises for values omen's own schema takes.
+func refusedData(err error) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	switch {
+	case strings.HasPrefix(pe.Code, "22"):
+		return true
+	case pe.Code == "23502", pe.Code == "23503", pe.Code == "23514":
+		return true
+	}
+	return false
 }
 
 // uniqueBy returns items without earlier duplicates of a key (an INSERT … ON CONFLICT DO UPDATE
@@ -176,6 +200,7 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $
      $11::text[], $12::bool[], $13::text[]::numeric[], $14::text[])
      AS t(id, service, type, severity, ts, metric, value, baseline, deviation, confidence, description,
           resolved, score, contributions)
+WHERE NOT EXISTS (SELECT 1 FROM ml_anomalies_archive arc WHERE arc.anomaly_id = t.id)
 ON CONFLICT (anomaly_id) DO UPDATE SET
     resolved = TRUE,
     resolved_at = CURRENT_TIMESTAMP,

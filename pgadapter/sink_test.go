@@ -407,8 +407,8 @@ func TestRejectsInvalidRecordsBeforeSQL(t *testing.T) {
 			r := testResults(now)
 			c.mutate(&r)
 			err := store.Write(context.Background(), r)
-			if !errors.Is(err, ErrInvalidRecord) || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("Write: %v; want ErrInvalidRecord naming %q", err, c.want)
+			if !errors.Is(err, ErrInvalidRecord) || !errors.Is(err, omen.ErrRejectedRecord) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Write: %v; want ErrInvalidRecord (and omen.ErrRejectedRecord) naming %q", err, c.want)
 			}
 		})
 	}
@@ -453,5 +453,33 @@ func TestConcurrentOverlappingWrites(t *testing.T) {
 		if n := count(t, pool, "SELECT COUNT(*) FROM "+table); n != int64(want) {
 			t.Errorf("%s has %d rows, want %d", table, n, want)
 		}
+	}
+}
+
+// An existing Phase 4 table keeps its narrower columns (Migrate creates analytics_metrics_1hour
+// only when it is absent): a value beyond them is refused by PostgreSQL for good, and Write says
+// so with omen.ErrRejectedRecord, writing nothing; an error that may pass (a cancelled context)
+// does not.
+func TestWriteRefusedValueIsRejected(t *testing.T) {
+	t.Parallel()
+	store, pool := newTestStore(t)
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, "ALTER TABLE analytics_metrics_1hour ALTER COLUMN total_requests TYPE INTEGER"); err != nil {
+		t.Fatal(err)
+	}
+	r := testResults(time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC))
+	r.Metrics[0].TotalRequests = 3_000_000_000
+	err := store.Write(ctx, r)
+	if !errors.Is(err, omen.ErrRejectedRecord) || errors.Is(err, ErrInvalidRecord) || !strings.Contains(err.Error(), "22003") {
+		t.Fatalf("Write of 3·10⁹ requests into an INTEGER column: %v; want omen.ErrRejectedRecord with SQLSTATE 22003", err)
+	}
+	if n := count(t, pool, "SELECT COUNT(*) FROM ml_anomalies"); n != 0 {
+		t.Errorf("%d anomalies written by the refused batch", n)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	r.Metrics[0].TotalRequests = 5
+	if err := store.Write(cancelled, r); err == nil || errors.Is(err, omen.ErrRejectedRecord) {
+		t.Errorf("Write with a cancelled context: %v; want an error that is not a rejection", err)
 	}
 }

@@ -27,8 +27,16 @@ var (
 
 // ErrInvalidRecord is wrapped by the errors of records that cannot be stored as they are: a
 // non-finite number, a missing key, a string too long for its column or not valid UTF-8. Write
-// checks every record before it sends anything, so such a write changes nothing.
-var ErrInvalidRecord = errors.New("pgadapter: invalid record")
+// checks every record before it sends anything, so such a write changes nothing. It wraps
+// omen.ErrRejectedRecord, as do the errors of values the database refuses (see Store.Write).
+var ErrInvalidRecord error = invalidRecord{}
+
+// invalidRecord is ErrInvalidRecord: its message names the package alone, and it unwraps to
+// omen.ErrRejectedRecord.
+type invalidRecord struct{}
+
+func (invalidRecord) Error() string { return "pgadapter: invalid record" }
+func (invalidRecord) Unwrap() error { return omen.ErrRejectedRecord }
 
 // ErrNotFound is wrapped by the errors of operations on a record that does not exist.
 var ErrNotFound = errors.New("pgadapter: not found")

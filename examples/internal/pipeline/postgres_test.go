@@ -145,3 +145,49 @@ func TestTwoMLServicesTakeOver(t *testing.T) {
 		t.Errorf("%s: %d records; %s", topics.Anomalies, n, diff(ids, wantAnomalies))
 	}
 }
+
+// TestPipelinePostgresRejectedWindow runs the ML service on a database whose Phase 4 table
+// analytics_metrics_1hour predates omen with a narrower column (INTEGER counts): the window that
+// overflows it is dead-lettered as unstorable, and every other window is stored and committed
+// instead of the partition retrying that batch for ever.
+func TestPipelinePostgresRejectedWindow(t *testing.T) {
+	dsn, pool := pipelinetest.Postgres(t)
+	ctx := context.Background()
+	if err := pgadapter.Migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, "ALTER TABLE analytics_metrics_1hour ALTER COLUMN total_requests TYPE INTEGER"); err != nil {
+		t.Fatal(err)
+	}
+	topics := kafkaadapter.DefaultTopics()
+	cluster := pipelinetest.Cluster(t, topics.Input, 1)
+	msgs := pipelinetest.Stream(t, testStream)[:200]
+	huge := msgs[100]
+	huge.Metrics.TotalRequests = 3_000_000_000
+	b, err := huge.Metrics.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge.Value = b
+	msgs[100] = huge
+	ml := start(t, Config{Role: MLService, Brokers: cluster.ListenAddrs(), PostgresDSN: dsn, HTTPAddr: "127.0.0.1:0", KafkaOptions: fastKafka()})
+	pipelinetest.Produce(t, cluster, topics.Input, msgs)
+	pipelinetest.Eventually(t, "every offset committed", func() bool {
+		return pipelinetest.FullyCommitted(t, cluster, DefaultMLServiceGroup, topics.Input)
+	})
+	if n := pipelinetest.Count(t, pool, "SELECT COUNT(*) FROM analytics_metrics_1hour"); n != len(msgs)-1 {
+		t.Errorf("analytics_metrics_1hour holds %d windows, want %d", n, len(msgs)-1)
+	}
+	dead := pipelinetest.ReadTopic(t, cluster, topics.DeadLetter)
+	if len(dead) != 1 {
+		t.Fatalf("%d dead letters, want 1", len(dead))
+	}
+	dl, err := kafkaadapter.DecodeDeadLetter(dead[0])
+	if err != nil || dl.Reason != kafkaadapter.Unstorable || dl.Offset != 100 {
+		t.Errorf("dead letter %+v (%v), want the window at offset 100, unstorable", dl, err)
+	}
+	_, exposition := pipelinetest.Get(t, "http://"+ml.Addr()+"/metrics")
+	if got := pipelinetest.Metric(t, exposition, `omen_mlservice_dead_letters_total{reason="unstorable"}`); got != 1 {
+		t.Errorf("unstorable dead letters = %v, want 1", got)
+	}
+}
