@@ -27,9 +27,12 @@
 //
 // At least once, with no loss: an offset is committed only after the results of its record are
 // durable in the Sink and acknowledged by the brokers, and auto-commit is off. A new group starts
-// at the earliest offset, so a backlog is never skipped. A crash, a failed commit or a stop whose
-// grace period ran out leaves offsets uncommitted, and those records are delivered again; the
-// engine's deterministic IDs (omen.RecordID) make the Sink write idempotent. The output topics may
+// at the earliest offset, so a backlog is never skipped. A crash or a stop whose grace period ran
+// out leaves offsets uncommitted, and those records are delivered again; the engine's
+// deterministic IDs (omen.RecordID) make the Sink write idempotent. A commit that fails while
+// Run goes on is logged and counted, and superseded by the next poll's (commits are cumulative);
+// should the partition move first, its new owner receives those records again, finds them older
+// than the state it restores, and takes them for the redeliveries they are. The output topics may
 // then carry a record twice, with the same ID. Delivery errors are never ignored: they are retried
 // until the context of Run ends, and Run then returns them. On cancellation, Run finishes the poll
 // in hand (within WithShutdownGrace, default 30 s), commits, releases the services, leaves the

@@ -26,7 +26,8 @@ func (c *Consumer) own(tp topicPartition, services map[string]struct{}) {
 
 // release hands the services of revoked partitions back to the Processor, which saves and
 // forgets their state. It runs in the group's revoke (or lost) callback, after the poll in hand
-// was committed: BlockRebalanceOnPoll holds rebalances until then.
+// was made durable, published and committed (or its commit failed: see Delivery guarantees):
+// BlockRebalanceOnPoll holds rebalances until then.
 func (c *Consumer) release(ctx context.Context, revoked map[string][]int32) {
 	var services []string
 	var tps []topicPartition

@@ -41,7 +41,9 @@
 // what a takeover resumes from. With Config.CheckpointInterval it is also saved during the run:
 // at the first poll boundary after each interval, the services processed since the last
 // checkpoint are saved, at a moment when every window processed is durable, published and
-// committed, so the saved state matches the committed offsets. An instance that crashes leaves
+// committed, so the saved state matches the committed offsets (unless the last commit failed:
+// the state is then ahead of them, and the windows in between, delivered again, are taken for
+// redeliveries, their results being durable already). An instance that crashes leaves
 // its successor a state at most one interval old (or its last release's, without checkpoints);
 // the windows it processed after that are not delivered again, but their results and the windows
 // themselves are in the store, and both engines catch a restored service up from the stored
@@ -76,8 +78,7 @@
 // A PredictiveAlerter also serves its capacity plans at /capacity and /capacity/{service}.
 // Handler serves the same endpoints for several Services of one process.
 //
-// A consumer that fails on its own (Kafka unreachable, results not durable within the
-// adapter's retries) does not end the Service: it is run again after a backoff, its uncommitted
+// A consumer that fails on its own (Kafka unreachable, say) does not end the Service: it is run again after a backoff, its uncommitted
 // records delivered again and the engine's state of their services restored from the store.
 //
 // # Standalone programs

@@ -52,7 +52,7 @@ type Service struct {
 // gracefully (see Stop). Start returns an error, with nothing left running, when the
 // configuration is invalid, PostgreSQL cannot be reached or migrated, or the HTTP address
 // cannot be bound. Kafka is reached in the background: a consumer that fails (the brokers
-// unreachable, results not durable within its retries) is logged, reported by Health and the
+// unreachable, say) is logged, reported by Health and the
 // metric <ns>_consumer_restarts_total, and run again after a backoff (0.5 s doubling to 30 s),
 // as the original retried its Kafka connection, but without ever giving up.
 func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
