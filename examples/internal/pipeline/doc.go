@@ -78,8 +78,10 @@
 // A PredictiveAlerter also serves its capacity plans at /capacity and /capacity/{service}.
 // Handler serves the same endpoints for several Services of one process.
 //
-// A consumer that fails on its own (Kafka unreachable, say) does not end the Service: it is run again after a backoff, its uncommitted
-// records delivered again and the engine's state of their services restored from the store.
+// A consumer that fails on its own (Kafka unreachable, say) does not end the Service: it is run
+// again after a backoff, its uncommitted records delivered again and the engine's state of their
+// services restored from the store. While the store is down, processing and writes are retried
+// and consumption pauses; /healthz reports the stall after StallTimeout.
 //
 // # Standalone programs
 //
