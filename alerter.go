@@ -291,8 +291,9 @@ func (a *Alerter) Config() AlerterConfig { return a.cfg }
 //
 // A window that fails Metrics.Validate, or whose timestamp is older than the service's last
 // window, is rejected with an error wrapping ErrInvalidMetrics (and ErrStaleWindow for an older
-// window), and leaves the state untouched. A window with the same timestamp as the last one (a
-// redelivery) returns empty Results and no error. Other errors come from the History or the
+// window), and leaves the state untouched. A window with the same timestamp and forecast
+// metrics as the last one (a redelivery) returns empty Results and no error; the same timestamp
+// with other values of a forecast metric is rejected as invalid. Other errors come from the History or the
 // StateStore when a service is first met.
 func (a *Alerter) Observe(ctx context.Context, m Metrics) (Results, error) {
 	if err := m.Validate(); err != nil {
@@ -307,6 +308,9 @@ func (a *Alerter) Observe(ctx context.Context, m Metrics) (Results, error) {
 	if s.started {
 		switch {
 		case t.Equal(s.last):
+			if err := s.sameWindow(m); err != nil {
+				return Results{}, err
+			}
 			return Results{}, nil
 		case t.Before(s.last):
 			return Results{}, stale("omen: alerter: ", m.Service, t, s.last)

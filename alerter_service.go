@@ -1,6 +1,7 @@
 package omen
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"sync"
@@ -73,6 +74,22 @@ func (s *alerterService) advance(t time.Time, window time.Duration) int {
 	}
 	s.last = t
 	return max(k, 1)
+}
+
+// sameWindow returns an error wrapping ErrInvalidMetrics when m, stamped as the last window,
+// carries another value of a metric the service forecasts than the one that window had.
+func (s *alerterService) sameWindow(m Metrics) error {
+	for _, f := range s.series {
+		if len(f.Values) == 0 {
+			continue
+		}
+		v, _ := m.Value(f.Metric)
+		if last := f.Values[len(f.Values)-1]; v != last {
+			return fmt.Errorf("omen: alerter: %w", invalid("the %s window of service %q was already processed with %s = %v, not %v",
+				s.last.Format(time.RFC3339), s.name, f.Metric, last, v))
+		}
+	}
+	return nil
 }
 
 // lookup returns the series of metric, or nil.

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -383,6 +384,18 @@ func TestAlerterInvalidInput(t *testing.T) {
 	r, err := a.Process(context.Background(), last)
 	if err != nil || !r.Empty() {
 		t.Errorf("redelivered window: %+v, %v; want no results and no error", r, err)
+	}
+	// The last window's timestamp with another error rate is not a redelivery: rejected, as the
+	// Detector rejects it. Another value of a metric not forecast is no concern of the Alerter.
+	changed := last
+	changed.ErrorRate += 1
+	if _, err := a.Process(context.Background(), changed); !errors.Is(err, omen.ErrInvalidMetrics) || !strings.Contains(err.Error(), "already processed with error_rate") {
+		t.Errorf("the last window with another error rate: %v, want an error wrapping ErrInvalidMetrics", err)
+	}
+	changed = last
+	changed.UniqueIPs++
+	if r, err := a.Process(context.Background(), changed); err != nil || !r.Empty() {
+		t.Errorf("the last window with other unique IPs: %+v, %v; want no results and no error", r, err)
 	}
 	// Process, the consumer's entry, takes an older window for a redelivery: no results, no
 	// error (Observe rejects it with ErrStaleWindow).
