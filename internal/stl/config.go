@@ -120,8 +120,14 @@ func (cfg Config) resolve(n int) (settings, error) {
 		s.seasonalWindow = 10*n + 1
 		s.seasonalDegree = 0
 	}
-	s.trendWindow = orDefault(cfg.TrendWindow,
-		nextOdd(math.Ceil(1.5*float64(cfg.Period)/(1-1.5/float64(s.seasonalWindow)))))
+	// The default trend window is R's formula on the seasonal window, except that a window of 1
+	// (for which the formula gives a negative trend window, and jumps of 0) counts as the 3 the
+	// Fortran driver raises it to.
+	sw := s.seasonalWindow
+	if sw < 2 {
+		sw = 3
+	}
+	s.trendWindow = orDefault(cfg.TrendWindow, nextOdd(math.Ceil(1.5*float64(cfg.Period)/(1-1.5/float64(sw)))))
 	s.lowPassWindow = orDefault(cfg.LowPassWindow, nextOdd(float64(cfg.Period)))
 	s.seasonalJump = orDefault(cfg.SeasonalJump, ceilTenth(s.seasonalWindow))
 	s.trendJump = orDefault(cfg.TrendJump, ceilTenth(s.trendWindow))
@@ -170,8 +176,8 @@ func nextOdd(x float64) int {
 	return k
 }
 
-// ceilTenth is ⌈w/10⌉.
-func ceilTenth(w int) int { return (w + 9) / 10 }
+// ceilTenth is ⌈w/10⌉, at least 1 (a jump).
+func ceilTenth(w int) int { return max(1, (w+9)/10) }
 
 func oddAtLeast3(w int) int {
 	w = max(w, 3)

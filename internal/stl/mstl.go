@@ -51,7 +51,7 @@ func DecomposeMultiple(y []float64, periods []int, cfg MultipleConfig) (Multiple
 		if p < 2 {
 			return MultipleResult{}, fmt.Errorf("stl: period %d is below 2", p)
 		}
-		if 2*p < n && !slices.Contains(kept, p) {
+		if p <= (n-1)/2 && !slices.Contains(kept, p) { // 2p < n, without the overflow of 2p
 			kept = append(kept, p)
 		}
 	}
@@ -72,6 +72,9 @@ func DecomposeMultiple(y []float64, periods []int, cfg MultipleConfig) (Multiple
 		return MultipleResult{}, fmt.Errorf("stl: %d seasonal windows for %d periods", len(windows), len(kept))
 	}
 	iterations := cfg.Iterations
+	if iterations < 0 {
+		return MultipleResult{}, fmt.Errorf("stl: %d iterations is negative", iterations)
+	}
 	if iterations == 0 {
 		iterations = 2
 		if len(kept) == 1 {

@@ -26,7 +26,7 @@ func Decompose(y []float64, cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if n <= 2*s.period {
+	if s.period > (n-1)/2 { // n ≤ 2·period, without the overflow of 2·period
 		return Result{}, ErrTooShort
 	}
 	for _, v := range y {

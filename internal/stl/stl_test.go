@@ -136,6 +136,7 @@ func TestDecomposeErrors(t *testing.T) {
 		{"empty", nil, Config{Period: 2}, ErrTooShort},
 		{"NaN", append(make([]float64, 30), math.NaN()), Config{Period: 12}, ErrNotFinite},
 		{"Inf", append(make([]float64, 30), math.Inf(-1)), Config{Period: 12}, ErrNotFinite},
+		{"period beyond any series", y, Config{Period: 1 << 62}, ErrTooShort},
 	}
 	for _, c := range cases {
 		if _, err := Decompose(c.y, c.cfg); !errors.Is(err, c.want) {
@@ -163,6 +164,16 @@ func TestDecomposeMultipleErrors(t *testing.T) {
 	if _, err := DecomposeMultiple(y, []int{4, 6, 8}, MultipleConfig{SeasonalWindows: []int{7, 9}}); err == nil {
 		t.Error("too few windows: no error")
 	}
+	if _, err := DecomposeMultiple(y, []int{1 << 62}, MultipleConfig{}); !errors.Is(err, ErrTooShort) {
+		t.Errorf("period 2⁶²: error %v, want ErrTooShort", err)
+	}
+	if _, err := DecomposeMultiple(y, []int{4}, MultipleConfig{Iterations: -1}); err == nil {
+		t.Error("negative iterations: no error")
+	}
+	// A seasonal window of 1 is raised to 3 (it used to hang: see TestDecomposeProperties).
+	if _, err := DecomposeMultiple(y, []int{4}, MultipleConfig{SeasonalWindows: []int{1}}); err != nil {
+		t.Errorf("seasonal window 1: %v", err)
+	}
 	res, err := DecomposeMultiple(y, []int{7, 4, 60, 4}, MultipleConfig{})
 	if err != nil {
 		t.Fatal(err)
@@ -184,6 +195,10 @@ func TestDecomposeProperties(t *testing.T) {
 	for _, cfg := range []Config{
 		{Period: 7}, {Period: 7, Periodic: true}, {Period: 7, Robust: true},
 		{Period: 7, SeasonalWindow: 5, SeasonalDegree: Linear, TrendDegree: Constant},
+		// Windows below 3 are raised to 3, and the defaults derived from them with it (R's
+		// formula on a seasonal window of 1 gave a negative trend window, jumps of 0 and a
+		// loop that never ended).
+		{Period: 4, SeasonalWindow: 1}, {Period: 4, SeasonalWindow: 2, TrendWindow: 1, LowPassWindow: 1},
 	} {
 		r, err := Decompose(y, cfg)
 		if err != nil {
