@@ -136,6 +136,33 @@ func TestChangePointEdgeCases(t *testing.T) {
 	}
 }
 
+// A large level does not change the change points: the costs are shift invariant, and computed
+// so (a level of 10⁹ with unit noise used to give dozens of spurious changes).
+func TestChangePointsShiftInvariant(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	base := make([]float64, 1000)
+	for i := range base {
+		base[i] = r.NormFloat64()
+		if i >= 500 {
+			base[i] += 3
+		}
+	}
+	for _, level := range []float64{0, 1e6, 1e9} {
+		y := make([]float64, len(base))
+		for i, v := range base {
+			y[i] = level + v
+		}
+		for name, f := range map[string]func([]float64, ChangeConfig) ([]int, error){"PELT": PELT, "BinarySegmentation": BinarySegmentation} {
+			for _, cost := range []Cost{NormalMean, NormalMeanVar} {
+				cps, err := f(y, ChangeConfig{Cost: cost})
+				if err != nil || !slices.Equal(cps, []int{500}) {
+					t.Errorf("%s, cost %v, level %g: %v, %v; want [500]", name, cost, level, cps, err)
+				}
+			}
+		}
+	}
+}
+
 // TestPELTMatchesStrucchange: for a normal mean cost with BIC, the optimal
 // segmentation with the number of changes PELT chooses must be the
 // least-squares optimal partition with that many breaks, which R's

@@ -78,7 +78,7 @@ func newSegmentCost(y []float64, cfg ChangeConfig) (*segmentCost, error) {
 	if cfg.Cost != NormalMean && cfg.Cost != NormalMeanVar {
 		panic("trend: unknown Cost")
 	}
-	if cfg.MinSegment < 0 || cfg.Variance < 0 || cfg.MaxChanges < 0 || !(cfg.PenaltyValue >= 0) {
+	if cfg.MinSegment < 0 || !(cfg.Variance >= 0) || cfg.MaxChanges < 0 || !(cfg.PenaltyValue >= 0) {
 		panic("trend: negative ChangeConfig field")
 	}
 	n := len(y)
@@ -117,9 +117,17 @@ func newSegmentCost(y []float64, cfg ChangeConfig) (*segmentCost, error) {
 	if c.nChanges == 0 {
 		c.nChanges = 5
 	}
+	// The sums are of y minus its mean: every cost is unchanged by a shift of the data, and a
+	// segment's Σy² − (Σy)²/m cancels catastrophically when the level dwarfs the noise (a
+	// counter near 10⁹ varying by units made two-point segments look free).
+	centre := 0.0
+	for _, v := range y {
+		centre += v / float64(n)
+	}
 	c.s1 = make([]float64, n+1)
 	c.s2 = make([]float64, n+1)
 	for i, v := range y {
+		v -= centre
 		c.s1[i+1] = c.s1[i] + v
 		c.s2[i+1] = c.s2[i] + v*v
 	}

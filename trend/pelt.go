@@ -23,7 +23,7 @@ import (
 // segments are y[0:τ₁], y[τ₁:τ₂], …; numerically these are R changepoint's
 // cpts() (the 1-based last index of each segment but the last). It returns
 // ErrNotFinite for a NaN or infinite value and ErrTooFew for fewer than
-// max(2, MinSegment) values; an unknown Cost or Penalty or a negative field
+// max(2, MinSegment) values; an unknown Cost or Penalty or a negative (or NaN) field
 // panics. Time is O(n·L) for segments of typical length L — linear in n when
 // changes keep occurring — and O(n²) at worst; memory O(n). y is not
 // modified.
