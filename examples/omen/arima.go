@@ -40,7 +40,7 @@ func runARIMA(args []string, stdout io.Writer) error {
 			fs.PrintDefaults()
 			return nil
 		}
-		return fmt.Errorf("%v (run 'omen arima -h' for the flags)", err)
+		return fmt.Errorf("%v (run 'omen arima -help' for the flags)", err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))

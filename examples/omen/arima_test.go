@@ -152,6 +152,36 @@ func TestArimaMissingValues(t *testing.T) {
 	}
 }
 
+// In a one-column series a blank line is an empty cell: a missing value in its place, the same
+// as NA — not a line to skip, which would shift every later value by a step.
+func TestArimaBlankLineIsMissing(t *testing.T) {
+	values := []string{"3.1", "2.7", "", "4.0", "3.3", "2.2", "3.9", "4.4", "3.0", "2.5", "3.6", "4.1", "3.2", "2.8"}
+	fit := func(name, missing string, drop bool) string {
+		var b strings.Builder
+		b.WriteString("y\n")
+		for _, v := range values {
+			switch {
+			case v != "":
+				b.WriteString(v + "\n")
+			case !drop:
+				b.WriteString(missing + "\n")
+			}
+		}
+		code, stdout, stderr := runArimaCLI(t, "-in", writeArimaFile(t, name, b.String()), "-order", "1,1,0", "-h", "1")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", name, code, stderr)
+		}
+		return stdout
+	}
+	blank, na, dropped := fit("blank.csv", "", false), fit("na.csv", "NA", false), fit("dropped.csv", "", true)
+	if blank != na {
+		t.Errorf("a blank line fits\n%s\nbut NA fits\n%s", blank, na)
+	}
+	if blank == dropped {
+		t.Error("a blank line fits as if the row were absent")
+	}
+}
+
 func TestArimaBadInput(t *testing.T) {
 	good := writeArimaFile(t, "good.csv", "y\n1\n2\n3\n")
 	cases := []struct {

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/stacklens/omen/isoforest"
 )
@@ -21,7 +20,7 @@ func init() {
 // and prints CSV: header "score", then s(x) in (0, 1] for each scored row, in order.
 func runIforest(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("omen iforest", flag.ContinueOnError)
-	fs.SetOutput(os.Stderr)
+	fs.SetOutput(io.Discard)
 	train := fs.String("train", "", "training CSV with a header row (required)")
 	score := fs.String("score", "", "CSV of rows to score (default: the training rows)")
 	label := fs.String("label", "label", "name of a column that is not a feature (ignored if absent)")
@@ -30,7 +29,13 @@ func runIforest(args []string, stdout io.Writer) error {
 	seed := fs.Uint64("seed", 1, "random seed")
 	extension := fs.Int("extension", 0, "extension level: 0 axis-parallel, d-1 fully extended")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fmt.Fprintln(stdout, "usage: omen iforest -train TRAIN.csv [flags]")
+			fs.PrintDefaults()
+			return nil
+		}
+		return fmt.Errorf("%v (run 'omen iforest -help' for the flags)", err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))

@@ -90,6 +90,7 @@ func TestIforestBadInput(t *testing.T) {
 		{"NaN cell", []string{"iforest", "-train", writeFile(t, "nan.csv", "a,b\n1,NaN\n3,4\n")}, `nan.csv: row 1 (line 2), column "b": "NaN" is not a finite number`},
 		{"empty cell", []string{"iforest", "-train", writeFile(t, "hole.csv", "a,b\n1,2\n,4\n")}, `hole.csv: row 2 (line 3), column "a": empty cell`},
 		{"ragged", []string{"iforest", "-train", writeFile(t, "ragged.csv", "a,b\n1,2\n3\n")}, "ragged.csv: row 2 (line 3): 1 cells, the header has 2"},
+		{"blank line", []string{"iforest", "-train", writeFile(t, "blank.csv", "a,b\n1,2\n\n3,4\n")}, "blank.csv: row 2 (line 3): a blank line, the header has 2 cells"},
 		{"only a label", []string{"iforest", "-train", writeFile(t, "label.csv", "label\n1\n0\n")}, `no feature columns besides "label"`},
 		{"one row", []string{"iforest", "-train", writeFile(t, "one.csv", "a\n1\n")}, "one.csv: isoforest: need at least 2 rows"},
 		{"score lacks a column", []string{"iforest", "-train", good, "-score", writeFile(t, "s.csv", "a\n1\n")}, `s.csv: no column "b"`},
@@ -109,5 +110,12 @@ func TestIforestBadInput(t *testing.T) {
 		if !strings.Contains(errOut, tt.want) {
 			t.Errorf("%s: stderr %q does not contain %q", tt.name, errOut, tt.want)
 		}
+		if tt.name != "unknown command" && strings.Contains(strings.TrimSuffix(errOut, "\n"), "\n") { // that one adds the usage
+			t.Errorf("%s: stderr is not one line: %q", tt.name, errOut)
+		}
+	}
+	// -help prints the usage on stdout and succeeds, as the other commands' do.
+	if code, out, errOut := run("iforest", "-help"); code != 0 || !strings.Contains(out, "-sample-size") || errOut != "" {
+		t.Errorf("iforest -help: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }

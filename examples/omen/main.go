@@ -6,7 +6,10 @@
 //	omen stream  -in SERIES.csv
 //
 // Results go to standard output. Bad input exits with status 1 and one line on standard error that
-// names the file, row and column; a partial result is never printed as if it were whole.
+// names the file, row and column; a partial result is never printed as if it were whole. In the
+// CSV files an empty cell (in a one-column file, a blank line) or NA is a missing value, which
+// arima keeps in its place; stream's timestamps must increase strictly from row to row.
+// COMMAND -help prints a command's flags.
 package main
 
 import (
@@ -82,7 +85,7 @@ func usage(w io.Writer) {
 	for _, name := range names {
 		fmt.Fprintf(w, "  %-8s %s\n", name, commands[name].summary)
 	}
-	fmt.Fprintln(w, "\nrun 'omen <command> -h' for the flags of a command")
+	fmt.Fprintln(w, "\nrun 'omen <command> -help' for the flags of a command")
 }
 
 // deferredWriter collects a command's output in memory until the command has succeeded.

@@ -35,7 +35,7 @@ func runStream(args []string, stdout io.Writer) error {
 			fs.PrintDefaults()
 			return nil
 		}
-		return fmt.Errorf("%v (run 'omen stream -h' for the flags)", err)
+		return fmt.Errorf("%v (run 'omen stream -help' for the flags)", err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))

@@ -31,6 +31,7 @@ func readTable(path string) (*table, error) {
 	r.FieldsPerRecord = -1 // checked below, with a clearer message
 	r.ReuseRecord = false
 	t := &table{path: path}
+	prevEnd := 0 // the last line of the previous record
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -44,6 +45,18 @@ func readTable(path string) (*table, error) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		line, _ := r.FieldPos(0)
+		// encoding/csv skips blank lines, but in a one-column table a blank line is an empty
+		// cell — a missing value, which must keep its place in the series — and in a wider one
+		// it is a row with too few cells.
+		for blank := prevEnd + 1; t.header != nil && blank < line; blank++ {
+			if len(t.header) > 1 {
+				return nil, fmt.Errorf("%s: row %d (line %d): a blank line, the header has %d cells", path, len(t.rows)+1, blank, len(t.header))
+			}
+			t.rows = append(t.rows, []string{""})
+			t.lines = append(t.lines, blank)
+		}
+		lastLine, _ := r.FieldPos(len(rec) - 1)
+		prevEnd = lastLine + strings.Count(rec[len(rec)-1], "\n")
 		if t.header == nil {
 			for i := range rec {
 				rec[i] = strings.TrimSpace(rec[i])
