@@ -22,7 +22,10 @@
 // (pgadapter.Migrate) and stores the results there, then runs the quick start's dashboard
 // queries; with it the stream is moved (-recent, on by default with -postgres) by whole hours so
 // that its last window starts at the current hour, since those queries look at the last hour,
-// the last day and today. The engines' state stays in memory: each run analyses the stream
+// the last day and today. That moves every window's hour of day, to which the engines' daily
+// profiles are anchored (UTC), so such a run's analysis differs a little from the unmoved
+// stream's and from one hour to the next (the bundled stream: 395–412 anomalies); -recent=false
+// keeps the stream's own times. The engines' state stays in memory: each run analyses the stream
 // afresh, and the state that deployed services keep in ml_models is left alone. -direct calls
 // the engines in-process without Kafka, window after window.
 //
@@ -36,8 +39,8 @@
 // (through Kafka they are produced too, and dead-lettered). -out writes every record produced as
 // JSON lines {"kind":"anomaly"|"pattern"|"forecast"|"alert","record":{…}} in the topic formats:
 // for each input window in input order, the Detector's records and then the Alerter's, each
-// window's as anomalies, patterns, forecasts, alerts. The output depends only on the stream and
-// -seed: it is byte-identical through Kafka and with -direct, whatever GOMAXPROCS
+// window's as anomalies, patterns, forecasts, alerts. The output depends only on the stream (as
+// moved by -recent) and -seed: it is byte-identical through Kafka and with -direct, whatever GOMAXPROCS
 // (testdata/phase5/replay.json holds its digest; refresh it with
 // `go test ./examples/phase5 -run TestDeterministicReplay -update`).
 package main
