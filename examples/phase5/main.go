@@ -40,8 +40,8 @@
 // JSON lines {"kind":"anomaly"|"pattern"|"forecast"|"alert","record":{…}} in the topic formats:
 // for each input window in input order, the Detector's records and then the Alerter's, each
 // window's as anomalies, patterns, forecasts, alerts. The output depends only on the stream (as
-// moved by -recent) and -seed: it is byte-identical through Kafka and with -direct, whatever GOMAXPROCS
-// (testdata/phase5/replay.json holds its digest; refresh it with
+// moved by -recent) and -seed: it is byte-identical through Kafka and with -direct, whatever
+// GOMAXPROCS (testdata/phase5/replay.json holds its digest; refresh it with
 // `go test ./examples/phase5 -run TestDeterministicReplay -update`).
 package main
 
