@@ -161,6 +161,12 @@ type autoSearch struct {
 // *TooShortError for a series with no observations, ErrNonFinite for ±Inf, ErrRankDeficient
 // for linearly dependent regressors, and an error for regressors of the wrong length.
 func Auto(y []float64, cfg AutoConfig) (*Model, error) {
+	if (cfg.FixD && cfg.D < 0) || (cfg.FixSD && cfg.SD < 0) {
+		return nil, fmt.Errorf("arima: fixed differences d = %d, D = %d; want 0 or more", cfg.D, cfg.SD)
+	}
+	if err := (Config{Method: cfg.Method}).validate(); err != nil {
+		return nil, err
+	}
 	x, xreg, serieslength, err := autoInput(y, cfg.Xreg)
 	if err != nil {
 		return nil, err

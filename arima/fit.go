@@ -71,6 +71,9 @@ type estimate struct {
 // newFitting validates the data, resolves the method, the coefficients to estimate and the
 // number of observations used, and sets up the likelihood problem with its starting values.
 func newFitting(y []float64, spec Spec, cfg Config) (*fitting, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	lay := spec.resolve(len(y))
 	if err := checkFinite(y, spec.Xreg); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // encodingVersion is the version of the binary encoding written by MarshalBinary.
@@ -104,6 +105,10 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 		bad(len(out.vcov) == k*k, "covariance"),
 		bad(len(out.phi) == l.fullP() && len(out.theta) == l.fullQ() && len(out.delta) == l.ndiff(), "polynomials"),
 		bad(len(out.a) == rd && len(out.p) == rd*rd, "state"),
+		bad(ints[7]&^1 == 0 && ints[8]&^1 == 0 && ints[13]&^1 == 0, "flags"),
+		bad(out.sigma2 >= 0 && !math.IsInf(out.sigma2, 0), "σ²"),
+		bad(allFinite(out.a) && allFinite(out.p) && allFinite(out.phi) && allFinite(out.theta) && allFinite(out.delta), "state values"),
+		bad(slices.IsSorted(out.free) && len(slices.Compact(slices.Clone(out.free))) == len(out.free), "free indices"),
 	}
 	for _, i := range out.free {
 		checks = append(checks, bad(i >= 0 && i < len(out.coef), "free index"))
@@ -114,6 +119,16 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	out.ss = out.newStateSpaceOf()
 	*m = out
 	return nil
+}
+
+// allFinite reports whether no value of v is NaN or ±Inf.
+func allFinite(v []float64) bool {
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
 }
 
 type encoder struct{ buf []byte }

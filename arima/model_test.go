@@ -97,6 +97,32 @@ func TestMarshalRoundTrip(t *testing.T) {
 			t.Errorf("UnmarshalBinary(%d bytes) = %v, want ErrEncoding", len(bad), err)
 		}
 	}
+	// Well-formed encodings of impossible models: rejected, not decoded into NaN forecasts.
+	for name, tamper := range map[string]func(*Model){
+		"negative σ²":          func(m *Model) { m.sigma2 = -4 },
+		"infinite σ²":          func(m *Model) { m.sigma2 = math.Inf(1) },
+		"NaN state":            func(m *Model) { m.a[0] = math.NaN() },
+		"duplicate free index": func(m *Model) { m.free = []int{0, 0}; m.vcov = make([]float64, 4) },
+		"mean flag 2":          func(*Model) {}, // the byte is set below
+	} {
+		c := *m
+		c.a, c.free, c.vcov = slices.Clone(m.a), slices.Clone(m.free), slices.Clone(m.vcov)
+		tamper(&c)
+		enc, err := c.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "mean flag 2" {
+			// Magic, version, then one-byte varints: p, d, q, P, D, Q, m, and the mean flag.
+			if enc[12] != 0 {
+				t.Fatalf("mean flag byte %d, want 0 (no mean)", enc[12])
+			}
+			enc[12] = 4 // zigzag 2
+		}
+		if err := back.UnmarshalBinary(enc); !errors.Is(err, ErrEncoding) {
+			t.Errorf("%s: UnmarshalBinary = %v, want ErrEncoding", name, err)
+		}
+	}
 }
 
 // TestSimulatedRecovery fits simulated processes of length 5,000 and checks that every
@@ -209,6 +235,38 @@ func TestExhaustiveDeterministic(t *testing.T) {
 		}
 		if m.Order() != first.Order() || !slices.Equal(m.Coef(), first.Coef()) || m.AICc() != first.AICc() {
 			t.Errorf("workers %d chose %v %v, workers 1 chose %v %v", workers, m.Order(), m.Coef(), first.Order(), first.Coef())
+		}
+	}
+}
+
+// Settings out of their domain are errors, not panics or silent garbage (a NaN Kappa gave σ² = 0
+// and a log-likelihood of −∞; an unknown Method a model no decoder reads back).
+func TestConfigValidated(t *testing.T) {
+	y := loadSeries(t, "USAccDeaths.csv")
+	spec := Spec{Order: Order{0, 1, 1}}
+	for name, cfg := range map[string]Config{
+		"unknown method": {Method: Method(7)},
+		"NaN kappa":      {Kappa: math.NaN()},
+		"negative kappa": {Kappa: -1},
+		"infinite kappa": {Kappa: math.Inf(1)},
+		"NaN tolerance":  {GradTol: math.NaN()},
+		"negative iter":  {MaxIter: -1},
+		"negative ncond": {NCond: -2},
+	} {
+		if m, err := Fit(y, spec, cfg); err == nil {
+			t.Errorf("%s: Fit succeeded (σ² %v)", name, m.Sigma2())
+		}
+	}
+	if _, err := Fit(y, spec, Config{Kappa: 1e4, GradTol: 1e-5, MaxIter: 50}); err != nil {
+		t.Errorf("valid settings: %v", err)
+	}
+	for name, cfg := range map[string]AutoConfig{
+		"fixed d = -1": {FixD: true, D: -1},
+		"fixed D = -1": {FixSD: true, SD: -1, Period: 12},
+		"bad method":   {Method: Method(9)},
+	} {
+		if _, err := Auto(y, cfg); err == nil {
+			t.Errorf("Auto with %s succeeded", name)
 		}
 	}
 }

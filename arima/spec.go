@@ -111,6 +111,22 @@ type Config struct {
 	NCond int
 }
 
+// validate reports a setting out of its domain: an unknown Method, a Kappa or GradTol that is
+// negative or not finite, a negative MaxIter or NCond.
+func (c Config) validate() error {
+	switch {
+	case c.Method < CSSML || c.Method > CSS:
+		return fmt.Errorf("arima: unknown Method %d", int(c.Method))
+	case !(c.Kappa >= 0) || math.IsInf(c.Kappa, 0):
+		return fmt.Errorf("arima: Kappa %v, want a finite positive variance (0 for the default)", c.Kappa)
+	case !(c.GradTol >= 0) || math.IsInf(c.GradTol, 0):
+		return fmt.Errorf("arima: GradTol %v, want a finite positive tolerance (0 for the default)", c.GradTol)
+	case c.MaxIter < 0 || c.NCond < 0:
+		return fmt.Errorf("arima: negative MaxIter %d or NCond %d", c.MaxIter, c.NCond)
+	}
+	return nil
+}
+
 func (c Config) kappa() float64 {
 	if c.Kappa == 0 {
 		return 1e6
