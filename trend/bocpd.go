@@ -299,11 +299,16 @@ func (b *BOCPD) UnmarshalBinary(data []byte) error {
 	copy(nb.prob, f[9:9+m])
 	copy(nb.mu, f[9+m:9+2*m])
 	copy(nb.beta, f[9+2*m:])
+	total := 0.0
 	for r := range m {
 		if nb.prob[r] < 0 || !(nb.beta[r] > 0) {
 			return bad
 		}
+		total += nb.prob[r]
 		nb.logBeta[r] = math.Log(nb.beta[r])
+	}
+	if m > 0 && math.Abs(total-1) > 1e-6 { // a run-length distribution (all zeros made NaN)
+		return bad
 	}
 	*b = nb
 	return nil

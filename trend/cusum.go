@@ -167,7 +167,10 @@ func (c *CUSUM) UnmarshalBinary(data []byte) error {
 	}
 	cfg := CUSUMConfig{Target: f[0], Sigma: f[1], WarmUp: int(f[2]), K: f[3], H: f[4]}
 	if cfg.Sigma < 0 || !(f[2] >= 0 && f[2] < 1<<31 && f[2] != 1) || cfg.K < 0 || cfg.H < 0 ||
-		!(f[6] >= 0 && f[6] < 1<<53) || f[10] < 0 || math.Abs(f[13]) > 1 || (f[5] != 0) != (cfg.Sigma > 0) {
+		!(f[6] >= 0 && f[6] < 1<<53) || f[10] < 0 || math.Abs(f[13]) > 1 || (f[5] != 0) != (cfg.Sigma > 0) ||
+		(f[5] != 0 && (f[10] != cfg.Sigma || f[9] != cfg.Target)) || f[8] < 0 || f[11] < 0 || f[12] < 0 {
+		// A fixed chart charts with its configured Target and Sigma (an sd of 0 made every sum
+		// NaN); sums of squares and the one-sided sums are never negative.
 		return errors.New("trend: invalid CUSUM encoding")
 	}
 	for _, v := range f {

@@ -1,11 +1,13 @@
 package trend
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"os"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -116,6 +118,14 @@ func TestCUSUMMarshalRoundTrip(t *testing.T) {
 	if err := d.UnmarshalBinary(data[:len(data)-1]); err == nil {
 		t.Error("truncated encoding accepted")
 	}
+	// A fixed chart's encoding whose sd is not its Sigma (0 made every sum NaN) is rejected.
+	fixed := NewCUSUM(CUSUMConfig{Target: 5, Sigma: 1})
+	fixed.Add(5.5)
+	enc, _ := fixed.MarshalBinary()
+	binary.LittleEndian.PutUint64(enc[1+8*10:], math.Float64bits(0))
+	if err := d.UnmarshalBinary(enc); err == nil {
+		t.Error("a fixed chart with sd 0 accepted")
+	}
 	c.Reset()
 	if st := c.State(); st.Ready || st.Upper != 0 || st.Lower != 0 {
 		t.Errorf("after Reset: %+v", st)
@@ -214,6 +224,16 @@ func TestBOCPDMarshalRoundTrip(t *testing.T) {
 	}
 	if err := d.UnmarshalBinary(append([]byte{2}, data[1:]...)); err == nil {
 		t.Error("unknown version accepted")
+	}
+	// Run-length probabilities that are not a distribution (all zero: NaN change
+	// probabilities after decoding) are rejected.
+	zeroed := slices.Clone(data)
+	m := int(math.Float64frombits(binary.LittleEndian.Uint64(zeroed[1+8*8:])))
+	for r := range m {
+		binary.LittleEndian.PutUint64(zeroed[1+8*(9+r):], 0)
+	}
+	if err := d.UnmarshalBinary(zeroed); err == nil {
+		t.Error("all-zero run-length probabilities accepted")
 	}
 	b.Reset()
 	if st := b.State(); st.N != 0 || st.ChangeProbability != 0 {
