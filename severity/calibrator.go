@@ -38,7 +38,9 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.WarmUp < 0 || c.MinPeaks < 0 || c.Compression < 0 || c.Decades < 0 ||
+	// Counts up to 2²⁰ and finite positive scales: what an encoding can carry back.
+	if c.WarmUp < 0 || c.WarmUp > maxEncodedLen || c.MinPeaks < 0 || c.MinPeaks > maxEncodedLen ||
+		!(c.Compression >= 0) || math.IsInf(c.Compression, 0) || !(c.Decades >= 0) || math.IsInf(c.Decades, 0) ||
 		!(c.TailQuantile >= 0 && c.TailQuantile < 1) || !(c.Risk >= 0 && c.Risk < 1) {
 		panic("severity: invalid Config")
 	}

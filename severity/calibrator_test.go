@@ -235,7 +235,10 @@ func TestCalibratorBinaryRoundTrip(t *testing.T) {
 }
 
 func TestConfigValidation(t *testing.T) {
-	for _, cfg := range []Config{{WarmUp: -1}, {TailQuantile: 1}, {Risk: -0.1}, {Levels: Levels{Medium: 60}}} {
+	for _, cfg := range []Config{{WarmUp: -1}, {TailQuantile: 1}, {Risk: -0.1}, {Levels: Levels{Medium: 60}},
+		// Settings that an encoding could not carry back.
+		{Decades: math.NaN()}, {Decades: math.Inf(1)}, {Compression: math.NaN()}, {Compression: math.Inf(1)},
+		{WarmUp: 2_000_000}, {MinPeaks: 2_000_000}} {
 		func() {
 			defer func() {
 				if recover() == nil {
