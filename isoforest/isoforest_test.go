@@ -433,6 +433,10 @@ func TestMarshalRoundTrip(t *testing.T) {
 			t.Errorf("%+v: re-encoding the decoded model gives other bytes", cfg)
 		}
 	}
+	// A zero Model has nothing to encode (it used to write bytes its own decoder refused).
+	if data, err := new(Model).MarshalBinary(); err == nil {
+		t.Errorf("MarshalBinary of a zero Model = %d bytes, want an error", len(data))
+	}
 }
 
 func TestEncodingSize(t *testing.T) {

@@ -26,8 +26,12 @@ const (
 var ErrEncoding = errors.New("isoforest: invalid model encoding")
 
 // MarshalBinary encodes the model compactly; UnmarshalBinary restores a model that gives
-// identical scores, thresholds and explanations.
+// identical scores, thresholds and explanations. A zero Model (not made by Fit or
+// UnmarshalBinary) has nothing to encode: it is an error.
 func (m *Model) MarshalBinary() ([]byte, error) {
+	if len(m.roots) == 0 {
+		return nil, errors.New("isoforest: MarshalBinary of a Model not made by Fit or UnmarshalBinary")
+	}
 	buf := make([]byte, 0, 16+8*m.dim+10*len(m.nodes)+9*len(m.planeCoefs))
 	buf = append(buf, magic...)
 	buf = binary.AppendUvarint(buf, encodedVersion)
