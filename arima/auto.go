@@ -37,7 +37,8 @@ const (
 type Approximation int
 
 const (
-	// ApproxAuto approximates when the series is longer than 150 or m > 12 (forecast's rule).
+	// ApproxAuto approximates when the series is longer than 150 or Period > 12, a non-seasonal
+	// search included (forecast's rule).
 	ApproxAuto Approximation = iota
 	ApproxOn
 	ApproxOff
@@ -219,7 +220,8 @@ func Auto(y []float64, cfg AutoConfig) (*Model, error) {
 			maxQ = min(maxQ, m-1)
 		}
 	}
-	approx := cfg.Approximation == ApproxOn || (cfg.Approximation == ApproxAuto && (len(x) > 150 || m > 12))
+	// forecast's rule reads the series' frequency, seasonal search or not.
+	approx := cfg.Approximation == ApproxOn || (cfg.Approximation == ApproxAuto && (len(x) > 150 || cfg.Period > 12))
 	s := &autoSearch{y: x, xreg: xreg, xregNames: cfg.XregNames, d: d, sd: sd, m: m, ic: ic, method: cfg.Method, serieslength: serieslength, trace: cfg.Trace}
 	if approx {
 		base := Spec{Order: Order{D: d}, Seasonal: Seasonal{D: sd, Period: m}, Mean: true, Xreg: xreg, XregNames: cfg.XregNames}

@@ -43,6 +43,7 @@ func (m *Model) Forecast(h int, level float64) Forecast {
 // that repeated calls allocate nothing. It is safe for concurrent use. It returns an error when
 // the model has regressors and cfg.Xreg does not give h future values for each.
 func (m *Model) ForecastTo(dst *Forecast, h int, level float64, cfg ForecastConfig) error {
+	m.mustBeFitted()
 	if h < 0 {
 		panic(fmt.Sprintf("arima: negative forecast horizon %d", h))
 	}

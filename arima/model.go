@@ -138,3 +138,10 @@ func (m *Model) regressionAt(t int, xreg [][]float64, i int) float64 {
 	}
 	return v
 }
+
+// mustBeFitted panics on a zero Model, which has no state to forecast or update from.
+func (m *Model) mustBeFitted() {
+	if m.ss == nil {
+		panic("arima: a Model not made by Fit, Auto or UnmarshalBinary")
+	}
+}

@@ -2,9 +2,11 @@ package arima
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -268,5 +270,22 @@ func TestConfigValidated(t *testing.T) {
 		if _, err := Auto(y, cfg); err == nil {
 			t.Errorf("Auto with %s succeeded", name)
 		}
+	}
+}
+
+// A zero Model panics with a message saying so, not a nil dereference.
+func TestZeroModelPanics(t *testing.T) {
+	for name, f := range map[string]func(m *Model){
+		"Forecast": func(m *Model) { m.Forecast(1, 95) },
+		"Update":   func(m *Model) { _, _ = m.Update(1) },
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "not made by Fit") {
+					t.Errorf("%s on a zero Model: recovered %v", name, r)
+				}
+			}()
+			f(new(Model))
+		}()
 	}
 }

@@ -21,6 +21,7 @@ func (m *Model) Update(y ...float64) (*Model, error) {
 // UpdateX is Update for a model with user regressors: xreg holds their values at the new
 // time steps, one slice of length len(y) per column.
 func (m *Model) UpdateX(y []float64, xreg [][]float64) (*Model, error) {
+	m.mustBeFitted()
 	if len(xreg) != m.lay.nxreg {
 		return nil, fmt.Errorf("arima: the model has %d regressors, got %d columns", m.lay.nxreg, len(xreg))
 	}
