@@ -11,7 +11,7 @@ type Match struct {
 	Nearest int
 	// Distance is the standardised distance to the nearest pattern: the Euclidean distance between
 	// the scaled vector and the pattern's scaled centre divided by the pattern's Radius. It is +Inf
-	// when the model has no patterns and NaN when x contains NaN.
+	// when the model has no patterns (whatever x holds), and otherwise NaN when x contains NaN.
 	Distance float64
 }
 
