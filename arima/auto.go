@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -145,7 +146,7 @@ type autoSearch struct {
 //     regressors, and a difference that would make a regressor constant is not taken.
 //  3. If the differenced series is constant, the matching pure differencing model is
 //     returned. Otherwise models are ranked by AICc (or cfg.IC); with approximation (series
-//     longer than 150 or m > 12) they are fitted by CSS and the criterion uses the offset
+//     longer than 150 or Period > 12) they are fitted by CSS and the criterion uses the offset
 //     −2 loglik − n log σ² of the (0,d,0)(0,D,0) fit.
 //  4. The stepwise search starts from (2,d,2)(1,D,1), (0,d,0)(0,D,0), (1,d,0)(1,D,0) and
 //     (0,d,1)(0,D,1) (with a constant when d + D ≤ 1), then moves to the best neighbour —
@@ -154,6 +155,10 @@ type autoSearch struct {
 //     1.01, or whose standard errors are not all finite, is rejected.
 //  5. With approximation, the candidates are refitted exactly in the order of their
 //     criterion until one fits.
+//
+// One departure from forecast: a series whose largest absolute value lies outside
+// [10⁻³, 10⁶] is searched divided by a power of ten, and the chosen model fitted to the series
+// itself (see autoScale): at such magnitudes R's Hessian check rejects every ARMA candidate.
 //
 // Every candidate, the approximation's offset fit and the final fit include the regressors
 // of cfg.Xreg (regression with ARIMA errors, as forecast's auto.arima(y, xreg = X)).
@@ -182,6 +187,9 @@ func Auto(y []float64, cfg AutoConfig) (*Model, error) {
 			spec.Fixed = []float64{meanNaN(x)}
 		}
 		return Fit(x, spec, Config{Method: cfg.Method})
+	}
+	if scale := autoScale(x); scale != 1 {
+		return autoRescaled(y, x, xreg, scale, cfg)
 	}
 	maxP := min(orDefault(cfg.MaxP, 5), serieslength/3)
 	maxQ := min(orDefault(cfg.MaxQ, 5), serieslength/3)
@@ -241,6 +249,51 @@ func Auto(y []float64, cfg AutoConfig) (*Model, error) {
 // autoInput validates Auto's data and drops the leading missing values of y (and the
 // regressors' values at those steps). It returns copies, and the number of non-missing values
 // between the first and the last (forecast's serieslength).
+// autoScale returns the power of ten that brings the largest absolute value of x into
+// [1, 10) when it lies outside [10⁻³, 10⁶], else 1. Beyond that range the Hessian that checks a
+// candidate's standard errors (R's optimHess, whose outer step is 10⁻³ in the coefficients' own
+// units) is noise for a mean or drift of the series' magnitude, its standard errors come out
+// NaN, and every ARMA candidate is rejected: forecast's auto.arima then picks white noise for a
+// counter near 10⁹ (its issue 756).
+func autoScale(x []float64) float64 {
+	big := 0.0
+	for _, v := range x {
+		if !math.IsNaN(v) {
+			big = max(big, math.Abs(v))
+		}
+	}
+	if big == 0 || (big >= 1e-3 && big <= 1e6) {
+		return 1
+	}
+	return math.Pow(10, math.Floor(math.Log10(big)))
+}
+
+// autoRescaled chooses the model of y (x once its leading missing values are dropped, with its
+// regressors xreg) on y/scale, where the search is well conditioned, and fits the chosen model
+// to x itself. ARIMA is equivariant under scaling — the ARMA coefficients are unchanged, the
+// constant and the regressors' coefficients scale, and every candidate's criterion moves by
+// the same amount — so the choice is the one the search would make in exact arithmetic.
+func autoRescaled(y, x []float64, xreg [][]float64, scale float64, cfg AutoConfig) (*Model, error) {
+	ys := make([]float64, len(y))
+	for i, v := range y {
+		ys[i] = v / scale
+	}
+	chosen, err := Auto(ys, cfg)
+	if err != nil {
+		return nil, err
+	}
+	spec := specOf(chosen)
+	spec.Xreg, spec.XregNames = xreg, cfg.XregNames
+	return Fit(x, spec, Config{Method: cfg.Method})
+}
+
+// specOf returns the specification of m without its regressors: its orders and whether
+// it has a mean or a drift.
+func specOf(m *Model) Spec {
+	return Spec{Order: m.Order(), Seasonal: m.Seasonal(),
+		Mean: slices.Contains(m.names, "intercept"), Drift: slices.Contains(m.names, "drift")}
+}
+
 func autoInput(y []float64, xregIn [][]float64) (x []float64, xreg [][]float64, serieslength int, err error) {
 	for j, col := range xregIn {
 		if len(col) != len(y) {

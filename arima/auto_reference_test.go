@@ -2,6 +2,8 @@ package arima
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -170,6 +172,45 @@ func TestAutoTraceWWWusage(t *testing.T) {
 		aicc, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
 		if strings.TrimSpace(label) != want[i].label || err != nil || !within(aicc, want[i].aicc, 0.01, 0) {
 			t.Errorf("candidate %d: %q, R %s: %.4f", i+1, line, want[i].label, want[i].aicc)
+		}
+	}
+}
+
+// Auto chooses the same model for a series at any magnitude: R's standard-error check, whose
+// Hessian step is 10⁻³ in the coefficients' units, rejected every ARMA candidate of an AR(1)
+// near 10⁹ or 10⁻⁶ and returned white noise; the scaled search does not.
+func TestAutoScaleInvariant(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	base := make([]float64, 200)
+	v := 0.0
+	for i := range base {
+		v = 0.7*v + r.NormFloat64()
+		base[i] = 10 + v
+	}
+	ref, err := Auto(base, AutoConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, scale := range []float64{1e9, 1e-6} {
+		y := make([]float64, len(base))
+		for i, v := range base {
+			y[i] = v * scale
+		}
+		m, err := Auto(y, AutoConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Order() != ref.Order() || !slices.Equal(m.Names(), ref.Names()) {
+			t.Fatalf("scale %g: %v %v, want %v %v", scale, m.Order(), m.Names(), ref.Order(), ref.Names())
+		}
+		for i, c := range m.Coef() {
+			want := ref.Coef()[i]
+			if m.Names()[i] == "intercept" {
+				want *= scale
+			}
+			if math.Abs(c-want) > 1e-4*math.Abs(want) {
+				t.Errorf("scale %g: %s = %v, want %v", scale, m.Names()[i], c, want)
+			}
 		}
 	}
 }
