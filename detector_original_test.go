@@ -179,8 +179,8 @@ func TestOriginal31And34Outliers(t *testing.T) {
 				flagged++
 			}
 			for _, a := range r.Anomalies {
-				if a.Type != Outlier {
-					continue
+				if a.Type != Outlier || a.Metric != detOutlierMetric {
+					continue // a metric's wider spread is an outlier too, without contributions
 				}
 				outliers++
 				if a.Score < 25 || len(a.Contributions) == 0 || a.Value <= a.Baseline {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"time"
 
 	"github.com/stacklens/omen/severity"
@@ -408,7 +409,10 @@ func (d *StreamDetector) setPhases(n int) {
 	}
 }
 
-// phase returns the phase of the Unix time ns: its position in the cycle counted from the epoch.
+// phase returns the phase of the Unix time ns: its position in the cycle counted from the epoch,
+// ⌊off·phases/Period⌋ for the offset off ∈ [0, Period) of ns in the cycle, computed exactly (in
+// floating point, a window on a phase boundary — the hour of an hourly window — fell into the
+// phase before it).
 func (d *StreamDetector) phase(ns int64) int {
 	if d.phases == 1 {
 		return 0
@@ -418,7 +422,9 @@ func (d *StreamDetector) phase(ns int64) int {
 	if off < 0 {
 		off += p
 	}
-	return int(float64(off) / float64(p) * float64(d.phases) * (1 - 1e-15))
+	hi, lo := bits.Mul64(uint64(off), uint64(d.phases))
+	q, _ := bits.Div64(hi, lo, uint64(p)) // hi < p since off < p
+	return int(q)
 }
 
 // learnShape takes a value of the first cycle: its offset from the first value. The cycle's mean

@@ -5,13 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
 // streamEncodingVersion is the first byte of a StreamDetector's binary encoding. Version 2 added
 // the count of values of a wider spread that did not update the scale; UnmarshalBinary still
-// reads version 1, whose count is then 0.
-const streamEncodingVersion = 2
+// reads version 1, whose count is then 0. Version 3 marks the exact phase of a timestamp (see
+// StreamDetector.phase): versions 1 and 2 put a timestamp on a phase boundary into the phase
+// before it, and their seasonal offsets of a stream on the boundaries are moved to the phases
+// they describe when decoded (remapPhases).
+const streamEncodingVersion = 3
 
 // ErrStreamEncoding is returned by StreamDetector.UnmarshalBinary for data it cannot decode.
 var ErrStreamEncoding = errors.New("omen: invalid stream detector encoding")
@@ -91,7 +95,7 @@ func (d *StreamDetector) UnmarshalBinary(data []byte) error {
 	if r.err != nil {
 		return r.err
 	}
-	if version != 1 && version != streamEncodingVersion {
+	if version < 1 || version > streamEncodingVersion {
 		return fmt.Errorf("%w: version %d", ErrStreamEncoding, version)
 	}
 	var n StreamDetector
@@ -136,7 +140,7 @@ func (d *StreamDetector) UnmarshalBinary(data []byte) error {
 		return fmt.Errorf("%w: level boundaries %v", ErrStreamEncoding, lv)
 	case n.stage > stageReady:
 		return fmt.Errorf("%w: stage %d", ErrStreamEncoding, n.stage)
-	case phases < 0 || phases > MaxPhases || (phases == 0) != (n.stage <= stageStep):
+	case phases < 0 || phases > MaxPhases || (phases == 0) != (n.stage <= stageStep) || (phases > 1 && c.Period < 0):
 		return fmt.Errorf("%w: %d phases at stage %d", ErrStreamEncoding, phases, n.stage)
 	case n.stage >= stageFirstCycle && c.Period > 0 && n.step <= 0:
 		return fmt.Errorf("%w: step %v", ErrStreamEncoding, n.step)
@@ -208,8 +212,29 @@ func (d *StreamDetector) UnmarshalBinary(data []byte) error {
 	}
 	n.config = true
 	n.huber = streamHuberConsistency(c.Clip)
+	if version < 3 {
+		n.remapPhases()
+	}
 	*d = n
 	return nil
+}
+
+// remapPhases moves the seasonal offsets of a version 1 or 2 state to the phases they describe.
+// Those versions put a timestamp on a phase boundary — every timestamp of a stream whose windows
+// start on them, as hourly windows on the hour with hourly phases — into the phase before it:
+// phase 0 took the first two phases' values, phase j−1 phase j's, and the last none. For such a
+// stream (its last timestamp on a boundary) phase j now gets the offset learned for it, phase 0
+// the shared one; a stream between the boundaries was mapped right and keeps its offsets.
+func (d *StreamDetector) remapPhases() {
+	p, k := int64(d.cfg.Period), int64(d.phases)
+	if k < 2 || p <= 0 || p%k != 0 || d.last%(p/k) != 0 {
+		return
+	}
+	old := slices.Clone(d.seasonal)
+	for j := k - 1; j >= 1; j-- {
+		d.seasonal[j] = old[j-1]
+	}
+	d.seasonal[0] = old[0]
 }
 
 func streamAppendInt(b []byte, v int64) []byte { return binary.LittleEndian.AppendUint64(b, uint64(v)) }

@@ -33,12 +33,12 @@ func ExampleStreamDetector() {
 	st := d.State()
 	fmt.Printf("score %.2f, %s of %+.0f%% against %.0f, severity %s\n", score, st.Type, st.DeviationPercent, st.Baseline, st.Level)
 	// Output:
-	// score 1.00, spike of +55% against 103, severity critical
+	// score 1.00, spike of +61% against 99, severity critical
 }
 
 // Add returns each value's score as it arrives: 0 while the first day is learned, mostly small
-// for ordinary values, high for a value the stream has never come close to — here 0.83 after six
-// days, as the tail model fitted on a hundred values is still wide; it tightens as values accrue.
+// for ordinary values, high for a value the stream has never come close to — here an outage after
+// six days scores 1.
 func ExampleStreamDetector_Add() {
 	ts, vs := streamHourly(24 * 6)
 	var d omen.StreamDetector
@@ -52,7 +52,7 @@ func ExampleStreamDetector_Add() {
 	outage := d.Add(ts[len(ts)-1].Add(time.Hour), 0)
 	fmt.Printf("first %.2f, ordinary values scoring 0.5 or more: %d, outage %.2f\n", first, alarms, outage)
 	// Output:
-	// first 0.00, ordinary values scoring 0.5 or more: 0, outage 0.83
+	// first 0.00, ordinary values scoring 0.5 or more: 0, outage 1.00
 }
 
 // NewStreamDetector sets the cycle (here weekly, for metrics that differ at weekends), the

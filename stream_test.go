@@ -223,25 +223,80 @@ func TestStreamUnmarshalVersion1(t *testing.T) {
 		d.Add(ts[i], vs[i])
 	}
 	d.widen = 0
-	v2, err := d.MarshalBinary()
+	v3, err := d.MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Version 2 put the count after the version byte, 3 settings and 10 floats (8 bytes each), the
-	// log flag and the stage, and 6 state integers.
+	// Version 2 is version 3 with an older phase mapping; version 1 lacks the count after the
+	// version byte, 3 settings and 10 floats (8 bytes each), the log flag and the stage, and 6
+	// state integers.
+	v2 := append([]byte{2}, v3[1:]...)
 	const at = 1 + 3*8 + 10*8 + 2 + 6*8
-	v1 := append(append([]byte{1}, v2[1:at]...), v2[at+8:]...)
-	var e StreamDetector
-	if err := e.UnmarshalBinary(v1); err != nil {
+	v1 := append(append([]byte{1}, v3[1:at]...), v3[at+8:]...)
+	var e1, e2 StreamDetector
+	if err := e1.UnmarshalBinary(v1); err != nil {
 		t.Fatalf("version 1: %v", err)
 	}
-	if b, _ := e.MarshalBinary(); !bytes.Equal(b, v2) {
+	if err := e2.UnmarshalBinary(v2); err != nil {
+		t.Fatalf("version 2: %v", err)
+	}
+	b1, _ := e1.MarshalBinary()
+	b2, _ := e2.MarshalBinary()
+	if !bytes.Equal(b1, b2) {
 		t.Fatal("version 1 decodes to another state than its version 2 twin")
 	}
-	for i := 200; i < len(ts); i++ {
-		if a, b := e.Add(ts[i], vs[i]), d.Add(ts[i], vs[i]); a != b {
-			t.Fatalf("score %d: %v after a version 1 round trip, %v without", i, a, b)
+	// The hourly windows on the hour sit on the phase boundaries: versions 1 and 2 kept phase j's
+	// offset in phase j−1 (phase 0 shared by the first two), which decoding moves back.
+	if e2.phases != 24 || e2.seasonal[0] != d.seasonal[0] || e2.seasonal[1] != d.seasonal[0] {
+		t.Errorf("phases 0 and 1 after the remap: %v, %v; want both %v", e2.seasonal[0], e2.seasonal[1], d.seasonal[0])
+	}
+	for j := 2; j < 24; j++ {
+		if e2.seasonal[j] != d.seasonal[j-1] {
+			t.Errorf("phase %d after the remap: %v, want the old phase %d's %v", j, e2.seasonal[j], j-1, d.seasonal[j-1])
 		}
+	}
+	// A version 3 state round-trips exactly and scores as the original.
+	var e3 StreamDetector
+	if err := e3.UnmarshalBinary(v3); err != nil {
+		t.Fatal(err)
+	}
+	for i := 200; i < len(ts); i++ {
+		if a, b := e3.Add(ts[i], vs[i]), d.Add(ts[i], vs[i]); a != b {
+			t.Fatalf("score %d: %v after a round trip, %v without", i, a, b)
+		}
+	}
+}
+
+// TestStreamPhaseOnBoundaries: hourly windows on the hour take the phase of their hour — each
+// of the 24 — and a daily shape with one sharp hour is learned, not smeared over its neighbour.
+func TestStreamPhaseOnBoundaries(t *testing.T) {
+	d := NewStreamDetector(StreamConfig{})
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := rand.New(rand.NewPCG(3, 4))
+	worst := 0.0
+	for i := range 24 * 40 {
+		at := t0.Add(time.Duration(i) * time.Hour)
+		v := 50.0
+		switch at.Hour() {
+		case 0:
+			v = 0
+		case 1:
+			v = 100
+		}
+		d.Add(at, v+r.NormFloat64())
+		if st := d.State(); i >= 24*14 && st.Ready {
+			worst = max(worst, math.Abs(st.Z))
+		}
+	}
+	seen := map[int]bool{}
+	for h := range 24 {
+		seen[d.phase(t0.Add(time.Duration(h)*time.Hour).UnixNano())] = true
+	}
+	if len(seen) != 24 {
+		t.Errorf("24 hours on the hour take %d phases, want 24", len(seen))
+	}
+	if worst > 6 {
+		t.Errorf("largest |z| after two weeks %.1f on a clean daily shape, want ordinary noise", worst)
 	}
 }
 
