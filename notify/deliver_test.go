@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -271,5 +273,32 @@ func TestRetryAfter(t *testing.T) {
 		if got := retryAfter(c.header, now); got != c.want {
 			t.Errorf("retryAfter(%q) = %v, want %v", c.header, got, c.want)
 		}
+	}
+}
+
+// TestRedirectsNotFollowed: a redirect is a failed delivery, not retried — followed, a 302 turned
+// the POST into a GET whose 200 counted as delivered, and a 307 re-sent the body (a PagerDuty
+// routing key in it) to another host. A client given with WithHTTPClient does not follow either.
+func TestRedirectsNotFollowed(t *testing.T) {
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
+	defer other.Close()
+	for _, code := range []int{http.StatusFound, http.StatusTemporaryRedirect} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, other.URL+"/moved", code)
+		}))
+		for _, opts := range [][]Option{nil, {WithHTTPClient(&http.Client{})}} {
+			n, _ := newTest(t, []Target{Slack{WebhookURL: srv.URL + "/hook"}}, append(opts, WithAttempts(3))...)
+			err := n.NotifyAlert(context.Background(), testAlert())
+			var se *StatusError
+			var de *DeliveryError
+			if !errors.As(err, &se) || se.StatusCode != code || !errors.As(err, &de) || !de.Permanent || de.Attempts != 1 {
+				t.Errorf("redirect %d: %v, want a permanent StatusError %d after one attempt", code, err, code)
+			}
+		}
+		srv.Close()
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("the redirect target got %d requests", n)
 	}
 }

@@ -38,7 +38,8 @@
 //   - the end of ctx stops the delivery at once, during a request or a backoff.
 //
 // The targets of one record are served at once; Notify serves WithParallelism records (4) at a
-// time, critical anomalies first, and returns every failure joined in one error. A failure of one
+// time, the anomalies (in their order) before the alerts, and returns every failure joined in
+// one error. A failure of one
 // record or target never stops the others.
 //
 // De-duplication. The Notifier remembers, for the last WithDedupCapacity records (65,536), which

@@ -54,6 +54,14 @@ func newConfig(opts []Option) (config, error) {
 	for _, opt := range opts {
 		opt(&c)
 	}
+	if c.client != nil {
+		// A redirect is a failed delivery, whatever client is given: followed, a 301–303 turns
+		// the POST into a GET whose 200 would count as delivered, and a 307 or 308 re-sends the
+		// body — a PagerDuty routing key with it — to whatever host the Location names.
+		cl := *c.client
+		cl.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		c.client = &cl
+	}
 	return c, c.validate()
 }
 
@@ -127,7 +135,8 @@ func WithParallelism(n int) Option {
 }
 
 // WithHTTPClient sets the HTTP client (default a new client on http.DefaultTransport). Its own
-// Timeout, if any, applies in addition to WithTimeout.
+// Timeout, if any, applies in addition to WithTimeout. Redirects are never followed, whatever
+// its CheckRedirect: a redirect response is a failed delivery (a StatusError, not retried).
 func WithHTTPClient(client *http.Client) Option {
 	return func(c *config) { c.client = client }
 }
