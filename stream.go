@@ -99,6 +99,10 @@ const scaleClip = 1.5
 // flagged only at its start.
 const widenHold = 3.0
 
+// streamMaxValue bounds the magnitude of the values the detector takes: squares and sums of
+// larger ones could overflow its level, offsets and scale and leave it NaN for good.
+const streamMaxValue = 1e100
+
 // learnCap is the evidence beyond which a value is scored but not learned by the calibrator: a
 // residual of more than 8 robust scales is a gross outlier under any usual noise, and learning it
 // would stretch the fitted tail and hide the next one. Being fixed, the cap cannot feed back on the
@@ -131,7 +135,7 @@ var (
 
 // Errors of StreamDetector.AddChecked. The value is then ignored: the state is unchanged.
 var (
-	ErrStreamValue = errors.New("omen: stream value is NaN or infinite, or not positive on the log scale")
+	ErrStreamValue = errors.New("omen: stream value is NaN, infinite or beyond ±1e100, or not positive on the log scale")
 	ErrStreamOrder = errors.New("omen: stream timestamp is not after the previous one")
 	ErrStreamTime  = errors.New("omen: stream timestamp outside the years 1678–2261")
 )
@@ -173,8 +177,8 @@ func (c StreamConfig) check() error {
 	if c.Step < 0 {
 		return fmt.Errorf("omen: negative stream step %v", c.Step)
 	}
-	if c.Hold < 0 {
-		return fmt.Errorf("omen: negative stream hold %d", c.Hold)
+	if c.Hold < 0 || c.Hold > math.MaxInt32 {
+		return fmt.Errorf("omen: stream hold %d outside [0, 2³¹)", c.Hold)
 	}
 	unit := []struct {
 		name string
@@ -249,8 +253,9 @@ const (
 // values), and for the first value of a phase that the first cycle missed, which sets that
 // phase's offset. A NaN or ±Inf value is a missing value: Add returns 0 and the state is unchanged.
 // A timestamp not after the previous one (out of order or duplicate) or outside the years
-// 1678–2261 is ignored in the same way; AddChecked reports either case as an error. A value
-// exactly at its baseline scores 0 (p = 1). A constant stream has zero scale: its scores are 0,
+// 1678–2261 is ignored in the same way, as is a value beyond ±10¹⁰⁰ (its square would overflow
+// the model's sums); AddChecked reports each case as an error. A value exactly at its baseline,
+// with no shift in progress, scores 0 (p = 1); CUSUM evidence of a shift still scores it. A constant stream has zero scale: its scores are 0,
 // and any departure from the constant scores 1 (z = ±Inf) and seeds the scale with
 // σ² = λ·r²/E[min(Z², c²)], so that the detector learns the new behaviour. A residual beyond the
 // range of float64 scores 1 and is not learned.
@@ -334,13 +339,13 @@ func (d *StreamDetector) Add(t time.Time, v float64) float64 {
 	return score
 }
 
-// AddChecked is Add that reports why a value was ignored: ErrStreamValue for NaN or ±Inf (or a
-// value ≤ 0 with StreamConfig.Log), ErrStreamOrder for a timestamp not after the previous one,
+// AddChecked is Add that reports why a value was ignored: ErrStreamValue for NaN, ±Inf or a value
+// beyond ±10¹⁰⁰ (or a value ≤ 0 with StreamConfig.Log), ErrStreamOrder for a timestamp not after the previous one,
 // ErrStreamTime for a timestamp outside the years 1678–2261. An ignored value leaves the state
 // unchanged and scores 0.
 func (d *StreamDetector) AddChecked(t time.Time, v float64) (float64, error) {
 	d.configure()
-	if math.IsNaN(v) || math.IsInf(v, 0) {
+	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > streamMaxValue {
 		return 0, ErrStreamValue
 	}
 	if sec := t.Unix(); sec < streamFirstSecond || sec >= streamEndSecond {

@@ -128,6 +128,9 @@ func TestStreamIgnoredValues(t *testing.T) {
 		{last.Add(time.Hour), math.NaN(), ErrStreamValue},
 		{last.Add(time.Hour), math.Inf(1), ErrStreamValue},
 		{last.Add(time.Hour), math.Inf(-1), ErrStreamValue},
+		// Finite, but its square would overflow the model (it left the state NaN for good).
+		{last.Add(time.Hour), 1e160, ErrStreamValue},
+		{last.Add(time.Hour), -1e101, ErrStreamValue},
 		{last, 1, ErrStreamOrder},
 		{last.Add(-time.Hour), 1, ErrStreamOrder},
 		{time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC), 1, ErrStreamTime},
@@ -142,6 +145,16 @@ func TestStreamIgnoredValues(t *testing.T) {
 		if !bytes.Equal(before, after) {
 			t.Fatalf("AddChecked(%v, %v) changed the state", c.t, c.v)
 		}
+	}
+	// A constant stream (zero scale) departing by 10¹⁰⁰ stays finite and encodable.
+	var c StreamDetector
+	for i := range 60 {
+		c.Add(last.Add(time.Duration(i)*time.Hour), 7)
+	}
+	c.Add(last.Add(60*time.Hour), 1e100)
+	c.Add(last.Add(61*time.Hour), 7)
+	if b, err := c.MarshalBinary(); err != nil || c.UnmarshalBinary(b) != nil || math.IsNaN(c.State().Baseline) {
+		t.Errorf("after a departure of 1e100: %+v, %v", c.State(), err)
 	}
 	var l StreamDetector
 	l = *NewStreamDetector(StreamConfig{Log: true})
