@@ -38,6 +38,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"reflect"
 	"os"
 	"slices"
 	"strconv"
@@ -483,7 +484,7 @@ func origCheckStatistics(t *testing.T, p origPipeline) {
 	}
 	var byStatus omen.AlertOutcomes
 	for _, a := range stored {
-		if a != p.alerts[a.ID] {
+		if !reflect.DeepEqual(a, p.alerts[a.ID]) {
 			t.Errorf("alert %s stored as %+v, last reported as %+v", a.ID, a, p.alerts[a.ID])
 		}
 		switch a.Status {

@@ -86,6 +86,44 @@ func TestEnumsEncodeAsLowercaseNames(t *testing.T) {
 	}
 }
 
+// The MemoryStore keeps its records apart from the caller's: changing what Write was given, or
+// what an accessor returned (maps, slices, pointed-to values), does not change what it stores.
+func TestMemoryStoreCopies(t *testing.T) {
+	ctx := context.Background()
+	s := NewMemoryStore()
+	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	actual, sent := 3.0, at
+	r := Results{
+		Anomalies: []Anomaly{{ID: "a", Contributions: map[string]float64{"x": 1}}},
+		Patterns:  []Pattern{{ID: "p", Vector: []float64{1}, Features: []string{"x"}}},
+		Forecasts: []Forecast{{ID: "f", Actual: &actual}},
+		Alerts:    []PredictiveAlert{{ID: "l", SentAt: &sent}},
+	}
+	if err := s.Write(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	mutate := func(a []Anomaly, p []Pattern, f []Forecast, l []PredictiveAlert) {
+		a[0].Contributions["x"] = 99
+		p[0].Vector[0], p[0].Features[0] = 99, "y"
+		*f[0].Actual = 99
+		*l[0].SentAt = at.Add(time.Hour)
+	}
+	mutate(r.Anomalies, r.Patterns, r.Forecasts, r.Alerts)
+	mutate(s.Anomalies(), s.Patterns(), s.Forecasts(), s.Alerts())
+	if got := s.Anomalies()[0].Contributions["x"]; got != 1 {
+		t.Errorf("stored contribution %v, want 1", got)
+	}
+	if p := s.Patterns()[0]; p.Vector[0] != 1 || p.Features[0] != "x" {
+		t.Errorf("stored pattern %+v", p)
+	}
+	if got := *s.Forecasts()[0].Actual; got != 3 {
+		t.Errorf("stored actual %v, want 3", got)
+	}
+	if got := *s.Alerts()[0].SentAt; !got.Equal(at) {
+		t.Errorf("stored sent time %v, want %v", got, at)
+	}
+}
+
 func TestMemoryStore(t *testing.T) {
 	ctx := context.Background()
 	s := NewMemoryStore()

@@ -107,20 +107,58 @@ func (s *MemoryStore) Write(ctx context.Context, r Results) error {
 		byTime[m.Timestamp.UTC()] = m
 	}
 	for _, a := range r.Anomalies {
-		a.Contributions = maps.Clone(a.Contributions)
-		s.anomalies[a.ID] = a
+		s.anomalies[a.ID] = cloneAnomaly(a)
 	}
 	for _, p := range r.Patterns {
-		p.Vector, p.Features = slices.Clone(p.Vector), slices.Clone(p.Features)
-		s.patterns[p.ID] = p
+		s.patterns[p.ID] = clonePattern(p)
 	}
 	for _, f := range r.Forecasts {
-		s.forecasts[f.ID] = f
+		s.forecasts[f.ID] = cloneForecast(f)
 	}
 	for _, a := range r.Alerts {
-		s.alerts[a.ID] = a
+		s.alerts[a.ID] = cloneAlert(a)
 	}
 	return nil
+}
+
+// The clones keep the store's records apart from the caller's: maps, slices and what pointers
+// point to are copied, on the way in and on the way out.
+func cloneAnomaly(a Anomaly) Anomaly {
+	a.Contributions = maps.Clone(a.Contributions)
+	return a
+}
+
+func clonePattern(p Pattern) Pattern {
+	p.Vector, p.Features = slices.Clone(p.Vector), slices.Clone(p.Features)
+	return p
+}
+
+func cloneForecast(f Forecast) Forecast {
+	f.Actual, f.Error = clonePtr(f.Actual), clonePtr(f.Error)
+	return f
+}
+
+func cloneAlert(a PredictiveAlert) PredictiveAlert {
+	a.SentAt, a.MaterializedAt = clonePtr(a.SentAt), clonePtr(a.MaterializedAt)
+	return a
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
+// cloned returns the stored records of m, each cloned, in the order of compare.
+func cloned[T any](m map[string]T, clone func(T) T, compare func(a, b T) int) []T {
+	out := make([]T, 0, len(m))
+	for _, v := range m {
+		out = append(out, clone(v))
+	}
+	slices.SortFunc(out, compare)
+	return out
 }
 
 // Recent implements History.
@@ -183,45 +221,37 @@ func (s *MemoryStore) LoadState(ctx context.Context, component, service string) 
 func (s *MemoryStore) Anomalies() []Anomaly {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := values(s.anomalies)
-	slices.SortFunc(out, func(a, b Anomaly) int {
+	return cloned(s.anomalies, cloneAnomaly, func(a, b Anomaly) int {
 		return cmp.Or(a.Timestamp.Compare(b.Timestamp), cmp.Compare(a.Service, b.Service),
 			cmp.Compare(a.Type, b.Type), cmp.Compare(a.ID, b.ID))
 	})
-	return out
 }
 
 // Patterns returns the stored patterns ordered by service and ID.
 func (s *MemoryStore) Patterns() []Pattern {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := values(s.patterns)
-	slices.SortFunc(out, func(a, b Pattern) int { return cmp.Or(cmp.Compare(a.Service, b.Service), cmp.Compare(a.ID, b.ID)) })
-	return out
+	return cloned(s.patterns, clonePattern, func(a, b Pattern) int { return cmp.Or(cmp.Compare(a.Service, b.Service), cmp.Compare(a.ID, b.ID)) })
 }
 
 // Forecasts returns the stored forecasts ordered by issue time, service, metric and target time.
 func (s *MemoryStore) Forecasts() []Forecast {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := values(s.forecasts)
-	slices.SortFunc(out, func(a, b Forecast) int {
+	return cloned(s.forecasts, cloneForecast, func(a, b Forecast) int {
 		return cmp.Or(a.IssuedAt.Compare(b.IssuedAt), cmp.Compare(a.Service, b.Service),
 			cmp.Compare(a.Metric, b.Metric), a.Timestamp.Compare(b.Timestamp))
 	})
-	return out
 }
 
 // Alerts returns the stored predictive alerts ordered by issue time, service, metric and ID.
 func (s *MemoryStore) Alerts() []PredictiveAlert {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := values(s.alerts)
-	slices.SortFunc(out, func(a, b PredictiveAlert) int {
+	return cloned(s.alerts, cloneAlert, func(a, b PredictiveAlert) int {
 		return cmp.Or(a.IssuedAt.Compare(b.IssuedAt), cmp.Compare(a.Service, b.Service),
 			cmp.Compare(a.Metric, b.Metric), cmp.Compare(a.ID, b.ID))
 	})
-	return out
 }
 
 // MetricsCount returns the number of stored windows.
@@ -233,12 +263,4 @@ func (s *MemoryStore) MetricsCount() int {
 		n += len(byTime)
 	}
 	return n
-}
-
-func values[K comparable, V any](m map[K]V) []V {
-	out := make([]V, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
-	}
-	return out
 }
