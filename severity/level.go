@@ -52,7 +52,18 @@ type Levels struct {
 	Medium, High, Critical float64
 }
 
+// withDefaults returns ls with its zero boundaries set to their defaults; it panics when the
+// boundaries then do not increase.
 func (ls Levels) withDefaults() Levels {
+	ls = ls.filled()
+	if !ls.increasing() {
+		panic("severity: Levels must increase: Medium < High < Critical")
+	}
+	return ls
+}
+
+// filled returns ls with its zero boundaries set to 25, 50 and 75.
+func (ls Levels) filled() Levels {
 	if ls.Medium == 0 {
 		ls.Medium = 25
 	}
@@ -62,11 +73,10 @@ func (ls Levels) withDefaults() Levels {
 	if ls.Critical == 0 {
 		ls.Critical = 75
 	}
-	if !(ls.Medium < ls.High && ls.High < ls.Critical) {
-		panic("severity: Levels must increase: Medium < High < Critical")
-	}
 	return ls
 }
+
+func (ls Levels) increasing() bool { return ls.Medium < ls.High && ls.High < ls.Critical }
 
 // Validate reports an error unless every boundary is zero (its default) or in (0, 100], and the
 // boundaries, defaults filled in, increase. Of, Grade and a Calibrator panic on Levels that do
@@ -77,17 +87,7 @@ func (ls Levels) Validate() error {
 			return fmt.Errorf("severity: level boundary %v outside (0, 100]", v)
 		}
 	}
-	d := ls
-	if d.Medium == 0 {
-		d.Medium = 25
-	}
-	if d.High == 0 {
-		d.High = 50
-	}
-	if d.Critical == 0 {
-		d.Critical = 75
-	}
-	if !(d.Medium < d.High && d.High < d.Critical) {
+	if d := ls.filled(); !d.increasing() {
 		return fmt.Errorf("severity: level boundaries %v, %v, %v must increase (zero means 25, 50, 75)", d.Medium, d.High, d.Critical)
 	}
 	return nil
