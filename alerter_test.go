@@ -319,25 +319,9 @@ func TestAlerterReleaseDuringObserve(t *testing.T) {
 	want := alerterReplay(t, omen.NewAlerter(cfg), windows)
 	for round := range 3 {
 		a := omen.NewAlerter(cfg, omen.WithAlerterStateStore(omen.NewMemoryStore()))
-		stop := make(chan struct{})
-		var releases sync.WaitGroup
-		releases.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if err := a.Release(context.Background(), []string{"api"}); err != nil {
-					t.Error(err)
-					return
-				}
-				runtime.Gosched()
-			}
-		})
+		stop := omen.ReleaseContinually(t, a.Release, "api")
 		got := alerterReplay(t, a, windows)
-		close(stop)
-		releases.Wait()
+		stop()
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Fatalf("round %d: with concurrent releases (-uninterrupted +released):\n%s", round, diff)
 		}

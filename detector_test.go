@@ -380,25 +380,9 @@ func TestDetectorReleaseDuringObserve(t *testing.T) {
 	ms := detHourly("api", 80, detBusy(rand.New(rand.NewPCG(9, 10))))
 	want := detReplay(t, detTestDetector(t), ms)
 	d := detTestDetector(t, WithStateStore(NewMemoryStore()))
-	stop := make(chan struct{})
-	var releases sync.WaitGroup
-	releases.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if err := d.Release(context.Background(), []string{"api"}); err != nil {
-				t.Error(err)
-				return
-			}
-			runtime.Gosched()
-		}
-	})
+	stop := ReleaseContinually(t, d.Release, "api")
 	got := detReplay(t, d, ms)
-	close(stop)
-	releases.Wait()
+	stop()
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("with concurrent releases (-uninterrupted +released):\n%s", diff)
 	}
