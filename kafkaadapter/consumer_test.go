@@ -26,15 +26,7 @@ func TestConsumerProcessesBothShapes(t *testing.T) {
 	produce(t, producer, DefaultTopics().Input, msgs...)
 
 	proc, sink := newFakeProcessor(), newTestSink()
-	c, err := NewConsumer(cluster.ListenAddrs(), proc, sink, testOptions()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := start(t, c)
-	waitCommitted(t, cluster, DefaultGroup)
-	if err := stop(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	c := consumeAll(t, cluster, proc, sink)
 
 	got := proc.processed()
 	if len(got) != 8 {
@@ -145,15 +137,7 @@ func TestUnkeyedWindowsCounted(t *testing.T) {
 		message{"web", flatMessage("api", t0.Add(2*time.Hour), 1)},
 		message{"web", flatMessage("web", t0, 1)})
 	proc := newFakeProcessor()
-	c, err := NewConsumer(cluster.ListenAddrs(), proc, newTestSink(), testOptions()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := start(t, c)
-	waitCommitted(t, cluster, DefaultGroup)
-	if err := stop(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	c := consumeAll(t, cluster, proc, newTestSink())
 	s := c.Stats()
 	if s.Processed != 4 || s.Unkeyed != 2 {
 		t.Errorf("%d processed, %d unkeyed; want 4 and 2", s.Processed, s.Unkeyed)

@@ -62,15 +62,7 @@ func TestConsumerDeadLetters(t *testing.T) {
 		}
 		return nil
 	}
-	c, err := NewConsumer(cluster.ListenAddrs(), proc, newTestSink(), testOptions(WithMaxMessageBytes(512), WithProcessAttempts(3), WithTopicCreation(1, 1))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := start(t, c)
-	waitCommitted(t, cluster, DefaultGroup)
-	if err := stop(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	c := consumeAll(t, cluster, proc, newTestSink(), WithMaxMessageBytes(512), WithProcessAttempts(3), WithTopicCreation(1, 1))
 
 	if n := len(proc.processed()); n != len(bad) {
 		t.Errorf("processed %d good windows, want %d", n, len(bad))
@@ -120,15 +112,7 @@ func TestDeadLetterTruncatedWhenTopicRefusesIt(t *testing.T) {
 	}
 	produce(t, admin, DefaultTopics().Input, message{"k", huge}, message{"api", flatMessage("api", t0, 1)})
 
-	c, err := NewConsumer(cluster.ListenAddrs(), newFakeProcessor(), newTestSink(), testOptions()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := start(t, c)
-	waitCommitted(t, cluster, DefaultGroup)
-	if err := stop(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	consumeAll(t, cluster, newFakeProcessor(), newTestSink())
 	d, err := DecodeDeadLetter(readTopic(t, cluster, DefaultTopics().DeadLetter, 1)[0])
 	if err != nil {
 		t.Fatal(err)

@@ -60,15 +60,7 @@ func TestSinkFailuresAreRetried(t *testing.T) {
 	sink := newTestSink()
 	sink.failures = 4
 	// Small batches: several sink writes per partition and poll.
-	c, err := NewConsumer(cluster.ListenAddrs(), newFakeProcessor(), sink, testOptions(WithMaxBatchRecords(4))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := start(t, c)
-	waitCommitted(t, cluster, DefaultGroup)
-	if err := stop(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	c := consumeAll(t, cluster, newFakeProcessor(), sink, WithMaxBatchRecords(4))
 	if n := len(sink.Anomalies()); n != len(msgs) {
 		t.Errorf("%d anomalies stored, want %d", n, len(msgs))
 	}
@@ -133,15 +125,7 @@ func TestPublishFailuresAreRetried(t *testing.T) {
 	defer fault.Remove()
 
 	sink := newTestSink()
-	c, err := NewConsumer(cluster.ListenAddrs(), newFakeProcessor(), sink, testOptions()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := start(t, c)
-	waitCommitted(t, cluster, DefaultGroup)
-	if err := stop(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	c := consumeAll(t, cluster, newFakeProcessor(), sink)
 	if fault.Hits() != 3 {
 		t.Errorf("the fault failed %d produce requests, want 3", fault.Hits())
 	}
@@ -278,15 +262,7 @@ func TestProcessFailuresAreRetried(t *testing.T) {
 		return nil
 	}
 	sink := newTestSink()
-	c, err := NewConsumer(cluster.ListenAddrs(), proc, sink, testOptions(WithRetryBackoff(time.Millisecond, 5*time.Millisecond))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := start(t, c)
-	waitCommitted(t, cluster, DefaultGroup)
-	if err := stop(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	c := consumeAll(t, cluster, proc, sink, WithRetryBackoff(time.Millisecond, 5*time.Millisecond))
 	if n := len(sink.Anomalies()); n != len(msgs) {
 		t.Errorf("%d anomalies stored, want %d", n, len(msgs))
 	}
@@ -305,15 +281,7 @@ func TestFailedReleaseForgets(t *testing.T) {
 	produce(t, newClient(t, cluster), DefaultTopics().Input, msgs...)
 	proc := newFakeProcessor()
 	proc.releaseErr = errors.New("saving the state: connection refused")
-	c, err := NewConsumer(cluster.ListenAddrs(), proc, newTestSink(), testOptions()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := start(t, c)
-	waitCommitted(t, cluster, DefaultGroup)
-	if err := stop(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	consumeAll(t, cluster, proc, newTestSink())
 	if got := proc.discardedServices(); !slices.Equal(got, serviceNames(3)) {
 		t.Errorf("discarded %v after the failed release, want %v", got, serviceNames(3))
 	}
@@ -329,15 +297,7 @@ func TestRejectedResultsAreDeadLettered(t *testing.T) {
 	produce(t, newClient(t, cluster), DefaultTopics().Input, msgs...)
 	sink := newTestSink()
 	sink.rejects = "poison"
-	c, err := NewConsumer(cluster.ListenAddrs(), newFakeProcessor(), sink, testOptions()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := start(t, c)
-	waitCommitted(t, cluster, DefaultGroup)
-	if err := stop(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	c := consumeAll(t, cluster, newFakeProcessor(), sink)
 	if n := len(sink.Anomalies()); n != 6 {
 		t.Errorf("%d anomalies stored, want the 6 of api and web", n)
 	}

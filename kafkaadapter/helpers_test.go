@@ -397,3 +397,19 @@ func testOptions(extra ...Option) []Option {
 }
 
 func kadmClient(cl *kgo.Client) *kadm.Client { return kadm.NewClient(cl) }
+
+// consumeAll runs a consumer of proc and sink with testOptions(opts...) on cluster until its
+// group has committed every input record, stops it and returns it; an error fails t.
+func consumeAll(t *testing.T, cluster *kfake.Cluster, proc Processor, sink omen.Sink, opts ...Option) *Consumer {
+	t.Helper()
+	c, err := NewConsumer(cluster.ListenAddrs(), proc, sink, testOptions(opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, c)
+	waitCommitted(t, cluster, DefaultGroup)
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return c
+}
