@@ -219,7 +219,7 @@ func (f *forecastSeries) fit(cfg *AlerterConfig, period int) {
 	var err error
 	if f.model != nil && !failed && f.SinceSelect*cfg.RefitEvery < cfg.ReselectEvery &&
 		len(f.Seasonal) == len(seasonal) {
-		model, err = arima.Fit(y, forecastSpecOf(f.model), arima.Config{})
+		model, err = arima.Fit(y, f.model.Spec(), arima.Config{})
 	}
 	if model == nil || err != nil {
 		f.SinceSelect = 0
@@ -311,14 +311,6 @@ func (f *forecastSeries) seasonalAt(h int) float64 {
 		return 0
 	}
 	return f.Seasonal[(f.Slot+h)%len(f.Seasonal)]
-}
-
-// forecastSpecOf returns the specification of m: its orders and whether it has a mean or a
-// drift.
-func forecastSpecOf(m *arima.Model) arima.Spec {
-	names := m.Names()
-	return arima.Spec{Order: m.Order(), Seasonal: m.Seasonal(),
-		Mean: slices.Contains(names, "intercept"), Drift: slices.Contains(names, "drift")}
 }
 
 // forecastInterpolate drops the leading missing values of y and fills the others by linear

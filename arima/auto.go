@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"runtime"
-	"slices"
 	"sort"
 	"sync"
 )
@@ -282,16 +281,9 @@ func autoRescaled(y, x []float64, xreg [][]float64, scale float64, cfg AutoConfi
 	if err != nil {
 		return nil, err
 	}
-	spec := specOf(chosen)
+	spec := chosen.Spec()
 	spec.Xreg, spec.XregNames = xreg, cfg.XregNames
 	return Fit(x, spec, Config{Method: cfg.Method})
-}
-
-// specOf returns the specification of m without its regressors: its orders and whether
-// it has a mean or a drift.
-func specOf(m *Model) Spec {
-	return Spec{Order: m.Order(), Seasonal: m.Seasonal(),
-		Mean: slices.Contains(m.names, "intercept"), Drift: slices.Contains(m.names, "drift")}
 }
 
 func autoInput(y []float64, xregIn [][]float64) (x []float64, xreg [][]float64, serieslength int, err error) {

@@ -139,6 +139,13 @@ func (m *Model) regressionAt(t int, xreg [][]float64, i int) float64 {
 	return v
 }
 
+// Spec returns the specification m was fitted with, without regressors: its orders and
+// whether it has a mean or a drift. Fitting it to a series (with the same regressors, when m
+// has some) re-estimates the same model.
+func (m *Model) Spec() Spec {
+	return Spec{Order: m.Order(), Seasonal: m.Seasonal(), Mean: m.lay.mean, Drift: m.lay.drift}
+}
+
 // mustBeFitted panics on a zero Model, which has no state to forecast or update from.
 func (m *Model) mustBeFitted() {
 	if m.ss == nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -287,5 +288,28 @@ func TestZeroModelPanics(t *testing.T) {
 			}()
 			f(new(Model))
 		}()
+	}
+}
+
+// Spec returns what Fit was given, regressors aside (a non-seasonal model's period reads 1):
+// fitting it again gives the same model.
+func TestModelSpec(t *testing.T) {
+	y := loadSeries(t, "USAccDeaths.csv")
+	for _, spec := range []Spec{
+		{Order: Order{1, 0, 1}, Seasonal: Seasonal{Period: 1}, Mean: true},
+		{Order: Order{0, 1, 1}, Seasonal: Seasonal{Period: 1}, Drift: true},
+		{Order: Order{0, 1, 1}, Seasonal: Seasonal{0, 1, 1, 12}},
+	} {
+		m, err := Fit(y, spec, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Spec(); !reflect.DeepEqual(got, spec) {
+			t.Errorf("Spec() = %+v, want %+v", got, spec)
+		}
+		again, err := Fit(y, m.Spec(), Config{})
+		if err != nil || again.LogLik() != m.LogLik() {
+			t.Errorf("%+v fitted again: loglik %v (%v), want %v", spec, again.LogLik(), err, m.LogLik())
+		}
 	}
 }
