@@ -251,12 +251,11 @@ func (c *Consumer) handleBatch(ctx context.Context, pub *Publisher, records []*k
 	// Each record's outcome, in input order: the results of its window and their records to
 	// publish, or a dead letter.
 	type outcome struct {
-		rec     *kgo.Record
-		res     omen.Results
-		out     []*kgo.Record
-		reason  Reason // non-empty: dead-lettered
-		err     error  // why
-		results bool   // res has something to write
+		rec    *kgo.Record
+		res    omen.Results
+		out    []*kgo.Record
+		reason Reason // non-empty: dead-lettered
+		err    error  // why
 	}
 	outcomes := make([]outcome, 0, len(records))
 	var results omen.Results
@@ -276,7 +275,6 @@ func (c *Consumer) handleBatch(ctx context.Context, pub *Publisher, records []*k
 				o.out, err = encodeResults(c.cfg.topics, o.res)
 			}
 			if err == nil {
-				o.results = !o.res.Empty()
 				appendResults(&results, o.res)
 				outcomes = append(outcomes, o)
 				continue
@@ -294,7 +292,7 @@ func (c *Consumer) handleBatch(ctx context.Context, pub *Publisher, records []*k
 			c.cfg.logger.WarnContext(ctx, "the sink rejects a batch for good; writing it window by window", slog.Any("error", err))
 			for i := range outcomes {
 				o := &outcomes[i]
-				if !o.results {
+				if o.reason != "" || o.res.Empty() {
 					continue
 				}
 				if werr := c.write(ctx, o.res); errors.Is(werr, omen.ErrRejectedRecord) {
