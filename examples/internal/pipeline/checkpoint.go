@@ -29,9 +29,7 @@ type trackedEngine struct {
 	counters  *counters
 	component string // the StateStore component: omen.StateDetector or omen.StateAlerter
 
-	// maxSkew is Config.MaxClockSkew (negative: no limit) and now the clock it is measured on.
-	maxSkew time.Duration
-	now     func() time.Time
+	maxSkew time.Duration // Config.MaxClockSkew (negative: no limit)
 
 	mu      sync.Mutex // held by checkpoints, Release and Discard
 	track   bool
@@ -45,14 +43,14 @@ func newTrackedEngine(e engine, c *counters, role Role, track bool, maxSkew time
 		component = omen.StateAlerter
 	}
 	return &trackedEngine{engine: e, counters: c, component: component, track: track, touched: map[string]struct{}{},
-		maxSkew: maxSkew, now: time.Now}
+		maxSkew: maxSkew}
 }
 
 // Process hands m to the engine, unless its timestamp lies more than maxSkew ahead of the clock:
 // that window is rejected as invalid (the consumer dead-letters it) before the engine sees it.
 func (e *trackedEngine) Process(ctx context.Context, m omen.Metrics) (omen.Results, error) {
 	start := time.Now()
-	if ahead := m.Timestamp.Sub(e.now()); e.maxSkew >= 0 && ahead > e.maxSkew {
+	if ahead := m.Timestamp.Sub(start); e.maxSkew >= 0 && ahead > e.maxSkew {
 		e.counters.engineErrors.Add(1)
 		return omen.Results{}, fmt.Errorf("pipeline: %w: the window of service %q is stamped %s, %v ahead of this consumer's clock (at most %v allowed)",
 			omen.ErrInvalidMetrics, m.Service, m.Timestamp.UTC().Format(time.RFC3339Nano), ahead.Round(time.Second), e.maxSkew)
