@@ -308,6 +308,7 @@ func TestStreamPhaseOnBoundaries(t *testing.T) {
 	if len(seen) != 24 {
 		t.Errorf("24 hours on the hour take %d phases, want 24", len(seen))
 	}
+	// Measured: 2.85 with the exact phase, 57.6 with the phase before (hours 0 and 1 sharing one).
 	if worst > 6 {
 		t.Errorf("largest |z| after two weeks %.1f on a clean daily shape, want ordinary noise", worst)
 	}
