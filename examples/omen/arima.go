@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -22,7 +21,6 @@ func init() {
 // forecasts.
 func runARIMA(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("arima", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	in := fs.String("in", "", "CSV file with a header and a column y")
 	order := fs.String("order", "0,0,0", "non-seasonal order p,d,q")
 	seasonal := fs.String("seasonal", "", "seasonal order P,D,Q,m")
@@ -33,17 +31,8 @@ func runARIMA(args []string, stdout io.Writer) error {
 	method := fs.String("method", "css-ml", "estimation method: css-ml, ml or css")
 	h := fs.Int("h", 5, "forecast horizon")
 	level := fs.Float64("level", 95, "prediction interval level in percent")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fmt.Fprintln(stdout, "usage: omen arima -in SERIES.csv [flags]")
-			fs.PrintDefaults()
-			return nil
-		}
-		return fmt.Errorf("%v (run 'omen arima -help' for the flags)", err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if help, err := parseFlags(fs, args, stdout, "omen arima -in SERIES.csv [flags]"); help || err != nil {
+		return err
 	}
 	if *in == "" {
 		return fmt.Errorf("-in SERIES.csv is required")

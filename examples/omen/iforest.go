@@ -19,8 +19,7 @@ func init() {
 //
 // and prints CSV: header "score", then s(x) in (0, 1] for each scored row, in order.
 func runIforest(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("omen iforest", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := flag.NewFlagSet("iforest", flag.ContinueOnError)
 	train := fs.String("train", "", "training CSV with a header row (required)")
 	score := fs.String("score", "", "CSV of rows to score (default: the training rows)")
 	label := fs.String("label", "label", "name of a column that is not a feature (ignored if absent)")
@@ -28,17 +27,8 @@ func runIforest(args []string, stdout io.Writer) error {
 	sampleSize := fs.Int("sample-size", 256, "subsample size ψ per tree (reduced to the row count)")
 	seed := fs.Uint64("seed", 1, "random seed")
 	extension := fs.Int("extension", 0, "extension level: 0 axis-parallel, d-1 fully extended")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fmt.Fprintln(stdout, "usage: omen iforest -train TRAIN.csv [flags]")
-			fs.PrintDefaults()
-			return nil
-		}
-		return fmt.Errorf("%v (run 'omen iforest -help' for the flags)", err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if help, err := parseFlags(fs, args, stdout, "omen iforest -train TRAIN.csv [flags]"); help || err != nil {
+		return err
 	}
 	if *train == "" {
 		return errors.New("-train is required")

@@ -14,6 +14,8 @@ package main
 
 import (
 	"bufio"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -98,3 +100,23 @@ func (d *deferredWriter) Write(p []byte) (int, error) {
 
 // formatFloat prints v with full precision, as the contract requires.
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// parseFlags parses a command's args with fs, whose name is the command's. With -help it prints
+// usage and the flags on stdout and reports help; a bad flag or a stray argument is an error
+// that says how to see the flags.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer, usage string) (help bool, err error) {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fmt.Fprintln(stdout, "usage: "+usage)
+			fs.PrintDefaults()
+			return true, nil
+		}
+		return false, fmt.Errorf("%v (run 'omen %s -help' for the flags)", err, fs.Name())
+	}
+	if fs.NArg() > 0 {
+		return false, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return false, nil
+}

@@ -26,19 +26,9 @@ var streamLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05"}
 // increase from row to row.
 func runStream(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("stream", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	in := fs.String("in", "", "CSV file with the columns timestamp and value")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fmt.Fprintln(stdout, "usage: omen stream -in SERIES.csv")
-			fs.PrintDefaults()
-			return nil
-		}
-		return fmt.Errorf("%v (run 'omen stream -help' for the flags)", err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if help, err := parseFlags(fs, args, stdout, "omen stream -in SERIES.csv"); help || err != nil {
+		return err
 	}
 	if *in == "" {
 		return fmt.Errorf("-in SERIES.csv is required")
