@@ -27,12 +27,11 @@ import (
 func TestViewsAndFunctions(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Hour)
 	const days = 5
-	stream := servicegen.Config{Seed: 5, Services: 4, Days: days, WarmUp: 48 * time.Hour, IncidentsPerWeek: 2,
-		Start: now.Add(-days*24*time.Hour + time.Hour)}
+	stream := servicegen.Config{Seed: 5, Services: 4, Days: days, WarmUp: 48 * time.Hour, IncidentsPerWeek: 2}
 	dsn, pool := pipelinetest.Postgres(t)
 	topics := kafkaadapter.DefaultTopics()
 	cluster := pipelinetest.Cluster(t, topics.Input, 3)
-	msgs := pipelinetest.Stream(t, stream)
+	msgs := pipelinetest.StreamEndingAt(t, stream, now)
 	ctx := pipelinetest.Context(t)
 
 	svc := startServices(t, pipeline.Config{Brokers: cluster.ListenAddrs(), PostgresDSN: dsn, KafkaOptions: fastKafka()})
@@ -207,7 +206,7 @@ func TestViewsAndFunctions(t *testing.T) {
 	})
 
 	t.Run("ml_calculate_anomaly_stats", func(t *testing.T) {
-		start, end := stream.Start, now
+		start, end := msgs[0].Metrics.Timestamp, now
 		// Phase 4's rule breaches of one service, the denominator of its detection rate.
 		service := published[0].Service
 		for i := range 3 {

@@ -144,6 +144,31 @@ func Stream(t testing.TB, cfg servicegen.Config) []Message {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return messages(t, s)
+}
+
+// StreamEndingAt is Stream with the stream moved by whole hours so that its last window starts
+// in the hour of end: what the stream holds does not depend on when a test runs (the
+// generator's daily and weekly shapes follow cfg.Start), only its timestamps do.
+func StreamEndingAt(t testing.TB, cfg servicegen.Config, end time.Time) []Message {
+	t.Helper()
+	s, err := servicegen.Generate(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Windows) == 0 {
+		t.Fatal("the stream has no window")
+	}
+	shift := end.Truncate(time.Hour).Sub(s.Windows[len(s.Windows)-1].Time.Truncate(time.Hour))
+	for i := range s.Windows {
+		s.Windows[i].Time = s.Windows[i].Time.Add(shift)
+	}
+	return messages(t, s)
+}
+
+// messages encodes the windows of s as analytics messages in both shapes.
+func messages(t testing.TB, s servicegen.Stream) []Message {
+	t.Helper()
 	var buf bytes.Buffer
 	if err := servicegen.WriteJSONLines(&buf, s, servicegen.Mixed); err != nil {
 		t.Fatal(err)
