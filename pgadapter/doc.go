@@ -34,6 +34,13 @@
 // repeated write changes), and the engine's state lives in ml_models rows of model_type
 // omen_state.
 //
+// # Notifications
+//
+// A Store is a notify.Marker and notify.Checker: MarkAlertSent sets alert_sent and
+// alert_sent_at, MarkAnomalyNotified notified_at, and AlertSent and AnomalyNotified read them
+// back. UnsentAlerts and UnnotifiedAnomalies list what a notifier has not marked delivered, so
+// that a pipeline can hand it over again.
+//
 // # Concurrency and errors
 //
 // A Store is safe for concurrent use; every call takes a pooled connection and returns it on
