@@ -44,6 +44,8 @@
 //	-slack-webhook-url      SLACK_WEBHOOK_URL               none
 //	-pagerduty-routing-key  PAGERDUTY_ROUTING_KEY           none
 //	-pagerduty-events-url   PAGERDUTY_EVENTS_URL            https://events.pagerduty.com/v2/enqueue
+//	-notify-retry-interval  NOTIFY_RETRY_INTERVAL           1m (undelivered alerts and critical anomalies in PostgreSQL handed to the notifier again; 0: never)
+//	-notify-retry-age       NOTIFY_RETRY_AGE                24h (how long after it was stored a record is retried)
 //
 // An empty variable counts as unset. POSTGRES_* are read first, as the original did, then DB_*.
 // PGSSLMODE and the other libpq variables apply to what the connection string leaves out.

@@ -18,6 +18,7 @@ type engine interface {
 	kafkaadapter.Discarder
 	Observe(ctx context.Context, m omen.Metrics) (omen.Results, error)
 	Snapshot(service string) ([]byte, error)
+	Services() []string
 }
 
 // trackedEngine counts and times the engine's calls and, for checkpoints, remembers the

@@ -36,8 +36,13 @@ const (
 	DefaultMLServiceHTTPAddr      = ":8005" // the ports of the original compose file
 	DefaultAlerterHTTPAddr        = ":8006"
 	DefaultNotifyQueue            = 1024
+	DefaultNotifyRetryInterval    = time.Minute
+	DefaultNotifyRetryAge         = 24 * time.Hour
 	DefaultStallTimeout           = 2 * time.Minute
 	DefaultMaxClockSkew           = time.Hour
+	// DefaultNotifyRetryLimit is the number of records of each kind (alerts, anomalies) one
+	// retry hands to the Notifier at most; the rest wait for the next.
+	DefaultNotifyRetryLimit = 100
 )
 
 // Config describes one Service. A zero field means its documented default.
@@ -101,6 +106,22 @@ type Config struct {
 	// NotifyQueue is the number of batches waiting for the Notifier at most (default
 	// DefaultNotifyQueue); a batch that finds the queue full is not notified, and counted.
 	NotifyQueue int
+	// NotifyRetryInterval is how often the records that the store holds as undelivered — the
+	// pending predictive alerts not marked sent and the open critical anomalies not marked
+	// notified, stored within the last NotifyRetryAge — are handed to the Notifier again
+	// (default DefaultNotifyRetryInterval; negative: never), at most DefaultNotifyRetryLimit of
+	// each kind at a time. A delivery that failed after its attempts (a webhook down for
+	// longer), a batch dropped from a full queue and one a crash or a stop cut short are so
+	// made later; the Notifier's de-duplication keeps a target that has a record from getting it
+	// again. The ML service retries anomalies, the predictive alerter alerts, each only of the
+	// services whose state it holds (those it has processed a window of since it took their
+	// partition), so that two instances never retry the same record. It needs a store that
+	// lists such records (PostgreSQL: pgadapter.Store's UnsentAlerts and
+	// UnnotifiedAnomalies); the in-memory store records no delivery.
+	NotifyRetryInterval time.Duration
+	// NotifyRetryAge bounds the age, by the time they were stored, of the records retried
+	// (default DefaultNotifyRetryAge).
+	NotifyRetryAge time.Duration
 
 	// HTTPAddr is the address of /healthz, /readyz and /metrics, such as ":8005" or
 	// "127.0.0.1:0"; empty means no HTTP server (the handler is still available from
@@ -150,6 +171,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.NotifyQueue == 0 {
 		c.NotifyQueue = DefaultNotifyQueue
+	}
+	if c.NotifyRetryInterval == 0 {
+		c.NotifyRetryInterval = DefaultNotifyRetryInterval
+	}
+	if c.NotifyRetryAge == 0 {
+		c.NotifyRetryAge = DefaultNotifyRetryAge
 	}
 	if c.StallTimeout == 0 {
 		c.StallTimeout = DefaultStallTimeout
@@ -203,6 +230,8 @@ func (c Config) Validate() error {
 		return errors.New("pipeline: negative shutdown grace, stall timeout or checkpoint interval")
 	case c.NotifyQueue < 0:
 		return errors.New("pipeline: negative notification queue")
+	case c.NotifyRetryAge < 0:
+		return errors.New("pipeline: negative notification retry age")
 	}
 	if c.Notifier == nil && c.Webhooks.any() {
 		if _, err := c.Webhooks.newNotifier(slog.New(slog.DiscardHandler), nil); err != nil {

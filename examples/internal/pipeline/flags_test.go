@@ -76,9 +76,13 @@ func TestParseServiceConfig(t *testing.T) {
 			"KAFKA_BOOTSTRAP_SERVERS": "k1:9092, k2:9093", "KAFKA_INPUT_TOPIC": "in", "KAFKA_OUTPUT_TOPIC": "out",
 			"KAFKA_CONSUMER_GROUP": "g", "PATTERN_HISTORY_HOURS": "336", "HTTP_ADDR": "127.0.0.1:9000", "SHUTDOWN_GRACE": "5s",
 			"DB_HOST": "db", "DB_PORT": "6543", "DB_NAME": "n", "DB_USER": "u", "DB_PASSWORD": "p@ss:w/rd?#", "MAX_CLOCK_SKEW": "90s",
+			"NOTIFY_RETRY_INTERVAL": "30s", "NOTIFY_RETRY_AGE": "2h",
 		}, check: func(t *testing.T, c Config) {
 			if c.MaxClockSkew != 90*time.Second {
 				t.Errorf("max clock skew %v, want 90s", c.MaxClockSkew)
+			}
+			if c.NotifyRetryInterval != 30*time.Second || c.NotifyRetryAge != 2*time.Hour {
+				t.Errorf("notification retries every %v for %v, want 30s for 2h", c.NotifyRetryInterval, c.NotifyRetryAge)
 			}
 			if !slices.Equal(c.Brokers, []string{"k1:9092", "k2:9093"}) || c.Topics.Input != "in" || c.Topics.Anomalies != "out" || c.Group != "g" {
 				t.Errorf("brokers %v, topics %+v, group %q", c.Brokers, c.Topics, c.Group)
@@ -92,7 +96,7 @@ func TestParseServiceConfig(t *testing.T) {
 		}},
 		{name: "flags override the environment", role: PredictiveAlerter,
 			args: []string{"-brokers", "f:1", "-output-topic", "alerts", "-db-host", "flaghost", "-min-probability", "0.8", "-http", "", "-forecast-records", "0",
-				"-max-clock-skew", "0"},
+				"-max-clock-skew", "0", "-notify-retry-interval", "0"},
 			env: map[string]string{"KAFKA_BOOTSTRAP_SERVERS": "e:1", "KAFKA_OUTPUT_TOPIC": "x", "POSTGRES_HOST": "envhost", "ALERT_MIN_PROBABILITY": "0.6",
 				"FORECAST_RECORDS": "3", "MAX_CLOCK_SKEW": "5m"},
 			check: func(t *testing.T, c Config) {
@@ -104,6 +108,9 @@ func TestParseServiceConfig(t *testing.T) {
 				}
 				if c.MaxClockSkew >= 0 {
 					t.Errorf("max clock skew %v, want negative (no limit) for -max-clock-skew 0", c.MaxClockSkew)
+				}
+				if c.NotifyRetryInterval >= 0 {
+					t.Errorf("notification retry interval %v, want negative (never) for -notify-retry-interval 0", c.NotifyRetryInterval)
 				}
 				if h := dsnParts(t, c.PostgresDSN)[0]; h != "flaghost" {
 					t.Errorf("host %v, want flaghost", h)
@@ -243,6 +250,8 @@ func TestParseServiceConfigErrors(t *testing.T) {
 		{"session timeout too short", MLService, nil, map[string]string{"KAFKA_SESSION_TIMEOUT": "500ms"}, "KAFKA_SESSION_TIMEOUT: \"500ms\" is not a duration of at least 1s"},
 		{"negative checkpoint interval", PredictiveAlerter, []string{"-checkpoint-interval", "-1s"}, nil, "-checkpoint-interval"},
 		{"negative clock skew", MLService, nil, map[string]string{"MAX_CLOCK_SKEW": "-1m"}, "MAX_CLOCK_SKEW: \"-1m\" is not a duration of 0 or more"},
+		{"negative notification retry interval", MLService, nil, map[string]string{"NOTIFY_RETRY_INTERVAL": "-1m"}, "NOTIFY_RETRY_INTERVAL: \"-1m\" is not a duration of 0 or more"},
+		{"zero notification retry age", PredictiveAlerter, []string{"-notify-retry-age", "0s"}, nil, "-notify-retry-age: \"0s\" is not a positive duration"},
 		{"unknown flag", MLService, []string{"-verbose"}, nil, "flag provided but not defined: -verbose"},
 		{"ML flag on the alerter", PredictiveAlerter, []string{"-contamination", "0.1"}, nil, "flag provided but not defined: -contamination"},
 		{"stray argument", MLService, []string{"run"}, nil, "unexpected argument \"run\""},

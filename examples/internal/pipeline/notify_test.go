@@ -25,18 +25,19 @@ import (
 // records each receives and checks, as each request arrives, that the record is already in
 // PostgreSQL: a notification must never precede durability.
 type webhookServer struct {
-	t      *testing.T
-	pool   *pgxpool.Pool
-	status map[string]int // response status by path; 202 when absent
+	t    *testing.T
+	pool *pgxpool.Pool
 
-	mu       sync.Mutex
-	received map[string][]string // IDs by path, in arrival order
+	mu        sync.Mutex
+	status    map[string]int      // response status by path; 202 when absent
+	received  map[string][]string // IDs by path, in arrival order
+	delivered map[string][]string // the IDs answered with a 2xx status, by path
 }
 
 var recordID = regexp.MustCompile(`\b[0-9a-f]{32}\b`)
 
 func newWebhookServer(t *testing.T, pool *pgxpool.Pool, status map[string]int) (*webhookServer, *httptest.Server) {
-	w := &webhookServer{t: t, pool: pool, status: status, received: map[string][]string{}}
+	w := &webhookServer{t: t, pool: pool, status: status, received: map[string][]string{}, delivered: map[string][]string{}}
 	srv := httptest.NewServer(w)
 	t.Cleanup(srv.Close)
 	return w, srv
@@ -72,11 +73,14 @@ func (w *webhookServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	w.mu.Lock()
 	w.received[r.URL.Path] = append(w.received[r.URL.Path], id)
-	w.mu.Unlock()
 	status := http.StatusAccepted
 	if s, ok := w.status[r.URL.Path]; ok {
 		status = s
 	}
+	if status/100 == 2 {
+		w.delivered[r.URL.Path] = append(w.delivered[r.URL.Path], id)
+	}
+	w.mu.Unlock()
 	rw.WriteHeader(status)
 }
 
@@ -84,6 +88,23 @@ func (w *webhookServer) ids(path string) []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return slices.Clone(w.received[path])
+}
+
+// deliveredIDs returns the IDs that path answered with a 2xx status, in arrival order.
+func (w *webhookServer) deliveredIDs(path string) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.delivered[path])
+}
+
+// setStatus makes path answer with status from now on.
+func (w *webhookServer) setStatus(path string, status int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.status == nil {
+		w.status = map[string]int{}
+	}
+	w.status[path] = status
 }
 
 // fastRetries keeps a failing webhook from slowing the tests down.
@@ -179,6 +200,105 @@ func TestFailingWebhookNeverHoldsBackCommits(t *testing.T) {
 	if got := len(hooks.ids("/pagerduty")); got != len(want.alerts) {
 		t.Errorf("PagerDuty received %d alerts, want %d: one target's failure must not stop the other", got, len(want.alerts))
 	}
+}
+
+// TestUndeliveredNotificationsRetried: Slack is down while both roles process the stream, so no
+// record reaches every target and none is marked. Once Slack answers again, the retries from
+// the store deliver to Slack, exactly once each, every critical anomaly and every alert still
+// pending (a predictive alert that has materialized or expired is no longer news); PagerDuty,
+// which had them all, gets none again; the store marks them delivered.
+func TestUndeliveredNotificationsRetried(t *testing.T) {
+	dsn, pool := pipelinetest.Postgres(t)
+	hooks, srv := newWebhookServer(t, pool, map[string]int{"/slack": http.StatusServiceUnavailable})
+	topics := kafkaadapter.DefaultTopics()
+	cluster := pipelinetest.Cluster(t, topics.Input, 3)
+	msgs := untilAlert(t, pipelinetest.Stream(t, testStream))
+	want := reference(t, msgs)
+	all := slices.Sorted(slices.Values(slices.Concat(want.critical, want.alerts)))
+
+	webhooks := Webhooks{SlackURL: srv.URL + "/slack", PagerDutyRoutingKey: "test-key", PagerDutyEventsURL: srv.URL + "/pagerduty", Options: fastRetries}
+	brokers := cluster.ListenAddrs()
+	const interval = 100 * time.Millisecond
+	ml := start(t, Config{Role: MLService, Brokers: brokers, PostgresDSN: dsn, Webhooks: webhooks, KafkaOptions: fastKafka(), NotifyRetryInterval: interval})
+	al := start(t, Config{Role: PredictiveAlerter, Brokers: brokers, PostgresDSN: dsn, Alerter: testAlerter, Webhooks: webhooks,
+		KafkaOptions: fastKafka(), NotifyRetryInterval: interval})
+	pipelinetest.Produce(t, cluster, topics.Input, msgs)
+	pipelinetest.Eventually(t, "every offset committed by both groups", func() bool {
+		return pipelinetest.FullyCommitted(t, cluster, DefaultMLServiceGroup, topics.Input) &&
+			pipelinetest.FullyCommitted(t, cluster, DefaultPredictiveAlerterGroup, topics.Input)
+	})
+	pipelinetest.Eventually(t, "PagerDuty has every record", func() bool { return len(hooks.deliveredIDs("/pagerduty")) >= len(all) })
+	pending := pipelinetest.IDs(t, pool, "SELECT alert_id FROM ml_predictive_alerts WHERE status = 'pending' ORDER BY alert_id")
+	if len(pending) == 0 || len(want.critical) == 0 {
+		t.Fatalf("%d pending alerts and %d critical anomalies at the end of the stream: the test needs both", len(pending), len(want.critical))
+	}
+	retried := slices.Sorted(slices.Values(slices.Concat(want.critical, pending)))
+	time.Sleep(3 * interval) // retries against the dead Slack
+	marked := `SELECT (SELECT COUNT(*) FROM ml_predictive_alerts WHERE alert_sent) + (SELECT COUNT(*) FROM ml_anomalies WHERE notified_at IS NOT NULL)`
+	if n := pipelinetest.Count(t, pool, marked); n != 0 {
+		t.Fatalf("%d records marked delivered while Slack refused them all", n)
+	}
+	for _, s := range []*Service{ml, al} {
+		if st := s.Stats().Notifications; st.Redelivered == 0 {
+			t.Errorf("%s notifications %+v: no record retried while Slack was down", s.Role(), st)
+		}
+	}
+
+	hooks.setStatus("/slack", http.StatusOK)
+	pipelinetest.Eventually(t, "every record retried marked delivered", func() bool { return pipelinetest.Count(t, pool, marked) == len(retried) })
+	time.Sleep(3 * interval) // retries that must find nothing more to do
+	for _, s := range []*Service{ml, al} {
+		if err := s.Stop(); err != nil {
+			t.Fatalf("%s: Stop: %v", s.Role(), err)
+		}
+	}
+	for _, c := range []struct {
+		path string
+		want []string
+	}{{"/slack", retried}, {"/pagerduty", all}} {
+		got := hooks.deliveredIDs(c.path)
+		n := len(got)
+		slices.Sort(got)
+		if !slices.Equal(got, c.want) || n != len(c.want) {
+			t.Errorf("%s accepted %d notifications, want each of %d records once; %s", c.path, n, len(c.want), diff(got, c.want))
+		}
+	}
+	if got := pipelinetest.IDs(t, pool, "SELECT alert_id FROM ml_predictive_alerts WHERE alert_sent AND alert_sent_at IS NOT NULL ORDER BY alert_id"); !slices.Equal(got, pending) {
+		t.Errorf("alerts marked sent: %s", diff(got, pending))
+	}
+	if got := pipelinetest.IDs(t, pool, "SELECT anomaly_id FROM ml_anomalies WHERE notified_at IS NOT NULL ORDER BY anomaly_id"); !slices.Equal(got, want.critical) {
+		t.Errorf("anomalies marked notified: %s", diff(got, want.critical))
+	}
+	var exposition strings.Builder
+	if err := ml.Stats().WritePrometheus(&exposition, "x"); err != nil {
+		t.Fatal(err)
+	}
+	if got := pipelinetest.Metric(t, exposition.String(), "x_notification_redelivered_total"); got == 0 {
+		t.Error("ML service metrics: no record redelivered")
+	}
+}
+
+// untilAlert returns the messages up to the one at which the last predictive alert of the stream
+// is issued: the stream then ends with an alert pending.
+func untilAlert(t *testing.T, msgs []pipelinetest.Message) []pipelinetest.Message {
+	t.Helper()
+	al := omen.NewAlerter(testAlerter)
+	end := 0
+	for i, m := range msgs {
+		r, err := al.Process(context.Background(), m.Metrics)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range r.Alerts {
+			if a.Status == omen.Pending {
+				end = i + 1
+			}
+		}
+	}
+	if end == 0 {
+		t.Fatal("the stream has no predictive alert")
+	}
+	return msgs[:end]
 }
 
 // blockingNotifier blocks every call until release is closed.

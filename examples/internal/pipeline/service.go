@@ -128,7 +128,8 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 	notifyCtx, cancelNotify := context.WithCancel(context.WithoutCancel(ctx))
 	var notified sync.WaitGroup
 	if cfg.Notifier != nil {
-		notified.Go(func() { s.sink.deliver(notifyCtx, cfg.Notifier) })
+		retry := newNotifyRetry(cfg.Role, store, eng.Services, cfg.NotifyRetryInterval, cfg.NotifyRetryAge)
+		notified.Go(func() { s.sink.deliver(notifyCtx, cfg.Notifier, retry) })
 	}
 	go func() { // the Start context's end stops the Service as Stop does
 		select {
