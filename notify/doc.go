@@ -51,8 +51,8 @@
 // Marker also implements Checker, a record the Notifier does not remember is looked up there
 // first and skipped if an earlier run delivered it (when the lookup fails, the record is sent: a
 // page twice is better than none). Without a Checker, PagerDuty still folds a repeated trigger
-// into the open incident because the dedup_key is the record's deterministic ID, and alerts loaded
-// back with Sent set are skipped.
+// into the open incident because the dedup_key is deterministic, and alerts loaded back with
+// Sent set are skipped.
 //
 // Marking. When every target has a record, the Marker (WithMarker; *pgadapter.Store implements
 // it) records it: MarkAlertSent sets alert_sent and alert_sent_at of the predictive alert,
@@ -95,10 +95,16 @@
 //
 // The body is an Events API v2 trigger:
 //
-//	{"routing_key": …, "event_action": "trigger", "dedup_key": <record ID>,
+//	{"routing_key": …, "event_action": "trigger", "dedup_key": …,
 //	 "payload": {"summary": …, "source": <service>, "severity": …, "timestamp": <RFC 3339 UTC>,
 //	             "component": <metric>, "class": <anomaly type, or prediction type of an alert>,
 //	             "custom_details": {…}}}
+//
+// The dedup_key of a predictive alert is its ID; that of an anomaly names its problem,
+// "omen/anomaly/<service>/<metric>/<type>" (PagerDutyDedupKey), so that the critical anomalies of
+// one incident's successive windows are folded into the PagerDuty alert the first one opened,
+// until someone resolves it (PagerDuty.PagePerAnomaly: one alert per anomaly, keyed by its ID).
+// The record's ID is always in custom_details.
 //
 // The summary is the Slack text (for an anomaly followed by its description), shortened to 1,024
 // characters. Severity maps critical → critical, high → error, medium → warning, low → info. The

@@ -144,22 +144,27 @@ func (s *server) received() []request {
 	return slices.Clone(s.requests)
 }
 
-// dedupKeys returns the dedup_key (PagerDuty), or the record ID (Webhook), of each request.
+// ids returns the record ID of each request: from custom_details (PagerDuty) or the record
+// (Webhook).
 func (s *server) ids(t *testing.T) []string {
 	t.Helper()
+	type ids struct {
+		AlertID   string `json:"alert_id"`
+		AnomalyID string `json:"anomaly_id"`
+	}
 	var out []string
 	for _, r := range s.received() {
 		var body struct {
-			DedupKey string `json:"dedup_key"`
-			Record   struct {
-				AlertID   string `json:"alert_id"`
-				AnomalyID string `json:"anomaly_id"`
-			} `json:"record"`
+			Payload struct {
+				Details ids `json:"custom_details"`
+			} `json:"payload"`
+			Record ids `json:"record"`
 		}
 		if err := json.Unmarshal(r.Body, &body); err != nil {
 			t.Fatalf("request body %q: %v", r.Body, err)
 		}
-		out = append(out, body.DedupKey+body.Record.AlertID+body.Record.AnomalyID)
+		d, rec := body.Payload.Details, body.Record
+		out = append(out, d.AlertID+d.AnomalyID+rec.AlertID+rec.AnomalyID)
 	}
 	return out
 }

@@ -123,7 +123,7 @@ func WithTimeout(d time.Duration) Option {
 
 // WithDedupCapacity sets how many records the Notifier remembers as delivered (default 65,536);
 // beyond it the oldest are forgotten first. A record delivered again after it was forgotten is
-// sent again (PagerDuty still folds it into its incident by its dedup_key).
+// sent again (PagerDuty still folds it into its open alert by its dedup_key).
 func WithDedupCapacity(n int) Option {
 	return func(c *config) { c.dedupCapacity = n }
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
+	"unicode/utf8"
 
 	"github.com/stacklens/omen"
 )
@@ -11,9 +13,13 @@ import (
 // DefaultPagerDutyURL is the endpoint of PagerDuty's Events API v2.
 const DefaultPagerDutyURL = "https://events.pagerduty.com/v2/enqueue"
 
-// PagerDuty triggers incidents through PagerDuty's Events API v2. The record's ID is the
-// dedup_key, so PagerDuty itself folds a repeated trigger of the same record into the open
-// incident; see the package documentation for the exact format.
+// PagerDuty triggers incidents through PagerDuty's Events API v2. PagerDuty folds every trigger
+// whose dedup_key matches an open alert into that alert instead of paging again. A predictive
+// alert's dedup_key is its ID (the Alerter raises one alert per metric and threshold until it
+// materializes or expires). An anomaly's is its problem, "omen/anomaly/<service>/<metric>/<type>"
+// (see PagerDutyDedupKey): the critical anomalies of the following windows of one incident join
+// the page of the first instead of opening one incident each, and once it is resolved the next
+// one pages anew. See the package documentation for the exact format.
 type PagerDuty struct {
 	// RoutingKey is the integration key of the PagerDuty service (a secret).
 	RoutingKey string
@@ -21,6 +27,27 @@ type PagerDuty struct {
 	EventsURL string
 	// Label names the target in logs, errors and Stats (default "pagerduty").
 	Label string
+	// PagePerAnomaly makes every anomaly a PagerDuty alert of its own: its dedup_key is its ID.
+	PagePerAnomaly bool
+}
+
+// pagerDutyDedupMax is the Events API's limit on dedup_key, in characters.
+const pagerDutyDedupMax = 255
+
+// PagerDutyDedupKey returns the dedup_key of e: a predictive alert's ID, an anomaly's
+// "omen/anomaly/<service>/<metric>/<type>" — or, when that is longer than the Events API's 255
+// characters, "omen/anomaly/" and the anomaly's record ID computed from its service, metric and
+// type at the zero time — and with perAnomaly every anomaly's ID.
+func PagerDutyDedupKey(e Event, perAnomaly bool) string {
+	if e.Kind != KindAnomaly || e.Anomaly == nil || perAnomaly {
+		return e.ID()
+	}
+	a := e.Anomaly
+	key := "omen/anomaly/" + a.Service + "/" + a.Metric + "/" + string(a.Type)
+	if utf8.RuneCountInString(key) > pagerDutyDedupMax {
+		key = "omen/anomaly/" + omen.RecordID(a.Service, "pagerduty", a.Metric+"/"+string(a.Type), time.Time{})
+	}
+	return key
 }
 
 // Name returns Label, or "pagerduty".
@@ -51,7 +78,7 @@ func (p PagerDuty) NewRequest(ctx context.Context, e Event) (*http.Request, erro
 	if err := e.validate(); err != nil {
 		return nil, fmt.Errorf("notify: %s: %w", p.Name(), err)
 	}
-	body, err := marshal(pagerDutyEventOf(p.RoutingKey, e))
+	body, err := marshal(pagerDutyEventOf(p.RoutingKey, PagerDutyDedupKey(e, p.PagePerAnomaly), e))
 	if err != nil { // not with these types (a non-finite number encodes as null), but a new field might
 		return nil, fmt.Errorf("notify: %s: encode %s %q: %w", p.Name(), e.Kind, e.ID(), err)
 	}
@@ -133,8 +160,8 @@ type anomalyDetails struct {
 }
 
 // pagerDutyEventOf returns the trigger event of the valid event e.
-func pagerDutyEventOf(routingKey string, e Event) pagerDutyEvent {
-	ev := pagerDutyEvent{RoutingKey: routingKey, EventAction: "trigger", DedupKey: e.ID()}
+func pagerDutyEventOf(routingKey, dedupKey string, e Event) pagerDutyEvent {
+	ev := pagerDutyEvent{RoutingKey: routingKey, EventAction: "trigger", DedupKey: dedupKey}
 	switch e.Kind {
 	case KindAlert:
 		a := e.Alert

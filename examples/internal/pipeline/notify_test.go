@@ -54,12 +54,17 @@ func (w *webhookServer) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	case "/pagerduty":
 		var ev struct {
 			RoutingKey string `json:"routing_key"`
-			DedupKey   string `json:"dedup_key"`
+			Payload    struct {
+				Details struct {
+					AlertID   string `json:"alert_id"`
+					AnomalyID string `json:"anomaly_id"`
+				} `json:"custom_details"`
+			} `json:"payload"`
 		}
 		if err := json.Unmarshal(body, &ev); err != nil || ev.RoutingKey != "test-key" {
 			w.t.Errorf("PagerDuty event %s: %v", body, err)
 		}
-		id = ev.DedupKey
+		id = ev.Payload.Details.AlertID + ev.Payload.Details.AnomalyID
 	case "/slack":
 		id = recordID.FindString(string(body))
 	}
