@@ -21,7 +21,10 @@
 //     ml_v_model_health), the three functions, fixed — ml_calculate_anomaly_stats(service,
 //     start, end), ml_get_top_anomalies(service, limit DEFAULT 10) and
 //     ml_archive_old_anomalies(days DEFAULT 90), which moves rather than deletes — and the two
-//     triggers, made idempotent.
+//     triggers, made idempotent;
+//  4. the notification columns of ml_predictive_alerts and ml_anomalies: delivered_to, the
+//     targets that have the record, and notify_attempts and notify_next_at, the schedule of its
+//     retries.
 //
 // The quick start's queries run unchanged on this schema; QuickStartQueries lists them verbatim
 // (a test checks them against PHASE_5_QUICKSTART.md and their output on known data).
@@ -36,10 +39,12 @@
 //
 // # Notifications
 //
-// A Store is a notify.Marker and notify.Checker: MarkAlertSent sets alert_sent and
-// alert_sent_at, MarkAnomalyNotified notified_at, and AlertSent and AnomalyNotified read them
-// back. UnsentAlerts and UnnotifiedAnomalies list what a notifier has not marked delivered, so
-// that a pipeline can hand it over again.
+// A Store is a notify.Marker, notify.Checker and notify.TargetMarker: MarkAlertSent sets
+// alert_sent and alert_sent_at, MarkAnomalyNotified notified_at, and AlertSent and
+// AnomalyNotified read them back; MarkAlertDelivered and MarkAnomalyDelivered record each target
+// that has a record (delivered_to), AlertDeliveredTo and AnomalyDeliveredTo read them.
+// ClaimUnsentAlerts and ClaimUnnotifiedAnomalies take what a notifier has not marked delivered,
+// for a retry, with a backoff per record and without two claimers ever taking the same one.
 //
 // # Concurrency and errors
 //

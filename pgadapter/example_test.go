@@ -145,6 +145,7 @@ func ExampleMigrations() {
 	// 1 original_schema
 	// 2 omen_columns
 	// 3 views_functions_triggers
+	// 4 notification_delivery
 }
 
 // Records that cannot be stored are rejected before any SQL is sent, so this example needs no

@@ -2,8 +2,11 @@ package pgadapter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // MarkAlertSent records that a notifier delivered the predictive alert: alert_sent becomes true
@@ -61,6 +64,59 @@ func (s *Store) AnomalyNotified(ctx context.Context, id string) (bool, error) {
 		return false, fmt.Errorf("pgadapter: anomaly %q notified: %w", id, err)
 	}
 	return notified, nil
+}
+
+// MarkAlertDelivered records that the notification target named target has the predictive
+// alert (delivered_to; a second mark of the same target changes nothing). With AlertDeliveredTo
+// it makes a Store a notify.TargetMarker: a restarted service, or another instance retrying the
+// alert, sends it only to the targets that lack it. The error wraps ErrNotFound when there is no
+// such alert.
+func (s *Store) MarkAlertDelivered(ctx context.Context, id, target string) error {
+	return s.markDelivered(ctx, "ml_predictive_alerts", "alert_id", "alert", id, target)
+}
+
+// MarkAnomalyDelivered is MarkAlertDelivered for an anomaly.
+func (s *Store) MarkAnomalyDelivered(ctx context.Context, id, target string) error {
+	return s.markDelivered(ctx, "ml_anomalies", "anomaly_id", "anomaly", id, target)
+}
+
+// AlertDeliveredTo returns the names of the targets that have the predictive alert, in the
+// order of their marks; nil for an unknown alert.
+func (s *Store) AlertDeliveredTo(ctx context.Context, id string) ([]string, error) {
+	return s.deliveredTo(ctx, "ml_predictive_alerts", "alert_id", "alert", id)
+}
+
+// AnomalyDeliveredTo is AlertDeliveredTo for an anomaly.
+func (s *Store) AnomalyDeliveredTo(ctx context.Context, id string) ([]string, error) {
+	return s.deliveredTo(ctx, "ml_anomalies", "anomaly_id", "anomaly", id)
+}
+
+// markDelivered adds target to delivered_to of the row key of table; table, column and kind
+// are constants of this package.
+func (s *Store) markDelivered(ctx context.Context, table, column, kind, key, target string) error {
+	tag, err := s.pool.Exec(ctx, "UPDATE "+table+" SET delivered_to = array_append(delivered_to, $2) WHERE "+
+		column+" = $1 AND NOT ($2 = ANY (delivered_to))", key, target)
+	if err != nil {
+		return fmt.Errorf("pgadapter: mark %s %q delivered to %s: %w", kind, key, target, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return s.mustExist(ctx, table, column, key)
+	}
+	return nil
+}
+
+// deliveredTo reads delivered_to of the row key of table; table and column are constants of
+// this package.
+func (s *Store) deliveredTo(ctx context.Context, table, column, kind, key string) ([]string, error) {
+	var targets []string
+	err := s.pool.QueryRow(ctx, "SELECT delivered_to FROM "+table+" WHERE "+column+" = $1", key).Scan(&targets)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("pgadapter: targets of %s %q: %w", kind, key, err)
+	}
+	return targets, nil
 }
 
 // resolveAnomaly resolves an open anomaly and reports whether the anomaly exists at all.
