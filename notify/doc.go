@@ -49,10 +49,13 @@
 // waited for by the others. A failed delivery is not remembered, so the next Notify of the record
 // tries that target again, and only that target. Across restarts the memory is gone; when the
 // Marker also implements Checker, a record the Notifier does not remember is looked up there
-// first and skipped if an earlier run delivered it (when the lookup fails, the record is sent: a
-// page twice is better than none). Without a Checker, PagerDuty still folds a repeated trigger
-// into the open incident because the dedup_key is deterministic, and alerts loaded back with
-// Sent set are skipped.
+// first and skipped if an earlier run delivered it, and when it implements TargetMarker, every
+// delivery to a target is recorded there and a record the Notifier does not remember goes only
+// to the targets that lack it — a retry by a restarted service or by another instance reaches
+// each target once (when a lookup fails, the record is sent: a page twice is better than none).
+// pgadapter.Store is all three. Without them, PagerDuty still folds a repeated trigger into the
+// open incident because the dedup_key is deterministic, and alerts loaded back with Sent set are
+// skipped.
 //
 // Marking. When every target has a record, the Marker (WithMarker; *pgadapter.Store implements
 // it) records it: MarkAlertSent sets alert_sent and alert_sent_at of the predictive alert,
@@ -100,11 +103,11 @@
 //	             "component": <metric>, "class": <anomaly type, or prediction type of an alert>,
 //	             "custom_details": {…}}}
 //
-// The dedup_key of a predictive alert is its ID; that of an anomaly names its problem,
-// "omen/anomaly/<service>/<metric>/<type>" (PagerDutyDedupKey), so that the critical anomalies of
-// one incident's successive windows are folded into the PagerDuty alert the first one opened,
-// until someone resolves it (PagerDuty.PagePerAnomaly: one alert per anomaly, keyed by its ID).
-// The record's ID is always in custom_details.
+// The dedup_key of a predictive alert is its ID; that of an anomaly names its problem and a span
+// of six hours (PagerDuty.GroupWindow), "omen/anomaly/<service>/<metric>/<type>/<span start>"
+// (PagerDutyDedupKey), so that the critical anomalies of one incident's successive windows are
+// folded into the PagerDuty alert the first one opened instead of paging once per window. The
+// record's ID is always in custom_details.
 //
 // The summary is the Slack text (for an anomaly followed by its description), shortened to 1,024
 // characters. Severity maps critical → critical, high → error, medium → warning, low → info. The

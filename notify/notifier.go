@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,13 +20,14 @@ const maxTargets = 64
 // target while it remembers the record; see the package documentation for the contract. It is
 // safe for concurrent use.
 type Notifier struct {
-	targets []Target
-	all     uint64 // a bit for every target
-	cfg     config
-	ledger  *ledger
-	counts  []counters // per target
-	marks   atomic.Uint64
-	checker Checker // the Marker, when it is a Checker too
+	targets      []Target
+	all          uint64 // a bit for every target
+	cfg          config
+	ledger       *ledger
+	counts       []counters // per target
+	marks        atomic.Uint64
+	checker      Checker      // the Marker, when it is a Checker too
+	targetMarker TargetMarker // the Marker, when it is a TargetMarker too
 
 	sleep func(ctx context.Context, d time.Duration) error // replaced by tests
 }
@@ -65,14 +67,16 @@ func New(targets []Target, opts ...Option) (*Notifier, error) {
 		names[name] = true
 	}
 	checker, _ := cfg.marker.(Checker)
+	targetMarker, _ := cfg.marker.(TargetMarker)
 	return &Notifier{
-		checker: checker,
-		targets: append([]Target(nil), targets...),
-		all:     1<<len(targets) - 1, // len ≤ 64: a shift by 64 gives 0, and 0 − 1 all ones
-		cfg:     cfg,
-		ledger:  newLedger(cfg.dedupCapacity),
-		counts:  make([]counters, len(targets)),
-		sleep:   sleep,
+		checker:      checker,
+		targetMarker: targetMarker,
+		targets:      append([]Target(nil), targets...),
+		all:          1<<len(targets) - 1, // len ≤ 64: a shift by 64 gives 0, and 0 − 1 all ones
+		cfg:          cfg,
+		ledger:       newLedger(cfg.dedupCapacity),
+		counts:       make([]counters, len(targets)),
+		sleep:        sleep,
 	}, nil
 }
 
@@ -152,22 +156,29 @@ func (n *Notifier) Deliver(ctx context.Context, e Event) error {
 		return nil
 	}
 	delivered, marked := entry.state()
-	if delivered == 0 && n.delivered(ctx, e) { // a record new to the ledger, sent by an earlier run
-		n.ledger.release(entry, n.all, true)
-		for i := range n.counts {
-			n.counts[i].deduplicated.Add(1)
+	if delivered == 0 { // a record new to the ledger: an earlier run, or another instance, may have sent it
+		if n.delivered(ctx, e) {
+			n.ledger.release(entry, n.all, true)
+			for i := range n.counts {
+				n.counts[i].deduplicated.Add(1)
+			}
+			n.log(ctx, slog.LevelDebug, "notification delivered by an earlier run", e)
+			return nil
 		}
-		n.log(ctx, slog.LevelDebug, "notification delivered by an earlier run", e)
-		return nil
+		delivered = n.deliveredTo(ctx, e)
 	}
-	errs := make([]error, len(n.targets)+1)
+	errs := make([]error, 2*len(n.targets)+1)
 	var wg sync.WaitGroup
 	for i, t := range n.targets {
 		if delivered&(1<<i) != 0 {
 			n.counts[i].deduplicated.Add(1)
 			continue
 		}
-		wg.Go(func() { errs[i] = n.send(ctx, i, t, e) })
+		wg.Go(func() {
+			if errs[i] = n.send(ctx, i, t, e); errs[i] == nil {
+				errs[len(n.targets)+i] = n.markTarget(ctx, e, t.Name())
+			}
+		})
 	}
 	wg.Wait()
 	for i, err := range errs[:len(n.targets)] {
@@ -176,11 +187,64 @@ func (n *Notifier) Deliver(ctx context.Context, e Event) error {
 		}
 	}
 	if delivered == n.all && !marked {
-		errs[len(n.targets)] = n.mark(ctx, e)
-		marked = errs[len(n.targets)] == nil
+		errs[2*len(n.targets)] = n.mark(ctx, e)
+		marked = errs[2*len(n.targets)] == nil
 	}
 	n.ledger.release(entry, delivered, marked)
 	return errors.Join(errs...)
+}
+
+// deliveredTo asks the TargetMarker, if any, which targets have e already, and returns them as
+// the ledger's bits. When it cannot tell, none: the record is sent to every target.
+func (n *Notifier) deliveredTo(ctx context.Context, e Event) uint64 {
+	if n.targetMarker == nil {
+		return 0
+	}
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.timeout)
+	defer cancel()
+	var names []string
+	var err error
+	if e.Kind == KindAlert {
+		names, err = n.targetMarker.AlertDeliveredTo(ctx, e.ID())
+	} else {
+		names, err = n.targetMarker.AnomalyDeliveredTo(ctx, e.ID())
+	}
+	if err != nil {
+		n.log(ctx, slog.LevelWarn, "cannot tell which targets have the record; sending it to every target", e,
+			slog.Any("error", err))
+		return 0
+	}
+	var bits uint64
+	for i, t := range n.targets {
+		if slices.Contains(names, t.Name()) {
+			bits |= 1 << i
+		}
+	}
+	return bits
+}
+
+// markTarget tells the TargetMarker, if any, that target has e. Like mark, the call outlives
+// the end of ctx (bounded by the request timeout). A failure is counted with the Marker's: the
+// record stays delivered to the target in the ledger, and only a restart could send it again.
+func (n *Notifier) markTarget(ctx context.Context, e Event, target string) error {
+	if n.targetMarker == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), n.cfg.timeout)
+	defer cancel()
+	var err error
+	if e.Kind == KindAlert {
+		err = n.targetMarker.MarkAlertDelivered(ctx, e.ID(), target)
+	} else {
+		err = n.targetMarker.MarkAnomalyDelivered(ctx, e.ID(), target)
+	}
+	if err != nil {
+		n.marks.Add(1)
+		n.log(ctx, slog.LevelError, "notification delivered but its target not recorded", e,
+			slog.String("target", target), slog.Any("error", err))
+		return fmt.Errorf("notify: mark %s %q delivered to %s: %w", e.Kind, e.ID(), target, err)
+	}
+	return nil
 }
 
 // delivered asks the Checker, if any, whether e was delivered before. When it cannot tell, the
@@ -246,7 +310,7 @@ type Counts struct {
 // Stats are the running totals of a Notifier.
 type Stats struct {
 	Counts                       // over all targets
-	MarkFailed uint64            // records delivered to every target whose Marker call failed
+	MarkFailed uint64            // failed Marker calls: records delivered to every target, or (TargetMarker) to one
 	Targets    map[string]Counts // per target, by name
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"time"
-	"unicode/utf8"
 
 	"github.com/stacklens/omen"
 )
@@ -13,13 +12,13 @@ import (
 // DefaultPagerDutyURL is the endpoint of PagerDuty's Events API v2.
 const DefaultPagerDutyURL = "https://events.pagerduty.com/v2/enqueue"
 
-// PagerDuty triggers incidents through PagerDuty's Events API v2. PagerDuty folds every trigger
-// whose dedup_key matches an open alert into that alert instead of paging again. A predictive
-// alert's dedup_key is its ID (the Alerter raises one alert per metric and threshold until it
-// materializes or expires). An anomaly's is its problem, "omen/anomaly/<service>/<metric>/<type>"
-// (see PagerDutyDedupKey): the critical anomalies of the following windows of one incident join
-// the page of the first instead of opening one incident each, and once it is resolved the next
-// one pages anew. See the package documentation for the exact format.
+// PagerDuty triggers incidents through PagerDuty's Events API v2. PagerDuty folds a trigger
+// whose dedup_key matches an open alert (acknowledged ones included) into that alert instead of
+// paging again. A predictive alert's dedup_key is its ID: the Alerter raises one alert per metric
+// and threshold until it materializes or expires. An anomaly's names its problem and a span of
+// time (see PagerDutyDedupKey): the critical anomalies of an incident's successive windows join
+// the page of the first instead of opening an incident each. See the package documentation for
+// the exact format.
 type PagerDuty struct {
 	// RoutingKey is the integration key of the PagerDuty service (a secret).
 	RoutingKey string
@@ -27,25 +26,39 @@ type PagerDuty struct {
 	EventsURL string
 	// Label names the target in logs, errors and Stats (default "pagerduty").
 	Label string
-	// PagePerAnomaly makes every anomaly a PagerDuty alert of its own: its dedup_key is its ID.
-	PagePerAnomaly bool
+	// GroupWindow is the span over which the anomalies of one problem (service, metric, type)
+	// share a PagerDuty alert (default DefaultPagerDutyGroupWindow; negative: every anomaly
+	// pages on its own). The spans are aligned on UTC midnight when they divide a day; an
+	// incident that crosses a boundary pages again, and a problem that recurs within a span while
+	// its alert is still open is not paged anew.
+	GroupWindow time.Duration
 }
 
-// pagerDutyDedupMax is the Events API's limit on dedup_key, in characters.
+// DefaultPagerDutyGroupWindow is PagerDuty.GroupWindow's default.
+const DefaultPagerDutyGroupWindow = 6 * time.Hour
+
+// pagerDutyDedupMax is the Events API's limit on dedup_key (255 characters; counted here in
+// bytes, the stricter reading).
 const pagerDutyDedupMax = 255
 
-// PagerDutyDedupKey returns the dedup_key of e: a predictive alert's ID, an anomaly's
-// "omen/anomaly/<service>/<metric>/<type>" — or, when that is longer than the Events API's 255
-// characters, "omen/anomaly/" and the anomaly's record ID computed from its service, metric and
-// type at the zero time — and with perAnomaly every anomaly's ID.
-func PagerDutyDedupKey(e Event, perAnomaly bool) string {
-	if e.Kind != KindAnomaly || e.Anomaly == nil || perAnomaly {
+// PagerDutyDedupKey returns the dedup_key of e for a PagerDuty target grouping anomalies over
+// window (0: DefaultPagerDutyGroupWindow). A predictive alert's is its ID, and so is an
+// anomaly's when window is negative. Otherwise an anomaly's is
+// "omen/anomaly/<service>/<metric>/<type>/<start>", start the beginning (RFC 3339, UTC) of the
+// span of length window that holds the anomaly's timestamp; when that is longer than 255 bytes,
+// "omen/anomaly/" and the record ID of the same fields.
+func PagerDutyDedupKey(e Event, window time.Duration) string {
+	if e.Kind != KindAnomaly || e.Anomaly == nil || window < 0 {
 		return e.ID()
 	}
+	if window == 0 {
+		window = DefaultPagerDutyGroupWindow
+	}
 	a := e.Anomaly
-	key := "omen/anomaly/" + a.Service + "/" + a.Metric + "/" + string(a.Type)
-	if utf8.RuneCountInString(key) > pagerDutyDedupMax {
-		key = "omen/anomaly/" + omen.RecordID(a.Service, "pagerduty", a.Metric+"/"+string(a.Type), time.Time{})
+	start := a.Timestamp.UTC().Truncate(window)
+	key := "omen/anomaly/" + a.Service + "/" + a.Metric + "/" + string(a.Type) + "/" + start.Format(time.RFC3339)
+	if len(key) > pagerDutyDedupMax {
+		key = "omen/anomaly/" + omen.RecordID(a.Service, "pagerduty", a.Metric+"/"+string(a.Type), start)
 	}
 	return key
 }
@@ -78,7 +91,7 @@ func (p PagerDuty) NewRequest(ctx context.Context, e Event) (*http.Request, erro
 	if err := e.validate(); err != nil {
 		return nil, fmt.Errorf("notify: %s: %w", p.Name(), err)
 	}
-	body, err := marshal(pagerDutyEventOf(p.RoutingKey, PagerDutyDedupKey(e, p.PagePerAnomaly), e))
+	body, err := marshal(pagerDutyEventOf(p.RoutingKey, PagerDutyDedupKey(e, p.GroupWindow), e))
 	if err != nil { // not with these types (a non-finite number encodes as null), but a new field might
 		return nil, fmt.Errorf("notify: %s: encode %s %q: %w", p.Name(), e.Kind, e.ID(), err)
 	}

@@ -6,46 +6,53 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/stacklens/omen"
 )
 
-// TestPagerDutyDedupKey: an anomaly's dedup_key names its problem — the same for the next
-// window's anomaly of the same service, metric and type, different for another — within the
-// Events API's 255 characters; an alert's, and every record's with PagePerAnomaly, is its ID.
+// TestPagerDutyDedupKey: an anomaly's dedup_key names its problem and its span of time — the
+// same for the next window's anomaly of the same service, metric and type, different for another
+// problem or span — within the Events API's 255 characters; an alert's, and every record's
+// without grouping, is its ID.
 func TestPagerDutyDedupKey(t *testing.T) {
-	first := testAnomaly()
+	first := testAnomaly() // at 01:00 UTC
 	next := first
 	next.Timestamp, next.ID = first.Timestamp.Add(time.Hour), omen.RecordID(first.Service, "anomaly", "x", first.Timestamp.Add(time.Hour))
+	later := first
+	later.Timestamp = first.Timestamp.Add(6 * time.Hour)
 	otherType, otherMetric, otherService := first, first, first
 	otherType.Type, otherMetric.Metric, otherService.Service = omen.Spike, "latency_p99_ms", "checkout"
 	long := first
-	long.Service = strings.Repeat("ü", 300)
+	long.Service = strings.Repeat("ü", 150)
 	longer := long
 	longer.Service += "x"
 	alert := testAlert()
-	key := func(a omen.Anomaly) string { return PagerDutyDedupKey(AnomalyEvent(&a), false) }
+	key := func(a omen.Anomaly) string { return PagerDutyDedupKey(AnomalyEvent(&a), 0) }
 
-	if got, want := key(first), "omen/anomaly/"+first.Service+"/"+first.Metric+"/"+string(first.Type); got != want {
+	want := "omen/anomaly/" + first.Service + "/" + first.Metric + "/" + string(first.Type) + "/" +
+		first.Timestamp.UTC().Truncate(6*time.Hour).Format(time.RFC3339)
+	if got := key(first); got != want {
 		t.Errorf("dedup_key %q, want %q", got, want)
 	}
 	if key(next) != key(first) {
 		t.Errorf("the next window's anomaly of the same problem has dedup_key %q, the first %q", key(next), key(first))
 	}
-	for _, other := range []omen.Anomaly{otherType, otherMetric, otherService} {
+	for _, other := range []omen.Anomaly{later, otherType, otherMetric, otherService} {
 		if key(other) == key(first) {
-			t.Errorf("%s/%s/%s shares the dedup_key %q of another problem", other.Service, other.Metric, other.Type, key(first))
+			t.Errorf("%s/%s/%s at %s shares the dedup_key %q", other.Service, other.Metric, other.Type, other.Timestamp, key(first))
 		}
 	}
-	if n := utf8.RuneCountInString(key(long)); n > 255 || key(long) == key(longer) || !strings.HasPrefix(key(long), "omen/anomaly/") {
-		t.Errorf("dedup_keys of long names %q (%d characters) and %q", key(long), n, key(longer))
+	if got, want := PagerDutyDedupKey(AnomalyEvent(&first), 24*time.Hour), PagerDutyDedupKey(AnomalyEvent(&later), 24*time.Hour); got != want {
+		t.Errorf("with a window of a day, dedup_keys %q and %q of one day differ", got, want)
 	}
-	if got := PagerDutyDedupKey(AnomalyEvent(&first), true); got != first.ID {
-		t.Errorf("dedup_key per anomaly %q, want the ID %q", got, first.ID)
+	if n := len(key(long)); n > 255 || key(long) == key(longer) || !strings.HasPrefix(key(long), "omen/anomaly/") {
+		t.Errorf("dedup_keys of long names %q (%d bytes) and %q", key(long), n, key(longer))
 	}
-	for _, perAnomaly := range []bool{false, true} {
-		if got := PagerDutyDedupKey(AlertEvent(&alert), perAnomaly); got != alert.ID {
+	if got := PagerDutyDedupKey(AnomalyEvent(&first), -1); got != first.ID {
+		t.Errorf("dedup_key without grouping %q, want the ID %q", got, first.ID)
+	}
+	for _, window := range []time.Duration{0, -1} {
+		if got := PagerDutyDedupKey(AlertEvent(&alert), window); got != alert.ID {
 			t.Errorf("alert dedup_key %q, want the ID %q", got, alert.ID)
 		}
 	}

@@ -112,6 +112,20 @@ type Checker interface {
 	AnomalyNotified(ctx context.Context, id string) (bool, error)
 }
 
+// TargetMarker records durably which targets have each record. When the Marker also implements
+// it, a Notifier records every successful delivery to a target (MarkAlertDelivered,
+// MarkAnomalyDelivered, with the target's name), and before it sends a record it does not
+// remember it reads which targets have it already (AlertDeliveredTo, AnomalyDeliveredTo) and
+// sends it only to the others: a record retried by a restarted service, or by another instance,
+// reaches each target once. pgadapter.Store implements it (delivered_to). Unknown records are
+// not an error: they have no target.
+type TargetMarker interface {
+	MarkAlertDelivered(ctx context.Context, id, target string) error
+	MarkAnomalyDelivered(ctx context.Context, id, target string) error
+	AlertDeliveredTo(ctx context.Context, id string) ([]string, error)
+	AnomalyDeliveredTo(ctx context.Context, id string) ([]string, error)
+}
+
 // checkURL accepts an absolute http or https URL with a host.
 func checkURL(target, field, raw string) error {
 	if raw == "" {
