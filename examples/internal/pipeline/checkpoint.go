@@ -18,7 +18,6 @@ type engine interface {
 	kafkaadapter.Discarder
 	Observe(ctx context.Context, m omen.Metrics) (omen.Results, error)
 	Snapshot(service string) ([]byte, error)
-	Services() []string
 }
 
 // trackedEngine counts and times the engine's calls and, for checkpoints, remembers the

@@ -106,18 +106,20 @@ type Config struct {
 	// NotifyQueue is the number of batches waiting for the Notifier at most (default
 	// DefaultNotifyQueue); a batch that finds the queue full is not notified, and counted.
 	NotifyQueue int
-	// NotifyRetryInterval is how often the records that the store holds as undelivered — the
+	// NotifyRetryInterval is how often the records that did not reach every target — the
 	// pending predictive alerts not marked sent and the open critical anomalies not marked
-	// notified, stored within the last NotifyRetryAge — are handed to the Notifier again
-	// (default DefaultNotifyRetryInterval; negative: never), at most DefaultNotifyRetryLimit of
-	// each kind at a time. A delivery that failed after its attempts (a webhook down for
-	// longer), a batch dropped from a full queue and one a crash or a stop cut short are so
-	// made later; the Notifier's de-duplication keeps a target that has a record from getting it
-	// again. The ML service retries anomalies, the predictive alerter alerts, each only of the
-	// services whose state it holds (those it has processed a window of since it took their
-	// partition), so that two instances never retry the same record. It needs a store that
-	// lists such records (PostgreSQL: pgadapter.Store's UnsentAlerts and
-	// UnnotifiedAnomalies); the in-memory store records no delivery.
+	// notified, stored at least an interval and at most NotifyRetryAge ago — are retried
+	// (default DefaultNotifyRetryInterval; negative: never): a delivery that failed after its
+	// attempts (a webhook down for longer), a batch dropped from a full queue, one a crash or a
+	// stop cut short. Each retry claims at most DefaultNotifyRetryLimit records in the store
+	// (pgadapter.Store.ClaimUnsentAlerts, ClaimUnnotifiedAnomalies): instances never claim the
+	// same record, and a claimed record is not due again for an interval, doubling with each
+	// retry up to 30 minutes, so that one that keeps failing does not hold up the others. The ML
+	// service retries anomalies, the predictive alerter alerts, of any service. A record goes
+	// only to the targets that lack it: the store records every delivery by target. Retries run
+	// beside the delivery of new batches, each bounded by the interval, and stop with the
+	// Service. They need the notifier the Service builds from Webhooks on PostgreSQL; a custom
+	// Notifier, or the in-memory store, is not retried.
 	NotifyRetryInterval time.Duration
 	// NotifyRetryAge bounds the age, by the time they were stored, of the records retried
 	// (default DefaultNotifyRetryAge).

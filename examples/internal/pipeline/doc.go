@@ -64,14 +64,15 @@
 // (Config.NotifyQueue batches) does not block the Sink; a batch that finds it full is dropped
 // from notification, logged and counted, and its alerts keep alert_sent = false in the store.
 // A notifier's failure is logged and counted and never fails a write. What did not reach every
-// target is retried from the store: with PostgreSQL, every Config.NotifyRetryInterval (1 min)
-// the pending alerts not marked sent and the open critical anomalies not marked notified,
-// stored within Config.NotifyRetryAge (24 h), are handed to the Notifier again — a webhook down
-// for an hour, a dropped batch, a crash between the write and the delivery: the page goes out
-// once the target answers. Since a redelivered window or a retry hands over records a target
-// may already have, the Notifier must de-duplicate by ID (notify.Notifier remembers which
-// target has which record). On Stop the queued batches are delivered within the shutdown
-// grace.
+// target is retried from the store: with PostgreSQL and the Service's own notifier, every
+// Config.NotifyRetryInterval (1 min) the pending alerts not marked sent and the open critical
+// anomalies not marked notified, stored within Config.NotifyRetryAge (24 h), are claimed —
+// never by two instances at once, each then backing off — and handed to the notifier again, which
+// sends each only to the targets the store does not list as having it: a webhook down for an
+// hour, a dropped batch, a crash between the write and the delivery, and the page goes out once,
+// when the target answers. Since a redelivered window produces the same records, a Notifier
+// must de-duplicate by ID. On Stop the queued batches are delivered within the shutdown grace;
+// a retry in progress stops at once.
 //
 // # Health and metrics
 //

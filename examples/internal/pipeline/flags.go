@@ -274,6 +274,19 @@ func settings(role Role, db *parsed) []setting {
 				return nil
 			}},
 
+		{flag: "pagerduty-group-window", env: []string{"PAGERDUTY_GROUP_WINDOW"}, def: "6h",
+			usage: "span over which the critical anomalies of one problem (service, metric, type) share a PagerDuty alert; 0: one alert per anomaly",
+			apply: func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d < 0 {
+					return fmt.Errorf("%q is not a duration of 0 or more", v)
+				}
+				c.Webhooks.PagerDutyGroupWindow = d
+				if d == 0 {
+					c.Webhooks.PagerDutyGroupWindow = -1
+				}
+				return nil
+			}},
 		{flag: "notify-retry-interval", env: []string{"NOTIFY_RETRY_INTERVAL"}, def: "1m",
 			usage: "how often the alerts and critical anomalies the store holds as undelivered are handed to the notifier again; 0: never",
 			apply: func(c *Config, v string) error {
@@ -427,13 +440,14 @@ func (f *flagValue) Set(v string) error { f.value, f.set = v, true; return nil }
 //	-slack-webhook-url   SLACK_WEBHOOK_URL            none
 //	-pagerduty-routing-key  PAGERDUTY_ROUTING_KEY     none
 //	-pagerduty-events-url   PAGERDUTY_EVENTS_URL      https://events.pagerduty.com/v2/enqueue
+//	-pagerduty-group-window PAGERDUTY_GROUP_WINDOW    6h (0: one PagerDuty alert per anomaly)
 //	-notify-retry-interval  NOTIFY_RETRY_INTERVAL     1m (0: undelivered notifications are not retried)
 //	-notify-retry-age       NOTIFY_RETRY_AGE          24h
 //
 // With a Slack URL or a PagerDuty routing key, predictive alerts and critical anomalies are
-// delivered there (see Webhooks); the PostgreSQL store records each delivery, and what it holds
-// as undelivered is handed to the notifier again every NOTIFY_RETRY_INTERVAL for
-// NOTIFY_RETRY_AGE (Config.NotifyRetryInterval).
+// delivered there (see Webhooks); the PostgreSQL store records each delivery, and what has not
+// reached every target is retried every NOTIFY_RETRY_INTERVAL for NOTIFY_RETRY_AGE
+// (Config.NotifyRetryInterval).
 //
 // The predictive alerter reads POSTGRES_* before DB_*, the ML service DB_* first. libpq's
 // PGSSLMODE and the other PG* variables apply to what the connection string leaves out.

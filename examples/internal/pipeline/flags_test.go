@@ -76,8 +76,11 @@ func TestParseServiceConfig(t *testing.T) {
 			"KAFKA_BOOTSTRAP_SERVERS": "k1:9092, k2:9093", "KAFKA_INPUT_TOPIC": "in", "KAFKA_OUTPUT_TOPIC": "out",
 			"KAFKA_CONSUMER_GROUP": "g", "PATTERN_HISTORY_HOURS": "336", "HTTP_ADDR": "127.0.0.1:9000", "SHUTDOWN_GRACE": "5s",
 			"DB_HOST": "db", "DB_PORT": "6543", "DB_NAME": "n", "DB_USER": "u", "DB_PASSWORD": "p@ss:w/rd?#", "MAX_CLOCK_SKEW": "90s",
-			"NOTIFY_RETRY_INTERVAL": "30s", "NOTIFY_RETRY_AGE": "2h",
+			"NOTIFY_RETRY_INTERVAL": "30s", "NOTIFY_RETRY_AGE": "2h", "PAGERDUTY_GROUP_WINDOW": "1h",
 		}, check: func(t *testing.T, c Config) {
+			if c.Webhooks.PagerDutyGroupWindow != time.Hour {
+				t.Errorf("PagerDuty group window %v, want 1h", c.Webhooks.PagerDutyGroupWindow)
+			}
 			if c.MaxClockSkew != 90*time.Second {
 				t.Errorf("max clock skew %v, want 90s", c.MaxClockSkew)
 			}
@@ -96,7 +99,7 @@ func TestParseServiceConfig(t *testing.T) {
 		}},
 		{name: "flags override the environment", role: PredictiveAlerter,
 			args: []string{"-brokers", "f:1", "-output-topic", "alerts", "-db-host", "flaghost", "-min-probability", "0.8", "-http", "", "-forecast-records", "0",
-				"-max-clock-skew", "0", "-notify-retry-interval", "0"},
+				"-max-clock-skew", "0", "-notify-retry-interval", "0", "-pagerduty-group-window", "0"},
 			env: map[string]string{"KAFKA_BOOTSTRAP_SERVERS": "e:1", "KAFKA_OUTPUT_TOPIC": "x", "POSTGRES_HOST": "envhost", "ALERT_MIN_PROBABILITY": "0.6",
 				"FORECAST_RECORDS": "3", "MAX_CLOCK_SKEW": "5m"},
 			check: func(t *testing.T, c Config) {
@@ -108,6 +111,9 @@ func TestParseServiceConfig(t *testing.T) {
 				}
 				if c.MaxClockSkew >= 0 {
 					t.Errorf("max clock skew %v, want negative (no limit) for -max-clock-skew 0", c.MaxClockSkew)
+				}
+				if c.Webhooks.PagerDutyGroupWindow >= 0 {
+					t.Errorf("PagerDuty group window %v, want negative (one alert per anomaly) for -pagerduty-group-window 0", c.Webhooks.PagerDutyGroupWindow)
 				}
 				if c.NotifyRetryInterval >= 0 {
 					t.Errorf("notification retry interval %v, want negative (never) for -notify-retry-interval 0", c.NotifyRetryInterval)
@@ -251,6 +257,7 @@ func TestParseServiceConfigErrors(t *testing.T) {
 		{"negative checkpoint interval", PredictiveAlerter, []string{"-checkpoint-interval", "-1s"}, nil, "-checkpoint-interval"},
 		{"negative clock skew", MLService, nil, map[string]string{"MAX_CLOCK_SKEW": "-1m"}, "MAX_CLOCK_SKEW: \"-1m\" is not a duration of 0 or more"},
 		{"negative notification retry interval", MLService, nil, map[string]string{"NOTIFY_RETRY_INTERVAL": "-1m"}, "NOTIFY_RETRY_INTERVAL: \"-1m\" is not a duration of 0 or more"},
+		{"negative PagerDuty group window", MLService, nil, map[string]string{"PAGERDUTY_GROUP_WINDOW": "-1h"}, "PAGERDUTY_GROUP_WINDOW: \"-1h\" is not a duration of 0 or more"},
 		{"zero notification retry age", PredictiveAlerter, []string{"-notify-retry-age", "0s"}, nil, "-notify-retry-age: \"0s\" is not a positive duration"},
 		{"unknown flag", MLService, []string{"-verbose"}, nil, "flag provided but not defined: -verbose"},
 		{"ML flag on the alerter", PredictiveAlerter, []string{"-contamination", "0.1"}, nil, "flag provided but not defined: -contamination"},

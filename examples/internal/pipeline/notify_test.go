@@ -208,10 +208,11 @@ func TestFailingWebhookNeverHoldsBackCommits(t *testing.T) {
 }
 
 // TestUndeliveredNotificationsRetried: Slack is down while both roles process the stream, so no
-// record reaches every target and none is marked. Once Slack answers again, the retries from
-// the store deliver to Slack, exactly once each, every critical anomaly and every alert still
-// pending (a predictive alert that has materialized or expired is no longer news); PagerDuty,
-// which had them all, gets none again; the store marks them delivered.
+// record reaches every target and none is marked, however often the retries try. The services
+// stop; two instances of each role start with Slack back and no new input, and their retries
+// deliver to Slack, exactly once each, every critical anomaly and every alert still pending (a
+// predictive alert that has materialized or expired is no longer news), while PagerDuty, which
+// had them all before the restart, gets none again; the store marks them delivered.
 func TestUndeliveredNotificationsRetried(t *testing.T) {
 	dsn, pool := pipelinetest.Postgres(t)
 	hooks, srv := newWebhookServer(t, pool, map[string]int{"/slack": http.StatusServiceUnavailable})
@@ -222,11 +223,12 @@ func TestUndeliveredNotificationsRetried(t *testing.T) {
 	all := slices.Sorted(slices.Values(slices.Concat(want.critical, want.alerts)))
 
 	webhooks := Webhooks{SlackURL: srv.URL + "/slack", PagerDutyRoutingKey: "test-key", PagerDutyEventsURL: srv.URL + "/pagerduty", Options: fastRetries}
-	brokers := cluster.ListenAddrs()
 	const interval = 100 * time.Millisecond
-	ml := start(t, Config{Role: MLService, Brokers: brokers, PostgresDSN: dsn, Webhooks: webhooks, KafkaOptions: fastKafka(), NotifyRetryInterval: interval})
-	al := start(t, Config{Role: PredictiveAlerter, Brokers: brokers, PostgresDSN: dsn, Alerter: testAlerter, Webhooks: webhooks,
-		KafkaOptions: fastKafka(), NotifyRetryInterval: interval})
+	startRole := func(role Role) *Service {
+		return start(t, Config{Role: role, Brokers: cluster.ListenAddrs(), PostgresDSN: dsn, Alerter: testAlerter, Webhooks: webhooks,
+			KafkaOptions: fastKafka(), NotifyRetryInterval: interval})
+	}
+	ml, al := startRole(MLService), startRole(PredictiveAlerter)
 	pipelinetest.Produce(t, cluster, topics.Input, msgs)
 	pipelinetest.Eventually(t, "every offset committed by both groups", func() bool {
 		return pipelinetest.FullyCommitted(t, cluster, DefaultMLServiceGroup, topics.Input) &&
@@ -238,21 +240,24 @@ func TestUndeliveredNotificationsRetried(t *testing.T) {
 		t.Fatalf("%d pending alerts and %d critical anomalies at the end of the stream: the test needs both", len(pending), len(want.critical))
 	}
 	retried := slices.Sorted(slices.Values(slices.Concat(want.critical, pending)))
-	time.Sleep(3 * interval) // retries against the dead Slack
+	for _, s := range []*Service{ml, al} {
+		pipelinetest.Eventually(t, string(s.Role())+" retrying", func() bool { return s.Stats().Notifications.Redelivered > 0 })
+	}
 	marked := `SELECT (SELECT COUNT(*) FROM ml_predictive_alerts WHERE alert_sent) + (SELECT COUNT(*) FROM ml_anomalies WHERE notified_at IS NOT NULL)`
 	if n := pipelinetest.Count(t, pool, marked); n != 0 {
 		t.Fatalf("%d records marked delivered while Slack refused them all", n)
 	}
 	for _, s := range []*Service{ml, al} {
-		if st := s.Stats().Notifications; st.Redelivered == 0 {
-			t.Errorf("%s notifications %+v: no record retried while Slack was down", s.Role(), st)
+		if err := s.Stop(); err != nil {
+			t.Fatalf("%s: Stop: %v", s.Role(), err)
 		}
 	}
 
 	hooks.setStatus("/slack", http.StatusOK)
+	restarted := []*Service{startRole(MLService), startRole(MLService), startRole(PredictiveAlerter), startRole(PredictiveAlerter)}
 	pipelinetest.Eventually(t, "every record retried marked delivered", func() bool { return pipelinetest.Count(t, pool, marked) == len(retried) })
-	time.Sleep(3 * interval) // retries that must find nothing more to do
-	for _, s := range []*Service{ml, al} {
+	time.Sleep(5 * interval) // retries that must find nothing more to do
+	for _, s := range restarted {
 		if err := s.Stop(); err != nil {
 			t.Fatalf("%s: Stop: %v", s.Role(), err)
 		}
@@ -273,6 +278,13 @@ func TestUndeliveredNotificationsRetried(t *testing.T) {
 	}
 	if got := pipelinetest.IDs(t, pool, "SELECT anomaly_id FROM ml_anomalies WHERE notified_at IS NOT NULL ORDER BY anomaly_id"); !slices.Equal(got, want.critical) {
 		t.Errorf("anomalies marked notified: %s", diff(got, want.critical))
+	}
+	var redelivered int64
+	for _, s := range restarted {
+		redelivered += s.Stats().Notifications.Redelivered
+	}
+	if redelivered != int64(len(retried)) {
+		t.Errorf("the restarted services claimed %d records, want each of the %d once", redelivered, len(retried))
 	}
 	var exposition strings.Builder
 	if err := ml.Stats().WritePrometheus(&exposition, "x"); err != nil {

@@ -83,6 +83,7 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 		return nil, err
 	}
 	s.alerter, _ = eng.(*omen.Alerter)
+	var retry notifyRetry // none unless the Service builds the notifier on PostgreSQL
 	if cfg.Notifier == nil && cfg.Webhooks.any() {
 		var marker notify.Marker
 		if m, ok := store.(notify.Marker); ok {
@@ -93,6 +94,9 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 			return nil, err
 		}
 		cfg.Notifier, s.cfg.Notifier = n, n
+		if pg, ok := store.(*pgadapter.Store); ok && cfg.NotifyRetryInterval > 0 {
+			retry = newNotifyRetry(cfg.Role, pg, cfg.NotifyRetryInterval, cfg.NotifyRetryAge)
+		}
 	}
 	s.sink = newDurableSink(store, s.counters, s.log, cfg.Notifier != nil, cfg.NotifyQueue)
 	opts := []kafkaadapter.Option{
@@ -126,10 +130,13 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
 	notifyCtx, cancelNotify := context.WithCancel(context.WithoutCancel(ctx))
+	retryCtx, cancelRetry := context.WithCancel(notifyCtx)
 	var notified sync.WaitGroup
 	if cfg.Notifier != nil {
-		retry := newNotifyRetry(cfg.Role, store, eng.Services, cfg.NotifyRetryInterval, cfg.NotifyRetryAge)
-		notified.Go(func() { s.sink.deliver(notifyCtx, cfg.Notifier, retry) })
+		notified.Go(func() { s.sink.deliver(notifyCtx, cfg.Notifier) })
+	}
+	if retry.claim != nil {
+		notified.Go(func() { retry.run(retryCtx, s.sink, cfg.Notifier) })
 	}
 	go func() { // the Start context's end stops the Service as Stop does
 		select {
@@ -141,7 +148,9 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 	go func() {
 		err := s.consume(runCtx)
 		s.tracker.stopping.Store(true)
-		// The consumer has stopped writing: deliver what is queued, within the grace.
+		// The consumer has stopped writing: deliver what is queued, within the grace; the
+		// retries stop at once (what they claimed is retried by the next instance).
+		cancelRetry()
 		s.sink.close()
 		timer := time.AfterFunc(cfg.ShutdownGrace, cancelNotify)
 		notified.Wait()

@@ -12,11 +12,11 @@ import (
 
 // Notifier delivers the records that deserve a person's attention. Notify is called from one
 // goroutine, batch after batch, with only the predictive alerts newly issued (status pending)
-// and the critical anomalies of a batch that is already durable in the store, and, every
-// Config.NotifyRetryInterval, with the records the store still holds as undelivered. It should
-// retry what it can within ctx, de-duplicate (a redelivered window and a retry hand over the same
-// record IDs again) and record the deliveries in the store (pgadapter.Store.MarkAlertSent); its
-// error is logged and counted.
+// and the critical anomalies of a batch that is already durable in the store. It should retry
+// what it can within ctx, de-duplicate (a redelivered window produces the same record IDs again)
+// and record the deliveries in the store (pgadapter.Store.MarkAlertSent); its error is logged
+// and counted. (The notify.Notifier the Service builds from Webhooks is also handed, from a
+// second goroutine, the records its retries claim: see Config.NotifyRetryInterval.)
 type Notifier interface {
 	Notify(ctx context.Context, r omen.Results) error
 }
@@ -41,35 +41,49 @@ func notifiable(r omen.Results) omen.Results {
 // notifyRetry is the periodic hand-over to the Notifier of the records the store holds as
 // undelivered (Config.NotifyRetryInterval).
 type notifyRetry struct {
-	// list returns the undelivered records of the Service's role that u selects; nil means no
-	// retries (a store that records no delivery).
-	list func(ctx context.Context, u pgadapter.Undelivered) (omen.Results, error)
-	// owned returns the services whose partitions the Service holds: only their records are
-	// retried, so that two instances never hand the same record to their notifiers.
-	owned    func() []string
+	// claim takes the undelivered records of the Service's role that c selects (nil: no
+	// retries).
+	claim    func(ctx context.Context, c pgadapter.Claim) (omen.Results, error)
 	interval time.Duration
 	age      time.Duration
 }
 
+// notifyRetryMaxBackoff bounds the wait between two retries of a record that keeps failing.
+const notifyRetryMaxBackoff = 30 * time.Minute
+
 // newNotifyRetry returns the retries of role from store: the alerter retries alerts, the ML
-// service critical anomalies; none when store is not a *pgadapter.Store.
-func newNotifyRetry(role Role, store any, owned func() []string, interval, age time.Duration) notifyRetry {
-	r := notifyRetry{owned: owned, interval: interval, age: age}
-	pg, ok := store.(*pgadapter.Store)
-	switch {
-	case !ok:
-	case role == PredictiveAlerter:
-		r.list = func(ctx context.Context, u pgadapter.Undelivered) (omen.Results, error) {
-			as, err := pg.UnsentAlerts(ctx, u)
+// service critical anomalies.
+func newNotifyRetry(role Role, store *pgadapter.Store, interval, age time.Duration) notifyRetry {
+	r := notifyRetry{interval: interval, age: age}
+	if role == PredictiveAlerter {
+		r.claim = func(ctx context.Context, c pgadapter.Claim) (omen.Results, error) {
+			as, err := store.ClaimUnsentAlerts(ctx, c)
 			return omen.Results{Alerts: as}, err
 		}
-	default:
-		r.list = func(ctx context.Context, u pgadapter.Undelivered) (omen.Results, error) {
-			as, err := pg.UnnotifiedAnomalies(ctx, u)
+	} else {
+		r.claim = func(ctx context.Context, c pgadapter.Claim) (omen.Results, error) {
+			as, err := store.ClaimUnnotifiedAnomalies(ctx, c)
 			return omen.Results{Anomalies: as}, err
 		}
 	}
 	return r
+}
+
+// run retries every interval until ctx ends. Each retry is bounded by the interval: what it has
+// not delivered by then, claimed already, is due again after its backoff.
+func (r notifyRetry) run(ctx context.Context, s *durableSink, notifier Notifier) {
+	t := time.NewTicker(r.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			retryCtx, cancel := context.WithTimeout(ctx, r.interval)
+			s.retry(retryCtx, notifier, r)
+			cancel()
+		}
+	}
 }
 
 // durableSink is the Sink the consumer writes to: it makes a batch durable in the store, counts
@@ -134,30 +148,14 @@ func (s *durableSink) drop(ctx context.Context, n omen.Results, why string) {
 }
 
 // deliver hands the queued batches to notifier until the queue is closed and drained or ctx
-// ends; the batches still queued then are counted as dropped. Every retry.interval, between
-// batches, it also hands over the records the store holds as undelivered (see
-// Config.NotifyRetryInterval).
-func (s *durableSink) deliver(ctx context.Context, notifier Notifier, retry notifyRetry) {
-	var tick <-chan time.Time
-	if retry.list != nil && retry.interval > 0 {
-		t := time.NewTicker(retry.interval)
-		defer t.Stop()
-		tick = t.C
-	}
-	for {
-		select {
-		case n, ok := <-s.queue:
-			if !ok {
-				return
-			}
-			if ctx.Err() != nil {
-				s.counters.notifyDropped.Add(1)
-				continue
-			}
-			s.notify(ctx, notifier, n)
-		case <-tick:
-			s.retry(ctx, notifier, retry)
+// ends; the batches still queued then are counted as dropped.
+func (s *durableSink) deliver(ctx context.Context, notifier Notifier) {
+	for n := range s.queue {
+		if ctx.Err() != nil {
+			s.counters.notifyDropped.Add(1)
+			continue
 		}
+		s.notify(ctx, notifier, n)
 	}
 }
 
@@ -170,20 +168,16 @@ func (s *durableSink) notify(ctx context.Context, notifier Notifier, n omen.Resu
 	}
 }
 
-// retry hands the records of the owned services that the store holds as undelivered to
-// notifier again: those stored within retry.age and at least retry.interval ago (a younger
-// one may still wait in the queue), at most DefaultNotifyRetryLimit.
+// retry claims the records of the Service's role that the store holds as undelivered — stored
+// within retry.age and at least retry.interval ago (a younger one may still wait in the queue),
+// at most DefaultNotifyRetryLimit, due after their backoff — and hands them to notifier again.
 func (s *durableSink) retry(ctx context.Context, notifier Notifier, retry notifyRetry) {
-	owned := retry.owned()
-	if len(owned) == 0 {
-		return
-	}
 	now := time.Now()
-	n, err := retry.list(ctx, pgadapter.Undelivered{Services: owned, StoredFrom: now.Add(-retry.age),
-		StoredBefore: now.Add(-retry.interval), Limit: DefaultNotifyRetryLimit})
+	n, err := retry.claim(ctx, pgadapter.Claim{StoredFrom: now.Add(-retry.age), StoredBefore: now.Add(-retry.interval),
+		Limit: DefaultNotifyRetryLimit, Backoff: retry.interval, MaxBackoff: max(retry.interval, notifyRetryMaxBackoff)})
 	if err != nil {
 		s.counters.notifyRetryFailed.Add(1)
-		s.log.WarnContext(ctx, "listing the undelivered notifications failed; retrying at the next interval", slog.Any("error", err))
+		s.log.WarnContext(ctx, "claiming the undelivered notifications failed; retrying at the next interval", slog.Any("error", err))
 		return
 	}
 	if n.Empty() {

@@ -4,19 +4,25 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/stacklens/omen/notify"
 )
 
 // Webhooks are the notification targets of a Service: a Slack incoming webhook and PagerDuty's
 // Events API v2. With any of them set (and Config.Notifier nil), Start builds a
-// notify.Notifier on them, which marks what it delivered in PostgreSQL (alert_sent and
-// alert_sent_at of ml_predictive_alerts, notified_at of ml_anomalies) through the
-// pgadapter.Store; a MemoryStore records no delivery.
+// notify.Notifier on them, which marks what it delivered in PostgreSQL through the
+// pgadapter.Store (alert_sent and alert_sent_at of ml_predictive_alerts, notified_at of
+// ml_anomalies, and the targets that have each record) and retries what did not reach every
+// target (Config.NotifyRetryInterval); a MemoryStore records no delivery.
 type Webhooks struct {
 	SlackURL            string // https://hooks.slack.com/services/… (a secret)
 	PagerDutyRoutingKey string // the integration key (a secret)
 	PagerDutyEventsURL  string // default notify.DefaultPagerDutyURL
+	// PagerDutyGroupWindow is the span over which an anomaly's PagerDuty alert gathers the
+	// later anomalies of the same problem (notify.PagerDuty.GroupWindow: default 6 h,
+	// negative: one alert per anomaly).
+	PagerDutyGroupWindow time.Duration
 	// Options are passed to notify.New after the Service's own (logger, marker): retries,
 	// timeouts, an HTTP client, the minimum severity of anomalies.
 	Options []notify.Option
@@ -35,7 +41,8 @@ func (w Webhooks) targets() ([]notify.Target, error) {
 	}
 	switch {
 	case w.PagerDutyRoutingKey != "":
-		out = append(out, notify.PagerDuty{RoutingKey: w.PagerDutyRoutingKey, EventsURL: w.PagerDutyEventsURL})
+		out = append(out, notify.PagerDuty{RoutingKey: w.PagerDutyRoutingKey, EventsURL: w.PagerDutyEventsURL,
+			GroupWindow: w.PagerDutyGroupWindow})
 	case w.PagerDutyEventsURL != "":
 		return nil, errors.New("a PagerDuty events URL without a routing key")
 	}
