@@ -16,6 +16,7 @@ type ledgerKey struct {
 type ledgerEntry struct {
 	key       ledgerKey
 	delivered uint64        // bit i set: target i has the record
+	recorded  uint64        // bit i set: the TargetMarker knows that target i has it (all: there is none)
 	marked    bool          // the Marker has recorded the delivery (or there is no Marker)
 	busy      chan struct{} // non-nil while a goroutine delivers the record; closed when it is done
 	elem      *list.Element // the entry's place in the age list
@@ -36,15 +37,16 @@ func newLedger(capacity int) *ledger {
 }
 
 // claim returns the entry of k reserved for the caller, who must call release with it; or nil
-// when there is nothing left to do for the record: every target in all has it and it is marked.
-// A record that another goroutine is delivering is waited for first. The error is ctx's, when it
-// ends during the wait.
-func (l *ledger) claim(ctx context.Context, k ledgerKey, all uint64, marked bool) (*ledgerEntry, error) {
+// when there is nothing left to do for the record: every target in all has it, and it is marked
+// and recorded. A new entry starts with marked and recorded as given (true and all when there is
+// nothing to mark or record). A record that another goroutine is delivering is waited for
+// first. The error is ctx's, when it ends during the wait.
+func (l *ledger) claim(ctx context.Context, k ledgerKey, all uint64, marked bool, recorded uint64) (*ledgerEntry, error) {
 	for {
 		l.mu.Lock()
 		e := l.entries[k]
 		if e == nil { // busy from the start, so that evict spares it
-			e = &ledgerEntry{key: k, marked: marked, busy: make(chan struct{})}
+			e = &ledgerEntry{key: k, marked: marked, recorded: recorded, busy: make(chan struct{})}
 			e.elem = l.age.PushBack(e)
 			l.entries[k] = e
 			l.evict()
@@ -60,7 +62,7 @@ func (l *ledger) claim(ctx context.Context, k ledgerKey, all uint64, marked bool
 				return nil, ctx.Err()
 			}
 		}
-		if e.delivered&all == all && e.marked {
+		if e.delivered&all == all && e.marked && e.recorded&all == all {
 			l.mu.Unlock()
 			return nil, nil
 		}
@@ -70,16 +72,19 @@ func (l *ledger) claim(ctx context.Context, k ledgerKey, all uint64, marked bool
 	}
 }
 
-// state returns the entry's delivered set and marked flag. Only the goroutine that claimed e
-// calls it, and only it changes them, so no lock is needed beyond the memory barrier of claim.
-func (e *ledgerEntry) state() (uint64, bool) { return e.delivered, e.marked }
+// state returns the entry's delivered and recorded sets and marked flag. Only the goroutine
+// that claimed e calls it, and only it changes them, so no lock is needed beyond the memory
+// barrier of claim.
+func (e *ledgerEntry) state() (delivered, recorded uint64, marked bool) {
+	return e.delivered, e.recorded, e.marked
+}
 
 // release records what the claimant achieved and hands the record to the next waiter. An entry
 // that no target has is forgotten at once: there is nothing to de-duplicate.
-func (l *ledger) release(e *ledgerEntry, delivered uint64, marked bool) {
+func (l *ledger) release(e *ledgerEntry, delivered, recorded uint64, marked bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	e.delivered, e.marked = delivered, marked
+	e.delivered, e.recorded, e.marked = delivered, recorded, marked
 	close(e.busy)
 	e.busy = nil
 	if e.delivered == 0 && l.entries[e.key] == e {

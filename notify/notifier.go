@@ -144,7 +144,11 @@ func (n *Notifier) Deliver(ctx context.Context, e Event) error {
 	if err := e.validate(); err != nil {
 		return fmt.Errorf("notify: %w", err)
 	}
-	entry, err := n.ledger.claim(ctx, ledgerKey{e.Kind, e.ID()}, n.all, n.cfg.marker == nil)
+	var unrecorded uint64 // a new entry's recorded set: all when there is no TargetMarker
+	if n.targetMarker == nil {
+		unrecorded = n.all
+	}
+	entry, err := n.ledger.claim(ctx, ledgerKey{e.Kind, e.ID()}, n.all, n.cfg.marker == nil, unrecorded)
 	if err != nil {
 		return fmt.Errorf("notify: %s %q: %w", e.Kind, e.ID(), err)
 	}
@@ -155,10 +159,10 @@ func (n *Notifier) Deliver(ctx context.Context, e Event) error {
 		n.log(ctx, slog.LevelDebug, "notification already delivered", e)
 		return nil
 	}
-	delivered, marked := entry.state()
+	delivered, recorded, marked := entry.state()
 	if delivered == 0 { // a record new to the ledger: an earlier run, or another instance, may have sent it
 		if n.delivered(ctx, e) {
-			n.ledger.release(entry, n.all, true)
+			n.ledger.release(entry, n.all, n.all, true)
 			for i := range n.counts {
 				n.counts[i].deduplicated.Add(1)
 			}
@@ -166,32 +170,45 @@ func (n *Notifier) Deliver(ctx context.Context, e Event) error {
 			return nil
 		}
 		delivered = n.deliveredTo(ctx, e)
+		recorded |= delivered
 	}
-	errs := make([]error, 2*len(n.targets)+1)
+	// Each target that lacks the record gets it, and each that has it without the TargetMarker
+	// knowing (its mark failed) is recorded again.
+	sendErrs := make([]error, len(n.targets))
+	markErrs := make([]error, len(n.targets)+1)
 	var wg sync.WaitGroup
 	for i, t := range n.targets {
-		if delivered&(1<<i) != 0 {
+		bit := uint64(1) << i
+		switch {
+		case delivered&bit == 0:
+			wg.Go(func() {
+				if sendErrs[i] = n.send(ctx, i, t, e); sendErrs[i] == nil {
+					markErrs[i] = n.markTarget(ctx, e, t.Name())
+				}
+			})
+		case recorded&bit == 0:
 			n.counts[i].deduplicated.Add(1)
-			continue
+			wg.Go(func() { markErrs[i] = n.markTarget(ctx, e, t.Name()) })
+		default:
+			n.counts[i].deduplicated.Add(1)
 		}
-		wg.Go(func() {
-			if errs[i] = n.send(ctx, i, t, e); errs[i] == nil {
-				errs[len(n.targets)+i] = n.markTarget(ctx, e, t.Name())
-			}
-		})
 	}
 	wg.Wait()
-	for i, err := range errs[:len(n.targets)] {
-		if err == nil {
-			delivered |= 1 << i
+	for i := range n.targets {
+		bit := uint64(1) << i
+		if delivered&bit != 0 || sendErrs[i] == nil {
+			delivered |= bit
+			if markErrs[i] == nil {
+				recorded |= bit
+			}
 		}
 	}
 	if delivered == n.all && !marked {
-		errs[2*len(n.targets)] = n.mark(ctx, e)
-		marked = errs[2*len(n.targets)] == nil
+		markErrs[len(n.targets)] = n.mark(ctx, e)
+		marked = markErrs[len(n.targets)] == nil
 	}
-	n.ledger.release(entry, delivered, marked)
-	return errors.Join(errs...)
+	n.ledger.release(entry, delivered, recorded, marked)
+	return errors.Join(append(sendErrs, markErrs...)...)
 }
 
 // deliveredTo asks the TargetMarker, if any, which targets have e already, and returns them as
@@ -224,8 +241,8 @@ func (n *Notifier) deliveredTo(ctx context.Context, e Event) uint64 {
 }
 
 // markTarget tells the TargetMarker, if any, that target has e. Like mark, the call outlives
-// the end of ctx (bounded by the request timeout). A failure is counted with the Marker's: the
-// record stays delivered to the target in the ledger, and only a restart could send it again.
+// the end of ctx (bounded by the request timeout). A failure is counted with the Marker's and
+// retried at the next Deliver of the record, which does not send it to the target again.
 func (n *Notifier) markTarget(ctx context.Context, e Event, target string) error {
 	if n.targetMarker == nil {
 		return nil

@@ -117,8 +117,9 @@ type Checker interface {
 // MarkAnomalyDelivered, with the target's name), and before it sends a record it does not
 // remember it reads which targets have it already (AlertDeliveredTo, AnomalyDeliveredTo) and
 // sends it only to the others: a record retried by a restarted service, or by another instance,
-// reaches each target once. pgadapter.Store implements it (delivered_to). Unknown records are
-// not an error: they have no target.
+// reaches each target once. pgadapter.Store implements it (delivered_to). Targets are known by
+// name: a target renamed (Label) counts as new, and another URL under the same name as the
+// same target. Unknown records are not an error: they have no target.
 type TargetMarker interface {
 	MarkAlertDelivered(ctx context.Context, id, target string) error
 	MarkAnomalyDelivered(ctx context.Context, id, target string) error

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -20,7 +21,8 @@ import (
 // holds every stored NUMERIC exactly (NaN included) and parses back to the float64 that was
 // written; a NULL reads as NaN, a NULL text as empty.
 //
-// $1, $2: the created_at range; $3: the limit; $4, $5: the backoff and its cap.
+// $1, $2: the created_at range; $3: the limit; $4, $5: the backoff and its cap, in seconds
+// (computed in floating point: an interval's microseconds would overflow).
 const (
 	claimUnsentAlerts = `
 WITH due AS (
@@ -35,7 +37,7 @@ WITH due AS (
 )
 UPDATE ml_predictive_alerts a
 SET notify_attempts = a.notify_attempts + 1,
-    notify_next_at = CURRENT_TIMESTAMP + LEAST($4::interval * power(2, LEAST(a.notify_attempts, 30)), $5::interval)
+    notify_next_at = CURRENT_TIMESTAMP + make_interval(secs => LEAST($4 * power(2, LEAST(a.notify_attempts, 30)), $5))
 FROM due
 WHERE a.alert_id = due.alert_id
 RETURNING a.alert_id, a.service, COALESCE(a.metric_name, ''), COALESCE(a.prediction_type, ''),
@@ -58,7 +60,7 @@ WITH due AS (
 )
 UPDATE ml_anomalies a
 SET notify_attempts = a.notify_attempts + 1,
-    notify_next_at = CURRENT_TIMESTAMP + LEAST($4::interval * power(2, LEAST(a.notify_attempts, 30)), $5::interval)
+    notify_next_at = CURRENT_TIMESTAMP + make_interval(secs => LEAST($4 * power(2, LEAST(a.notify_attempts, 30)), $5))
 FROM due
 WHERE a.anomaly_id = due.anomaly_id
 RETURNING a.anomaly_id, a.service, a.anomaly_type, a.severity, a.timestamp, COALESCE(a.metric_name, ''),
@@ -101,10 +103,45 @@ func (s *Store) ClaimUnnotifiedAnomalies(ctx context.Context, c Claim) ([]omen.A
 	return claim(ctx, s, "unnotified anomalies", claimUnnotifiedAnomalies, c, scanAnomaly)
 }
 
-// claimed is a claimed record and the time its row was stored, the claim's order.
+// LeaseAlerts takes the notification of each of the predictive alerts ids that no retry holds
+// (notify_next_at unset or past) for lease, and returns the IDs it took: a notifier about to
+// deliver new alerts sends only those, so that a concurrent claim (ClaimUnsentAlerts, by
+// another instance) cannot take the same alert until the lease ends. Unknown IDs are left out.
+// lease must be positive.
+func (s *Store) LeaseAlerts(ctx context.Context, ids []string, lease time.Duration) ([]string, error) {
+	return s.lease(ctx, "ml_predictive_alerts", "alert_id", "alerts", ids, lease)
+}
+
+// LeaseAnomalies is LeaseAlerts for anomalies.
+func (s *Store) LeaseAnomalies(ctx context.Context, ids []string, lease time.Duration) ([]string, error) {
+	return s.lease(ctx, "ml_anomalies", "anomaly_id", "anomalies", ids, lease)
+}
+
+// lease runs the lease of LeaseAlerts on table; table and column are constants of this package.
+func (s *Store) lease(ctx context.Context, table, column, what string, ids []string, lease time.Duration) ([]string, error) {
+	if lease <= 0 {
+		return nil, fmt.Errorf("pgadapter: lease %s: lease %v, want a positive duration", what, lease)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, "UPDATE "+table+" SET notify_next_at = CURRENT_TIMESTAMP + make_interval(secs => $2) WHERE "+
+		column+" = ANY ($1) AND (notify_next_at IS NULL OR notify_next_at <= CURRENT_TIMESTAMP) RETURNING "+column, ids, lease.Seconds())
+	if err != nil {
+		return nil, fmt.Errorf("pgadapter: lease %s: %w", what, err)
+	}
+	taken, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("pgadapter: lease %s: %w", what, err)
+	}
+	return taken, nil
+}
+
+// claimed is a claimed record with the time its row was stored and its ID, the claim's order.
 type claimed[T any] struct {
 	record T
 	stored time.Time
+	id     string
 }
 
 // claim runs query, one of the claims above, with the parameters of c, and returns the records
@@ -123,7 +160,7 @@ func claim[T any](ctx context.Context, s *Store, what, query string, c Claim, sc
 	if !c.StoredBefore.IsZero() {
 		before = c.StoredBefore.UTC().Format(time.RFC3339Nano)
 	}
-	rows, err := s.pool.Query(ctx, query, from, before, c.Limit, c.Backoff, c.MaxBackoff)
+	rows, err := s.pool.Query(ctx, query, from, before, c.Limit, c.Backoff.Seconds(), c.MaxBackoff.Seconds())
 	if err != nil {
 		return nil, fmt.Errorf("pgadapter: claim %s: %w", what, err)
 	}
@@ -131,7 +168,12 @@ func claim[T any](ctx context.Context, s *Store, what, query string, c Claim, sc
 	if err != nil {
 		return nil, fmt.Errorf("pgadapter: claim %s: %w", what, err)
 	}
-	slices.SortStableFunc(got, func(a, b claimed[T]) int { return a.stored.Compare(b.stored) })
+	slices.SortFunc(got, func(a, b claimed[T]) int {
+		if c := a.stored.Compare(b.stored); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
 	out := make([]T, len(got))
 	for i, g := range got {
 		out[i] = g.record
@@ -176,7 +218,7 @@ func scanAlert(row pgx.CollectableRow) (claimed[omen.PredictiveAlert], error) {
 	n.parse("threshold_value", thr, &a.Threshold)
 	n.parse("alert_score", score, &a.Score)
 	a.Status = omen.Pending
-	return claimed[omen.PredictiveAlert]{a, stored}, n.err
+	return claimed[omen.PredictiveAlert]{a, stored, a.ID}, n.err
 }
 
 func scanAnomaly(row pgx.CollectableRow) (claimed[omen.Anomaly], error) {
@@ -203,5 +245,5 @@ func scanAnomaly(row pgx.CollectableRow) (claimed[omen.Anomaly], error) {
 			n.err = fmt.Errorf("column contributions: %w", err)
 		}
 	}
-	return claimed[omen.Anomaly]{a, stored}, n.err
+	return claimed[omen.Anomaly]{a, stored, a.ID}, n.err
 }

@@ -250,3 +250,83 @@ func nanFree[T any](r T) T {
 	}
 	return r
 }
+
+// TestClaimBackoffBeyondIntervalRange: a record claimed thirty times with a backoff of hours
+// still schedules (capped) instead of overflowing PostgreSQL's interval and failing every claim.
+func TestClaimBackoffBeyondIntervalRange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, pool := newTestStore(t)
+	a := testAlert("api", testNow())
+	if err := store.Write(ctx, omen.Results{Alerts: []omen.PredictiveAlert{a}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, "UPDATE ml_predictive_alerts SET notify_attempts = 30"); err != nil {
+		t.Fatal(err)
+	}
+	as, err := store.ClaimUnsentAlerts(ctx, Claim{Limit: 1, Backoff: 24 * time.Hour, MaxBackoff: 24 * time.Hour})
+	if err != nil || len(as) != 1 {
+		t.Fatalf("claim after thirty attempts = %d alerts, %v", len(as), err)
+	}
+	var d time.Duration
+	if err := pool.QueryRow(ctx, "SELECT notify_next_at - CURRENT_TIMESTAMP FROM ml_predictive_alerts").Scan(&d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Round(time.Minute) != 24*time.Hour {
+		t.Errorf("next retry in %v, want the cap of 24 h", d)
+	}
+}
+
+// TestLeases: a notifier's lease takes the records no retry holds, keeps a claim from taking
+// them, and is itself refused for records a claim or another lease holds; claims of one write's
+// records, stored at the same time, come in ID order.
+func TestLeases(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, _ := newTestStore(t)
+	now := testNow()
+	var r omen.Results
+	var ids []string
+	for _, svc := range []string{"d", "b", "c", "a"} {
+		a := testAlert(svc, now)
+		r.Alerts = append(r.Alerts, a)
+		ids = append(ids, a.ID)
+	}
+	x := testAnomaly("api", now, omen.Spike, omen.Critical, 0.9)
+	r.Anomalies = append(r.Anomalies, x)
+	if err := store.Write(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	claim := Claim{Limit: 2, Backoff: time.Hour, MaxBackoff: time.Hour}
+	claimed, err := store.ClaimUnsentAlerts(ctx, claim)
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("claim = %d, %v", len(claimed), err)
+	}
+	sorted := slices.Sorted(slices.Values(ids))
+	if claimed[0].ID != sorted[0] || claimed[1].ID != sorted[1] {
+		t.Errorf("claimed %s, %s of one write; want the two smallest IDs %s, %s", claimed[0].ID, claimed[1].ID, sorted[0], sorted[1])
+	}
+	leased, err := store.LeaseAlerts(ctx, append(slices.Clone(ids), "no-such-alert"), time.Hour)
+	slices.Sort(leased)
+	if err != nil || !slices.Equal(leased, sorted[2:]) {
+		t.Errorf("lease = %v, %v; want the two alerts no claim holds, %v", leased, err, sorted[2:])
+	}
+	if again, err := store.LeaseAlerts(ctx, ids, time.Hour); err != nil || len(again) != 0 {
+		t.Errorf("second lease = %v, %v; want none", again, err)
+	}
+	if rest, err := store.ClaimUnsentAlerts(ctx, claim); err != nil || len(rest) != 0 {
+		t.Errorf("claim of leased alerts = %d, %v; want none", len(rest), err)
+	}
+	if got, err := store.LeaseAnomalies(ctx, []string{x.ID}, time.Hour); err != nil || !slices.Equal(got, []string{x.ID}) {
+		t.Errorf("anomaly lease = %v, %v", got, err)
+	}
+	if xs, err := store.ClaimUnnotifiedAnomalies(ctx, claim); err != nil || len(xs) != 0 {
+		t.Errorf("claim of a leased anomaly = %d, %v; want none", len(xs), err)
+	}
+	if got, err := store.LeaseAlerts(ctx, nil, time.Hour); err != nil || got != nil {
+		t.Errorf("lease of nothing = %v, %v", got, err)
+	}
+	if _, err := store.LeaseAlerts(ctx, ids, 0); err == nil {
+		t.Error("lease of 0: no error")
+	}
+}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -38,11 +39,9 @@ const (
 	DefaultNotifyQueue            = 1024
 	DefaultNotifyRetryInterval    = time.Minute
 	DefaultNotifyRetryAge         = 24 * time.Hour
+	DefaultNotifyRetryBackoff     = 5 * time.Minute
 	DefaultStallTimeout           = 2 * time.Minute
 	DefaultMaxClockSkew           = time.Hour
-	// DefaultNotifyRetryLimit is the number of records of each kind (alerts, anomalies) one
-	// retry hands to the Notifier at most; the rest wait for the next.
-	DefaultNotifyRetryLimit = 100
 )
 
 // Config describes one Service. A zero field means its documented default.
@@ -111,19 +110,24 @@ type Config struct {
 	// notified, stored at least an interval and at most NotifyRetryAge ago — are retried
 	// (default DefaultNotifyRetryInterval; negative: never): a delivery that failed after its
 	// attempts (a webhook down for longer), a batch dropped from a full queue, one a crash or a
-	// stop cut short. Each retry claims at most DefaultNotifyRetryLimit records in the store
+	// stop cut short. The ML service retries anomalies, the predictive alerter alerts, of any
+	// service. The due records are claimed in the store, a few at a time
 	// (pgadapter.Store.ClaimUnsentAlerts, ClaimUnnotifiedAnomalies): instances never claim the
-	// same record, and a claimed record is not due again for an interval, doubling with each
-	// retry up to 30 minutes, so that one that keeps failing does not hold up the others. The ML
-	// service retries anomalies, the predictive alerter alerts, of any service. A record goes
-	// only to the targets that lack it: the store records every delivery by target. Retries run
-	// beside the delivery of new batches, each bounded by the interval, and stop with the
-	// Service. They need the notifier the Service builds from Webhooks on PostgreSQL; a custom
-	// Notifier, or the in-memory store, is not retried.
+	// same record, and a claimed record is not due again for NotifyRetryBackoff, doubling with
+	// each claim up to six times that, so that one that keeps failing does not hold up the
+	// others. A record goes only to the targets that lack it: the store records every delivery
+	// by target. Retries run beside the delivery of new batches and stop claiming when the
+	// Service stops. They need the notifier the Service builds from Webhooks on PostgreSQL; a
+	// custom Notifier, or the in-memory store, is not retried.
 	NotifyRetryInterval time.Duration
 	// NotifyRetryAge bounds the age, by the time they were stored, of the records retried
-	// (default DefaultNotifyRetryAge).
+	// (default DefaultNotifyRetryAge); it must exceed NotifyRetryInterval.
 	NotifyRetryAge time.Duration
+	// NotifyRetryBackoff is the first wait between two retries of a record (default
+	// DefaultNotifyRetryBackoff). It is also the lease a delivery of new records takes in the
+	// store, during which no retry claims them, so it must exceed the time a delivery can take
+	// (the notify.Notifier's attempts, timeouts and backoffs: about 3 minutes by default).
+	NotifyRetryBackoff time.Duration
 
 	// HTTPAddr is the address of /healthz, /readyz and /metrics, such as ":8005" or
 	// "127.0.0.1:0"; empty means no HTTP server (the handler is still available from
@@ -180,6 +184,9 @@ func (c Config) withDefaults() Config {
 	if c.NotifyRetryAge == 0 {
 		c.NotifyRetryAge = DefaultNotifyRetryAge
 	}
+	if c.NotifyRetryBackoff == 0 {
+		c.NotifyRetryBackoff = DefaultNotifyRetryBackoff
+	}
 	if c.StallTimeout == 0 {
 		c.StallTimeout = DefaultStallTimeout
 	}
@@ -232,8 +239,11 @@ func (c Config) Validate() error {
 		return errors.New("pipeline: negative shutdown grace, stall timeout or checkpoint interval")
 	case c.NotifyQueue < 0:
 		return errors.New("pipeline: negative notification queue")
-	case c.NotifyRetryAge < 0:
-		return errors.New("pipeline: negative notification retry age")
+	case c.NotifyRetryAge < 0 || c.NotifyRetryBackoff < 0:
+		return errors.New("pipeline: negative notification retry age or backoff")
+	case c.NotifyRetryInterval >= 0 && cmp.Or(c.NotifyRetryAge, DefaultNotifyRetryAge) <= cmp.Or(c.NotifyRetryInterval, DefaultNotifyRetryInterval):
+		return fmt.Errorf("pipeline: notification retry age %v, want more than the retry interval %v",
+			cmp.Or(c.NotifyRetryAge, DefaultNotifyRetryAge), cmp.Or(c.NotifyRetryInterval, DefaultNotifyRetryInterval))
 	}
 	if c.Notifier == nil && c.Webhooks.any() {
 		if _, err := c.Webhooks.newNotifier(slog.New(slog.DiscardHandler), nil); err != nil {

@@ -58,7 +58,8 @@
 // a redelivery harmless). It offers no callback after a durable batch, so the Service gives it
 // a Sink of its own that first writes the batch to the store and, once the write has returned
 // successfully, queues the batch's notifiable records — predictive alerts newly issued and
-// critical anomalies — for the Notifier, which a single goroutine drives. Notification thus
+// critical anomalies — for the Notifier, which one goroutine drives (with the retries below,
+// a second one). Notification thus
 // never precedes durability: what a webhook announces is in the database, and a
 // notifier marking alert_sent finds the row. It never holds back a commit either: the queue
 // (Config.NotifyQueue batches) does not block the Sink; a batch that finds it full is dropped
@@ -66,13 +67,15 @@
 // A notifier's failure is logged and counted and never fails a write. What did not reach every
 // target is retried from the store: with PostgreSQL and the Service's own notifier, every
 // Config.NotifyRetryInterval (1 min) the pending alerts not marked sent and the open critical
-// anomalies not marked notified, stored within Config.NotifyRetryAge (24 h), are claimed —
-// never by two instances at once, each then backing off — and handed to the notifier again, which
-// sends each only to the targets the store does not list as having it: a webhook down for an
-// hour, a dropped batch, a crash between the write and the delivery, and the page goes out once,
-// when the target answers. Since a redelivered window produces the same records, a Notifier
-// must de-duplicate by ID. On Stop the queued batches are delivered within the shutdown grace;
-// a retry in progress stops at once.
+// anomalies not marked notified, stored within Config.NotifyRetryAge (24 h), are claimed a few
+// at a time — never by two instances at once, each then backing off (Config.NotifyRetryBackoff,
+// 5 min, doubling) — and handed to the notifier again, which sends each only to the targets the
+// store does not list as having it. New batches are leased in the store before they are
+// delivered, so no retry claims a record in delivery. A webhook down for an hour, a dropped
+// batch, a crash between the write and the delivery: the page goes out once, when the target
+// answers. Since a redelivered window produces the same records, a Notifier must de-duplicate by
+// ID. On Stop the queued batches are delivered within the shutdown grace; the retries claim no
+// more.
 //
 // # Health and metrics
 //

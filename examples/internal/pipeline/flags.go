@@ -310,6 +310,16 @@ func settings(role Role, db *parsed) []setting {
 				c.NotifyRetryAge = d
 				return nil
 			}},
+		{flag: "notify-retry-backoff", env: []string{"NOTIFY_RETRY_BACKOFF"}, def: "5m",
+			usage: "first wait between two retries of a notification (doubling, up to six times it); longer than a delivery can take",
+			apply: func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d <= 0 {
+					return fmt.Errorf("%q is not a positive duration", v)
+				}
+				c.NotifyRetryBackoff = d
+				return nil
+			}},
 		{flag: "slack-webhook-url", env: []string{"SLACK_WEBHOOK_URL"},
 			usage: "Slack incoming webhook for predictive alerts and critical anomalies (a secret: prefer the environment)",
 			apply: webhookURL(func(c *Config) *string { return &c.Webhooks.SlackURL })},
@@ -443,6 +453,7 @@ func (f *flagValue) Set(v string) error { f.value, f.set = v, true; return nil }
 //	-pagerduty-group-window PAGERDUTY_GROUP_WINDOW    6h (0: one PagerDuty alert per anomaly)
 //	-notify-retry-interval  NOTIFY_RETRY_INTERVAL     1m (0: undelivered notifications are not retried)
 //	-notify-retry-age       NOTIFY_RETRY_AGE          24h
+//	-notify-retry-backoff   NOTIFY_RETRY_BACKOFF      5m
 //
 // With a Slack URL or a PagerDuty routing key, predictive alerts and critical anomalies are
 // delivered there (see Webhooks); the PostgreSQL store records each delivery, and what has not

@@ -76,8 +76,11 @@ func TestParseServiceConfig(t *testing.T) {
 			"KAFKA_BOOTSTRAP_SERVERS": "k1:9092, k2:9093", "KAFKA_INPUT_TOPIC": "in", "KAFKA_OUTPUT_TOPIC": "out",
 			"KAFKA_CONSUMER_GROUP": "g", "PATTERN_HISTORY_HOURS": "336", "HTTP_ADDR": "127.0.0.1:9000", "SHUTDOWN_GRACE": "5s",
 			"DB_HOST": "db", "DB_PORT": "6543", "DB_NAME": "n", "DB_USER": "u", "DB_PASSWORD": "p@ss:w/rd?#", "MAX_CLOCK_SKEW": "90s",
-			"NOTIFY_RETRY_INTERVAL": "30s", "NOTIFY_RETRY_AGE": "2h", "PAGERDUTY_GROUP_WINDOW": "1h",
+			"NOTIFY_RETRY_INTERVAL": "30s", "NOTIFY_RETRY_AGE": "2h", "PAGERDUTY_GROUP_WINDOW": "1h", "NOTIFY_RETRY_BACKOFF": "10m",
 		}, check: func(t *testing.T, c Config) {
+			if c.NotifyRetryBackoff != 10*time.Minute {
+				t.Errorf("notification retry backoff %v, want 10m", c.NotifyRetryBackoff)
+			}
 			if c.Webhooks.PagerDutyGroupWindow != time.Hour {
 				t.Errorf("PagerDuty group window %v, want 1h", c.Webhooks.PagerDutyGroupWindow)
 			}
@@ -258,6 +261,8 @@ func TestParseServiceConfigErrors(t *testing.T) {
 		{"negative clock skew", MLService, nil, map[string]string{"MAX_CLOCK_SKEW": "-1m"}, "MAX_CLOCK_SKEW: \"-1m\" is not a duration of 0 or more"},
 		{"negative notification retry interval", MLService, nil, map[string]string{"NOTIFY_RETRY_INTERVAL": "-1m"}, "NOTIFY_RETRY_INTERVAL: \"-1m\" is not a duration of 0 or more"},
 		{"negative PagerDuty group window", MLService, nil, map[string]string{"PAGERDUTY_GROUP_WINDOW": "-1h"}, "PAGERDUTY_GROUP_WINDOW: \"-1h\" is not a duration of 0 or more"},
+		{"notification retry age within the interval", MLService, nil, map[string]string{"NOTIFY_RETRY_AGE": "30s"}, "notification retry age 30s, want more than the retry interval 1m0s"},
+		{"zero notification retry backoff", PredictiveAlerter, nil, map[string]string{"NOTIFY_RETRY_BACKOFF": "0"}, "NOTIFY_RETRY_BACKOFF: \"0\" is not a positive duration"},
 		{"zero notification retry age", PredictiveAlerter, []string{"-notify-retry-age", "0s"}, nil, "-notify-retry-age: \"0s\" is not a positive duration"},
 		{"unknown flag", MLService, []string{"-verbose"}, nil, "flag provided but not defined: -verbose"},
 		{"ML flag on the alerter", PredictiveAlerter, []string{"-contamination", "0.1"}, nil, "flag provided but not defined: -contamination"},

@@ -49,9 +49,8 @@ type NotificationStats struct {
 	Batches int64 // durable batches with something to notify, handed to the Notifier
 	Dropped int64 // such batches not notified because the queue was full or the Service stopped
 	Failed  int64 // batches (retries included) whose notification returned an error
-	// Redelivered counts the records that the store held as undelivered, handed to the
-	// Notifier again (Config.NotifyRetryInterval), and RetryFailed the retries whose listing
-	// of them failed.
+	// Redelivered counts the records that the store held as undelivered, claimed and handed to
+	// the Notifier again (Config.NotifyRetryInterval), and RetryFailed the claims that failed.
 	Redelivered, RetryFailed int64
 }
 
@@ -176,7 +175,7 @@ func (c *counters) snapshot() Stats {
 //	<ns>_sink_write_seconds                   histogram
 //	<ns>_notification_batches_total{outcome="queued"|"dropped"|"failed"} counter
 //	<ns>_notification_redelivered_total       counter, records handed to the Notifier again
-//	<ns>_notification_retry_failures_total    counter, failed listings of undelivered records
+//	<ns>_notification_retry_failures_total    counter, failed claims of undelivered records
 //	<ns>_notifications_total{target,outcome="sent"|"failed"|"retried"|"deduplicated"} counter
 //	<ns>_notification_marks_failed_total      counter (these two with a notify.Notifier only)
 //	<ns>_consumer_lag_total                   gauge, the sum over the assigned partitions
@@ -214,8 +213,8 @@ func (s Stats) WritePrometheus(w io.Writer, namespace string) error {
 	p.sample("notification_batches_total", "outcome", "queued", float64(s.Notifications.Batches))
 	p.sample("notification_batches_total", "outcome", "dropped", float64(s.Notifications.Dropped))
 	p.sample("notification_batches_total", "outcome", "failed", float64(s.Notifications.Failed))
-	p.single("notification_redelivered_total", "counter", "Records the store held as undelivered, handed to the notifier again.", float64(s.Notifications.Redelivered))
-	p.single("notification_retry_failures_total", "counter", "Failed listings of the records the store holds as undelivered.", float64(s.Notifications.RetryFailed))
+	p.single("notification_redelivered_total", "counter", "Records the store held as undelivered, claimed and handed to the notifier again.", float64(s.Notifications.Redelivered))
+	p.single("notification_retry_failures_total", "counter", "Failed claims of the records the store holds as undelivered.", float64(s.Notifications.RetryFailed))
 	if len(s.Notifier.Targets) > 0 {
 		p.header("notifications_total", "counter", "Webhook deliveries (one record to one target), by target and outcome.")
 		for _, target := range slices.Sorted(maps.Keys(s.Notifier.Targets)) {

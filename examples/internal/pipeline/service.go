@@ -83,7 +83,7 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 		return nil, err
 	}
 	s.alerter, _ = eng.(*omen.Alerter)
-	var retry notifyRetry // none unless the Service builds the notifier on PostgreSQL
+	var retry *notifyRetry // none unless the Service builds the notifier on PostgreSQL
 	if cfg.Notifier == nil && cfg.Webhooks.any() {
 		var marker notify.Marker
 		if m, ok := store.(notify.Marker); ok {
@@ -95,7 +95,7 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 		}
 		cfg.Notifier, s.cfg.Notifier = n, n
 		if pg, ok := store.(*pgadapter.Store); ok && cfg.NotifyRetryInterval > 0 {
-			retry = newNotifyRetry(cfg.Role, pg, cfg.NotifyRetryInterval, cfg.NotifyRetryAge)
+			retry = newNotifyRetry(cfg.Role, pg, cfg.NotifyRetryInterval, cfg.NotifyRetryAge, cfg.NotifyRetryBackoff)
 		}
 	}
 	s.sink = newDurableSink(store, s.counters, s.log, cfg.Notifier != nil, cfg.NotifyQueue)
@@ -133,10 +133,10 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 	retryCtx, cancelRetry := context.WithCancel(notifyCtx)
 	var notified sync.WaitGroup
 	if cfg.Notifier != nil {
-		notified.Go(func() { s.sink.deliver(notifyCtx, cfg.Notifier) })
+		notified.Go(func() { s.sink.deliver(notifyCtx, cfg.Notifier, retry) })
 	}
-	if retry.claim != nil {
-		notified.Go(func() { retry.run(retryCtx, s.sink, cfg.Notifier) })
+	if retry != nil {
+		notified.Go(func() { retry.run(retryCtx, notifyCtx, s.sink, cfg.Notifier) })
 	}
 	go func() { // the Start context's end stops the Service as Stop does
 		select {
@@ -149,7 +149,7 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 		err := s.consume(runCtx)
 		s.tracker.stopping.Store(true)
 		// The consumer has stopped writing: deliver what is queued, within the grace; the
-		// retries stop at once (what they claimed is retried by the next instance).
+		// retries claim no more (deliveries in progress go on within the grace).
 		cancelRetry()
 		s.sink.close()
 		timer := time.AfterFunc(cfg.ShutdownGrace, cancelNotify)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/stacklens/omen"
-	"github.com/stacklens/omen/pgadapter"
 )
 
 // Notifier delivers the records that deserve a person's attention. Notify is called from one
@@ -36,54 +35,6 @@ func notifiable(r omen.Results) omen.Results {
 		}
 	}
 	return out
-}
-
-// notifyRetry is the periodic hand-over to the Notifier of the records the store holds as
-// undelivered (Config.NotifyRetryInterval).
-type notifyRetry struct {
-	// claim takes the undelivered records of the Service's role that c selects (nil: no
-	// retries).
-	claim    func(ctx context.Context, c pgadapter.Claim) (omen.Results, error)
-	interval time.Duration
-	age      time.Duration
-}
-
-// notifyRetryMaxBackoff bounds the wait between two retries of a record that keeps failing.
-const notifyRetryMaxBackoff = 30 * time.Minute
-
-// newNotifyRetry returns the retries of role from store: the alerter retries alerts, the ML
-// service critical anomalies.
-func newNotifyRetry(role Role, store *pgadapter.Store, interval, age time.Duration) notifyRetry {
-	r := notifyRetry{interval: interval, age: age}
-	if role == PredictiveAlerter {
-		r.claim = func(ctx context.Context, c pgadapter.Claim) (omen.Results, error) {
-			as, err := store.ClaimUnsentAlerts(ctx, c)
-			return omen.Results{Alerts: as}, err
-		}
-	} else {
-		r.claim = func(ctx context.Context, c pgadapter.Claim) (omen.Results, error) {
-			as, err := store.ClaimUnnotifiedAnomalies(ctx, c)
-			return omen.Results{Anomalies: as}, err
-		}
-	}
-	return r
-}
-
-// run retries every interval until ctx ends. Each retry is bounded by the interval: what it has
-// not delivered by then, claimed already, is due again after its backoff.
-func (r notifyRetry) run(ctx context.Context, s *durableSink, notifier Notifier) {
-	t := time.NewTicker(r.interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			retryCtx, cancel := context.WithTimeout(ctx, r.interval)
-			s.retry(retryCtx, notifier, r)
-			cancel()
-		}
-	}
 }
 
 // durableSink is the Sink the consumer writes to: it makes a batch durable in the store, counts
@@ -148,12 +99,16 @@ func (s *durableSink) drop(ctx context.Context, n omen.Results, why string) {
 }
 
 // deliver hands the queued batches to notifier until the queue is closed and drained or ctx
-// ends; the batches still queued then are counted as dropped.
-func (s *durableSink) deliver(ctx context.Context, notifier Notifier) {
+// ends; the batches still queued then are counted as dropped. With retries, each batch is
+// first leased from the store (see notifyRetry.lease).
+func (s *durableSink) deliver(ctx context.Context, notifier Notifier, retry *notifyRetry) {
 	for n := range s.queue {
 		if ctx.Err() != nil {
 			s.counters.notifyDropped.Add(1)
 			continue
+		}
+		if retry != nil {
+			n = retry.lease(ctx, s, n)
 		}
 		s.notify(ctx, notifier, n)
 	}
@@ -166,27 +121,6 @@ func (s *durableSink) notify(ctx context.Context, notifier Notifier, n omen.Resu
 		s.log.ErrorContext(ctx, "notification failed", slog.Int("alerts", len(n.Alerts)),
 			slog.Int("anomalies", len(n.Anomalies)), slog.Any("error", err))
 	}
-}
-
-// retry claims the records of the Service's role that the store holds as undelivered — stored
-// within retry.age and at least retry.interval ago (a younger one may still wait in the queue),
-// at most DefaultNotifyRetryLimit, due after their backoff — and hands them to notifier again.
-func (s *durableSink) retry(ctx context.Context, notifier Notifier, retry notifyRetry) {
-	now := time.Now()
-	n, err := retry.claim(ctx, pgadapter.Claim{StoredFrom: now.Add(-retry.age), StoredBefore: now.Add(-retry.interval),
-		Limit: DefaultNotifyRetryLimit, Backoff: retry.interval, MaxBackoff: max(retry.interval, notifyRetryMaxBackoff)})
-	if err != nil {
-		s.counters.notifyRetryFailed.Add(1)
-		s.log.WarnContext(ctx, "claiming the undelivered notifications failed; retrying at the next interval", slog.Any("error", err))
-		return
-	}
-	if n.Empty() {
-		return
-	}
-	s.counters.notifyRedelivered.Add(int64(len(n.Alerts) + len(n.Anomalies)))
-	s.log.InfoContext(ctx, "handing undelivered notifications to the notifier again", slog.Int("alerts", len(n.Alerts)),
-		slog.Int("anomalies", len(n.Anomalies)))
-	s.notify(ctx, notifier, n)
 }
 
 // close ends the queue: later writes no longer notify, and deliver returns once it is drained.
