@@ -99,7 +99,7 @@ func (r *notifyRetry) round(claims, deliveries context.Context, s *durableSink, 
 
 // lease returns the records of the queued batch n that it leased for the backoff: those no retry
 // holds. The others are being retried by some instance, which delivers them. When the store
-// cannot be asked, n is delivered whole: a page twice is better than none.
+// cannot be asked (within an interval), n is delivered whole: a page twice is better than none.
 func (r *notifyRetry) lease(ctx context.Context, s *durableSink, n omen.Results) omen.Results {
 	ids := make([]string, 0, len(n.Alerts)+len(n.Anomalies))
 	for _, a := range n.Alerts {
@@ -108,7 +108,9 @@ func (r *notifyRetry) lease(ctx context.Context, s *durableSink, n omen.Results)
 	for _, a := range n.Anomalies {
 		ids = append(ids, a.ID)
 	}
-	leased, err := r.leaseIDs(ctx, ids, r.backoff)
+	leaseCtx, cancel := context.WithTimeout(ctx, r.interval)
+	defer cancel()
+	leased, err := r.leaseIDs(leaseCtx, ids, r.backoff)
 	if err != nil {
 		s.log.WarnContext(ctx, "leasing notifications failed; delivering them all", slog.Any("error", err))
 		return n
