@@ -59,10 +59,12 @@
 //
 // Marking. When every target has a record, the Marker (WithMarker; *pgadapter.Store implements
 // it) records it: MarkAlertSent sets alert_sent and alert_sent_at of the predictive alert,
-// MarkAnomalyNotified sets notified_at of the anomaly, with the time of the delivery. The call
-// outlives the end of ctx by up to the request timeout, so that a page that went out is recorded
-// during a shutdown. A failed delivery is never marked. A Marker error is returned and counted;
-// the record stays delivered, so a later Notify of it sends nothing and only retries the mark.
+// MarkAnomalyNotified sets notified_at of the anomaly, with the time of the delivery; a
+// TargetMarker also records each target's delivery. A call is tried up to WithAttempts times with
+// the deliveries' backoff, and each try outlives the end of ctx by up to the request timeout, so
+// that a page that went out is recorded during a store's short outage or a shutdown. A failed
+// delivery is never marked. A mark that fails every try is returned and counted; the record
+// stays delivered, so a later Notify of it sends nothing and only retries the mark.
 // Call Notify after the Sink has written the records, or the Marker will not find them.
 //
 // Concurrency: a Notifier is safe for concurrent use. Targets are values; a Webhook's Header

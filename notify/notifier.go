@@ -160,17 +160,18 @@ func (n *Notifier) Deliver(ctx context.Context, e Event) error {
 		return nil
 	}
 	delivered, recorded, marked := entry.state()
-	if delivered == 0 { // a record new to the ledger: an earlier run, or another instance, may have sent it
+	if delivered != n.all { // an earlier run, or another instance, may have sent it since
 		if n.delivered(ctx, e) {
 			n.ledger.release(entry, n.all, n.all, true)
 			for i := range n.counts {
 				n.counts[i].deduplicated.Add(1)
 			}
-			n.log(ctx, slog.LevelDebug, "notification delivered by an earlier run", e)
+			n.log(ctx, slog.LevelDebug, "notification delivered elsewhere", e)
 			return nil
 		}
-		delivered = n.deliveredTo(ctx, e)
-		recorded |= delivered
+		elsewhere := n.deliveredTo(ctx, e)
+		delivered |= elsewhere
+		recorded |= elsewhere
 	}
 	// Each target that lacks the record gets it, and each that has it without the TargetMarker
 	// knowing (its mark failed) is recorded again.
@@ -240,21 +241,19 @@ func (n *Notifier) deliveredTo(ctx context.Context, e Event) uint64 {
 	return bits
 }
 
-// markTarget tells the TargetMarker, if any, that target has e. Like mark, the call outlives
-// the end of ctx (bounded by the request timeout). A failure is counted with the Marker's and
-// retried at the next Deliver of the record, which does not send it to the target again.
+// markTarget tells the TargetMarker, if any, that target has e (see persist). A failure is
+// counted with the Marker's and retried at the next Deliver of the record, which does not send
+// it to the target again.
 func (n *Notifier) markTarget(ctx context.Context, e Event, target string) error {
 	if n.targetMarker == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), n.cfg.timeout)
-	defer cancel()
-	var err error
-	if e.Kind == KindAlert {
-		err = n.targetMarker.MarkAlertDelivered(ctx, e.ID(), target)
-	} else {
-		err = n.targetMarker.MarkAnomalyDelivered(ctx, e.ID(), target)
-	}
+	err := n.persist(ctx, func(ctx context.Context) error {
+		if e.Kind == KindAlert {
+			return n.targetMarker.MarkAlertDelivered(ctx, e.ID(), target)
+		}
+		return n.targetMarker.MarkAnomalyDelivered(ctx, e.ID(), target)
+	})
 	if err != nil {
 		n.marks.Add(1)
 		n.log(ctx, slog.LevelError, "notification delivered but its target not recorded", e,
@@ -287,18 +286,34 @@ func (n *Notifier) delivered(ctx context.Context, e Event) bool {
 	return done
 }
 
-// mark tells the Marker that every target has e. The call outlives the end of ctx (bounded by
-// the request timeout), so that a notification that went out is recorded during a shutdown.
-func (n *Notifier) mark(ctx context.Context, e Event) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), n.cfg.timeout)
-	defer cancel()
-	at := n.cfg.now()
-	var err error
-	if e.Kind == KindAlert {
-		err = n.cfg.marker.MarkAlertSent(ctx, e.ID(), at)
-	} else {
-		err = n.cfg.marker.MarkAnomalyNotified(ctx, e.ID(), at)
+// persist makes call, a Marker or TargetMarker call, up to WithAttempts times with the
+// deliveries' backoff between tries: a store outage shorter than that does not leave a delivered
+// record unrecorded, which another instance would then deliver again. Each try is bounded by
+// the request timeout and outlives the end of ctx, so that a notification that went out is
+// recorded during a shutdown; the waits between tries end with ctx.
+func (n *Notifier) persist(ctx context.Context, call func(context.Context) error) error {
+	for attempt := 1; ; attempt++ {
+		tryCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), n.cfg.timeout)
+		err := call(tryCtx)
+		cancel()
+		if err == nil || attempt == n.cfg.attempts {
+			return err
+		}
+		if serr := n.sleep(ctx, n.backoff(attempt)); serr != nil {
+			return err
+		}
 	}
+}
+
+// mark tells the Marker that every target has e (see persist).
+func (n *Notifier) mark(ctx context.Context, e Event) error {
+	at := n.cfg.now()
+	err := n.persist(ctx, func(ctx context.Context) error {
+		if e.Kind == KindAlert {
+			return n.cfg.marker.MarkAlertSent(ctx, e.ID(), at)
+		}
+		return n.cfg.marker.MarkAnomalyNotified(ctx, e.ID(), at)
+	})
 	if err != nil {
 		n.marks.Add(1)
 		n.log(ctx, slog.LevelError, "notification delivered but not marked", e, slog.Any("error", err))
@@ -327,7 +342,7 @@ type Counts struct {
 // Stats are the running totals of a Notifier.
 type Stats struct {
 	Counts                       // over all targets
-	MarkFailed uint64            // failed Marker calls: records delivered to every target, or (TargetMarker) to one
+	MarkFailed uint64            // Marker calls failed after their tries: records delivered to every target, or (TargetMarker) to one
 	Targets    map[string]Counts // per target, by name
 }
 

@@ -188,12 +188,33 @@ func TestPartialFailure(t *testing.T) {
 	}
 }
 
-// TestMarkFailure lets the Marker fail once: the error is returned and counted, the record is
-// not sent again, and the next Notify of it retries only the mark.
+// TestMarkRetried: a Marker that fails twice is tried again after the deliveries' backoff, and
+// the record is marked within the Notify.
+func TestMarkRetried(t *testing.T) {
+	srv := newServer(t)
+	m := &marker{failures: 2}
+	n, sl := newTest(t, []Target{Slack{WebhookURL: srv.URL}}, WithMarker(m), WithRetryBackoff(time.Second, time.Minute))
+	if err := n.NotifyAlert(context.Background(), testAlert()); err != nil {
+		t.Fatalf("NotifyAlert: %v", err)
+	}
+	if got := len(m.recorded()); got != 3 {
+		t.Errorf("%d Marker calls, want 3 (two failures, then the mark)", got)
+	}
+	waits := sl.recorded()
+	if len(waits) != 2 || waits[0] < 500*time.Millisecond || waits[0] > time.Second || waits[1] < time.Second || waits[1] > 2*time.Second {
+		t.Errorf("waits %v, want the backoff of retries 1 and 2", waits)
+	}
+	if st := n.Stats(); st.MarkFailed != 0 || st.Sent != 1 {
+		t.Errorf("Stats %+v, want no mark failed, 1 sent", st)
+	}
+}
+
+// TestMarkFailure lets the Marker fail on every try of a Notify: the error is returned and
+// counted, the record is not sent again, and the next Notify of it retries only the mark.
 func TestMarkFailure(t *testing.T) {
 	srv := newServer(t)
-	m := &marker{failures: 1}
-	n, _ := newTest(t, []Target{Slack{WebhookURL: srv.URL}}, WithMarker(m))
+	m := &marker{failures: 3}
+	n, _ := newTest(t, []Target{Slack{WebhookURL: srv.URL}}, WithMarker(m), WithAttempts(3))
 	a := testAlert()
 	err := n.NotifyAlert(context.Background(), a)
 	if err == nil || !strings.Contains(err.Error(), "database unreachable") {
@@ -212,8 +233,8 @@ func TestMarkFailure(t *testing.T) {
 	if got := len(srv.received()); got != 1 {
 		t.Errorf("%d messages, want 1", got)
 	}
-	if got := len(m.recorded()); got != 2 {
-		t.Errorf("%d Marker calls, want 2 (the failure and its retry)", got)
+	if got := len(m.recorded()); got != 4 {
+		t.Errorf("%d Marker calls, want 4 (three failed tries and the retry)", got)
 	}
 	if st := n.Stats(); st.MarkFailed != 1 || st.Sent != 1 || st.Deduplicated != 2 {
 		t.Errorf("Stats %+v, want 1 mark failed, 1 sent, 2 deduplicated", st)

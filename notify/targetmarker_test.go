@@ -129,3 +129,28 @@ func TestTargetMarker(t *testing.T) {
 		})
 	}
 }
+
+// TestCompletedElsewhere: a record the Notifier delivered to one target only, then another
+// instance to the rest (the store lists them), is not sent again; the Notifier marks it.
+func TestCompletedElsewhere(t *testing.T) {
+	slack, pd := newServer(t, reply{status: 500}), newServer(t)
+	alert := testAlert()
+	store := &targetStore{has: map[string][]string{}}
+	n, _ := newTest(t, []Target{Slack{WebhookURL: slack.URL}, PagerDuty{RoutingKey: "k", EventsURL: pd.URL}},
+		WithMarker(store), WithAttempts(1))
+	if err := n.NotifyAlert(context.Background(), alert); err == nil {
+		t.Fatal("first NotifyAlert: Slack failed, want an error")
+	}
+	store.mu.Lock()
+	store.has[alert.ID] = append(store.has[alert.ID], "slack") // another instance's delivery
+	store.mu.Unlock()
+	if err := n.NotifyAlert(context.Background(), alert); err != nil {
+		t.Fatalf("second NotifyAlert: %v", err)
+	}
+	if got, got2 := len(slack.received()), len(pd.received()); got != 1 || got2 != 1 {
+		t.Errorf("Slack received %d requests, PagerDuty %d; want 1 each (the failure, the delivery)", got, got2)
+	}
+	if got := len(store.recorded()); got != 1 {
+		t.Errorf("%d marks, want 1", got)
+	}
+}

@@ -121,12 +121,15 @@ type Config struct {
 	// custom Notifier, or the in-memory store, is not retried.
 	NotifyRetryInterval time.Duration
 	// NotifyRetryAge bounds the age, by the time they were stored, of the records retried
-	// (default DefaultNotifyRetryAge); it must exceed NotifyRetryInterval.
+	// (default DefaultNotifyRetryAge): an older one is no longer tried. It must exceed
+	// NotifyRetryInterval and NotifyRetryBackoff together, so that a failed delivery is retried
+	// at least once.
 	NotifyRetryAge time.Duration
 	// NotifyRetryBackoff is the first wait between two retries of a record (default
-	// DefaultNotifyRetryBackoff). It is also the lease a delivery of new records takes in the
-	// store, during which no retry claims them, so it must exceed the time a delivery can take
-	// (the notify.Notifier's attempts, timeouts and backoffs: about 3 minutes by default).
+	// DefaultNotifyRetryBackoff). It is also the lease each chunk of new records (as many as the
+	// notify.Notifier delivers at once) takes in the store before it is delivered, during which
+	// no retry claims them, so it must exceed the time one record's delivery can take (the
+	// notify.Notifier's attempts, timeouts and backoffs: about 3 minutes by default).
 	NotifyRetryBackoff time.Duration
 
 	// HTTPAddr is the address of /healthz, /readyz and /metrics, such as ":8005" or
@@ -241,9 +244,11 @@ func (c Config) Validate() error {
 		return errors.New("pipeline: negative notification queue")
 	case c.NotifyRetryAge < 0 || c.NotifyRetryBackoff < 0:
 		return errors.New("pipeline: negative notification retry age or backoff")
-	case c.NotifyRetryInterval >= 0 && cmp.Or(c.NotifyRetryAge, DefaultNotifyRetryAge) <= cmp.Or(c.NotifyRetryInterval, DefaultNotifyRetryInterval):
-		return fmt.Errorf("pipeline: notification retry age %v, want more than the retry interval %v",
-			cmp.Or(c.NotifyRetryAge, DefaultNotifyRetryAge), cmp.Or(c.NotifyRetryInterval, DefaultNotifyRetryInterval))
+	case c.NotifyRetryInterval >= 0 && cmp.Or(c.NotifyRetryAge, DefaultNotifyRetryAge) <=
+		cmp.Or(c.NotifyRetryInterval, DefaultNotifyRetryInterval)+cmp.Or(c.NotifyRetryBackoff, DefaultNotifyRetryBackoff):
+		return fmt.Errorf("pipeline: notification retry age %v, want more than the retry interval %v and backoff %v together",
+			cmp.Or(c.NotifyRetryAge, DefaultNotifyRetryAge), cmp.Or(c.NotifyRetryInterval, DefaultNotifyRetryInterval),
+			cmp.Or(c.NotifyRetryBackoff, DefaultNotifyRetryBackoff))
 	}
 	if c.Notifier == nil && c.Webhooks.any() {
 		if _, err := c.Webhooks.newNotifier(slog.New(slog.DiscardHandler), nil); err != nil {

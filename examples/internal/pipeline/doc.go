@@ -70,12 +70,12 @@
 // anomalies not marked notified, stored within Config.NotifyRetryAge (24 h), are claimed a few
 // at a time — never by two instances at once, each then backing off (Config.NotifyRetryBackoff,
 // 5 min, doubling) — and handed to the notifier again, which sends each only to the targets the
-// store does not list as having it. New batches are leased in the store before they are
-// delivered, so no retry claims a record in delivery. A webhook down for an hour, a dropped
-// batch, a crash between the write and the delivery: the page goes out once, when the target
-// answers. Since a redelivered window produces the same records, a Notifier must de-duplicate by
-// ID. On Stop the queued batches are delivered within the shutdown grace; the retries claim no
-// more.
+// store does not list as having it. New batches are delivered in chunks leased in the store, so
+// no retry claims a record in delivery. A webhook down for an hour, a dropped batch, a crash
+// between the write and the delivery: the page goes out at a retry after the target answers
+// again (within the record's backoff, at most 30 minutes by default), to that target only. Since
+// a redelivered window produces the same records, a Notifier must de-duplicate by ID. On Stop
+// the queued batches are delivered within the shutdown grace; the retries claim no more.
 //
 // # Health and metrics
 //

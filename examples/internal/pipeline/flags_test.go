@@ -261,7 +261,7 @@ func TestParseServiceConfigErrors(t *testing.T) {
 		{"negative clock skew", MLService, nil, map[string]string{"MAX_CLOCK_SKEW": "-1m"}, "MAX_CLOCK_SKEW: \"-1m\" is not a duration of 0 or more"},
 		{"negative notification retry interval", MLService, nil, map[string]string{"NOTIFY_RETRY_INTERVAL": "-1m"}, "NOTIFY_RETRY_INTERVAL: \"-1m\" is not a duration of 0 or more"},
 		{"negative PagerDuty group window", MLService, nil, map[string]string{"PAGERDUTY_GROUP_WINDOW": "-1h"}, "PAGERDUTY_GROUP_WINDOW: \"-1h\" is not a duration of 0 or more"},
-		{"notification retry age within the interval", MLService, nil, map[string]string{"NOTIFY_RETRY_AGE": "30s"}, "notification retry age 30s, want more than the retry interval 1m0s"},
+		{"notification retry age within the interval and backoff", MLService, nil, map[string]string{"NOTIFY_RETRY_AGE": "5m"}, "notification retry age 5m0s, want more than the retry interval 1m0s and backoff 5m0s together"},
 		{"zero notification retry backoff", PredictiveAlerter, nil, map[string]string{"NOTIFY_RETRY_BACKOFF": "0"}, "NOTIFY_RETRY_BACKOFF: \"0\" is not a positive duration"},
 		{"zero notification retry age", PredictiveAlerter, []string{"-notify-retry-age", "0s"}, nil, "-notify-retry-age: \"0s\" is not a positive duration"},
 		{"unknown flag", MLService, []string{"-verbose"}, nil, "flag provided but not defined: -verbose"},

@@ -225,9 +225,9 @@ func TestUndeliveredNotificationsRetried(t *testing.T) {
 	all := slices.Sorted(slices.Values(slices.Concat(want.critical, want.alerts)))
 
 	webhooks := Webhooks{SlackURL: srv.URL + "/slack", PagerDutyRoutingKey: "test-key", PagerDutyEventsURL: srv.URL + "/pagerduty", Options: fastRetries}
-	// Retries look every 100 ms; a record is retried again 200 ms after a claim, doubling up to
-	// 1.2 s (longer than a delivery to the local server with fastRetries takes).
-	const interval, backoff = 100 * time.Millisecond, 200 * time.Millisecond
+	// Retries look every 100 ms; a record is retried again 500 ms after a claim, doubling up to
+	// 3 s (far longer than a delivery to the local server with fastRetries takes).
+	const interval, backoff = 100 * time.Millisecond, 500 * time.Millisecond
 	startRole := func(role Role) *Service {
 		return start(t, Config{Role: role, Brokers: cluster.ListenAddrs(), PostgresDSN: dsn, Alerter: testAlerter, Webhooks: webhooks,
 			KafkaOptions: fastKafka(), NotifyRetryInterval: interval, NotifyRetryBackoff: backoff})
@@ -260,7 +260,7 @@ func TestUndeliveredNotificationsRetried(t *testing.T) {
 	hooks.setStatus("/slack", http.StatusOK)
 	restarted := []*Service{startRole(MLService), startRole(MLService), startRole(PredictiveAlerter), startRole(PredictiveAlerter)}
 	pipelinetest.Eventually(t, "every record retried marked delivered", func() bool { return pipelinetest.Count(t, pool, marked) == len(retried) })
-	time.Sleep(2 * notifyRetryMaxBackoffs * backoff) // retries that must find nothing more to do
+	time.Sleep(5 * interval) // retries that must find nothing more to do: every record is marked
 	for _, s := range restarted {
 		if err := s.Stop(); err != nil {
 			t.Fatalf("%s: Stop: %v", s.Role(), err)

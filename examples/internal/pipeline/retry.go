@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stacklens/omen"
+	"github.com/stacklens/omen/notify"
 	"github.com/stacklens/omen/pgadapter"
 )
 
@@ -17,9 +18,10 @@ import (
 // ClaimUnnotifiedAnomalies: instances never claim the same record, and a claimed record is not
 // due again for the backoff, doubling with each claim up to notifyRetryMaxBackoffs times it) and
 // hands each chunk to the notifier, which sends each record only to the targets the store does
-// not list as having it. The queued batches of new records are leased for the backoff before
-// they are delivered, so that no instance claims a record while another delivers it: the backoff
-// must exceed the time one delivery can take.
+// not list as having it. The queued batches of new records are delivered in chunks too, each
+// leased for the backoff just before it is handed over, so that no instance claims a record
+// while another delivers it. A chunk is as large as a notify.Notifier delivers at once, so the
+// backoff must exceed the time one record's delivery can take.
 type notifyRetry struct {
 	claim    func(ctx context.Context, c pgadapter.Claim) (omen.Results, error)
 	leaseIDs func(ctx context.Context, ids []string, lease time.Duration) ([]string, error)
@@ -28,10 +30,10 @@ type notifyRetry struct {
 	backoff  time.Duration // the lease of a delivery, and the first wait between two claims of a record
 }
 
-// notifyRetryChunk is the number of records claimed at a time: about what a notify.Notifier
-// delivers at once, so that a claimed record is tried at once and its lease does not run out
-// while it waits.
-const notifyRetryChunk = 8
+// notifyRetryChunk is the number of records claimed or leased at a time: what a
+// notify.Notifier delivers at once by default, so that a record is tried as soon as it is held
+// and its lease does not run out while it waits.
+const notifyRetryChunk = notify.DefaultParallelism
 
 // notifyRetryMaxBackoffs bounds the wait between two claims of a record that keeps failing, in
 // backoffs (5 × 6 = 30 minutes by default).
@@ -97,15 +99,26 @@ func (r *notifyRetry) round(claims, deliveries context.Context, s *durableSink, 
 	return claimed == notifyRetryChunk
 }
 
-// lease returns the records of the queued batch n that it leased for the backoff: those no retry
-// holds. The others are being retried by some instance, which delivers them. When the store
-// cannot be asked (within an interval), n is delivered whole: a page twice is better than none.
-func (r *notifyRetry) lease(ctx context.Context, s *durableSink, n omen.Results) omen.Results {
-	ids := make([]string, 0, len(n.Alerts)+len(n.Anomalies))
-	for _, a := range n.Alerts {
+// deliver hands the queued batch n to notifier a chunk at a time, each leased first: only the
+// records no retry holds are delivered, the others being retried by some instance. When the
+// store cannot be asked (within an interval), the chunk is delivered whole: a page twice is
+// better than none.
+func (r *notifyRetry) deliver(ctx context.Context, s *durableSink, notifier Notifier, n omen.Results) {
+	for _, chunk := range chunks(n, notifyRetryChunk) {
+		if ctx.Err() != nil {
+			return
+		}
+		s.notify(ctx, notifier, r.lease(ctx, s, chunk))
+	}
+}
+
+// lease returns the records of chunk whose lease it took.
+func (r *notifyRetry) lease(ctx context.Context, s *durableSink, chunk omen.Results) omen.Results {
+	ids := make([]string, 0, len(chunk.Alerts)+len(chunk.Anomalies))
+	for _, a := range chunk.Alerts {
 		ids = append(ids, a.ID)
 	}
-	for _, a := range n.Anomalies {
+	for _, a := range chunk.Anomalies {
 		ids = append(ids, a.ID)
 	}
 	leaseCtx, cancel := context.WithTimeout(ctx, r.interval)
@@ -113,22 +126,35 @@ func (r *notifyRetry) lease(ctx context.Context, s *durableSink, n omen.Results)
 	leased, err := r.leaseIDs(leaseCtx, ids, r.backoff)
 	if err != nil {
 		s.log.WarnContext(ctx, "leasing notifications failed; delivering them all", slog.Any("error", err))
-		return n
+		return chunk
 	}
 	held := make(map[string]bool, len(leased))
 	for _, id := range leased {
 		held[id] = true
 	}
 	var out omen.Results
-	for _, a := range n.Alerts {
+	for _, a := range chunk.Alerts {
 		if held[a.ID] {
 			out.Alerts = append(out.Alerts, a)
 		}
 	}
-	for _, a := range n.Anomalies {
+	for _, a := range chunk.Anomalies {
 		if held[a.ID] {
 			out.Anomalies = append(out.Anomalies, a)
 		}
+	}
+	return out
+}
+
+// chunks splits the anomalies and the alerts of n, in that order (a Notifier's), into results of
+// at most size records.
+func chunks(n omen.Results, size int) []omen.Results {
+	var out []omen.Results
+	for i := 0; i < len(n.Anomalies); i += size {
+		out = append(out, omen.Results{Anomalies: n.Anomalies[i:min(i+size, len(n.Anomalies))]})
+	}
+	for i := 0; i < len(n.Alerts); i += size {
+		out = append(out, omen.Results{Alerts: n.Alerts[i:min(i+size, len(n.Alerts))]})
 	}
 	return out
 }

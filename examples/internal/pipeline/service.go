@@ -130,7 +130,7 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
 	notifyCtx, cancelNotify := context.WithCancel(context.WithoutCancel(ctx))
-	retryCtx, cancelRetry := context.WithCancel(notifyCtx)
+	retryCtx, cancelRetry := context.WithCancel(runCtx) // Stop ends the claims at once
 	var notified sync.WaitGroup
 	if cfg.Notifier != nil {
 		notified.Go(func() { s.sink.deliver(notifyCtx, cfg.Notifier, retry) })

@@ -99,18 +99,18 @@ func (s *durableSink) drop(ctx context.Context, n omen.Results, why string) {
 }
 
 // deliver hands the queued batches to notifier until the queue is closed and drained or ctx
-// ends; the batches still queued then are counted as dropped. With retries, each batch is
-// first leased from the store (see notifyRetry.lease).
+// ends; the batches still queued then are counted as dropped. With retries, a batch is
+// delivered in leased chunks (see notifyRetry.deliver).
 func (s *durableSink) deliver(ctx context.Context, notifier Notifier, retry *notifyRetry) {
 	for n := range s.queue {
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			s.counters.notifyDropped.Add(1)
-			continue
+		case retry != nil:
+			retry.deliver(ctx, s, notifier, n)
+		default:
+			s.notify(ctx, notifier, n)
 		}
-		if retry != nil {
-			n = retry.lease(ctx, s, n)
-		}
-		s.notify(ctx, notifier, n)
 	}
 }
 

@@ -24,7 +24,7 @@ type Webhooks struct {
 	// negative: one alert per anomaly).
 	PagerDutyGroupWindow time.Duration
 	// Options are passed to notify.New after the Service's own (logger, marker): retries,
-	// timeouts, an HTTP client, the minimum severity of anomalies.
+	// timeouts, an HTTP client. (The Service hands the notifier only critical anomalies.)
 	Options []notify.Option
 }
 
