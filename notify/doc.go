@@ -48,11 +48,12 @@
 // reprocessing) or from several goroutines at once: a record that one goroutine is delivering is
 // waited for by the others. A failed delivery is not remembered, so the next Notify of the record
 // tries that target again, and only that target. Across restarts the memory is gone; when the
-// Marker also implements Checker, a record the Notifier does not remember is looked up there
-// first and skipped if an earlier run delivered it, and when it implements TargetMarker, every
-// delivery to a target is recorded there and a record the Notifier does not remember goes only
-// to the targets that lack it — a retry by a restarted service or by another instance reaches
-// each target once (when a lookup fails, the record is sent: a page twice is better than none).
+// Marker also implements Checker, a record the Notifier does not know to be delivered to every
+// target is looked up there first and skipped if an earlier run or another instance delivered it,
+// and when it implements TargetMarker, every delivery to a target is recorded there and such a
+// record goes only to the targets that lack it — a retry by a restarted service or by another
+// instance reaches each target once (when a lookup fails, the record is sent: a page twice is
+// better than none).
 // pgadapter.Store is all three. Without them, PagerDuty still folds a repeated trigger into the
 // open incident because the dedup_key is deterministic, and alerts loaded back with Sent set are
 // skipped.
@@ -106,8 +107,8 @@
 //	             "custom_details": {…}}}
 //
 // The dedup_key of a predictive alert is its ID; that of an anomaly names its problem and a span
-// of six hours (PagerDuty.GroupWindow), "omen/anomaly/<service>/<metric>/<type>/<span start>"
-// (PagerDutyDedupKey), so that the critical anomalies of one incident's successive windows are
+// of six hours (PagerDuty.GroupWindow), "omen/anomaly/<service>/<metric>/<type>/<span start>",
+// so that the critical anomalies of one incident's successive windows are
 // folded into the PagerDuty alert the first one opened instead of paging once per window. The
 // record's ID is always in custom_details.
 //

@@ -41,7 +41,7 @@ func newLedger(capacity int) *ledger {
 // and recorded. A new entry starts with marked and recorded as given (true and all when there is
 // nothing to mark or record). A record that another goroutine is delivering is waited for
 // first. The error is ctx's, when it ends during the wait.
-func (l *ledger) claim(ctx context.Context, k ledgerKey, all uint64, marked bool, recorded uint64) (*ledgerEntry, error) {
+func (l *ledger) claim(ctx context.Context, k ledgerKey, all, recorded uint64, marked bool) (*ledgerEntry, error) {
 	for {
 		l.mu.Lock()
 		e := l.entries[k]

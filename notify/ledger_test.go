@@ -12,18 +12,18 @@ import (
 func TestLedgerWait(t *testing.T) {
 	l := newLedger(10)
 	k := ledgerKey{KindAlert, "a"}
-	first, err := l.claim(context.Background(), k, 0b11, true, 0b11)
+	first, err := l.claim(context.Background(), k, 0b11, 0b11, true)
 	if err != nil || first == nil {
 		t.Fatalf("first claim: %v, %v", first, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
-	if e, err := l.claim(ctx, k, 0b11, true, 0b11); e != nil || !errors.Is(err, context.DeadlineExceeded) {
+	if e, err := l.claim(ctx, k, 0b11, 0b11, true); e != nil || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("claim of a busy record with an ending context: %v, %v", e, err)
 	}
 	got := make(chan *ledgerEntry)
 	go func() {
-		e, err := l.claim(context.Background(), k, 0b11, true, 0b11)
+		e, err := l.claim(context.Background(), k, 0b11, 0b11, true)
 		if err != nil {
 			t.Error(err)
 		}
@@ -39,14 +39,14 @@ func TestLedgerWait(t *testing.T) {
 		t.Errorf("state %b, %v; want 01, true", d, m)
 	}
 	l.release(second, 0b11, 0b11, true)
-	if e, err := l.claim(context.Background(), k, 0b11, true, 0b11); e != nil || err != nil {
+	if e, err := l.claim(context.Background(), k, 0b11, 0b11, true); e != nil || err != nil {
 		t.Errorf("claim of a delivered record: %v, %v", e, err)
 	}
 	// Delivered but not marked: there is work left (the mark).
 	k2 := ledgerKey{KindAnomaly, "a"} // the same ID of another kind is another record
-	e, _ := l.claim(context.Background(), k2, 0b11, false, 0b11)
+	e, _ := l.claim(context.Background(), k2, 0b11, 0b11, false)
 	l.release(e, 0b11, 0b11, false)
-	if e, _ := l.claim(context.Background(), k2, 0b11, false, 0b11); e == nil {
+	if e, _ := l.claim(context.Background(), k2, 0b11, 0b11, false); e == nil {
 		t.Error("an unmarked record needs no work")
 	} else {
 		l.release(e, 0b11, 0b11, true)
@@ -63,14 +63,14 @@ func TestLedgerEvictionSparesBusy(t *testing.T) {
 	ctx := context.Background()
 	key := func(id string) ledgerKey { return ledgerKey{KindAlert, id} }
 	deliver := func(id string) {
-		e, _ := l.claim(ctx, key(id), 1, true, 1)
+		e, _ := l.claim(ctx, key(id), 1, 1, true)
 		if e == nil {
 			t.Fatalf("%s: already delivered", id)
 		}
 		l.release(e, 1, 1, true)
 	}
 	known := func(id string) bool { return l.known(key(id)) }
-	busy, _ := l.claim(ctx, key("busy"), 1, true, 1)
+	busy, _ := l.claim(ctx, key("busy"), 1, 1, true)
 	for _, id := range []string{"x", "y", "z"} {
 		deliver(id)
 	}

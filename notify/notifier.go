@@ -84,7 +84,8 @@ func New(targets []Target, opts ...Option) (*Notifier, error) {
 // pending and not yet sent, and every open anomaly whose severity is at least the minimum
 // (WithMinSeverity; critical by default). Anomalies go first, then alerts, up to WithParallelism
 // records at a time. A failure does not stop the other records: the error joins one
-// *DeliveryError per failed delivery and any Marker error. When ctx ends, records not yet
+// *DeliveryError per failed delivery and the Marker's and TargetMarker's errors. When ctx ends,
+// records not yet
 // started are left undelivered and the error includes ctx.Err().
 func (n *Notifier) Notify(ctx context.Context, r omen.Results) error {
 	events := make([]Event, 0, len(r.Anomalies)+len(r.Alerts))
@@ -136,36 +137,34 @@ func (n *Notifier) NotifyAnomaly(ctx context.Context, a omen.Anomaly) error {
 	return n.Deliver(ctx, AnomalyEvent(&a))
 }
 
-// Deliver sends e to every target that does not have it yet, retrying each delivery as the
-// package documentation describes; when all targets have it, it tells the Marker. A record that
-// another goroutine is delivering is waited for, then skipped if that delivery succeeded. An
-// invalid event (no ID, no service) is an error and nothing is sent.
+// Deliver sends e to every target that does not have it yet — by the Notifier's memory and, for a
+// record it does not know to be delivered everywhere, by the Checker and the TargetMarker —,
+// retrying each delivery as the package documentation describes, and records each delivery with
+// the TargetMarker; when all targets have it, it tells the Marker. A record that another
+// goroutine is delivering is waited for, then skipped if that delivery succeeded. An invalid
+// event (no ID, no service) is an error and nothing is sent.
 func (n *Notifier) Deliver(ctx context.Context, e Event) error {
 	if err := e.validate(); err != nil {
 		return fmt.Errorf("notify: %w", err)
 	}
-	var unrecorded uint64 // a new entry's recorded set: all when there is no TargetMarker
+	var initial uint64 // a new entry's recorded set: all when there is no TargetMarker
 	if n.targetMarker == nil {
-		unrecorded = n.all
+		initial = n.all
 	}
-	entry, err := n.ledger.claim(ctx, ledgerKey{e.Kind, e.ID()}, n.all, n.cfg.marker == nil, unrecorded)
+	entry, err := n.ledger.claim(ctx, ledgerKey{e.Kind, e.ID()}, n.all, initial, n.cfg.marker == nil)
 	if err != nil {
 		return fmt.Errorf("notify: %s %q: %w", e.Kind, e.ID(), err)
 	}
 	if entry == nil {
-		for i := range n.counts {
-			n.counts[i].deduplicated.Add(1)
-		}
+		n.deduplicated()
 		n.log(ctx, slog.LevelDebug, "notification already delivered", e)
 		return nil
 	}
 	delivered, recorded, marked := entry.state()
 	if delivered != n.all { // an earlier run, or another instance, may have sent it since
-		if n.delivered(ctx, e) {
+		if n.deliveredBefore(ctx, e) {
 			n.ledger.release(entry, n.all, n.all, true)
-			for i := range n.counts {
-				n.counts[i].deduplicated.Add(1)
-			}
+			n.deduplicated()
 			n.log(ctx, slog.LevelDebug, "notification delivered elsewhere", e)
 			return nil
 		}
@@ -263,9 +262,16 @@ func (n *Notifier) markTarget(ctx context.Context, e Event, target string) error
 	return nil
 }
 
-// delivered asks the Checker, if any, whether e was delivered before. When it cannot tell, the
-// record is sent: a page twice is better than none.
-func (n *Notifier) delivered(ctx context.Context, e Event) bool {
+// deduplicated counts a delivery skipped at every target.
+func (n *Notifier) deduplicated() {
+	for i := range n.counts {
+		n.counts[i].deduplicated.Add(1)
+	}
+}
+
+// deliveredBefore asks the Checker, if any, whether e was delivered to every target before.
+// When it cannot tell, the record is sent: a page twice is better than none.
+func (n *Notifier) deliveredBefore(ctx context.Context, e Event) bool {
 	if n.checker == nil {
 		return false
 	}

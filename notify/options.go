@@ -143,7 +143,8 @@ func WithHTTPClient(client *http.Client) Option {
 
 // WithMarker sets the Marker told of every record delivered to all targets (default none), for
 // example a *pgadapter.Store. If m is also a Checker, it is asked about every record the
-// Notifier does not remember before the record is sent.
+// Notifier does not know to be delivered to every target before the record is sent; if it is a
+// TargetMarker, every delivery to a target is recorded, and read back before a send.
 func WithMarker(m Marker) Option {
 	return func(c *config) { c.marker = m }
 }

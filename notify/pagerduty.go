@@ -16,7 +16,7 @@ const DefaultPagerDutyURL = "https://events.pagerduty.com/v2/enqueue"
 // whose dedup_key matches an open alert (acknowledged ones included) into that alert instead of
 // paging again. A predictive alert's dedup_key is its ID: the Alerter raises one alert per metric
 // and threshold until it materializes or expires. An anomaly's names its problem and a span of
-// time (see PagerDutyDedupKey): the critical anomalies of an incident's successive windows join
+// time: the critical anomalies of an incident's successive windows join
 // the page of the first instead of opening an incident each. See the package documentation for
 // the exact format.
 type PagerDuty struct {
@@ -41,18 +41,18 @@ const DefaultPagerDutyGroupWindow = 6 * time.Hour
 // bytes, the stricter reading).
 const pagerDutyDedupMax = 255
 
-// PagerDutyDedupKey returns the dedup_key of e for a PagerDuty target grouping anomalies over
-// window (0: DefaultPagerDutyGroupWindow). A predictive alert's is its ID, and so is an
-// anomaly's when window is negative. Otherwise an anomaly's is
+// dedupKey returns the dedup_key of the valid event e: a predictive alert's ID, and so an
+// anomaly's when GroupWindow is negative; otherwise an anomaly's
 // "omen/anomaly/<service>/<metric>/<type>/<start>", start the beginning (RFC 3339, UTC) of the
-// span of length window that holds the anomaly's timestamp; when that is longer than 255 bytes,
-// "omen/anomaly/" and the record ID of the same fields.
-func PagerDutyDedupKey(e Event, window time.Duration) string {
-	if e.Kind != KindAnomaly || e.Anomaly == nil || window < 0 {
-		return e.ID()
-	}
+// span of GroupWindow that holds the anomaly's timestamp, or, when that is longer than 255
+// bytes, "omen/anomaly/" and the record ID of the same fields.
+func (p PagerDuty) dedupKey(e Event) string {
+	window := p.GroupWindow
 	if window == 0 {
 		window = DefaultPagerDutyGroupWindow
+	}
+	if e.Kind != KindAnomaly || window < 0 {
+		return e.ID()
 	}
 	a := e.Anomaly
 	start := a.Timestamp.UTC().Truncate(window)
@@ -91,7 +91,7 @@ func (p PagerDuty) NewRequest(ctx context.Context, e Event) (*http.Request, erro
 	if err := e.validate(); err != nil {
 		return nil, fmt.Errorf("notify: %s: %w", p.Name(), err)
 	}
-	body, err := marshal(pagerDutyEventOf(p.RoutingKey, PagerDutyDedupKey(e, p.GroupWindow), e))
+	body, err := marshal(pagerDutyEventOf(p.RoutingKey, p.dedupKey(e), e))
 	if err != nil { // not with these types (a non-finite number encodes as null), but a new field might
 		return nil, fmt.Errorf("notify: %s: encode %s %q: %w", p.Name(), e.Kind, e.ID(), err)
 	}

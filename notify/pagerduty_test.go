@@ -27,7 +27,7 @@ func TestPagerDutyDedupKey(t *testing.T) {
 	longer := long
 	longer.Service += "x"
 	alert := testAlert()
-	key := func(a omen.Anomaly) string { return PagerDutyDedupKey(AnomalyEvent(&a), 0) }
+	key := func(a omen.Anomaly) string { return PagerDuty{}.dedupKey(AnomalyEvent(&a)) }
 
 	want := "omen/anomaly/" + first.Service + "/" + first.Metric + "/" + string(first.Type) + "/" +
 		first.Timestamp.UTC().Truncate(6*time.Hour).Format(time.RFC3339)
@@ -42,17 +42,18 @@ func TestPagerDutyDedupKey(t *testing.T) {
 			t.Errorf("%s/%s/%s at %s shares the dedup_key %q", other.Service, other.Metric, other.Type, other.Timestamp, key(first))
 		}
 	}
-	if got, want := PagerDutyDedupKey(AnomalyEvent(&first), 24*time.Hour), PagerDutyDedupKey(AnomalyEvent(&later), 24*time.Hour); got != want {
+	daily := PagerDuty{GroupWindow: 24 * time.Hour}
+	if got, want := daily.dedupKey(AnomalyEvent(&first)), daily.dedupKey(AnomalyEvent(&later)); got != want {
 		t.Errorf("with a window of a day, dedup_keys %q and %q of one day differ", got, want)
 	}
 	if n := len(key(long)); n > 255 || key(long) == key(longer) || !strings.HasPrefix(key(long), "omen/anomaly/") {
 		t.Errorf("dedup_keys of long names %q (%d bytes) and %q", key(long), n, key(longer))
 	}
-	if got := PagerDutyDedupKey(AnomalyEvent(&first), -1); got != first.ID {
+	if got := (PagerDuty{GroupWindow: -1}).dedupKey(AnomalyEvent(&first)); got != first.ID {
 		t.Errorf("dedup_key without grouping %q, want the ID %q", got, first.ID)
 	}
 	for _, window := range []time.Duration{0, -1} {
-		if got := PagerDutyDedupKey(AlertEvent(&alert), window); got != alert.ID {
+		if got := (PagerDuty{GroupWindow: window}).dedupKey(AlertEvent(&alert)); got != alert.ID {
 			t.Errorf("alert dedup_key %q, want the ID %q", got, alert.ID)
 		}
 	}

@@ -95,8 +95,9 @@ type validator interface {
 
 // Marker records durable delivery. pgadapter.Store implements it: MarkAlertSent sets
 // alert_sent and alert_sent_at of ml_predictive_alerts, MarkAnomalyNotified sets notified_at of
-// ml_anomalies. A Notifier calls the method once a record has been delivered to every target, with
-// the time (WithClock) at which the last target accepted it.
+// ml_anomalies. A Notifier calls the method once a record has been delivered to every target
+// (again after a failure, up to WithAttempts tries), with the time (WithClock) at which the last
+// target accepted it.
 type Marker interface {
 	MarkAlertSent(ctx context.Context, id string, at time.Time) error
 	MarkAnomalyNotified(ctx context.Context, id string, at time.Time) error
@@ -105,8 +106,9 @@ type Marker interface {
 // Checker tells whether a record was delivered before, for example by an earlier run of the
 // service: AlertSent reports alert_sent of the predictive alert, AnomalyNotified whether the
 // anomaly's notified_at is set. When the Marker also implements Checker, a Notifier asks it
-// about every record it does not remember before sending it, so that a restarted service that
-// reprocesses a window does not page again. Unknown records are not an error: they report false.
+// about every record it does not know to be delivered to every target before sending it, so that
+// a restarted service that reprocesses a window, or another instance, does not page again.
+// Unknown records are not an error: they report false.
 type Checker interface {
 	AlertSent(ctx context.Context, id string) (bool, error)
 	AnomalyNotified(ctx context.Context, id string) (bool, error)
@@ -114,9 +116,9 @@ type Checker interface {
 
 // TargetMarker records durably which targets have each record. When the Marker also implements
 // it, a Notifier records every successful delivery to a target (MarkAlertDelivered,
-// MarkAnomalyDelivered, with the target's name), and before it sends a record it does not
-// remember it reads which targets have it already (AlertDeliveredTo, AnomalyDeliveredTo) and
-// sends it only to the others: a record retried by a restarted service, or by another instance,
+// MarkAnomalyDelivered, with the target's name), and before it sends a record it does not know
+// to be delivered to every target it reads which targets have it already (AlertDeliveredTo,
+// AnomalyDeliveredTo) and sends it only to the others: a record retried by a restarted service, or by another instance,
 // reaches each target once. pgadapter.Store implements it (delivered_to). Targets are known by
 // name: a target renamed (Label) counts as new, and another URL under the same name as the
 // same target. Unknown records are not an error: they have no target.

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,65 +14,76 @@ import (
 
 // The claims of ClaimUnsentAlerts and ClaimUnnotifiedAnomalies: the due rows, oldest first, are
 // locked (rows another transaction holds are skipped, so concurrent claims are disjoint), their
-// next retry is scheduled, and they are returned. Only rows that omen wrote are candidates (the
-// original system's rows lack metric_name or anomaly_score). Numbers are read as text, which
-// holds every stored NUMERIC exactly (NaN included) and parses back to the float64 that was
-// written; a NULL reads as NaN, a NULL text as empty.
+// next retry is scheduled, and they are returned oldest first. Only rows that omen wrote are
+// candidates (the original system's rows lack metric_name or anomaly_score). Numbers are read
+// as text, which holds every stored NUMERIC exactly (NaN included) and parses back to the
+// float64 that was written; a NULL reads as NaN, a NULL text as empty.
 //
-// $1, $2: the created_at range; $3: the limit; $4, $5: the backoff and its cap, in seconds
-// (computed in floating point: an interval's microseconds would overflow).
+// $1, $2: the rows' least and greatest age; $3: the limit; $4, $5: the backoff and its cap. All
+// durations are in seconds, computed in floating point (an interval's microseconds overflow).
 const (
 	claimUnsentAlerts = `
 WITH due AS (
     SELECT alert_id FROM ml_predictive_alerts
     WHERE NOT alert_sent AND status = 'pending' AND NOT COALESCE(materialized, FALSE)
       AND metric_name IS NOT NULL
-      AND created_at >= $1 AND created_at < $2
+      AND created_at <= CURRENT_TIMESTAMP - make_interval(secs => $1)
+      AND created_at >= CURRENT_TIMESTAMP - make_interval(secs => $2)
       AND (notify_next_at IS NULL OR notify_next_at <= CURRENT_TIMESTAMP)
     ORDER BY created_at, alert_id
     LIMIT $3
     FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE ml_predictive_alerts a
+    SET notify_attempts = a.notify_attempts + 1,
+        notify_next_at = CURRENT_TIMESTAMP + make_interval(secs => LEAST($4 * power(2, LEAST(a.notify_attempts, 30)), $5))
+    FROM due
+    WHERE a.alert_id = due.alert_id
+    RETURNING a.*
 )
-UPDATE ml_predictive_alerts a
-SET notify_attempts = a.notify_attempts + 1,
-    notify_next_at = CURRENT_TIMESTAMP + make_interval(secs => LEAST($4 * power(2, LEAST(a.notify_attempts, 30)), $5))
-FROM due
-WHERE a.alert_id = due.alert_id
-RETURNING a.alert_id, a.service, COALESCE(a.metric_name, ''), COALESCE(a.prediction_type, ''),
-       COALESCE(a.predicted_event, ''), COALESCE(a.prediction_confidence::text, 'NaN'), a.issued_at,
-       a.predicted_time_start, a.predicted_time_end, a.expected_breach_at, a.breach_range_start,
-       a.breach_range_end, COALESCE(a.current_value::text, 'NaN'), COALESCE(a.predicted_value::text, 'NaN'),
-       COALESCE(a.baseline_value::text, 'NaN'), COALESCE(a.threshold_value::text, 'NaN'),
-       COALESCE(a.recommended_action, ''), COALESCE(a.priority, ''), COALESCE(a.severity, ''),
-       COALESCE(a.alert_score::text, 'NaN'), a.created_at`
+SELECT alert_id, service, COALESCE(metric_name, ''), COALESCE(prediction_type, ''),
+       COALESCE(predicted_event, ''), COALESCE(prediction_confidence::text, 'NaN'), issued_at,
+       predicted_time_start, predicted_time_end, expected_breach_at, breach_range_start,
+       breach_range_end, COALESCE(current_value::text, 'NaN'), COALESCE(predicted_value::text, 'NaN'),
+       COALESCE(baseline_value::text, 'NaN'), COALESCE(threshold_value::text, 'NaN'),
+       COALESCE(recommended_action, ''), COALESCE(priority, ''), COALESCE(severity, ''),
+       COALESCE(alert_score::text, 'NaN')
+FROM claimed
+ORDER BY created_at, alert_id`
 	claimUnnotifiedAnomalies = `
 WITH due AS (
     SELECT anomaly_id FROM ml_anomalies
     WHERE severity = 'critical' AND NOT COALESCE(resolved, FALSE) AND notified_at IS NULL
       AND anomaly_score IS NOT NULL
-      AND created_at >= $1 AND created_at < $2
+      AND created_at <= CURRENT_TIMESTAMP - make_interval(secs => $1)
+      AND created_at >= CURRENT_TIMESTAMP - make_interval(secs => $2)
       AND (notify_next_at IS NULL OR notify_next_at <= CURRENT_TIMESTAMP)
     ORDER BY created_at, anomaly_id
     LIMIT $3
     FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE ml_anomalies a
+    SET notify_attempts = a.notify_attempts + 1,
+        notify_next_at = CURRENT_TIMESTAMP + make_interval(secs => LEAST($4 * power(2, LEAST(a.notify_attempts, 30)), $5))
+    FROM due
+    WHERE a.anomaly_id = due.anomaly_id
+    RETURNING a.*
 )
-UPDATE ml_anomalies a
-SET notify_attempts = a.notify_attempts + 1,
-    notify_next_at = CURRENT_TIMESTAMP + make_interval(secs => LEAST($4 * power(2, LEAST(a.notify_attempts, 30)), $5))
-FROM due
-WHERE a.anomaly_id = due.anomaly_id
-RETURNING a.anomaly_id, a.service, a.anomaly_type, a.severity, a.timestamp, COALESCE(a.metric_name, ''),
-       COALESCE(a.metric_value::text, 'NaN'), COALESCE(a.baseline_value::text, 'NaN'),
-       COALESCE(a.deviation_percent::text, 'NaN'), COALESCE(a.confidence_score::text, 'NaN'),
-       COALESCE(a.description, ''), COALESCE(a.anomaly_score::text, 'NaN'), a.contributions::text, a.created_at`
+SELECT anomaly_id, service, anomaly_type, severity, timestamp, COALESCE(metric_name, ''),
+       COALESCE(metric_value::text, 'NaN'), COALESCE(baseline_value::text, 'NaN'),
+       COALESCE(deviation_percent::text, 'NaN'), COALESCE(confidence_score::text, 'NaN'),
+       COALESCE(description, ''), COALESCE(anomaly_score::text, 'NaN'), contributions::text
+FROM claimed
+ORDER BY created_at, anomaly_id`
 )
 
 // Claim selects the records that ClaimUnsentAlerts and ClaimUnnotifiedAnomalies take for a
-// retry, and schedules their next one.
+// retry, and schedules their next one. Ages are measured on the database's clock, from the time
+// a row was stored (created_at).
 type Claim struct {
-	// StoredFrom and StoredBefore bound the time the rows were stored (created_at, by the
-	// database's clock) to [StoredFrom, StoredBefore); a zero bound is open.
-	StoredFrom, StoredBefore time.Time
+	// MinAge and MaxAge bound the age of the rows claimed: stored at least MinAge and at most
+	// MaxAge ago. MaxAge must exceed MinAge.
+	MinAge, MaxAge time.Duration
 	// Limit is the number of records claimed at most, the oldest first; it must be positive.
 	Limit int
 	// Backoff is the wait after a record's first claim before it can be claimed again; it
@@ -103,22 +112,44 @@ func (s *Store) ClaimUnnotifiedAnomalies(ctx context.Context, c Claim) ([]omen.A
 	return claim(ctx, s, "unnotified anomalies", claimUnnotifiedAnomalies, c, scanAnomaly)
 }
 
-// LeaseAlerts takes the notification of each of the predictive alerts ids that no retry holds
-// (notify_next_at unset or past) for lease, and returns the IDs it took: a notifier about to
-// deliver new alerts sends only those, so that a concurrent claim (ClaimUnsentAlerts, by
-// another instance) cannot take the same alert until the lease ends. Unknown IDs are left out.
-// lease must be positive.
+// claim runs query, one of the claims above, with the parameters of c.
+func claim[T any](ctx context.Context, s *Store, what, query string, c Claim, scan pgx.RowToFunc[T]) ([]T, error) {
+	switch {
+	case c.Limit < 1:
+		return nil, fmt.Errorf("pgadapter: claim %s: limit %d, want at least 1", what, c.Limit)
+	case c.MinAge < 0 || c.MaxAge <= c.MinAge:
+		return nil, fmt.Errorf("pgadapter: claim %s: ages %v to %v, want 0 ≤ least < greatest", what, c.MinAge, c.MaxAge)
+	case c.Backoff <= 0 || c.MaxBackoff < c.Backoff:
+		return nil, fmt.Errorf("pgadapter: claim %s: backoff %v up to %v, want 0 < backoff ≤ maximum", what, c.Backoff, c.MaxBackoff)
+	}
+	rows, err := s.pool.Query(ctx, query, c.MinAge.Seconds(), c.MaxAge.Seconds(), c.Limit, c.Backoff.Seconds(), c.MaxBackoff.Seconds())
+	if err != nil {
+		return nil, fmt.Errorf("pgadapter: claim %s: %w", what, err)
+	}
+	out, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return nil, fmt.Errorf("pgadapter: claim %s: %w", what, err)
+	}
+	return out, nil
+}
+
+// LeaseAlerts sets notify_next_at to now + lease on those of the predictive alerts ids whose
+// notify_next_at is unset or past, and returns their IDs: no claim takes them until the lease
+// ends. A notifier about to deliver new alerts leases them first and sends only those it leased,
+// so that no other instance retries an alert while it is being delivered. Unknown IDs are left
+// out; lease must be positive.
 func (s *Store) LeaseAlerts(ctx context.Context, ids []string, lease time.Duration) ([]string, error) {
-	return s.lease(ctx, "ml_predictive_alerts", "alert_id", "alerts", ids, lease)
+	return s.leaseRows(ctx, "ml_predictive_alerts", "alert_id", "alerts", ids, lease)
 }
 
 // LeaseAnomalies is LeaseAlerts for anomalies.
 func (s *Store) LeaseAnomalies(ctx context.Context, ids []string, lease time.Duration) ([]string, error) {
-	return s.lease(ctx, "ml_anomalies", "anomaly_id", "anomalies", ids, lease)
+	return s.leaseRows(ctx, "ml_anomalies", "anomaly_id", "anomalies", ids, lease)
 }
 
-// lease runs the lease of LeaseAlerts on table; table and column are constants of this package.
-func (s *Store) lease(ctx context.Context, table, column, what string, ids []string, lease time.Duration) ([]string, error) {
+// leaseRows runs the lease of LeaseAlerts on table; table and column are constants of this
+// package.
+func (s *Store) leaseRows(ctx context.Context, table, column, what string, ids []string, lease time.Duration) ([]string, error) {
 	if lease <= 0 {
 		return nil, fmt.Errorf("pgadapter: lease %s: lease %v, want a positive duration", what, lease)
 	}
@@ -137,50 +168,6 @@ func (s *Store) lease(ctx context.Context, table, column, what string, ids []str
 	return taken, nil
 }
 
-// claimed is a claimed record with the time its row was stored and its ID, the claim's order.
-type claimed[T any] struct {
-	record T
-	stored time.Time
-	id     string
-}
-
-// claim runs query, one of the claims above, with the parameters of c, and returns the records
-// oldest first.
-func claim[T any](ctx context.Context, s *Store, what, query string, c Claim, scan func(pgx.CollectableRow) (claimed[T], error)) ([]T, error) {
-	switch {
-	case c.Limit < 1:
-		return nil, fmt.Errorf("pgadapter: claim %s: limit %d, want at least 1", what, c.Limit)
-	case c.Backoff <= 0 || c.MaxBackoff < c.Backoff:
-		return nil, fmt.Errorf("pgadapter: claim %s: backoff %v up to %v, want 0 < backoff ≤ maximum", what, c.Backoff, c.MaxBackoff)
-	}
-	from, before := "-infinity", "infinity"
-	if !c.StoredFrom.IsZero() {
-		from = c.StoredFrom.UTC().Format(time.RFC3339Nano)
-	}
-	if !c.StoredBefore.IsZero() {
-		before = c.StoredBefore.UTC().Format(time.RFC3339Nano)
-	}
-	rows, err := s.pool.Query(ctx, query, from, before, c.Limit, c.Backoff.Seconds(), c.MaxBackoff.Seconds())
-	if err != nil {
-		return nil, fmt.Errorf("pgadapter: claim %s: %w", what, err)
-	}
-	got, err := pgx.CollectRows(rows, scan)
-	if err != nil {
-		return nil, fmt.Errorf("pgadapter: claim %s: %w", what, err)
-	}
-	slices.SortFunc(got, func(a, b claimed[T]) int {
-		if c := a.stored.Compare(b.stored); c != 0 {
-			return c
-		}
-		return strings.Compare(a.id, b.id)
-	})
-	out := make([]T, len(got))
-	for i, g := range got {
-		out[i] = g.record
-	}
-	return out, nil
-}
-
 // numbers parses the text of NUMERIC columns into their fields; the first failure is kept.
 type numbers struct{ err error }
 
@@ -192,18 +179,17 @@ func (n *numbers) parse(column, text string, to *float64) {
 	*to = v
 }
 
-func scanAlert(row pgx.CollectableRow) (claimed[omen.PredictiveAlert], error) {
+func scanAlert(row pgx.CollectableRow) (omen.PredictiveAlert, error) {
 	var (
 		a                                                    omen.PredictiveAlert
 		confidence, current, predicted, baseline, thr, score string
 		times                                                [6]*time.Time
-		stored                                               time.Time
 	)
 	err := row.Scan(&a.ID, &a.Service, &a.Metric, &a.PredictionType, &a.PredictedEvent, &confidence,
 		&times[0], &times[1], &times[2], &times[3], &times[4], &times[5],
-		&current, &predicted, &baseline, &thr, &a.RecommendedAction, &a.Priority, &a.Severity, &score, &stored)
+		&current, &predicted, &baseline, &thr, &a.RecommendedAction, &a.Priority, &a.Severity, &score)
 	if err != nil {
-		return claimed[omen.PredictiveAlert]{}, err
+		return a, err
 	}
 	for i, to := range []*time.Time{&a.IssuedAt, &a.WindowStart, &a.WindowEnd, &a.ExpectedBreach, &a.BreachEarliest, &a.BreachLatest} {
 		if times[i] != nil {
@@ -218,20 +204,19 @@ func scanAlert(row pgx.CollectableRow) (claimed[omen.PredictiveAlert], error) {
 	n.parse("threshold_value", thr, &a.Threshold)
 	n.parse("alert_score", score, &a.Score)
 	a.Status = omen.Pending
-	return claimed[omen.PredictiveAlert]{a, stored, a.ID}, n.err
+	return a, n.err
 }
 
-func scanAnomaly(row pgx.CollectableRow) (claimed[omen.Anomaly], error) {
+func scanAnomaly(row pgx.CollectableRow) (omen.Anomaly, error) {
 	var (
 		a                                             omen.Anomaly
 		value, baseline, deviation, confidence, score string
 		contributions                                 *string
-		stored                                        time.Time
 	)
 	err := row.Scan(&a.ID, &a.Service, &a.Type, &a.Severity, &a.Timestamp, &a.Metric, &value, &baseline,
-		&deviation, &confidence, &a.Description, &score, &contributions, &stored)
+		&deviation, &confidence, &a.Description, &score, &contributions)
 	if err != nil {
-		return claimed[omen.Anomaly]{}, err
+		return a, err
 	}
 	a.Timestamp = a.Timestamp.UTC()
 	var n numbers
@@ -245,5 +230,5 @@ func scanAnomaly(row pgx.CollectableRow) (claimed[omen.Anomaly], error) {
 			n.err = fmt.Errorf("column contributions: %w", err)
 		}
 	}
-	return claimed[omen.Anomaly]{a, stored, a.ID}, n.err
+	return a, n.err
 }

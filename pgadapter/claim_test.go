@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"reflect"
 	"slices"
 	"sync"
@@ -61,19 +60,19 @@ func TestClaimUndelivered(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	claimAll := Claim{Limit: 100, Backoff: time.Hour, MaxBackoff: 4 * time.Hour}
+	claimAll := Claim{MaxAge: time.Hour, Limit: 100, Backoff: time.Hour, MaxBackoff: 4 * time.Hour}
 	alerts, err := store.ClaimUnsentAlerts(ctx, claimAll)
 	if err != nil {
 		t.Fatalf("ClaimUnsentAlerts: %v", err)
 	}
-	if want := []omen.PredictiveAlert{sparse, pending}; !sameRecords(alerts, want) {
+	if want := []omen.PredictiveAlert{sparse, pending}; !reflect.DeepEqual(alerts, want) {
 		t.Errorf("alerts:\n got %+v\nwant %+v", alerts, want)
 	}
 	anomalies, err := store.ClaimUnnotifiedAnomalies(ctx, claimAll)
 	if err != nil {
 		t.Fatalf("ClaimUnnotifiedAnomalies: %v", err)
 	}
-	if want := []omen.Anomaly{bare, critical}; !sameRecords(anomalies, want) {
+	if want := []omen.Anomaly{bare, critical}; !reflect.DeepEqual(anomalies, want) {
 		t.Errorf("anomalies:\n got %+v\nwant %+v", anomalies, want)
 	}
 
@@ -96,7 +95,7 @@ func TestClaimUndelivered(t *testing.T) {
 		if _, err := pool.Exec(ctx, "UPDATE ml_predictive_alerts SET notify_next_at = NULL WHERE alert_id = $1", pending.ID); err != nil {
 			t.Fatal(err)
 		}
-		if as, err := store.ClaimUnsentAlerts(ctx, Claim{Limit: 1, Backoff: time.Hour, MaxBackoff: 4 * time.Hour}); err != nil || len(as) != 1 || as[0].ID != pending.ID {
+		if as, err := store.ClaimUnsentAlerts(ctx, Claim{MaxAge: time.Hour, Limit: 1, Backoff: time.Hour, MaxBackoff: 4 * time.Hour}); err != nil || len(as) != 1 || as[0].ID != pending.ID {
 			t.Fatalf("claim of the alert made due = %v, %v", as, err)
 		}
 	}
@@ -109,11 +108,11 @@ func TestClaimUndelivered(t *testing.T) {
 		c                 Claim
 		alerts, anomalies int
 	}{
-		{"stored from an hour ahead", Claim{StoredFrom: time.Now().Add(time.Hour)}, 0, 0},
-		{"stored before an hour ago", Claim{StoredBefore: time.Now().Add(-time.Hour)}, 0, 0},
-		{"limit 1", Claim{Limit: 1}, 1, 1},
-		{"the rest", Claim{StoredFrom: time.Now().Add(-time.Hour), StoredBefore: time.Now().Add(time.Hour)}, 1, 1},
-		{"nothing left", Claim{}, 0, 0},
+		{"stored an hour ago or earlier", Claim{MinAge: time.Hour, MaxAge: 2 * time.Hour}, 0, 0},
+		{"stored within the last millisecond", Claim{MaxAge: time.Millisecond}, 0, 0},
+		{"limit 1", Claim{MaxAge: time.Hour, Limit: 1}, 1, 1},
+		{"the rest", Claim{MaxAge: time.Hour}, 1, 1},
+		{"nothing left", Claim{MaxAge: time.Hour}, 0, 0},
 	}
 	for _, c := range selections {
 		c.c.Backoff, c.c.MaxBackoff = time.Hour, time.Hour
@@ -126,7 +125,9 @@ func TestClaimUndelivered(t *testing.T) {
 			t.Errorf("%s: %d alerts (%v), %d anomalies (%v); want %d and %d", c.name, len(as), err1, len(xs), err2, c.alerts, c.anomalies)
 		}
 	}
-	for _, c := range []Claim{{Backoff: time.Hour, MaxBackoff: time.Hour}, {Limit: 1}, {Limit: 1, Backoff: time.Hour, MaxBackoff: time.Minute}} {
+	for _, c := range []Claim{{MaxAge: time.Hour, Backoff: time.Hour, MaxBackoff: time.Hour}, {MaxAge: time.Hour, Limit: 1},
+		{MaxAge: time.Hour, Limit: 1, Backoff: time.Hour, MaxBackoff: time.Minute}, {Limit: 1, Backoff: time.Hour, MaxBackoff: time.Hour},
+		{MinAge: time.Hour, MaxAge: time.Hour, Limit: 1, Backoff: time.Hour, MaxBackoff: time.Hour}} {
 		if _, err := store.ClaimUnsentAlerts(ctx, c); err == nil {
 			t.Errorf("ClaimUnsentAlerts(%+v): no error", c)
 		}
@@ -152,7 +153,7 @@ func TestConcurrentClaimsAreDisjoint(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for {
-				as, err := store.ClaimUnsentAlerts(ctx, Claim{Limit: 7, Backoff: time.Hour, MaxBackoff: time.Hour})
+				as, err := store.ClaimUnsentAlerts(ctx, Claim{MaxAge: time.Hour, Limit: 7, Backoff: time.Hour, MaxBackoff: time.Hour})
 				if err != nil {
 					t.Error(err)
 					return
@@ -226,31 +227,6 @@ func TestDeliveredTo(t *testing.T) {
 	}
 }
 
-// sameRecords compares records field by field, NaN equal to NaN (the test's records have no
-// other floats that could be NaN by accident).
-func sameRecords[T any](got, want []T) bool {
-	if len(got) != len(want) {
-		return false
-	}
-	for i := range got {
-		if !reflect.DeepEqual(nanFree(got[i]), nanFree(want[i])) {
-			return false
-		}
-	}
-	return true
-}
-
-// nanFree returns a copy of the record with every NaN float64 field replaced by a sentinel.
-func nanFree[T any](r T) T {
-	v := reflect.ValueOf(&r).Elem()
-	for i := range v.NumField() {
-		if f := v.Field(i); f.Kind() == reflect.Float64 && math.IsNaN(f.Float()) {
-			f.SetFloat(-1234.5)
-		}
-	}
-	return r
-}
-
 // TestClaimBackoffBeyondIntervalRange: a record claimed thirty times with a backoff of hours
 // still schedules (capped) instead of overflowing PostgreSQL's interval and failing every claim.
 func TestClaimBackoffBeyondIntervalRange(t *testing.T) {
@@ -264,7 +240,7 @@ func TestClaimBackoffBeyondIntervalRange(t *testing.T) {
 	if _, err := pool.Exec(ctx, "UPDATE ml_predictive_alerts SET notify_attempts = 30"); err != nil {
 		t.Fatal(err)
 	}
-	as, err := store.ClaimUnsentAlerts(ctx, Claim{Limit: 1, Backoff: 24 * time.Hour, MaxBackoff: 24 * time.Hour})
+	as, err := store.ClaimUnsentAlerts(ctx, Claim{MaxAge: time.Hour, Limit: 1, Backoff: 24 * time.Hour, MaxBackoff: 24 * time.Hour})
 	if err != nil || len(as) != 1 {
 		t.Fatalf("claim after thirty attempts = %d alerts, %v", len(as), err)
 	}
@@ -297,7 +273,7 @@ func TestLeases(t *testing.T) {
 	if err := store.Write(ctx, r); err != nil {
 		t.Fatal(err)
 	}
-	claim := Claim{Limit: 2, Backoff: time.Hour, MaxBackoff: time.Hour}
+	claim := Claim{MaxAge: time.Hour, Limit: 2, Backoff: time.Hour, MaxBackoff: time.Hour}
 	claimed, err := store.ClaimUnsentAlerts(ctx, claim)
 	if err != nil || len(claimed) != 2 {
 		t.Fatalf("claim = %d, %v", len(claimed), err)

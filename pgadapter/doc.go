@@ -44,7 +44,8 @@
 // AnomalyNotified read them back; MarkAlertDelivered and MarkAnomalyDelivered record each target
 // that has a record (delivered_to), AlertDeliveredTo and AnomalyDeliveredTo read them.
 // ClaimUnsentAlerts and ClaimUnnotifiedAnomalies take what a notifier has not marked delivered,
-// for a retry, with a backoff per record and without two claimers ever taking the same one.
+// for a retry, with a backoff per record and without two claimers ever taking the same one;
+// LeaseAlerts and LeaseAnomalies keep the claims off records a notifier is delivering.
 //
 // # Concurrency and errors
 //

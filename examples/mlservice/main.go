@@ -37,7 +37,7 @@
 //	-pagerduty-routing-key  PAGERDUTY_ROUTING_KEY           none
 //	-pagerduty-events-url   PAGERDUTY_EVENTS_URL            https://events.pagerduty.com/v2/enqueue
 //	-pagerduty-group-window PAGERDUTY_GROUP_WINDOW          6h (critical anomalies of one service, metric and type within it share a PagerDuty alert; 0: one per anomaly)
-//	-notify-retry-interval  NOTIFY_RETRY_INTERVAL           1m (alerts and critical anomalies that did not reach every target are retried from PostgreSQL; 0: never)
+//	-notify-retry-interval  NOTIFY_RETRY_INTERVAL           1m (critical anomalies that did not reach every target are retried from PostgreSQL; 0: never)
 //	-notify-retry-age       NOTIFY_RETRY_AGE                24h (how long after it was stored a record is retried)
 //	-notify-retry-backoff   NOTIFY_RETRY_BACKOFF            5m (first wait between two retries of a record, doubling up to six times it)
 //

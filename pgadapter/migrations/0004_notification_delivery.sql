@@ -4,7 +4,7 @@
 ALTER TABLE ml_predictive_alerts
     ADD COLUMN IF NOT EXISTS delivered_to    TEXT[] NOT NULL DEFAULT '{}', -- names of the targets that have it
     ADD COLUMN IF NOT EXISTS notify_attempts INTEGER NOT NULL DEFAULT 0,   -- retries claimed so far
-    ADD COLUMN IF NOT EXISTS notify_next_at  TIMESTAMPTZ;                  -- no retry before this time
+    ADD COLUMN IF NOT EXISTS notify_next_at  TIMESTAMPTZ;                  -- no retry before this time (a backoff, or a delivery's lease)
 ALTER TABLE ml_anomalies
     ADD COLUMN IF NOT EXISTS delivered_to    TEXT[] NOT NULL DEFAULT '{}',
     ADD COLUMN IF NOT EXISTS notify_attempts INTEGER NOT NULL DEFAULT 0,

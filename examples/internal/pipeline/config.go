@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -126,10 +125,12 @@ type Config struct {
 	// at least once.
 	NotifyRetryAge time.Duration
 	// NotifyRetryBackoff is the first wait between two retries of a record (default
-	// DefaultNotifyRetryBackoff). It is also the lease each chunk of new records (as many as the
-	// notify.Notifier delivers at once) takes in the store before it is delivered, during which
-	// no retry claims them, so it must exceed the time one record's delivery can take (the
-	// notify.Notifier's attempts, timeouts and backoffs: about 3 minutes by default).
+	// DefaultNotifyRetryBackoff), doubling with each retry up to six times it. It is also the
+	// lease each chunk of new records (as many as a notify.Notifier delivers at once by default)
+	// takes in the store before it is delivered, during which no retry claims them, so it should
+	// exceed the time one record's delivery can take: with notify's defaults under 2 minutes for a
+	// target that times out, about 5 if the target asks to wait 30 s at every attempt and the
+	// store fails every mark. A lease that runs out early can at worst deliver a record twice.
 	NotifyRetryBackoff time.Duration
 
 	// HTTPAddr is the address of /healthz, /readyz and /metrics, such as ":8005" or
@@ -206,7 +207,8 @@ func (c Config) withDefaults() Config {
 }
 
 // Validate reports the first problem of c: an unknown role, no brokers, more than one store,
-// a negative setting, or an engine configuration its constructor rejects.
+// a negative setting, a notification retry age too short for a retry, or an engine
+// configuration its constructor rejects.
 func (c Config) Validate() error {
 	switch c.Role {
 	case MLService, PredictiveAlerter:
@@ -244,11 +246,10 @@ func (c Config) Validate() error {
 		return errors.New("pipeline: negative notification queue")
 	case c.NotifyRetryAge < 0 || c.NotifyRetryBackoff < 0:
 		return errors.New("pipeline: negative notification retry age or backoff")
-	case c.NotifyRetryInterval >= 0 && cmp.Or(c.NotifyRetryAge, DefaultNotifyRetryAge) <=
-		cmp.Or(c.NotifyRetryInterval, DefaultNotifyRetryInterval)+cmp.Or(c.NotifyRetryBackoff, DefaultNotifyRetryBackoff):
+	}
+	if d := c.withDefaults(); d.NotifyRetryInterval > 0 && d.NotifyRetryAge <= d.NotifyRetryInterval+d.NotifyRetryBackoff {
 		return fmt.Errorf("pipeline: notification retry age %v, want more than the retry interval %v and backoff %v together",
-			cmp.Or(c.NotifyRetryAge, DefaultNotifyRetryAge), cmp.Or(c.NotifyRetryInterval, DefaultNotifyRetryInterval),
-			cmp.Or(c.NotifyRetryBackoff, DefaultNotifyRetryBackoff))
+			d.NotifyRetryAge, d.NotifyRetryInterval, d.NotifyRetryBackoff)
 	}
 	if c.Notifier == nil && c.Webhooks.any() {
 		if _, err := c.Webhooks.newNotifier(slog.New(slog.DiscardHandler), nil); err != nil {

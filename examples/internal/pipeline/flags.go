@@ -232,37 +232,13 @@ func settings(role Role, db *parsed) []setting {
 				return nil
 			}},
 		{flag: "shutdown-grace", env: []string{"SHUTDOWN_GRACE"}, def: "30s",
-			usage: "time to finish in-flight work after SIGINT or SIGTERM", apply: func(c *Config, v string) error {
-				d, err := time.ParseDuration(v)
-				if err != nil || d <= 0 {
-					return fmt.Errorf("%q is not a positive duration", v)
-				}
-				c.ShutdownGrace = d
-				return nil
-			}},
+			usage: "time to finish in-flight work after SIGINT or SIGTERM", apply: duration(func(c *Config) *time.Duration { return &c.ShutdownGrace }, zeroInvalid)},
 		{flag: "max-clock-skew", env: []string{"MAX_CLOCK_SKEW"}, def: "1h",
 			usage: "how far ahead of this process's clock a window's timestamp may lie before it is dead-lettered; 0: no limit",
-			apply: func(c *Config, v string) error {
-				d, err := time.ParseDuration(v)
-				if err != nil || d < 0 {
-					return fmt.Errorf("%q is not a duration of 0 or more", v)
-				}
-				c.MaxClockSkew = d
-				if d == 0 {
-					c.MaxClockSkew = -1
-				}
-				return nil
-			}},
+			apply: duration(func(c *Config) *time.Duration { return &c.MaxClockSkew }, zeroOff)},
 		{flag: "checkpoint-interval", env: []string{"STATE_CHECKPOINT_INTERVAL"}, def: "1m",
 			usage: "how often the models of the services processed since are saved to the store; 0: only when partitions are released",
-			apply: func(c *Config, v string) error {
-				d, err := time.ParseDuration(v)
-				if err != nil || d < 0 {
-					return fmt.Errorf("%q is not a duration of 0 or more", v)
-				}
-				c.CheckpointInterval = d
-				return nil
-			}},
+			apply: duration(func(c *Config) *time.Duration { return &c.CheckpointInterval }, zeroAllowed)},
 		{flag: "log-level", env: []string{"LOG_LEVEL"}, def: "INFO", usage: "DEBUG, INFO, WARNING or ERROR",
 			apply: func(_ *Config, v string) error { return db.level.UnmarshalText([]byte(logLevelName(v))) }},
 		{flag: "log-format", env: []string{"LOG_FORMAT"}, def: "text", usage: "text or json",
@@ -274,52 +250,18 @@ func settings(role Role, db *parsed) []setting {
 				return nil
 			}},
 
-		{flag: "pagerduty-group-window", env: []string{"PAGERDUTY_GROUP_WINDOW"}, def: "6h",
+		{flag: "pagerduty-group-window", env: []string{"PAGERDUTY_GROUP_WINDOW"}, def: "6h", roles: ml,
 			usage: "span over which the critical anomalies of one problem (service, metric, type) share a PagerDuty alert; 0: one alert per anomaly",
-			apply: func(c *Config, v string) error {
-				d, err := time.ParseDuration(v)
-				if err != nil || d < 0 {
-					return fmt.Errorf("%q is not a duration of 0 or more", v)
-				}
-				c.Webhooks.PagerDutyGroupWindow = d
-				if d == 0 {
-					c.Webhooks.PagerDutyGroupWindow = -1
-				}
-				return nil
-			}},
+			apply: duration(func(c *Config) *time.Duration { return &c.Webhooks.PagerDutyGroupWindow }, zeroOff)},
 		{flag: "notify-retry-interval", env: []string{"NOTIFY_RETRY_INTERVAL"}, def: "1m",
 			usage: "how often the alerts and critical anomalies the store holds as undelivered are handed to the notifier again; 0: never",
-			apply: func(c *Config, v string) error {
-				d, err := time.ParseDuration(v)
-				if err != nil || d < 0 {
-					return fmt.Errorf("%q is not a duration of 0 or more", v)
-				}
-				c.NotifyRetryInterval = d
-				if d == 0 {
-					c.NotifyRetryInterval = -1
-				}
-				return nil
-			}},
+			apply: duration(func(c *Config) *time.Duration { return &c.NotifyRetryInterval }, zeroOff)},
 		{flag: "notify-retry-age", env: []string{"NOTIFY_RETRY_AGE"}, def: "24h",
 			usage: "how long after it was stored an undelivered alert or anomaly is still retried",
-			apply: func(c *Config, v string) error {
-				d, err := time.ParseDuration(v)
-				if err != nil || d <= 0 {
-					return fmt.Errorf("%q is not a positive duration", v)
-				}
-				c.NotifyRetryAge = d
-				return nil
-			}},
+			apply: duration(func(c *Config) *time.Duration { return &c.NotifyRetryAge }, zeroInvalid)},
 		{flag: "notify-retry-backoff", env: []string{"NOTIFY_RETRY_BACKOFF"}, def: "5m",
 			usage: "first wait between two retries of a notification (doubling, up to six times it); longer than a delivery can take",
-			apply: func(c *Config, v string) error {
-				d, err := time.ParseDuration(v)
-				if err != nil || d <= 0 {
-					return fmt.Errorf("%q is not a positive duration", v)
-				}
-				c.NotifyRetryBackoff = d
-				return nil
-			}},
+			apply: duration(func(c *Config) *time.Duration { return &c.NotifyRetryBackoff }, zeroInvalid)},
 		{flag: "slack-webhook-url", env: []string{"SLACK_WEBHOOK_URL"},
 			usage: "Slack incoming webhook for predictive alerts and critical anomalies (a secret: prefer the environment)",
 			apply: webhookURL(func(c *Config) *string { return &c.Webhooks.SlackURL })},
@@ -356,6 +298,30 @@ type parsed struct {
 	dsn, host, port, name, user, password string     // combined into Config.PostgresDSN
 	level                                 slog.Level // and these into Config.Logger
 	json                                  bool
+}
+
+// What a duration setting's value of 0 means.
+const (
+	zeroInvalid = iota // nothing: the duration must be positive
+	zeroOff            // the feature is off: the field is set negative (its zero is its default)
+	zeroAllowed        // 0 itself
+)
+
+// duration parses a Go duration of 0 or more into field, 0 meaning as zero says.
+func duration(field func(*Config) *time.Duration, zero int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		switch {
+		case zero == zeroInvalid && (err != nil || d <= 0):
+			return fmt.Errorf("%q is not a positive duration", v)
+		case err != nil || d < 0:
+			return fmt.Errorf("%q is not a duration of 0 or more", v)
+		case d == 0 && zero == zeroOff:
+			d = -1
+		}
+		*field(c) = d
+		return nil
+	}
 }
 
 func topic(field func(*Config) *string) func(*Config, string) error {
@@ -450,7 +416,6 @@ func (f *flagValue) Set(v string) error { f.value, f.set = v, true; return nil }
 //	-slack-webhook-url   SLACK_WEBHOOK_URL            none
 //	-pagerduty-routing-key  PAGERDUTY_ROUTING_KEY     none
 //	-pagerduty-events-url   PAGERDUTY_EVENTS_URL      https://events.pagerduty.com/v2/enqueue
-//	-pagerduty-group-window PAGERDUTY_GROUP_WINDOW    6h (0: one PagerDuty alert per anomaly)
 //	-notify-retry-interval  NOTIFY_RETRY_INTERVAL     1m (0: undelivered notifications are not retried)
 //	-notify-retry-age       NOTIFY_RETRY_AGE          24h
 //	-notify-retry-backoff   NOTIFY_RETRY_BACKOFF      5m
@@ -467,6 +432,7 @@ func (f *flagValue) Set(v string) error { f.value, f.set = v, true; return nil }
 //	-patterns-topic      KAFKA_PATTERNS_TOPIC         ml-patterns
 //	-contamination       ML_CONTAMINATION             unset: the detector's default
 //	-anomaly-threshold   ML_ANOMALY_THRESHOLD         unset: the detector's default
+//	-pagerduty-group-window PAGERDUTY_GROUP_WINDOW    6h (0: one PagerDuty alert per anomaly)
 //
 // The original's isolation forest flagged the ML_CONTAMINATION share of its training windows
 // (offset at that quantile) and reported those whose score exceeded ML_ANOMALY_THRESHOLD on its

@@ -102,7 +102,7 @@ func TestParseServiceConfig(t *testing.T) {
 		}},
 		{name: "flags override the environment", role: PredictiveAlerter,
 			args: []string{"-brokers", "f:1", "-output-topic", "alerts", "-db-host", "flaghost", "-min-probability", "0.8", "-http", "", "-forecast-records", "0",
-				"-max-clock-skew", "0", "-notify-retry-interval", "0", "-pagerduty-group-window", "0"},
+				"-max-clock-skew", "0", "-notify-retry-interval", "0"},
 			env: map[string]string{"KAFKA_BOOTSTRAP_SERVERS": "e:1", "KAFKA_OUTPUT_TOPIC": "x", "POSTGRES_HOST": "envhost", "ALERT_MIN_PROBABILITY": "0.6",
 				"FORECAST_RECORDS": "3", "MAX_CLOCK_SKEW": "5m"},
 			check: func(t *testing.T, c Config) {
@@ -114,9 +114,6 @@ func TestParseServiceConfig(t *testing.T) {
 				}
 				if c.MaxClockSkew >= 0 {
 					t.Errorf("max clock skew %v, want negative (no limit) for -max-clock-skew 0", c.MaxClockSkew)
-				}
-				if c.Webhooks.PagerDutyGroupWindow >= 0 {
-					t.Errorf("PagerDuty group window %v, want negative (one alert per anomaly) for -pagerduty-group-window 0", c.Webhooks.PagerDutyGroupWindow)
 				}
 				if c.NotifyRetryInterval >= 0 {
 					t.Errorf("notification retry interval %v, want negative (never) for -notify-retry-interval 0", c.NotifyRetryInterval)
@@ -261,6 +258,7 @@ func TestParseServiceConfigErrors(t *testing.T) {
 		{"negative clock skew", MLService, nil, map[string]string{"MAX_CLOCK_SKEW": "-1m"}, "MAX_CLOCK_SKEW: \"-1m\" is not a duration of 0 or more"},
 		{"negative notification retry interval", MLService, nil, map[string]string{"NOTIFY_RETRY_INTERVAL": "-1m"}, "NOTIFY_RETRY_INTERVAL: \"-1m\" is not a duration of 0 or more"},
 		{"negative PagerDuty group window", MLService, nil, map[string]string{"PAGERDUTY_GROUP_WINDOW": "-1h"}, "PAGERDUTY_GROUP_WINDOW: \"-1h\" is not a duration of 0 or more"},
+		{"PagerDuty group window on the alerter", PredictiveAlerter, []string{"-pagerduty-group-window", "1h"}, nil, "flag provided but not defined: -pagerduty-group-window"},
 		{"notification retry age within the interval and backoff", MLService, nil, map[string]string{"NOTIFY_RETRY_AGE": "5m"}, "notification retry age 5m0s, want more than the retry interval 1m0s and backoff 5m0s together"},
 		{"zero notification retry backoff", PredictiveAlerter, nil, map[string]string{"NOTIFY_RETRY_BACKOFF": "0"}, "NOTIFY_RETRY_BACKOFF: \"0\" is not a positive duration"},
 		{"zero notification retry age", PredictiveAlerter, []string{"-notify-retry-age", "0s"}, nil, "-notify-retry-age: \"0s\" is not a positive duration"},

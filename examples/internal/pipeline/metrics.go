@@ -48,7 +48,7 @@ type Stats struct {
 type NotificationStats struct {
 	Batches int64 // durable batches with something to notify, handed to the Notifier
 	Dropped int64 // such batches not notified because the queue was full or the Service stopped
-	Failed  int64 // batches (retries included) whose notification returned an error
+	Failed  int64 // queued batches, and chunks of retried records, whose notification returned an error
 	// Redelivered counts the records that the store held as undelivered, claimed and handed to
 	// the Notifier again (Config.NotifyRetryInterval), and RetryFailed the claims that failed.
 	Redelivered, RetryFailed int64
@@ -226,7 +226,7 @@ func (s Stats) WritePrometheus(w io.Writer, namespace string) error {
 				fmt.Fprintf(p.w, "%s_notifications_total{target=%q,outcome=%q} %d\n", p.ns, target, o.name, o.v)
 			}
 		}
-		p.single("notification_marks_failed_total", "counter", "Records delivered to every target whose marking in the store failed.", float64(s.Notifier.MarkFailed))
+		p.single("notification_marks_failed_total", "counter", "Deliveries whose recording in the store failed after its tries (of a record to every target, or to one).", float64(s.Notifier.MarkFailed))
 	}
 	var lag int64
 	for _, l := range s.Consumer.Lag {

@@ -2,7 +2,9 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/stacklens/omen"
@@ -14,30 +16,27 @@ import (
 // (Config.NotifyRetryInterval). Its records are those of the Service's role: the predictive
 // alerter's alerts, the ML service's critical anomalies.
 //
-// Every interval it claims the due records in chunks (pgadapter's ClaimUnsentAlerts and
-// ClaimUnnotifiedAnomalies: instances never claim the same record, and a claimed record is not
-// due again for the backoff, doubling with each claim up to notifyRetryMaxBackoffs times it) and
+// Every interval it claims the due records a chunk at a time (pgadapter's ClaimUnsentAlerts
+// and ClaimUnnotifiedAnomalies: instances never claim the same record, and a claimed record is
+// not due again for the backoff, doubling with each claim; see Config.NotifyRetryBackoff) and
 // hands each chunk to the notifier, which sends each record only to the targets the store does
-// not list as having it. The queued batches of new records are delivered in chunks too, each
-// leased for the backoff just before it is handed over, so that no instance claims a record
-// while another delivers it. A chunk is as large as a notify.Notifier delivers at once, so the
-// backoff must exceed the time one record's delivery can take.
+// not list as having it. New records go through a leasingNotifier, so that no instance claims a
+// record while another delivers it.
 type notifyRetry struct {
 	claim    func(ctx context.Context, c pgadapter.Claim) (omen.Results, error)
-	leaseIDs func(ctx context.Context, ids []string, lease time.Duration) ([]string, error)
 	interval time.Duration // how often due records are claimed
 	age      time.Duration // how long after it was stored a record is retried
-	backoff  time.Duration // the lease of a delivery, and the first wait between two claims of a record
+	backoff  time.Duration // the first wait between two claims of a record
 }
 
-// notifyRetryChunk is the number of records claimed or leased at a time: what a
-// notify.Notifier delivers at once by default, so that a record is tried as soon as it is held
-// and its lease does not run out while it waits.
-const notifyRetryChunk = notify.DefaultParallelism
+// notifyChunk is the number of records claimed or leased at a time: what a notify.Notifier
+// delivers at once by default, so that a record is tried as soon as it is held and its lease or
+// backoff does not run out while it waits.
+const notifyChunk = notify.DefaultParallelism
 
-// notifyRetryMaxBackoffs bounds the wait between two claims of a record that keeps failing, in
-// backoffs (5 × 6 = 30 minutes by default).
-const notifyRetryMaxBackoffs = 6
+// notifyMaxBackoffs bounds the wait between two claims of a record that keeps failing, in
+// backoffs.
+const notifyMaxBackoffs = 6
 
 // newNotifyRetry returns the retries of role from store.
 func newNotifyRetry(role Role, store *pgadapter.Store, interval, age, backoff time.Duration) *notifyRetry {
@@ -47,13 +46,11 @@ func newNotifyRetry(role Role, store *pgadapter.Store, interval, age, backoff ti
 			as, err := store.ClaimUnsentAlerts(ctx, c)
 			return omen.Results{Alerts: as}, err
 		}
-		r.leaseIDs = store.LeaseAlerts
 	} else {
 		r.claim = func(ctx context.Context, c pgadapter.Claim) (omen.Results, error) {
 			as, err := store.ClaimUnnotifiedAnomalies(ctx, c)
 			return omen.Results{Anomalies: as}, err
 		}
-		r.leaseIDs = store.LeaseAnomalies
 	}
 	return r
 }
@@ -68,21 +65,23 @@ func (r *notifyRetry) run(claims, deliveries context.Context, s *durableSink, no
 		case <-claims.Done():
 			return
 		case <-t.C:
-			for claims.Err() == nil && r.round(claims, deliveries, s, notifier) {
+			for claims.Err() == nil {
+				if full := r.round(claims, deliveries, s, notifier); !full {
+					break
+				}
 			}
 		}
 	}
 }
 
-// round claims one chunk of due records — stored within age and at least an interval ago (a
-// younger one is most likely still in the queue) — and hands it to notifier. It reports whether
-// it found a full chunk, so that more may be due.
+// round claims one chunk of due records — stored at least an interval ago (a younger one is most
+// likely still in the queue) and within age — and hands it to notifier. It reports whether it
+// found a full chunk, so that more may be due.
 func (r *notifyRetry) round(claims, deliveries context.Context, s *durableSink, notifier Notifier) bool {
 	ctx, cancel := context.WithTimeout(claims, r.interval)
 	defer cancel()
-	now := time.Now()
-	n, err := r.claim(ctx, pgadapter.Claim{StoredFrom: now.Add(-r.age), StoredBefore: now.Add(-r.interval),
-		Limit: notifyRetryChunk, Backoff: r.backoff, MaxBackoff: notifyRetryMaxBackoffs * r.backoff})
+	n, err := r.claim(ctx, pgadapter.Claim{MinAge: r.interval, MaxAge: r.age, Limit: notifyChunk,
+		Backoff: r.backoff, MaxBackoff: notifyMaxBackoffs * r.backoff})
 	if err != nil {
 		s.counters.notifyRetryFailed.Add(1)
 		s.log.WarnContext(ctx, "claiming the undelivered notifications failed; retrying at the next interval", slog.Any("error", err))
@@ -96,65 +95,78 @@ func (r *notifyRetry) round(claims, deliveries context.Context, s *durableSink, 
 	s.log.InfoContext(ctx, "retrying undelivered notifications", slog.Int("alerts", len(n.Alerts)),
 		slog.Int("anomalies", len(n.Anomalies)))
 	s.notify(deliveries, notifier, n)
-	return claimed == notifyRetryChunk
+	return claimed == notifyChunk
 }
 
-// deliver hands the queued batch n to notifier a chunk at a time, each leased first: only the
-// records no retry holds are delivered, the others being retried by some instance. When the
-// store cannot be asked (within an interval), the chunk is delivered whole: a page twice is
-// better than none.
-func (r *notifyRetry) deliver(ctx context.Context, s *durableSink, notifier Notifier, n omen.Results) {
-	for _, chunk := range chunks(n, notifyRetryChunk) {
-		if ctx.Err() != nil {
-			return
+// leasingNotifier is the Notifier of the queued batches when notifications are retried: it hands
+// a batch to the notifier a chunk at a time, each leased in the store for lease just before
+// (pgadapter's LeaseAlerts or LeaseAnomalies, by the role's kind), and only the records it
+// leased: the others are held by a retry, which delivers them. The lease keeps every instance's
+// retries off the chunk while it is delivered, so it must exceed the time one record's delivery
+// can take. When the store cannot lease (within timeout), a chunk is delivered whole: a page
+// twice is better than none. Records of the other kind are delivered without a lease.
+type leasingNotifier struct {
+	Notifier
+	leaseIDs func(ctx context.Context, ids []string, lease time.Duration) ([]string, error)
+	alerts   bool // the role's kind: alerts (else anomalies)
+	lease    time.Duration
+	timeout  time.Duration
+	log      *slog.Logger
+}
+
+// newLeasingNotifier returns the leasing Notifier of role over notifier.
+func newLeasingNotifier(notifier Notifier, role Role, store *pgadapter.Store, lease, timeout time.Duration, log *slog.Logger) *leasingNotifier {
+	l := &leasingNotifier{Notifier: notifier, alerts: role == PredictiveAlerter, lease: lease, timeout: timeout, log: log,
+		leaseIDs: store.LeaseAnomalies}
+	if l.alerts {
+		l.leaseIDs = store.LeaseAlerts
+	}
+	return l
+}
+
+// Notify implements Notifier.
+func (l *leasingNotifier) Notify(ctx context.Context, n omen.Results) error {
+	var errs []error
+	held := n // what is not leased goes through as it is
+	if l.alerts {
+		held.Alerts = nil
+		for i := 0; i < len(n.Alerts) && ctx.Err() == nil; i += notifyChunk {
+			chunk := n.Alerts[i:min(i+notifyChunk, len(n.Alerts))]
+			leased := leasedOf(ctx, l, chunk, func(a omen.PredictiveAlert) string { return a.ID })
+			errs = append(errs, l.Notifier.Notify(ctx, omen.Results{Alerts: leased}))
 		}
-		s.notify(ctx, notifier, r.lease(ctx, s, chunk))
+	} else {
+		held.Anomalies = nil
+		for i := 0; i < len(n.Anomalies) && ctx.Err() == nil; i += notifyChunk {
+			chunk := n.Anomalies[i:min(i+notifyChunk, len(n.Anomalies))]
+			leased := leasedOf(ctx, l, chunk, func(a omen.Anomaly) string { return a.ID })
+			errs = append(errs, l.Notifier.Notify(ctx, omen.Results{Anomalies: leased}))
+		}
 	}
+	if len(held.Alerts)+len(held.Anomalies) > 0 {
+		errs = append(errs, l.Notifier.Notify(ctx, held))
+	}
+	return errors.Join(append(errs, ctx.Err())...)
 }
 
-// lease returns the records of chunk whose lease it took.
-func (r *notifyRetry) lease(ctx context.Context, s *durableSink, chunk omen.Results) omen.Results {
-	ids := make([]string, 0, len(chunk.Alerts)+len(chunk.Anomalies))
-	for _, a := range chunk.Alerts {
-		ids = append(ids, a.ID)
+// leasedOf returns the records of chunk that l leased.
+func leasedOf[T any](ctx context.Context, l *leasingNotifier, chunk []T, id func(T) string) []T {
+	ids := make([]string, len(chunk))
+	for i, r := range chunk {
+		ids[i] = id(r)
 	}
-	for _, a := range chunk.Anomalies {
-		ids = append(ids, a.ID)
-	}
-	leaseCtx, cancel := context.WithTimeout(ctx, r.interval)
+	ctx, cancel := context.WithTimeout(ctx, l.timeout)
 	defer cancel()
-	leased, err := r.leaseIDs(leaseCtx, ids, r.backoff)
+	leased, err := l.leaseIDs(ctx, ids, l.lease)
 	if err != nil {
-		s.log.WarnContext(ctx, "leasing notifications failed; delivering them all", slog.Any("error", err))
+		l.log.WarnContext(ctx, "leasing notifications failed; delivering them all", slog.Any("error", err))
 		return chunk
 	}
-	held := make(map[string]bool, len(leased))
-	for _, id := range leased {
-		held[id] = true
-	}
-	var out omen.Results
-	for _, a := range chunk.Alerts {
-		if held[a.ID] {
-			out.Alerts = append(out.Alerts, a)
+	var out []T
+	for _, r := range chunk {
+		if slices.Contains(leased, id(r)) {
+			out = append(out, r)
 		}
-	}
-	for _, a := range chunk.Anomalies {
-		if held[a.ID] {
-			out.Anomalies = append(out.Anomalies, a)
-		}
-	}
-	return out
-}
-
-// chunks splits the anomalies and the alerts of n, in that order (a Notifier's), into results of
-// at most size records.
-func chunks(n omen.Results, size int) []omen.Results {
-	var out []omen.Results
-	for i := 0; i < len(n.Anomalies); i += size {
-		out = append(out, omen.Results{Anomalies: n.Anomalies[i:min(i+size, len(n.Anomalies))]})
-	}
-	for i := 0; i < len(n.Alerts); i += size {
-		out = append(out, omen.Results{Alerts: n.Alerts[i:min(i+size, len(n.Alerts))]})
 	}
 	return out
 }

@@ -6,20 +6,17 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stacklens/omen"
 )
 
-// recordingNotifier records the IDs of each batch it is handed.
-type recordingNotifier struct {
-	mu      sync.Mutex
-	batches [][]string
-}
+// callLog records, in order, the leases and the notifications of a leasingNotifier.
+type callLog []string
 
-func (n *recordingNotifier) Notify(_ context.Context, r omen.Results) error {
+func (l *callLog) Notify(_ context.Context, r omen.Results) error {
 	var ids []string
 	for _, a := range r.Anomalies {
 		ids = append(ids, a.ID)
@@ -27,58 +24,58 @@ func (n *recordingNotifier) Notify(_ context.Context, r omen.Results) error {
 	for _, a := range r.Alerts {
 		ids = append(ids, a.ID)
 	}
-	n.mu.Lock()
-	n.batches = append(n.batches, ids)
-	n.mu.Unlock()
+	*l = append(*l, "notify "+strings.Join(ids, ","))
 	return nil
 }
 
-// TestRetryDeliverLeasesChunks: a queued batch is delivered a chunk at a time, each leased just
-// before it is handed over (so no lease runs out while its records wait behind others); records
-// a retry holds are left to it; when the store cannot lease, the chunk is delivered whole.
-func TestRetryDeliverLeasesChunks(t *testing.T) {
-	var batch omen.Results
-	for i := range 10 {
-		batch.Anomalies = append(batch.Anomalies, omen.Anomaly{ID: fmt.Sprintf("x%02d", i)})
+// TestLeasingNotifier: a batch of the role's kind goes to the notifier a chunk at a time, each
+// leased just before it is handed over (so that no lease runs out while its records wait behind
+// others), without the records a retry holds; when the store cannot lease, the chunk goes whole;
+// records of the other kind go through unleased.
+func TestLeasingNotifier(t *testing.T) {
+	var anomalies []omen.Anomaly
+	for i := range 2*notifyChunk + 2 {
+		anomalies = append(anomalies, omen.Anomaly{ID: fmt.Sprintf("x%02d", i)})
 	}
-	for i := range 3 {
-		batch.Alerts = append(batch.Alerts, omen.PredictiveAlert{ID: fmt.Sprintf("a%02d", i)})
-	}
-	var leases [][]string
-	held := map[string]bool{"x05": true} // claimed by a retry
+	held := anomalies[notifyChunk+1].ID // claimed by a retry
+	var log callLog
 	failing := false
-	r := &notifyRetry{interval: time.Second, backoff: time.Minute,
+	l := &leasingNotifier{Notifier: &log, lease: time.Minute, timeout: time.Second, log: slog.New(slog.DiscardHandler),
 		leaseIDs: func(_ context.Context, ids []string, lease time.Duration) ([]string, error) {
 			if lease != time.Minute {
-				t.Errorf("lease of %v, want the backoff", lease)
+				t.Errorf("lease of %v, want a minute", lease)
 			}
-			leases = append(leases, ids)
+			log = append(log, "lease "+strings.Join(ids, ","))
 			if failing {
 				return nil, errors.New("database unreachable")
 			}
-			var out []string
-			for _, id := range ids {
-				if !held[id] {
-					out = append(out, id)
-				}
-			}
-			return out, nil
+			return slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == held }), nil
 		}}
-	s := newDurableSink(nil, newCounters(), slog.New(slog.DiscardHandler), true, 1)
-	n := &recordingNotifier{}
-	r.deliver(context.Background(), s, n, batch)
-
-	want := [][]string{{"x00", "x01", "x02", "x03"}, {"x04", "x06", "x07"}, {"x08", "x09"}, {"a00", "a01", "a02"}}
-	if !slices.EqualFunc(n.batches, want, slices.Equal) {
-		t.Errorf("delivered %v, want %v", n.batches, want)
+	if err := l.Notify(context.Background(), omen.Results{Anomalies: anomalies}); err != nil {
+		t.Fatal(err)
 	}
-	if len(leases) != 4 || len(leases[1]) != notifyRetryChunk || !slices.Contains(leases[1], "x05") {
-		t.Errorf("leases %v, want one per chunk of %d", leases, notifyRetryChunk)
+	var want callLog
+	for i := 0; i < len(anomalies); i += notifyChunk {
+		var ids, leased []string
+		for _, a := range anomalies[i:min(i+notifyChunk, len(anomalies))] {
+			ids = append(ids, a.ID)
+			if a.ID != held {
+				leased = append(leased, a.ID)
+			}
+		}
+		want = append(want, "lease "+strings.Join(ids, ","), "notify "+strings.Join(leased, ","))
+	}
+	if !slices.Equal(log, want) {
+		t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(log, "\n"), strings.Join(want, "\n"))
 	}
 
-	failing, n.batches = true, nil
-	r.deliver(context.Background(), s, n, omen.Results{Anomalies: batch.Anomalies[:2]})
-	if want := [][]string{{"x00", "x01"}}; !slices.EqualFunc(n.batches, want, slices.Equal) {
-		t.Errorf("with the store down, delivered %v, want %v", n.batches, want)
+	log, failing = nil, true
+	alert := omen.PredictiveAlert{ID: "a00"}
+	if err := l.Notify(context.Background(), omen.Results{Anomalies: anomalies[:2], Alerts: []omen.PredictiveAlert{alert}}); err != nil {
+		t.Fatal(err)
+	}
+	want = callLog{"lease x00,x01", "notify x00,x01", "notify a00"}
+	if !slices.Equal(log, want) {
+		t.Errorf("with the store down and an alert beside the anomalies, calls %q, want %q", log, want)
 	}
 }

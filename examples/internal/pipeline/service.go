@@ -83,6 +83,7 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 		return nil, err
 	}
 	s.alerter, _ = eng.(*omen.Alerter)
+	var queued Notifier    // the Notifier of the queued batches
 	var retry *notifyRetry // none unless the Service builds the notifier on PostgreSQL
 	if cfg.Notifier == nil && cfg.Webhooks.any() {
 		var marker notify.Marker
@@ -96,7 +97,11 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 		cfg.Notifier, s.cfg.Notifier = n, n
 		if pg, ok := store.(*pgadapter.Store); ok && cfg.NotifyRetryInterval > 0 {
 			retry = newNotifyRetry(cfg.Role, pg, cfg.NotifyRetryInterval, cfg.NotifyRetryAge, cfg.NotifyRetryBackoff)
+			queued = newLeasingNotifier(n, cfg.Role, pg, cfg.NotifyRetryBackoff, cfg.NotifyRetryInterval, s.log)
 		}
+	}
+	if queued == nil {
+		queued = cfg.Notifier
 	}
 	s.sink = newDurableSink(store, s.counters, s.log, cfg.Notifier != nil, cfg.NotifyQueue)
 	opts := []kafkaadapter.Option{
@@ -133,7 +138,7 @@ func Start(ctx context.Context, cfg Config) (_ *Service, err error) {
 	retryCtx, cancelRetry := context.WithCancel(runCtx) // Stop ends the claims at once
 	var notified sync.WaitGroup
 	if cfg.Notifier != nil {
-		notified.Go(func() { s.sink.deliver(notifyCtx, cfg.Notifier, retry) })
+		notified.Go(func() { s.sink.deliver(notifyCtx, queued) })
 	}
 	if retry != nil {
 		notified.Go(func() { retry.run(retryCtx, notifyCtx, s.sink, cfg.Notifier) })

@@ -99,18 +99,14 @@ func (s *durableSink) drop(ctx context.Context, n omen.Results, why string) {
 }
 
 // deliver hands the queued batches to notifier until the queue is closed and drained or ctx
-// ends; the batches still queued then are counted as dropped. With retries, a batch is
-// delivered in leased chunks (see notifyRetry.deliver).
-func (s *durableSink) deliver(ctx context.Context, notifier Notifier, retry *notifyRetry) {
+// ends; the batches still queued then are counted as dropped.
+func (s *durableSink) deliver(ctx context.Context, notifier Notifier) {
 	for n := range s.queue {
-		switch {
-		case ctx.Err() != nil:
+		if ctx.Err() != nil {
 			s.counters.notifyDropped.Add(1)
-		case retry != nil:
-			retry.deliver(ctx, s, notifier, n)
-		default:
-			s.notify(ctx, notifier, n)
+			continue
 		}
+		s.notify(ctx, notifier, n)
 	}
 }
 
