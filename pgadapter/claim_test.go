@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stacklens/omen"
 )
 
@@ -80,16 +81,8 @@ func TestClaimUndelivered(t *testing.T) {
 	if as, err := store.ClaimUnsentAlerts(ctx, claimAll); err != nil || len(as) != 0 {
 		t.Errorf("second claim of alerts = %d, %v; want none before the backoff", len(as), err)
 	}
-	backoff := func(id string) time.Duration {
-		t.Helper()
-		var d time.Duration
-		if err := pool.QueryRow(ctx, "SELECT notify_next_at - CURRENT_TIMESTAMP FROM ml_predictive_alerts WHERE alert_id = $1", id).Scan(&d); err != nil {
-			t.Fatal(err)
-		}
-		return d.Round(time.Minute)
-	}
 	for _, want := range []time.Duration{time.Hour, 2 * time.Hour, 4 * time.Hour, 4 * time.Hour} {
-		if got := backoff(pending.ID); got != want {
+		if got := nextRetryIn(t, pool, pending.ID); got != want {
 			t.Errorf("next retry in %v, want %v", got, want)
 		}
 		if _, err := pool.Exec(ctx, "UPDATE ml_predictive_alerts SET notify_next_at = NULL WHERE alert_id = $1", pending.ID); err != nil {
@@ -244,13 +237,20 @@ func TestClaimBackoffBeyondIntervalRange(t *testing.T) {
 	if err != nil || len(as) != 1 {
 		t.Fatalf("claim after thirty attempts = %d alerts, %v", len(as), err)
 	}
-	var d time.Duration
-	if err := pool.QueryRow(ctx, "SELECT notify_next_at - CURRENT_TIMESTAMP FROM ml_predictive_alerts").Scan(&d); err != nil {
-		t.Fatal(err)
-	}
-	if d.Round(time.Minute) != 24*time.Hour {
+	if d := nextRetryIn(t, pool, a.ID); d != 24*time.Hour {
 		t.Errorf("next retry in %v, want the cap of 24 h", d)
 	}
+}
+
+// nextRetryIn returns the time until the alert's next retry, to the minute.
+func nextRetryIn(t *testing.T, pool *pgxpool.Pool, id string) time.Duration {
+	t.Helper()
+	var d time.Duration
+	err := pool.QueryRow(context.Background(), "SELECT notify_next_at - CURRENT_TIMESTAMP FROM ml_predictive_alerts WHERE alert_id = $1", id).Scan(&d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.Round(time.Minute)
 }
 
 // TestLeases: a notifier's lease takes the records no retry holds, keeps a claim from taking

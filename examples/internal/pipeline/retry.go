@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"time"
@@ -126,27 +127,35 @@ func newLeasingNotifier(notifier Notifier, role Role, store *pgadapter.Store, le
 
 // Notify implements Notifier.
 func (l *leasingNotifier) Notify(ctx context.Context, n omen.Results) error {
-	var errs []error
 	held := n // what is not leased goes through as it is
+	var errs []error
 	if l.alerts {
 		held.Alerts = nil
-		for i := 0; i < len(n.Alerts) && ctx.Err() == nil; i += notifyChunk {
-			chunk := n.Alerts[i:min(i+notifyChunk, len(n.Alerts))]
-			leased := leasedOf(ctx, l, chunk, func(a omen.PredictiveAlert) string { return a.ID })
-			errs = append(errs, l.Notifier.Notify(ctx, omen.Results{Alerts: leased}))
-		}
+		errs = notifyLeased(ctx, l, n.Alerts, func(a omen.PredictiveAlert) string { return a.ID },
+			func(as []omen.PredictiveAlert) omen.Results { return omen.Results{Alerts: as} })
 	} else {
 		held.Anomalies = nil
-		for i := 0; i < len(n.Anomalies) && ctx.Err() == nil; i += notifyChunk {
-			chunk := n.Anomalies[i:min(i+notifyChunk, len(n.Anomalies))]
-			leased := leasedOf(ctx, l, chunk, func(a omen.Anomaly) string { return a.ID })
-			errs = append(errs, l.Notifier.Notify(ctx, omen.Results{Anomalies: leased}))
-		}
+		errs = notifyLeased(ctx, l, n.Anomalies, func(a omen.Anomaly) string { return a.ID },
+			func(as []omen.Anomaly) omen.Results { return omen.Results{Anomalies: as} })
 	}
 	if len(held.Alerts)+len(held.Anomalies) > 0 {
 		errs = append(errs, l.Notifier.Notify(ctx, held))
 	}
-	return errors.Join(append(errs, ctx.Err())...)
+	return errors.Join(errs...)
+}
+
+// notifyLeased hands records to l's notifier a chunk at a time, each leased first, and returns
+// the notifier's errors and, when ctx ends before every chunk is handed over, ctx's.
+func notifyLeased[T any](ctx context.Context, l *leasingNotifier, records []T, id func(T) string, results func([]T) omen.Results) []error {
+	var errs []error
+	for i := 0; i < len(records); i += notifyChunk {
+		if ctx.Err() != nil {
+			return append(errs, fmt.Errorf("pipeline: %d notifications not attempted: %w", len(records)-i, ctx.Err()))
+		}
+		chunk := records[i:min(i+notifyChunk, len(records))]
+		errs = append(errs, l.Notifier.Notify(ctx, results(leasedOf(ctx, l, chunk, id))))
+	}
+	return errs
 }
 
 // leasedOf returns the records of chunk that l leased.

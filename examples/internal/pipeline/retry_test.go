@@ -78,4 +78,11 @@ func TestLeasingNotifier(t *testing.T) {
 	if !slices.Equal(log, want) {
 		t.Errorf("with the store down and an alert beside the anomalies, calls %q, want %q", log, want)
 	}
+
+	log = nil
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := l.Notify(ctx, omen.Results{Anomalies: anomalies}); !errors.Is(err, context.Canceled) || len(log) != 0 {
+		t.Errorf("after the end of ctx: %v, calls %q; want context.Canceled and none", err, log)
+	}
 }
