@@ -19,7 +19,8 @@ func approxEqual(a, b, tol float64) bool {
 }
 
 // TestUpdateMatchesRefilter: a model fitted on the first part of a series and updated with
-// the rest forecasts exactly as the same coefficients filtered over the whole series.
+// the rest forecasts exactly as the same coefficients filtered over the whole series, and
+// keeps the fit's statistics and residuals.
 func TestUpdateMatchesRefilter(t *testing.T) {
 	specs := []Spec{
 		{Order: Order{1, 1, 1}},
@@ -53,6 +54,11 @@ func TestUpdateMatchesRefilter(t *testing.T) {
 		}
 		if up.Len() != len(y) || m.Len() != len(head) {
 			t.Errorf("Len: %d, %d", up.Len(), m.Len())
+		}
+		if up.Sigma2() != m.Sigma2() || up.Sigma2Adjusted() != m.Sigma2Adjusted() || up.AICc() != m.AICc() ||
+			!slices.Equal(up.Residuals(), m.Residuals()) {
+			t.Errorf("%v: the update changed the fit: σ² %v → %v, adjusted %v → %v, %d → %d residuals",
+				spec.Order, m.Sigma2(), up.Sigma2(), m.Sigma2Adjusted(), up.Sigma2Adjusted(), len(m.Residuals()), len(up.Residuals()))
 		}
 	}
 }

@@ -8,8 +8,9 @@ import (
 
 // Update returns a new model that has absorbed the observations y (NaN = missing) after the
 // end of the series by continuing the Kalman filter, without re-estimating: forecasts from the
-// new model start after the last of them. The coefficients and the fit statistics (σ²,
-// log-likelihood, criteria) stay those of the fit. m is not modified. Update returns
+// new model start after the last of them. The coefficients, the fit statistics (σ²,
+// log-likelihood, criteria) and the residuals stay those of the fit, so an update costs the
+// same however many came before it. m is not modified. Update returns
 // ErrNonFinite for ±Inf, and an error when the model has user regressors (use UpdateX).
 func (m *Model) Update(y ...float64) (*Model, error) {
 	if m.lay.nxreg > 0 {
@@ -42,9 +43,7 @@ func (m *Model) UpdateX(y []float64, xreg [][]float64) (*Model, error) {
 	out.p = slices.Clone(m.p)
 	ss := m.newStateSpaceOf() // the filter uses scratch inside the state space: not m.ss
 	st := filterState{a: out.a, p: out.p}
-	resid := make([]float64, len(y))
-	ss.filter(adj, &st, nil, newFilterWork(ss.rd), resid)
-	out.resid = append(slices.Clone(m.resid), resid...)
+	ss.filter(adj, &st, nil, newFilterWork(ss.rd), nil)
 	out.n = m.n + len(y)
 	return &out, nil
 }
