@@ -206,3 +206,24 @@ func TestPELTMatchesStrucchange(t *testing.T) {
 		t.Fatalf("checked %d cases, want %d", checked, len(want))
 	}
 }
+
+// TestNoiseVarianceFallback: differences with zero MAD (more than half of them equal) give
+// half their sample variance, Var(Δy) = 2σ² for white noise; equal differences give 1.
+func TestNoiseVarianceFallback(t *testing.T) {
+	cases := []struct {
+		name string
+		y    []float64
+		want float64
+	}{
+		// Δy = 0 0 0 3 −2 0 0 0 0 0 1 2 −1 0 −1: mean 2/15, Σ(Δ−mean)² = 20 − 4/15, variance 296/210.
+		{"zero MAD", []float64{0, 0, 0, 0, 3, 1, 1, 1, 1, 1, 1, 2, 4, 3, 3, 2}, 296.0 / 210 / 2},
+		{"constant steps", []float64{1, 2, 3, 4, 5}, 1},
+		// Δy = 1 −2 3 −1: median 0, |Δ| sorted 1 1 2 3, MAD 1.5.
+		{"MAD", []float64{0, 1, -1, 2, 1}, 1.4826 * 1.4826 * 1.5 * 1.5 / 2},
+	}
+	for _, c := range cases {
+		if got := noiseVariance(c.y); math.Abs(got-c.want) > 1e-12*c.want {
+			t.Errorf("%s: noiseVariance = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

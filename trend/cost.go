@@ -50,7 +50,7 @@ type ChangeConfig struct {
 	// Variance is σ² for NormalMean; zero means it is estimated robustly as
 	// (1.4826·MAD(Δy)/√2)², the median absolute deviation of the first
 	// differences, which a change in mean barely affects (a series whose
-	// differences have zero MAD falls back to their variance, then to 1).
+	// differences have zero MAD falls back to half their variance, then to 1).
 	// changepoint instead assumes σ² = 1 on data the user has scaled.
 	Variance float64
 	// MaxChanges bounds the number of changes BinarySegmentation finds; zero
@@ -185,7 +185,8 @@ func meanVarCost(ss, m float64) float64 {
 	return m * (math.Log(2*math.Pi) + math.Log(v) + 1)
 }
 
-// noiseVariance estimates σ² as (1.4826·MAD(Δy))²/2.
+// noiseVariance estimates σ² as (1.4826·MAD(Δy))²/2; when more than half the differences Δy
+// equal their median (zero MAD), as var(Δy)/2, and 1 when the differences are all equal.
 func noiseVariance(y []float64) float64 {
 	if len(y) < 2 {
 		return 1
@@ -194,6 +195,7 @@ func noiseVariance(y []float64) float64 {
 	for i := range d {
 		d[i] = y[i+1] - y[i]
 	}
+	fallback := variance(d, nil) / 2
 	slices.Sort(d)
 	med := median(d)
 	for i := range d {
@@ -204,8 +206,8 @@ func noiseVariance(y []float64) float64 {
 	if mad > 0 {
 		return mad * mad / 2
 	}
-	if v := variance(d, nil); v > 0 {
-		return v / 2
+	if fallback > 0 {
+		return fallback
 	}
 	return 1
 }

@@ -75,7 +75,11 @@ func scanOrderStatistics(t, v []float64, ranks []int) []float64 {
 					switch {
 					case s < g.lo:
 						g.below++
-					case s <= g.hi:
+					case s == g.lo:
+						g.atLo++
+					case s == g.hi:
+						g.atHi++
+					case s < g.hi:
 						g.inside = append(g.inside, s)
 					}
 				}
@@ -84,12 +88,20 @@ func scanOrderStatistics(t, v []float64, ranks []int) []float64 {
 		var missed []int
 		for _, g := range groups {
 			for _, r := range g.ranks {
-				if r < g.below || r >= g.below+len(g.inside) {
+				k := r - g.below - g.atLo
+				switch {
+				case r < g.below:
 					missed = append(missed, r)
-					continue
+				case k < 0:
+					found[r] = g.lo
+				case k < len(g.inside):
+					selectRanks(g.inside, k)
+					found[r] = g.inside[k]
+				case k < len(g.inside)+g.atHi:
+					found[r] = g.hi
+				default:
+					missed = append(missed, r)
 				}
-				selectRanks(g.inside, r-g.below)
-				found[r] = g.inside[r-g.below]
 			}
 		}
 		pending = missed
@@ -102,12 +114,17 @@ func scanOrderStatistics(t, v []float64, ranks []int) []float64 {
 }
 
 // slopeGroup is a bracket [lo, hi] of slope values believed to hold the
-// given ranks, with the count of slopes below it and the slopes inside.
+// given ranks, with the counts of slopes below it and equal to either end,
+// and the slopes strictly inside. Slopes equal to an end are only counted, so
+// that ties (integer data give many) never fill memory: a value strictly
+// inside lies strictly between two sample positions, so the slopes inside
+// are about the bracket's share of the sample, whatever the ties.
 type slopeGroup struct {
-	lo, hi float64
-	ranks  []int
-	below  int
-	inside []float64
+	lo, hi     float64
+	ranks      []int
+	below      int
+	atLo, atHi int
+	inside     []float64
 }
 
 // bracket returns, for sorted ranks, brackets from the sorted sample spanning
