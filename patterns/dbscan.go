@@ -83,7 +83,7 @@ func DBSCAN(X [][]float64, cfg DBSCANConfig) (*Clustering, error) {
 // is at most r2.
 func dbscan(tree *kdTree, X [][]float64, eps float64, minSamples int, kd2 []float64) *Clustering {
 	n := len(X)
-	r2 := eps * eps
+	r2 := squaredRadius(eps)
 	c := &Clustering{Labels: make([]int, n), Core: make([]bool, n), Eps: eps}
 	parallelFor(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
@@ -137,4 +137,19 @@ func dbscan(tree *kdTree, X [][]float64, eps float64, minSamples int, kd2 []floa
 		}
 	})
 	return c
+}
+
+// squaredRadius returns the largest r2 with √r2 ≤ eps, so that a squared distance d2 is within
+// r2 exactly when its distance √d2 (correctly rounded, as KDistances reports it) is within eps:
+// eps·eps alone can fall an ulp below d2 when eps = √d2, and the row whose k-distance is eps
+// would not be a core point.
+func squaredRadius(eps float64) float64 {
+	r2 := eps * eps
+	for math.Sqrt(r2) > eps {
+		r2 = math.Nextafter(r2, 0)
+	}
+	for next := math.Nextafter(r2, math.Inf(1)); math.Sqrt(next) <= eps; next = math.Nextafter(r2, math.Inf(1)) {
+		r2 = next
+	}
+	return r2
 }

@@ -139,7 +139,7 @@ func bruteDBSCAN(X [][]float64, eps float64, minSamples int) []int {
 			for k := range X[i] {
 				s += (X[i][k] - X[j][k]) * (X[i][k] - X[j][k])
 			}
-			if s <= eps*eps {
+			if math.Sqrt(s) <= eps { // distances, as scikit-learn's brute-force neighbours
 				nb[i] = append(nb[i], j)
 			}
 		}
@@ -296,6 +296,45 @@ func TestKDistancesMatchBruteForce(t *testing.T) {
 		}
 		if want := bruteDBSCAN(X, auto.Eps, DefaultMinSamples); !slices.Equal(auto.Labels, want) {
 			t.Fatalf("case %d: automatic Eps %g: labels differ from brute force", c, auto.Eps)
+		}
+	}
+}
+
+// TestKDistanceMakesCorePoint: at Eps equal to a row's k-distance (k = MinSamples) the row is
+// a core point, as KDistances documents, although Eps·Eps rounds below the squared distance
+// here (√3 · √3 = 2.9999999999999996).
+func TestKDistanceMakesCorePoint(t *testing.T) {
+	X := [][]float64{{0, 0, 0}, {1, 1, 1}, {10, 10, 10}, {11, 11, 11}}
+	kd, err := KDistances(X, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kd[0]*kd[0] >= 3 {
+		t.Fatalf("the case no longer rounds: %v² = %v", kd[0], kd[0]*kd[0])
+	}
+	got, err := DBSCAN(X, DBSCANConfig{Eps: kd[0], MinSamples: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Labels, []int{0, 0, 1, 1}) || slices.Contains(got.Core, false) {
+		t.Errorf("Eps = %v: labels %v core %v, want [0 0 1 1], all core", kd[0], got.Labels, got.Core)
+	}
+}
+
+// TestSquaredRadius: √d2 ≤ eps exactly when d2 ≤ squaredRadius(eps), for squared distances
+// around eps² a few ulps either way.
+func TestSquaredRadius(t *testing.T) {
+	for _, eps := range []float64{math.Sqrt(3), 1, 0.1, math.Sqrt(2) * 1e-5, 12345.678, math.Sqrt(7e10)} {
+		r2 := squaredRadius(eps)
+		d2 := eps * eps
+		for range 8 {
+			d2 = math.Nextafter(d2, 0)
+		}
+		for range 16 {
+			if in := d2 <= r2; in != (math.Sqrt(d2) <= eps) {
+				t.Errorf("eps %v: d2 %v within r2 %v is %v, √d2 = %v", eps, d2, r2, in, math.Sqrt(d2))
+			}
+			d2 = math.Nextafter(d2, math.Inf(1))
 		}
 	}
 }
