@@ -75,7 +75,7 @@ type Calibrated struct {
 	// operation.
 	Probability float64
 	// Confidence in [0, 1] is the product of three factors: warm-up size 1 − exp(−2n/WarmUp);
-	// precision of the probability estimate, 1/(1 + sqrt((1 − p)/(n·p))) in the empirical range or
+	// precision of the probability estimate, 1/(1 + sqrt((1 − p)/((n + 1)·p))) in the empirical range or
 	// (1 − D)/(1 + 1/sqrt(k)) in the GPD tail (D the Kolmogorov–Smirnov distance of the fit, k its
 	// excesses); and margin, 0.5 + 0.5·min(1, distance to the nearest level boundary / 10 points).
 	Confidence float64
@@ -94,7 +94,8 @@ type Calibrated struct {
 // tail beyond the threshold t (the TailQuantile of the warm-up) is a generalised Pareto
 // distribution fitted to the excesses x − t by maximum likelihood (FitGPD): p = (N_t/n)·P(Y > x − t),
 // N_t the number of excesses — the peaks-over-threshold model of SPOT (Siffer et al., KDD 2017),
-// which extrapolates to probabilities far below 1/n. Unlike SPOT, the shape is held at ξ ≥ 0: the
+// which extrapolates to probabilities far below 1/n; N_t/n is replaced by the body's p at t when
+// that is smaller, so that p never increases with x across t. Unlike SPOT, the shape is held at ξ ≥ 0: the
 // tail is the maximum-likelihood GPD among those with ξ ≥ 0: the best GPD with ξ > 0 when one
 // beats the exponential (ξ = 0, σ = mean excess), else the exponential — also when the
 // unconstrained maximum lies at ξ < 0 (an earlier version then always took the exponential). A
@@ -239,20 +240,13 @@ func (c *Calibrator) Calibrate(x float64) Calibrated {
 	n := float64(c.n)
 	var p, precision float64
 	if c.tailOK && x > c.threshold {
-		p = float64(c.exceed) / n * c.tail.Survival(x-c.threshold)
+		// The tail's mass is at most the body's probability at t (N_t/n and the digest's
+		// survival there differ a little), so that a larger value is never more probable.
+		mass := min(float64(c.exceed)/n, c.bodyProbability(c.threshold))
+		p = mass * c.tail.Survival(x-c.threshold)
 		precision = (1 - c.fitKS) / (1 + 1/math.Sqrt(float64(c.fitPeaks)))
 	} else {
-		s := 0.0
-		if c.n > 0 {
-			s = 1 - c.digest.CDF(x)
-		}
-		if math.IsInf(x, 1) {
-			s = 0
-		}
-		if math.IsInf(x, -1) {
-			s = 1
-		}
-		p = (n*s + 1) / (n + 1)
+		p = c.bodyProbability(x)
 		precision = 1 / (1 + math.Sqrt((1-p)/((n+1)*p)))
 	}
 	score := 100.0
@@ -270,6 +264,23 @@ func (c *Calibrator) Calibrate(x float64) Calibrated {
 		Confidence:  size * precision * margin,
 		Level:       cfg.Levels.Of(score),
 	}
+}
+
+// bodyProbability is the empirical tail probability (n·S(x) + 1)/(n + 1), S the digest's
+// survival function (1 at −Inf, 0 at +Inf).
+func (c *Calibrator) bodyProbability(x float64) float64 {
+	n := float64(c.n)
+	s := 0.0
+	if c.n > 0 {
+		s = 1 - c.digest.CDF(x)
+	}
+	if math.IsInf(x, 1) {
+		s = 0
+	}
+	if math.IsInf(x, -1) {
+		s = 1
+	}
+	return (n*s + 1) / (n + 1)
 }
 
 // Summary is a read-only view of a Calibrator's state.

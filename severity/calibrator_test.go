@@ -39,6 +39,28 @@ func TestCalibratorTailProbabilityNormal(t *testing.T) {
 	}
 }
 
+// TestCalibratorProbabilityMonotone: P(X ≥ x) never increases with x, also across the
+// threshold where the digest's body meets the GPD tail (seeds 2 and 3 of |N(0, 1)| values once
+// gave a larger probability just above the threshold than just below it).
+func TestCalibratorProbabilityMonotone(t *testing.T) {
+	for seed := range uint64(6) {
+		rng := rand.New(rand.NewPCG(seed, 0))
+		c := New(Config{})
+		for range 3000 {
+			c.Add(math.Abs(rng.NormFloat64()))
+		}
+		th := c.Snapshot().Threshold
+		prev, prevX := 1.0, 0.0
+		for x := th - 0.05; x < th+0.05; x += 1e-4 {
+			p := c.Calibrate(x).Probability
+			if p > prev {
+				t.Fatalf("seed %d (threshold %.5f): p(%.5f) = %.6g > p(%.5f) = %.6g", seed, th, x, p, prevX, prev)
+			}
+			prev, prevX = p, x
+		}
+	}
+}
+
 // TestCalibratorTailProbabilityPareto checks the GPD tail on heavy-tailed values, GPD(ξ = 0.3,
 // σ = 1) drawn by inversion, whose exact survival function is (1 + 0.3x)^(−1/0.3): far beyond
 // anything a 20,000-value empirical estimate can resolve (10⁻⁶ at x ≈ 205).
