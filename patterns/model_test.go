@@ -250,3 +250,24 @@ func TestShiftDetectorBinaryRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestShiftConfigPanics: NewShiftDetector refuses every config whose detector could not be
+// restored from its own encoding.
+func TestShiftConfigPanics(t *testing.T) {
+	for name, cfg := range map[string]ShiftConfig{
+		"negative threshold": {Threshold: -1},
+		"NaN threshold":      {Threshold: math.NaN()},
+		"infinite threshold": {Threshold: math.Inf(1)},
+		"negative windows":   {Windows: -1},
+		"huge windows":       {Windows: math.MaxInt32 + 1},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			NewShiftDetector(cfg)
+		}()
+	}
+}

@@ -16,8 +16,8 @@ type ShiftConfig struct {
 }
 
 func (c ShiftConfig) withDefaults() ShiftConfig {
-	if c.Threshold < 0 || math.IsNaN(c.Threshold) || c.Windows < 0 {
-		panic("patterns: negative or NaN ShiftConfig field")
+	if c.Threshold < 0 || math.IsNaN(c.Threshold) || math.IsInf(c.Threshold, 0) || c.Windows < 0 || c.Windows > math.MaxInt32 {
+		panic("patterns: invalid ShiftConfig: a negative, NaN or infinite field, or Windows above 2³¹−1")
 	}
 	if c.Threshold == 0 {
 		c.Threshold = 1
@@ -39,7 +39,8 @@ type ShiftDetector struct {
 	run int
 }
 
-// NewShiftDetector returns a detector with cfg. It panics on a negative or NaN field.
+// NewShiftDetector returns a detector with cfg. It panics on a negative, NaN or infinite field
+// and on Windows above 2³¹−1.
 func NewShiftDetector(cfg ShiftConfig) *ShiftDetector {
 	return &ShiftDetector{cfg: cfg.withDefaults()}
 }
@@ -50,7 +51,7 @@ func NewShiftDetector(cfg ShiftConfig) *ShiftDetector {
 func (d *ShiftDetector) Add(distance float64) bool {
 	d.cfg = d.cfg.withDefaults()
 	if distance > d.cfg.Threshold {
-		d.run++
+		d.run = min(d.run+1, math.MaxInt32) // Run saturates rather than wrap
 	} else {
 		d.run = 0
 	}

@@ -129,8 +129,9 @@ type Calibrator struct {
 	fitKS    float64 // Kolmogorov–Smirnov distance of the fit
 }
 
-// New returns a calibrator with cfg. It panics on a negative field or a TailQuantile or Risk
-// outside [0, 1).
+// New returns a calibrator with cfg. It panics on a negative or NaN field, an infinite
+// Compression or Decades, a WarmUp or MinPeaks above 2²⁰ (what an encoding carries back), or
+// a TailQuantile or Risk outside [0, 1).
 func New(cfg Config) *Calibrator {
 	c := &Calibrator{cfg: cfg}
 	c.init()
@@ -199,6 +200,10 @@ func (c *Calibrator) setThreshold() {
 }
 
 func (c *Calibrator) addExcess(y float64) {
+	if math.IsInf(y, 1) {
+		// x − t overflowed (values spanning more than the float64 range): the tail cannot use it.
+		return
+	}
 	c.exceed++
 	c.sinceFit++
 	c.excesses.Add(y)

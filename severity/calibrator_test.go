@@ -340,3 +340,38 @@ func TestCalibratorRefitSchedule(t *testing.T) {
 		}
 	}
 }
+
+// TestCalibratorOverflowingExcess: a value whose excess over the threshold overflows
+// (−1e308 values, then 1e308) updates the body but not the tail, and the state still round-trips.
+func TestCalibratorOverflowingExcess(t *testing.T) {
+	c := New(Config{WarmUp: 20})
+	for range 20 {
+		c.Add(-1e308)
+	}
+	c.Add(1e308)
+	if s := c.Snapshot(); s.Count != 21 || s.Excesses != 0 {
+		t.Errorf("snapshot %+v, want 21 values and no excess", s)
+	}
+	b, err := c.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r Calibrator
+	if err := r.UnmarshalBinary(b); err != nil {
+		t.Fatalf("the calibrator's own encoding: %v", err)
+	}
+}
+
+// TestEscalatorConfigValidation: After beyond what an encoding carries panics.
+func TestEscalatorConfigValidation(t *testing.T) {
+	for _, cfg := range []EscalationConfig{{After: -1}, {After: math.MaxInt32 + 1}, {From: Critical + 1}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("NewEscalator(%+v) did not panic", cfg)
+				}
+			}()
+			NewEscalator(cfg)
+		}()
+	}
+}

@@ -27,8 +27,8 @@ const DefaultCompression = 100
 // The zero value is an empty digest with compression DefaultCompression. A Digest is not safe for
 // concurrent use.
 type Digest struct {
-	// Compression δ trades memory for accuracy; zero means DefaultCompression. It must not change
-	// after the first Add.
+	// Compression δ trades memory for accuracy; zero (or a negative, NaN or infinite value)
+	// means DefaultCompression. It must not change after the first Add.
 	Compression float64
 
 	means, weights []float64 // centroids, sorted by mean
@@ -41,7 +41,7 @@ type Digest struct {
 }
 
 func (d *Digest) compression() float64 {
-	if d.Compression > 0 {
+	if d.Compression > 0 && !math.IsInf(d.Compression, 1) {
 		return d.Compression
 	}
 	return DefaultCompression
@@ -238,10 +238,11 @@ func (d *Digest) centroids() (means, weights []float64) {
 const digestVersion = 1
 
 // MarshalBinary encodes the digest: version byte, compression, min, max, merged weight, the
-// centroid means and weights, and the buffer.
+// centroid means and weights, and the buffer. The compression written is the one in use (a
+// Compression that means the default decodes as DefaultCompression).
 func (d *Digest) MarshalBinary() ([]byte, error) {
 	b := []byte{digestVersion}
-	b = appendFloat(b, d.Compression)
+	b = appendFloat(b, d.compression())
 	b = appendFloat(b, d.min)
 	b = appendFloat(b, d.max)
 	b = appendFloat(b, d.merged)

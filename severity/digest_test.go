@@ -109,3 +109,23 @@ func TestDigestBinaryRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestDigestDefaultCompressionRoundTrip: every Compression that means the default (zero,
+// negative, NaN, +Inf) encodes as the compression in use and decodes to the same digest.
+func TestDigestDefaultCompressionRoundTrip(t *testing.T) {
+	for _, c := range []float64{0, -1, math.NaN(), math.Inf(1)} {
+		d := Digest{Compression: c}
+		for i := range 3000 {
+			d.Add(float64(i % 97))
+		}
+		b, _ := d.MarshalBinary()
+		var e Digest
+		if err := e.UnmarshalBinary(b); err != nil {
+			t.Errorf("Compression %v: %v", c, err)
+			continue
+		}
+		if e.Compression != DefaultCompression || e.CDF(40) != d.CDF(40) {
+			t.Errorf("Compression %v: restored compression %v, CDF(40) %v vs %v", c, e.Compression, e.CDF(40), d.CDF(40))
+		}
+	}
+}

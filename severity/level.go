@@ -133,7 +133,7 @@ type EscalationConfig struct {
 }
 
 func (c EscalationConfig) withDefaults() EscalationConfig {
-	if c.After < 0 || c.From < Low || c.From > Critical {
+	if c.After < 0 || c.After > math.MaxInt32 || c.From < Low || c.From > Critical {
 		panic("severity: invalid EscalationConfig")
 	}
 	if c.After == 0 {
@@ -154,7 +154,8 @@ type Escalator struct {
 	run int
 }
 
-// NewEscalator returns an escalator with cfg; it panics on a negative After or an invalid From.
+// NewEscalator returns an escalator with cfg; it panics on a negative After, an After above
+// 2³¹−1 or an invalid From.
 func NewEscalator(cfg EscalationConfig) *Escalator {
 	return &Escalator{cfg: cfg.withDefaults()}
 }
@@ -167,7 +168,7 @@ func (e *Escalator) Add(level Level) Level {
 		e.run = 0
 		return level
 	}
-	e.run++
+	e.run = min(e.run+1, math.MaxInt32) // Run saturates rather than wrap
 	return min(Critical, level+Level(min(e.run/e.cfg.After, int(Critical))))
 }
 

@@ -77,11 +77,17 @@ type BOCPD struct {
 	logC []float64
 }
 
+// maxBOCPDLength bounds MaxRunLength and Window (a run-length posterior of a million
+// entries costs 24 MB and a million operations per value).
+const maxBOCPDLength = 1 << 20
+
 // NewBOCPD returns a detector with the settings of cfg. Negative or
-// non-finite settings, or an ExpectedRunLength in (0, 1], panic.
+// non-finite settings, an ExpectedRunLength in (0, 1], or a MaxRunLength or
+// Window above 2²⁰ panic.
 func NewBOCPD(cfg BOCPDConfig) *BOCPD {
 	if !(cfg.ExpectedRunLength == 0 || cfg.ExpectedRunLength > 1) || cfg.MaxRunLength < 0 ||
 		!(cfg.Kappa >= 0) || !(cfg.Alpha >= 0) || cfg.Window < 0 ||
+		cfg.MaxRunLength > maxBOCPDLength || cfg.Window > maxBOCPDLength ||
 		math.IsInf(cfg.ExpectedRunLength+cfg.Kappa+cfg.Alpha, 0) {
 		panic("trend: invalid BOCPDConfig")
 	}
@@ -281,7 +287,7 @@ func (b *BOCPD) UnmarshalBinary(data []byte) error {
 		}
 	}
 	cfg := BOCPDConfig{ExpectedRunLength: f[0], Kappa: f[2], Alpha: f[3]}
-	if !(f[1] >= 0 && f[1] <= 1<<20 && f[4] >= 0 && f[4] <= 1<<20 && f[5] >= 0 && f[5] < 1<<53 && f[8] >= 0) {
+	if !(f[1] >= 0 && f[1] <= maxBOCPDLength && f[4] >= 0 && f[4] <= maxBOCPDLength && f[5] >= 0 && f[5] < 1<<53 && f[8] >= 0) {
 		return bad
 	}
 	cfg.MaxRunLength, cfg.Window = int(f[1]), int(f[4])

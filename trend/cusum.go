@@ -57,10 +57,11 @@ type CUSUM struct {
 }
 
 // NewCUSUM returns a CUSUM chart with the settings of cfg. A negative Sigma,
-// WarmUp, K or H, or a WarmUp of 1, panics.
+// WarmUp, K or H, a WarmUp of 1, or a NaN or infinite Target, Sigma, K or H
+// panics.
 func NewCUSUM(cfg CUSUMConfig) *CUSUM {
 	if cfg.Sigma < 0 || cfg.WarmUp < 0 || cfg.WarmUp == 1 || cfg.K < 0 || cfg.H < 0 ||
-		math.IsNaN(cfg.Target+cfg.Sigma+cfg.K+cfg.H) || math.IsInf(cfg.Target, 0) {
+		math.IsNaN(cfg.Target+cfg.Sigma+cfg.K+cfg.H) || math.IsInf(cfg.Target+cfg.Sigma+cfg.K+cfg.H, 0) {
 		panic("trend: invalid CUSUMConfig")
 	}
 	c := &CUSUM{cfg: cfg}

@@ -247,6 +247,10 @@ func TestOnlineConfigPanics(t *testing.T) {
 		"CUSUM warm-up 1":      func() { NewCUSUM(CUSUMConfig{WarmUp: 1}) },
 		"BOCPD hazard":         func() { NewBOCPD(BOCPDConfig{ExpectedRunLength: 0.5}) },
 		"BOCPD negative":       func() { NewBOCPD(BOCPDConfig{MaxRunLength: -1}) },
+		"CUSUM infinite H":     func() { NewCUSUM(CUSUMConfig{H: math.Inf(1)}) },
+		"CUSUM infinite sigma": func() { NewCUSUM(CUSUMConfig{Sigma: math.Inf(1)}) },
+		"BOCPD huge window":    func() { NewBOCPD(BOCPDConfig{Window: 1<<20 + 1}) },
+		"BOCPD huge run":       func() { NewBOCPD(BOCPDConfig{MaxRunLength: 1<<20 + 1}) },
 	} {
 		func() {
 			defer func() {
