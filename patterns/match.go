@@ -6,12 +6,13 @@ import "math"
 type Match struct {
 	// Pattern is the ID of the pattern the vector belongs to (Distance ≤ 1), or Noise.
 	Pattern int
-	// Nearest is the ID of the pattern with the smallest standardised distance, or Noise when the
-	// model has no patterns.
+	// Nearest is the ID of the pattern with the smallest standardised distance (the first pattern
+	// when every distance is +Inf), or Noise when the model has no patterns or x contains NaN.
 	Nearest int
 	// Distance is the standardised distance to the nearest pattern: the Euclidean distance between
 	// the scaled vector and the pattern's scaled centre divided by the pattern's Radius. It is +Inf
-	// when the model has no patterns (whatever x holds), and otherwise NaN when x contains NaN.
+	// when the model has no patterns (whatever x holds) or x is too far from every pattern for a
+	// finite distance (an infinite value), and otherwise NaN when x contains NaN.
 	Distance float64
 }
 
@@ -29,7 +30,7 @@ func (m *Model) Match(x []float64) Match {
 		if math.IsNaN(dist) {
 			return Match{Pattern: Noise, Nearest: Noise, Distance: math.NaN()}
 		}
-		if dist < best.Distance {
+		if dist < best.Distance || best.Nearest == Noise {
 			best.Nearest, best.Distance = p.ID, dist
 		}
 	}

@@ -195,8 +195,15 @@ func TestMatchNaNAndNoAlloc(t *testing.T) {
 		t.Errorf("Match allocates %v times", allocs)
 	}
 	x[3] = math.NaN()
-	if got := m.Match(x); got.Pattern != Noise || !math.IsNaN(got.Distance) {
+	if got := m.Match(x); got.Pattern != Noise || got.Nearest != Noise || !math.IsNaN(got.Distance) {
 		t.Errorf("NaN input: %+v", got)
+	}
+	// Infinitely far (and far enough to overflow): noise, but the model still names a nearest.
+	for _, v := range []float64{math.Inf(1), 1e300} {
+		x[3] = v
+		if got := m.Match(x); got.Pattern != Noise || got.Nearest == Noise || !math.IsInf(got.Distance, 1) {
+			t.Errorf("x[3] = %v: %+v", v, got)
+		}
 	}
 }
 
