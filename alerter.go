@@ -22,6 +22,9 @@ import (
 // median of the recent differences between consecutive window timestamps (the window length
 // before there are two windows), and a window that skips k−1 steps leaves k−1 missing values
 // (NaN), which the Kalman filter skips; a gap longer than the history starts the series anew.
+// A window's place in the day moves with the grid too, so a timestamp that jitters by seconds
+// keeps its hour; it is read from the clock (the nearest window of the UTC day) when the number
+// of windows per day changes and after a gap of more than a day.
 // Before a fit, spikes of at most three windows that the series came back from are removed
 // from the last HistoryWindows values and missing values interpolated (see forecastClean), so
 // that an incident that is over does not inflate the model's variance for a week. When the

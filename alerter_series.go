@@ -26,7 +26,7 @@ type forecastSeries struct {
 	// Awaiting holds the forecasts issued for windows still to come, compactly: each is
 	// completed with its window's actual value when that window arrives.
 	Awaiting []forecastPending
-	// Slot is the position of the last window in the seasonal cycle (see alertSlot), and
+	// Slot is the position of the last window in the seasonal cycle (see advanceSlot), and
 	// Seasonal the seasonal profile by position that the model's series is adjusted by: empty
 	// when the model is fitted on the raw values.
 	Slot     int

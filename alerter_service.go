@@ -22,6 +22,9 @@ type alerterService struct {
 	last    time.Time       // timestamp of the last window
 	window  time.Duration   // length the last window declared
 	diffs   []time.Duration // the most recent gaps between windows (at most alerterStepDiffs)
+	// slot is the last window's position in the daily cycle of slotPeriod windows (see
+	// advanceSlot); slotPeriod 0 means not yet placed.
+	slot, slotPeriod int
 
 	series   []*forecastSeries // sorted by metric
 	alerts   []alertOpen       // pending alerts, in issue order
@@ -40,6 +43,7 @@ const alerterStepDiffs = 24
 // reset replaces the state by restored, keeping the identity and the lock.
 func (s *alerterService) reset(restored *alerterService) {
 	s.started, s.last, s.window = restored.started, restored.last, restored.window
+	s.slot, s.slotPeriod = restored.slot, restored.slotPeriod
 	s.diffs, s.series, s.alerts, s.outcomes = restored.diffs, restored.series, restored.alerts, restored.outcomes
 }
 
@@ -140,20 +144,36 @@ func (s *alerterService) warmStart(cfg *AlerterConfig, windows []Metrics) {
 		return
 	}
 	period := s.period(cfg)
+	s.slot, s.slotPeriod = daySlot(s.last, period), period
 	for _, f := range s.series {
-		f.Slot = alertSlot(s.last, s.step(), period)
+		f.Slot = s.slot
 		f.fit(cfg, period)
 	}
 }
 
-// alertSlot returns the position of the window at t in the daily cycle of period windows of
-// length step: ⌊t/step⌋ mod period, counting from the Unix epoch (0 when period < 2).
-func alertSlot(t time.Time, step time.Duration, period int) int {
-	if period < 2 || step <= 0 {
+// advanceSlot moves the service's position in the daily cycle of period windows by the k steps
+// to the window at t and returns it. The position follows the grid, so that jittering
+// timestamps (a window stamped a second early or late) keep their place in the cycle; it is
+// read from t's time of day (daySlot) when the cycle's length changes or is first known, and
+// after a gap of more than a day, which an estimated step may miscount.
+func (s *alerterService) advanceSlot(t time.Time, k, period int) int {
+	if period != s.slotPeriod || k > period {
+		s.slot, s.slotPeriod = daySlot(t, period), period
+	} else if period >= 2 {
+		s.slot = (s.slot + k) % period
+	}
+	return s.slot
+}
+
+// daySlot returns the position of t in a day (UTC) divided into period windows, rounded to the
+// nearest: round(period · time of day / 24 h) mod period (0 when period < 2).
+func daySlot(t time.Time, period int) int {
+	if period < 2 {
 		return 0
 	}
-	n := t.UnixNano() / int64(step)
-	return int((n%int64(period) + int64(period)) % int64(period))
+	day := 24 * time.Hour
+	tod := t.Sub(t.Truncate(day)) // Truncate counts from the zero time, a UTC midnight
+	return int(math.Round(float64(period)*float64(tod)/float64(day))) % period
 }
 
 // period returns the seasonal period of the models: the windows per day when that is at most
@@ -177,7 +197,7 @@ func (s *alerterService) process(cfg *AlerterConfig, m Metrics) Results {
 	k := s.advance(t, m.Window)
 	step := s.step()
 	period := s.period(cfg)
-	slot := alertSlot(t, step, period)
+	slot := s.advanceSlot(t, k, period)
 	var r Results
 	for _, name := range cfg.metricsOf(s.name) {
 		v, _ := m.Value(name)

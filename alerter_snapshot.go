@@ -25,14 +25,17 @@ const (
 // (forecastSeries.Awaiting); a version 1 state decodes without them (its forecasts are then not
 // completed), everything else intact.
 type alerterState struct {
-	Service  string
-	Started  bool
-	Last     time.Time
-	Window   time.Duration
-	Diffs    []time.Duration
-	Series   []alerterSeriesState
-	Alerts   []alertOpen
-	Outcomes AlertOutcomes
+	Service string
+	Started bool
+	Last    time.Time
+	Window  time.Duration
+	Diffs   []time.Duration
+	// Slot and SlotPeriod place the last window in the daily cycle (absent from states written
+	// before them: the next window is then placed by its time of day).
+	Slot, SlotPeriod int
+	Series           []alerterSeriesState
+	Alerts           []alertOpen
+	Outcomes         AlertOutcomes
 }
 
 type alerterSeriesState struct {
@@ -49,7 +52,7 @@ type alerterSeriesState struct {
 // encode returns the versioned encoding of the service's state.
 func (s *alerterService) encode() ([]byte, error) {
 	st := alerterState{Service: s.name, Started: s.started, Last: s.last, Window: s.window,
-		Diffs: s.diffs, Alerts: s.alerts, Outcomes: s.outcomes}
+		Diffs: s.diffs, Slot: s.slot, SlotPeriod: s.slotPeriod, Alerts: s.alerts, Outcomes: s.outcomes}
 	for _, f := range s.series {
 		fs := alerterSeriesState{Series: *f, Psi: f.psi, Fc: f.fc, ArimaSE: f.arimaSE, Drift: f.drift, DriftSE: f.driftSE, HasFc: f.hasFc}
 		if f.model != nil {
@@ -89,11 +92,11 @@ func decodeAlerterState(data []byte, service string) (*alerterService, error) {
 		return nil, bad("the state is of service %q", st.Service)
 	}
 	if len(st.Diffs) > alerterStepDiffs || slices.ContainsFunc(st.Diffs, func(d time.Duration) bool { return d <= 0 }) ||
-		(st.Started && st.Window <= 0) {
+		(st.Started && st.Window <= 0) || st.SlotPeriod < 0 || st.Slot < 0 || st.Slot >= max(st.SlotPeriod, 1) {
 		return nil, bad("inconsistent time grid")
 	}
 	s := &alerterService{name: service, started: st.Started, last: st.Last, window: st.Window,
-		diffs: st.Diffs, alerts: st.Alerts, outcomes: st.Outcomes}
+		diffs: st.Diffs, slot: st.Slot, slotPeriod: st.SlotPeriod, alerts: st.Alerts, outcomes: st.Outcomes}
 	for i := range st.Series {
 		fs := &st.Series[i]
 		f := fs.Series

@@ -4,7 +4,6 @@ import (
 	"context"
 	"runtime"
 	"testing"
-	"time"
 )
 
 // BenchmarkEngineMemory warms 1,000 services with 168 windows each (a week of hourly history:
@@ -52,7 +51,7 @@ func BenchmarkAlerterFit(b *testing.B) {
 		values = append(values, m.ErrorRate)
 	}
 	cfg := AlerterConfig{}.withDefaults()
-	slot := alertSlot(ms[167].Timestamp, time.Hour, 24)
+	slot := daySlot(ms[167].Timestamp, 24)
 	fresh := func() *forecastSeries {
 		return &forecastSeries{Metric: "error_rate", Values: values, Slot: slot}
 	}
