@@ -415,9 +415,10 @@ func (d *StreamDetector) setPhases(n int) {
 }
 
 // phase returns the phase of the Unix time ns: its position in the cycle counted from the epoch,
-// ⌊off·phases/Period⌋ for the offset off ∈ [0, Period) of ns in the cycle, computed exactly (in
-// floating point, a window on a phase boundary — the hour of an hourly window — fell into the
-// phase before it).
+// the nearest phase round(off·phases/Period) mod phases for the offset off ∈ [0, Period) of ns in
+// the cycle, computed exactly. Rounding (not ⌊·⌋) keeps a window stamped a millisecond before the
+// hour in the hour's phase; exact arithmetic keeps one stamped on the hour there too (in floating
+// point it fell into the phase before).
 func (d *StreamDetector) phase(ns int64) int {
 	if d.phases == 1 {
 		return 0
@@ -428,8 +429,10 @@ func (d *StreamDetector) phase(ns int64) int {
 		off += p
 	}
 	hi, lo := bits.Mul64(uint64(off), uint64(d.phases))
-	q, _ := bits.Div64(hi, lo, uint64(p)) // hi < p since off < p
-	return int(q)
+	lo, carry := bits.Add64(lo, uint64(p/2), 0)
+	hi += carry
+	q, _ := bits.Div64(hi, lo, uint64(p)) // hi < p: off·phases + p/2 < p·(phases + 1) ≤ p·2⁶⁴
+	return int(q) % d.phases
 }
 
 // learnShape takes a value of the first cycle: its offset from the first value. The cycle's mean

@@ -308,6 +308,16 @@ func TestStreamPhaseOnBoundaries(t *testing.T) {
 	if len(seen) != 24 {
 		t.Errorf("24 hours on the hour take %d phases, want 24", len(seen))
 	}
+	// A window stamped a little before or after its hour (a producer's clock) keeps the hour's phase.
+	for h := range 24 {
+		at := t0.Add(time.Duration(h) * time.Hour)
+		want := d.phase(at.UnixNano())
+		for _, jitter := range []time.Duration{-time.Millisecond, -90 * time.Second, time.Millisecond, 90 * time.Second} {
+			if got := d.phase(at.Add(jitter).UnixNano()); got != want {
+				t.Errorf("hour %d stamped %v off: phase %d, want %d", h, jitter, got, want)
+			}
+		}
+	}
 	// Measured: 2.85 with the exact phase, 57.6 with the phase before (hours 0 and 1 sharing one).
 	if worst > 6 {
 		t.Errorf("largest |z| after two weeks %.1f on a clean daily shape, want ordinary noise", worst)
