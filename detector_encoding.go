@@ -12,8 +12,9 @@ import (
 	"github.com/stacklens/omen/isoforest"
 )
 
-// detEncodingVersion is the first byte of a service's snapshot.
-const detEncodingVersion = 1
+// detEncodingVersion is the first byte of a service's snapshot. Version 2 added each pattern's
+// birth (detSignature.born); a version 1 snapshot restores with born = first seen.
+const detEncodingVersion = 2
 
 // ErrDetectorEncoding is wrapped by the errors of Detector.Restore for data that Snapshot cannot
 // have produced.
@@ -21,9 +22,13 @@ var ErrDetectorEncoding = errors.New("omen: invalid detector snapshot")
 
 // marshal encodes the whole state of the service: a version byte, then length-prefixed fields
 // and sub-encodings (little-endian), in the order of detService's fields.
-func (s *detService) marshal() ([]byte, error) {
+func (s *detService) marshal() ([]byte, error) { return s.marshalVersion(detEncodingVersion) }
+
+// marshalVersion is marshal in the layout of an encoding version (earlier ones for tests of
+// their decoding).
+func (s *detService) marshalVersion(version byte) ([]byte, error) {
 	w := &detWriter{}
-	w.byte(detEncodingVersion)
+	w.byte(version)
 	w.blob([]byte(s.name))
 	w.int(int64(s.cfg.History))
 	w.int(int64(s.sinceTraining))
@@ -76,6 +81,9 @@ func (s *detService) marshal() ([]byte, error) {
 		}
 		w.int(int64(sig.size))
 		w.time(sig.first)
+		if version >= 2 {
+			w.time(sig.born)
+		}
 		w.time(sig.last)
 		w.int(int64(sig.occurrences))
 	}
@@ -89,8 +97,9 @@ func (s *detService) marshal() ([]byte, error) {
 // leaves s unusable on error (the caller discards it).
 func (s *detService) unmarshal(data []byte) error {
 	r := &detReader{b: data}
-	if v := r.byte(); r.err == nil && v != detEncodingVersion {
-		return fmt.Errorf("%w: version %d", ErrDetectorEncoding, v)
+	version := r.byte()
+	if r.err == nil && (version < 1 || version > detEncodingVersion) {
+		return fmt.Errorf("%w: version %d", ErrDetectorEncoding, version)
 	}
 	if name := string(r.blob()); r.err == nil && name != s.name {
 		return fmt.Errorf("%w: snapshot of service %q", ErrDetectorEncoding, name)
@@ -168,6 +177,10 @@ func (s *detService) unmarshal(data []byte) error {
 		}
 		sig.size = r.count(s.cfg.History)
 		sig.first = r.time()
+		sig.born = sig.first
+		if version >= 2 {
+			sig.born = r.time()
+		}
 		sig.last = r.time()
 		sig.occurrences = r.count(math.MaxInt32)
 	}

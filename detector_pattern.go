@@ -56,6 +56,10 @@ type detSignature struct {
 	size   int
 	first  time.Time
 	last   time.Time
+	// born is the first window of the pattern when its ID was given: with the ID it names the
+	// pattern's record, which must not change when a later training pulls an earlier window
+	// into the pattern (first moves, born does not).
+	born time.Time
 	// occurrences counts the windows in the pattern: its members when found, then every window
 	// observed within its radius.
 	occurrences int
@@ -170,6 +174,7 @@ func (p *detPatterns) train(s *detService) []Pattern {
 		sig := &next[k]
 		copy(sig.center[:], f.Center)
 		sig.radius, sig.size, sig.first, sig.last = f.Radius, f.Size, f.FirstSeen, f.LastSeen
+		sig.born = sig.first
 		sig.occurrences = f.Size
 		for i, l := range labels {
 			if l == f.ID {
@@ -224,7 +229,7 @@ func (p *detPatterns) carryIDs(next []detSignature) []bool {
 		taken[pr.k], matched[pr.o] = true, true
 		old := p.sigs[pr.o]
 		sig := &next[pr.k]
-		sig.id = old.id
+		sig.id, sig.born = old.id, old.born
 		if old.first.Before(sig.first) {
 			sig.first = old.first
 		}
@@ -242,7 +247,7 @@ func (p *detPatterns) carryIDs(next []detSignature) []bool {
 // record returns the Pattern record of a signature found in a history of n windows.
 func (p *detPatterns) record(s *detService, sig detSignature, active bool, n int) Pattern {
 	return Pattern{
-		ID:          RecordID(s.name, "pattern", strconv.Itoa(sig.id), sig.first),
+		ID:          RecordID(s.name, "pattern", strconv.Itoa(sig.id), sig.born),
 		Service:     s.name,
 		Name:        fmt.Sprintf("%s pattern %d", s.name, sig.id),
 		Type:        "behaviour",

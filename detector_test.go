@@ -773,3 +773,82 @@ func TestDetectorCatchUpAfterCrash(t *testing.T) {
 		t.Error("a state 80 windows behind gave the uninterrupted results: the test cannot tell catch-up from none")
 	}
 }
+
+// TestDetectorPatternIDsStable: a pattern keeps its record ID across trainings, also when a
+// later training pulls an earlier window into it (its FirstSeen moves back). The ID once
+// followed FirstSeen: on seed 2 the pattern "db pattern 1" got a second ID and the first stayed
+// active beside it.
+func TestDetectorPatternIDsStable(t *testing.T) {
+	moved := 0
+	for seed := uint64(1); seed <= 4; seed++ {
+		s, err := servicegen.Generate(servicegen.Config{Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms := make([]Metrics, len(s.Windows))
+		for i, w := range s.Windows {
+			ms[i] = detTestMetrics(w)
+		}
+		ids := map[string]string{}           // pattern name → record ID
+		firstSeen := map[string]time.Time{} // pattern name → earliest FirstSeen reported
+		for _, r := range detReplay(t, detTestDetector(t), ms) {
+			for _, p := range r.Patterns {
+				if id, ok := ids[p.Name]; ok && id != p.ID {
+					t.Errorf("seed %d: %q has IDs %s and %s", seed, p.Name, id, p.ID)
+				}
+				ids[p.Name] = p.ID
+				if f, ok := firstSeen[p.Name]; ok && p.FirstSeen.Before(f) {
+					moved++
+				}
+				if f, ok := firstSeen[p.Name]; !ok || p.FirstSeen.Before(f) {
+					firstSeen[p.Name] = p.FirstSeen
+				}
+			}
+		}
+	}
+	if moved == 0 {
+		t.Error("no pattern's FirstSeen moved back: the case this test is about did not occur")
+	}
+}
+
+// TestDetectorRestoresVersion1: a snapshot in the first encoding, which had no pattern births,
+// restores with each pattern born when first seen and everything else as encoded.
+func TestDetectorRestoresVersion1(t *testing.T) {
+	s, ms := detTestStream(t)
+	d := detTestDetector(t)
+	detReplay(t, d, ms[:len(ms)/2])
+	patterns := 0
+	for _, svc := range s.Services {
+		current, err := d.Snapshot(svc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := newDetService(svc, d.cfg)
+		if err := st.unmarshal(current); err != nil {
+			t.Fatal(err)
+		}
+		v1, err := st.marshalVersion(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := detTestDetector(t).Restore(svc, v1); err != nil {
+			t.Fatalf("%s: version 1 snapshot: %v", svc, err)
+		}
+		restored := newDetService(svc, d.cfg)
+		if err := restored.unmarshal(v1); err != nil {
+			t.Fatal(err)
+		}
+		for _, sig := range restored.patterns.sigs {
+			if !sig.born.Equal(sig.first) {
+				t.Errorf("%s pattern %d: born %v, first seen %v", svc, sig.id, sig.born, sig.first)
+			}
+		}
+		patterns += len(restored.patterns.sigs)
+		if again, _ := restored.marshalVersion(1); !bytes.Equal(again, v1) {
+			t.Errorf("%s: the version 1 state changed in the round trip", svc)
+		}
+	}
+	if patterns == 0 {
+		t.Error("no patterns to restore")
+	}
+}
