@@ -789,7 +789,7 @@ func TestDetectorPatternIDsStable(t *testing.T) {
 		for i, w := range s.Windows {
 			ms[i] = detTestMetrics(w)
 		}
-		ids := map[string]string{}           // pattern name → record ID
+		ids := map[string]string{}          // pattern name → record ID
 		firstSeen := map[string]time.Time{} // pattern name → earliest FirstSeen reported
 		for _, r := range detReplay(t, detTestDetector(t), ms) {
 			for _, p := range r.Patterns {
