@@ -1,6 +1,7 @@
 package omen
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -32,6 +33,13 @@ type Metrics struct {
 
 // DefaultWindow is the window length assumed when a message does not state one.
 const DefaultWindow = time.Hour
+
+// MaxWindow is the longest window length accepted.
+const MaxWindow = 366 * 24 * time.Hour
+
+// maxCount is the largest count accepted: 2⁵³, the largest integer a JSON number (a float64)
+// carries exactly.
+const maxCount = 1 << 53
 
 // MaxServiceName is the longest service name accepted, the width of the service columns.
 const MaxServiceName = 255
@@ -105,23 +113,24 @@ func stale(who, service string, t, last time.Time) error {
 }
 
 // Validate checks the window: a service name of 1–255 printable characters, a timestamp in the
-// years 1678–2261, a positive window, counts ≥ 0, an error rate in [0, 100], and finite, non-negative latencies and
-// risk score.
+// years 1678–2261 (UTC), a window of positive length up to MaxWindow, counts from 0 to 2⁵³, an
+// error rate in [0, 100], and finite, non-negative latencies and risk score: exactly what
+// MarshalJSON writes and DecodeMetrics reads back.
 func (m Metrics) Validate() error {
 	switch {
 	case m.Service == "":
 		return invalid("no service")
-	case len(m.Service) > MaxServiceName:
-		return invalid("service name of %d bytes, at most %d", len(m.Service), MaxServiceName)
 	case !utf8.ValidString(m.Service) || strings.IndexFunc(m.Service, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
 		return invalid("service name %q has unprintable characters", m.Service)
+	case utf8.RuneCountInString(m.Service) > MaxServiceName:
+		return invalid("service name of %d characters, at most %d", utf8.RuneCountInString(m.Service), MaxServiceName)
 	case m.Timestamp.IsZero():
 		return invalid("no timestamp")
-	case m.Timestamp.Year() < 1678 || m.Timestamp.Year() > 2261:
+	case m.Timestamp.UTC().Year() < 1678 || m.Timestamp.UTC().Year() > 2261:
 		// Beyond the years of int64 nanoseconds since 1970, which the engines count time in.
 		return invalid("timestamp %s outside the years 1678–2261", m.Timestamp.UTC().Format(time.RFC3339))
-	case m.Window <= 0:
-		return invalid("window %v, want a positive length", m.Window)
+	case m.Window <= 0 || m.Window > MaxWindow:
+		return invalid("window %v, want a positive length up to %v", m.Window, MaxWindow)
 	}
 	for _, c := range []struct {
 		name string
@@ -129,6 +138,9 @@ func (m Metrics) Validate() error {
 	}{{"total_requests", m.TotalRequests}, {"unique_users", m.UniqueUsers}, {"unique_ips", m.UniqueIPs}} {
 		if c.v < 0 {
 			return invalid("%s = %d is negative", c.name, c.v)
+		}
+		if c.v > maxCount {
+			return invalid("%s = %d, above 2⁵³", c.name, c.v)
 		}
 	}
 	for _, f := range []struct {
@@ -179,14 +191,14 @@ type phase4Details struct {
 }
 
 // MarshalJSON writes the documented flat shape, the timestamp in RFC 3339 UTC and the window in
-// seconds ("3600s").
+// decimal seconds ("3600s", "0.05s"); DecodeMetrics reads a valid window back exactly.
 func (m Metrics) MarshalJSON() ([]byte, error) {
 	num := func(v float64) json.RawMessage { return strconv.AppendFloat(nil, v, 'g', -1, 64) }
 	count := func(v int64) json.RawMessage { return strconv.AppendInt(nil, v, 10) }
 	return json.Marshal(flatMetrics{
 		Service:       m.Service,
 		Timestamp:     m.Timestamp.UTC().Format(time.RFC3339Nano),
-		Window:        strconv.FormatFloat(m.Window.Seconds(), 'g', -1, 64) + "s",
+		Window:        formatSeconds(m.Window),
 		TotalRequests: count(m.TotalRequests),
 		ErrorRate:     num(m.ErrorRate),
 		LatencyP50:    num(m.LatencyP50),
@@ -237,6 +249,9 @@ func DecodeMetrics(data []byte) (Metrics, error) {
 				return Metrics{}, undecodable("%s is a JSON %s", typeErr.Field, typeErr.Value)
 			}
 			return Metrics{}, undecodable("not a JSON object: %v", err)
+		}
+		if bytes.Equal(bytes.TrimSpace(data), []byte("null")) { // which encoding/json accepts
+			return Metrics{}, undecodable("not a JSON object: null")
 		}
 	}
 	return msg.window()
@@ -332,11 +347,20 @@ func (d *numberDecoder) count(name string, n json.RawMessage) int64 {
 	if d.err != nil {
 		return 0
 	}
-	if v < 0 || v != math.Trunc(v) || v > 1<<53 {
+	if v < 0 || v != math.Trunc(v) || v > maxCount {
 		d.err = invalid("%s = %s, want a non-negative integer", name, n)
 		return 0
 	}
 	return int64(v)
+}
+
+// formatSeconds writes a positive duration as exact decimal seconds: "3600s", "0.00005s".
+func formatSeconds(d time.Duration) string {
+	s := strconv.FormatInt(int64(d/time.Second), 10)
+	if ns := int64(d % time.Second); ns != 0 {
+		s += "." + strings.TrimRight(fmt.Sprintf("%09d", ns), "0")
+	}
+	return s + "s"
 }
 
 // timestampLayouts are tried in order; those without a zone are read as UTC.
@@ -367,7 +391,7 @@ func parseWindow(w any) (time.Duration, error) {
 	case nil:
 		return DefaultWindow, nil
 	case float64:
-		if !(v > 0 && v <= 366*24*3600) {
+		if !(v > 0 && v <= MaxWindow.Seconds()) {
 			return 0, invalid("window of %v seconds", v)
 		}
 		return time.Duration(v * float64(time.Second)), nil
@@ -378,12 +402,12 @@ func parseWindow(w any) (time.Duration, error) {
 			unit   time.Duration
 		}{{"hours", time.Hour}, {"hour", time.Hour}, {"mins", time.Minute}, {"min", time.Minute}, {"sec", time.Second}} {
 			if num, ok := strings.CutSuffix(s, u.suffix); ok {
-				if n, err := strconv.Atoi(num); err == nil && n > 0 && n <= 366*24*int(time.Hour/u.unit) {
+				if n, err := strconv.Atoi(num); err == nil && n > 0 && n <= int(MaxWindow/u.unit) {
 					return time.Duration(n) * u.unit, nil
 				}
 			}
 		}
-		if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		if d, err := time.ParseDuration(s); err == nil && d > 0 && d <= MaxWindow {
 			return d, nil
 		}
 		return 0, invalid("window %q is not a length such as 1hour, 5min or 3600s", v)

@@ -85,11 +85,14 @@ func TestDecodeMetricsRejects(t *testing.T) {
 		{"error rate over 100", `{"service":"api","timestamp":"2024-01-15T10:30:00Z","error_rate":130}`, "above 100%"},
 		{"bad window", `{"service":"api","timestamp":"2024-01-15T10:30:00Z","window":"soon"}`, `window "soon"`},
 		{"zero window", `{"service":"api","timestamp":"2024-01-15T10:30:00Z","window":0}`, "window of 0 seconds"},
-		{"long service", `{"service":"` + strings.Repeat("s", 256) + `","timestamp":"2024-01-15T10:30:00Z"}`, "service name of 256 bytes"},
+		{"long service", `{"service":"` + strings.Repeat("ü", 256) + `","timestamp":"2024-01-15T10:30:00Z"}`, "service name of 256 characters"},
+		{"null", `null`, "not a JSON object"},
+		{"long window", `{"service":"api","timestamp":"2024-01-15T10:30:00Z","window":"8785h"}`, `window "8785h"`},
+		{"huge count", `{"service":"api","timestamp":"2024-01-15T10:30:00Z","total_requests":9007199254740994}`, "want a non-negative integer"},
 		{"control characters", `{"service":"a\u0000b","timestamp":"2024-01-15T10:30:00Z"}`, "unprintable"},
 		{"negative phase 4 count", `{"service":"api","details":{"timestamp":"2024-01-15T10:30:00","unique_ips":-3}}`, "details.unique_ips = -3"},
 	}
-	undecodable := map[string]bool{"not JSON": true, "array": true, "string metric": true, "numeric string": true,
+	undecodable := map[string]bool{"not JSON": true, "array": true, "null": true, "string metric": true, "numeric string": true,
 		"boolean metric": true, "string phase 4 metric": true, "numeric service": true}
 	for _, tt := range tests {
 		_, err := DecodeMetrics([]byte(tt.msg))
@@ -185,5 +188,58 @@ func BenchmarkDecodeMetrics(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestMetricsValidIsDecodable: every window that Validate accepts, at the edges of its limits,
+// encodes to JSON that DecodeMetrics reads back unchanged (a detector snapshot keeps its last
+// windows as JSON: a window Validate accepted but DecodeMetrics refused made the service's
+// snapshot unrestorable). Just beyond the limits, Validate refuses.
+func TestMetricsValidIsDecodable(t *testing.T) {
+	base := Metrics{Service: "api", Timestamp: time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC), Window: time.Hour}
+	edges := map[string]func(m *Metrics){
+		"two weeks":         func(m *Metrics) { m.Window = 336 * time.Hour },
+		"longest window":    func(m *Metrics) { m.Window = MaxWindow },
+		"50 µs":             func(m *Metrics) { m.Window = 50 * time.Microsecond },
+		"1 ns":              func(m *Metrics) { m.Window = 1 },
+		"hour and 1 ns":     func(m *Metrics) { m.Window = time.Hour + 1 },
+		"2⁵³ requests":      func(m *Metrics) { m.TotalRequests = 1 << 53 },
+		"255 characters":    func(m *Metrics) { m.Service = strings.Repeat("ü", 255) },
+		"last year in UTC":  func(m *Metrics) { m.Timestamp = time.Date(2261, 12, 31, 23, 0, 0, 0, time.UTC) },
+		"first year in UTC": func(m *Metrics) { m.Timestamp = time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC) },
+	}
+	for name, edit := range edges {
+		m := base
+		edit(&m)
+		if err := m.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		data, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := DecodeMetrics(data)
+		if err != nil {
+			t.Errorf("%s: %s does not decode: %v", name, data, err)
+			continue
+		}
+		if !back.Timestamp.Equal(m.Timestamp) || back.Window != m.Window || back.TotalRequests != m.TotalRequests || back.Service != m.Service {
+			t.Errorf("%s: decoded %+v, want %+v", name, back, m)
+		}
+	}
+	beyond := map[string]func(m *Metrics){
+		"window beyond the longest": func(m *Metrics) { m.Window = MaxWindow + 1 },
+		"2⁵³ + 1 requests":          func(m *Metrics) { m.UniqueUsers = 1<<53 + 1 },
+		"256 characters":            func(m *Metrics) { m.Service = strings.Repeat("ü", 256) },
+		// 2261-12-31T23:00-05:00 is 2262 in UTC.
+		"2262 in UTC": func(m *Metrics) { m.Timestamp = time.Date(2261, 12, 31, 23, 0, 0, 0, time.FixedZone("", -5*3600)) },
+	}
+	for name, edit := range beyond {
+		m := base
+		edit(&m)
+		if err := m.Validate(); !errors.Is(err, ErrInvalidMetrics) {
+			t.Errorf("%s: Validate = %v, want ErrInvalidMetrics", name, err)
+		}
 	}
 }
