@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stacklens/omen/patterns"
 	"github.com/stacklens/omen/severity"
@@ -249,7 +250,7 @@ func (p *detPatterns) record(s *detService, sig detSignature, active bool, n int
 	return Pattern{
 		ID:          RecordID(s.name, "pattern", strconv.Itoa(sig.id), sig.born),
 		Service:     s.name,
-		Name:        fmt.Sprintf("%s pattern %d", s.name, sig.id),
+		Name:        patternName(s.name, sig.id),
 		Type:        "behaviour",
 		WindowSize:  sig.size,
 		Confidence:  float64(sig.size) / float64(n),
@@ -260,4 +261,14 @@ func (p *detPatterns) record(s *detService, sig detSignature, active bool, n int
 		LastSeen:    sig.last,
 		Active:      active,
 	}
+}
+
+// patternName returns "<service> pattern <id>", the service's name cut short (by characters)
+// when the whole would exceed MaxServiceName characters, the width of the name column.
+func patternName(service string, id int) string {
+	suffix := " pattern " + strconv.Itoa(id)
+	if keep := MaxServiceName - utf8.RuneCountInString(suffix); utf8.RuneCountInString(service) > keep {
+		service = string([]rune(service)[:keep])
+	}
+	return service + suffix
 }

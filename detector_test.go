@@ -7,9 +7,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stacklens/omen/internal/servicegen"
@@ -850,5 +852,24 @@ func TestDetectorRestoresVersion1(t *testing.T) {
 	}
 	if patterns == 0 {
 		t.Error("no patterns to restore")
+	}
+}
+
+// TestPatternNameFitsColumn: a pattern's name fits the 255 characters of its column whatever
+// the length of the service's name.
+func TestPatternNameFitsColumn(t *testing.T) {
+	for _, c := range []struct {
+		service string
+		id      int
+		want    string
+	}{
+		{"api", 3, "api pattern 3"},
+		{strings.Repeat("ü", 245), 12, strings.Repeat("ü", 244) + " pattern 12"},
+		{strings.Repeat("s", 255), 1, strings.Repeat("s", 245) + " pattern 1"},
+	} {
+		got := patternName(c.service, c.id)
+		if got != c.want || utf8.RuneCountInString(got) > MaxServiceName {
+			t.Errorf("patternName(%d characters, %d) = %q (%d characters)", utf8.RuneCountInString(c.service), c.id, got, utf8.RuneCountInString(got))
+		}
 	}
 }
