@@ -683,3 +683,45 @@ func TestAlerterJitterKeepsDailyProfile(t *testing.T) {
 		t.Errorf("mean one-step error: exact hours %.2f ms, jittered %.2f ms (noise σ 3 ms)", e, j)
 	}
 }
+
+// TestAlerterExtremeValues: values at the limits Validate allows (0 and MaxMetricValue in
+// turn, or an incident of MaxMetricValue) neither panic nor give non-finite forecasts, and every
+// snapshot restores. Values near 1e308 once panicked in the seasonal decomposition, and above
+// 1e154 gave infinite intervals and snapshots that could not be restored.
+func TestAlerterExtremeValues(t *testing.T) {
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	shapes := map[string]func(i int) float64{
+		"alternating": func(i int) float64 { return float64(i%2) * omen.MaxMetricValue },
+		"incident": func(i int) float64 {
+			if i >= 40 && i < 50 {
+				return omen.MaxMetricValue
+			}
+			return 150 + float64(i%24)
+		},
+	}
+	for name, p99 := range shapes {
+		a := omen.NewAlerter(omen.AlerterConfig{ForecastRecords: 1})
+		for i := range 120 {
+			m := omen.Metrics{Service: "api", Timestamp: t0.Add(time.Duration(i) * time.Hour), Window: time.Hour,
+				TotalRequests: 1000, ErrorRate: 1, LatencyP50: 50, LatencyP95: 100, LatencyMean: 60, LatencyP99: p99(i)}
+			r, err := a.Process(context.Background(), m)
+			if err != nil {
+				t.Fatalf("%s window %d: %v", name, i, err)
+			}
+			for _, f := range r.Forecasts {
+				if math.IsInf(f.Predicted, 0) || math.IsNaN(f.Predicted) || math.IsInf(f.Lower, 0) || math.IsInf(f.Upper, 0) || math.IsNaN(f.Lower) || math.IsNaN(f.Upper) {
+					t.Fatalf("%s window %d: forecast %+v", name, i, f)
+				}
+			}
+			if i%10 == 9 {
+				state, err := a.Snapshot("api")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := omen.NewAlerter(omen.AlerterConfig{}).Restore("api", state); err != nil {
+					t.Fatalf("%s window %d: restore: %v", name, i, err)
+				}
+			}
+		}
+	}
+}

@@ -37,6 +37,11 @@ const DefaultWindow = time.Hour
 // MaxWindow is the longest window length accepted.
 const MaxWindow = 366 * 24 * time.Hour
 
+// MaxMetricValue is the largest latency, error rate or risk score accepted: far beyond any
+// real measurement (10¹⁵ ms is 31,700 years), and small enough that the engines' sums of
+// squares never overflow.
+const MaxMetricValue = 1e15
+
 // maxCount is the largest count accepted: 2⁵³, the largest integer a JSON number (a float64)
 // carries exactly.
 const maxCount = 1 << 53
@@ -114,7 +119,7 @@ func stale(who, service string, t, last time.Time) error {
 
 // Validate checks the window: a service name of 1–255 printable characters, a timestamp in the
 // years 1678–2261 (UTC), a window of positive length up to MaxWindow, counts from 0 to 2⁵³, an
-// error rate in [0, 100], and finite, non-negative latencies and risk score: exactly what
+// error rate in [0, 100], and latencies and risk score from 0 to MaxMetricValue: exactly what
 // MarshalJSON writes and DecodeMetrics reads back.
 func (m Metrics) Validate() error {
 	switch {
@@ -148,8 +153,8 @@ func (m Metrics) Validate() error {
 		v    float64
 	}{{"error_rate", m.ErrorRate}, {"latency_p50_ms", m.LatencyP50}, {"latency_p95_ms", m.LatencyP95},
 		{"latency_p99_ms", m.LatencyP99}, {"latency_mean_ms", m.LatencyMean}, {"risk_score", m.RiskScore}} {
-		if math.IsNaN(f.v) || math.IsInf(f.v, 0) || f.v < 0 {
-			return invalid("%s = %v, want a finite non-negative number", f.name, f.v)
+		if !(f.v >= 0 && f.v <= MaxMetricValue) {
+			return invalid("%s = %v, want a number from 0 to %g", f.name, f.v, MaxMetricValue)
 		}
 	}
 	if m.ErrorRate > 100 {
