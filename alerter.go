@@ -212,6 +212,9 @@ func (cfg AlerterConfig) withDefaults() AlerterConfig {
 	switch {
 	case cfg.Horizon < 1 || cfg.Paths < 1 || cfg.HistoryWindows < 1 || cfg.RefitEvery < 1 || cfg.ReselectEvery < 1:
 		panic("omen: AlerterConfig: Horizon, Paths, HistoryWindows, RefitEvery and ReselectEvery must be positive")
+	case cfg.Horizon > maxConfigWindows || cfg.Paths > maxConfigWindows || cfg.HistoryWindows > maxConfigWindows ||
+		cfg.RefitEvery > maxConfigWindows || cfg.ReselectEvery > maxConfigWindows || cfg.MaxSeasonalPeriod > maxConfigWindows:
+		panic(fmt.Sprintf("omen: AlerterConfig: Horizon, Paths, HistoryWindows, RefitEvery, ReselectEvery and MaxSeasonalPeriod must be at most %d", maxConfigWindows))
 	case cfg.MinFitWindows < 3 || cfg.MinFitWindows > cfg.HistoryWindows:
 		panic("omen: AlerterConfig: MinFitWindows must be in [3, HistoryWindows]")
 	case !(cfg.IntervalLevel > 0 && cfg.IntervalLevel < 1):

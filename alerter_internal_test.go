@@ -417,3 +417,19 @@ func TestAlerterStateVersion1(t *testing.T) {
 		t.Errorf("a future version decoded: %v", err)
 	}
 }
+
+// TestAlerterConfigPanics: NewAlerter refuses settings it could not run with (a horizon too
+// large to allocate once panicked at the first window instead).
+func TestAlerterConfigPanics(t *testing.T) {
+	for _, cfg := range []AlerterConfig{{Horizon: -1}, {Horizon: math.MaxInt64 / 2}, {Paths: maxConfigWindows + 1},
+		{HistoryWindows: maxConfigWindows + 1}, {MinFitWindows: 2}, {IntervalLevel: 1}, {RefitZ: -1}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("NewAlerter(%+v) did not panic", cfg)
+				}
+			}()
+			NewAlerter(cfg)
+		}()
+	}
+}

@@ -47,6 +47,10 @@ type DetectorConfig struct {
 	Levels severity.Levels
 }
 
+// maxConfigWindows bounds the engines' counts of windows, trees and paths: 2²⁰, beyond any
+// useful setting and small enough that the buffers they size can always be allocated.
+const maxConfigWindows = 1 << 20
+
 func (c DetectorConfig) withDefaults() DetectorConfig {
 	def := func(v *int, d int) {
 		if *v == 0 {
@@ -72,6 +76,10 @@ func (c DetectorConfig) validate() error {
 	switch {
 	case c.History < 0 || c.MinHistory < 0 || c.RetrainEvery < 0 || c.Trees < 0 || c.SampleSize < 0 || c.ShiftWindows < 0:
 		return errors.New("omen: negative DetectorConfig field")
+	case c.History > maxConfigWindows || c.RetrainEvery > maxConfigWindows || c.ShiftWindows > maxConfigWindows || c.Trees > maxConfigWindows:
+		return fmt.Errorf("omen: DetectorConfig: History, RetrainEvery, ShiftWindows and Trees must be at most %d", maxConfigWindows)
+	case c.SampleSize < 2:
+		return fmt.Errorf("omen: DetectorConfig: SampleSize %d, want at least 2", c.SampleSize)
 	case c.MinHistory > c.History:
 		return fmt.Errorf("omen: MinHistory %d above History %d", c.MinHistory, c.History)
 	case c.MinHistory < 8:

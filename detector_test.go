@@ -628,7 +628,10 @@ func TestDetectorConfig(t *testing.T) {
 	if got != want {
 		t.Errorf("defaults %+v, want %+v", got, want)
 	}
-	for _, bad := range []DetectorConfig{{History: -1}, {History: 10, MinHistory: 20}, {MinHistory: 4}, {MinScore: 101}, {Levels: severity.Levels{Medium: 60}}} {
+	for _, bad := range []DetectorConfig{{History: -1}, {History: 10, MinHistory: 20}, {MinHistory: 4}, {MinScore: 101}, {Levels: severity.Levels{Medium: 60}},
+		// Accepted once, then a panic at the first window (a history too large to allocate) or a
+		// forest never trained.
+		{History: math.MaxInt64 / 2}, {SampleSize: 1}, {Trees: maxConfigWindows + 1}} {
 		if _, err := NewDetector(bad); err == nil {
 			t.Errorf("NewDetector(%+v) accepted", bad)
 		}
