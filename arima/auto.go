@@ -373,14 +373,25 @@ func (cfg AutoConfig) differences(xx []float64, xtest [][]float64, m int) (d, sd
 // rejected for its standard errors is refitted at full precision before the verdict, since a
 // nearly singular Hessian is sensitive to where the optimiser stopped.
 func (s *autoSearch) fit(c candidate, approx bool) searchResult {
+	res := s.fitUntraced(c, approx)
+	s.traceResult(res)
+	return res
+}
+
+// fitUntraced is fit without the trace line, for fits run in parallel.
+func (s *autoSearch) fitUntraced(c candidate, approx bool) searchResult {
 	res := s.fitWith(c, approx, true)
 	if res.model != nil && math.IsInf(res.ic, 1) && !rootsRejected(res.model, c) {
 		res = s.fitWith(c, approx, false)
 	}
-	if s.trace != nil {
-		fmt.Fprintf(s.trace, "%-44s: %.3f\n", s.label(c), res.ic)
-	}
 	return res
+}
+
+// traceResult writes a candidate's criterion to the trace, as auto.arima's trace = TRUE.
+func (s *autoSearch) traceResult(res searchResult) {
+	if s.trace != nil {
+		fmt.Fprintf(s.trace, "%-44s: %.3f\n", s.label(res.c), res.ic)
+	}
 }
 
 // spec returns the model of a candidate: its orders, the constant as a mean (d + D = 0) or
@@ -694,7 +705,7 @@ func (s *autoSearch) fitAll(cands []candidate, approx bool, workers int) []searc
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = s.fit(cands[i], approx)
+				results[i] = s.fitUntraced(cands[i], approx)
 			}
 		}()
 	}
@@ -703,6 +714,9 @@ func (s *autoSearch) fitAll(cands []candidate, approx bool, workers int) []searc
 	}
 	close(next)
 	wg.Wait()
+	for _, r := range results { // in candidate order, whatever the workers
+		s.traceResult(r)
+	}
 	return results
 }
 

@@ -214,3 +214,21 @@ func TestAutoScaleInvariant(t *testing.T) {
 		}
 	}
 }
+
+// TestAutoTraceExhaustiveDeterministic: the exhaustive search fits in parallel but writes its
+// trace in candidate order, the same with one worker or eight (the workers once wrote it
+// concurrently, a data race under -race).
+func TestAutoTraceExhaustiveDeterministic(t *testing.T) {
+	y := loadSeries(t, "WWWusage.csv")
+	traces := make([]string, 2)
+	for i, workers := range []int{1, 8} {
+		var trace strings.Builder
+		if _, err := Auto(y, AutoConfig{Exhaustive: true, Workers: workers, Trace: &trace}); err != nil {
+			t.Fatal(err)
+		}
+		traces[i] = trace.String()
+	}
+	if traces[0] != traces[1] || strings.Count(traces[0], "\n") < 10 {
+		t.Errorf("one worker:\n%s\neight workers:\n%s", traces[0], traces[1])
+	}
+}

@@ -319,3 +319,33 @@ func TestModelSpec(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdateRejectsInfiniteRegressor: an infinite regressor value is ErrNonFinite, as an
+// infinite observation is (it once went through and left the state NaN).
+func TestUpdateRejectsInfiniteRegressor(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	y, x := make([]float64, 60), make([]float64, 60)
+	for i := range y {
+		x[i] = float64(i % 7)
+		y[i] = 2*x[i] + r.NormFloat64()
+	}
+	m, err := Fit(y, Spec{Order: Order{P: 1}, Xreg: [][]float64{x}}, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.UpdateX([]float64{1, 2}, [][]float64{{math.Inf(1), 0}}); !errors.Is(err, ErrNonFinite) {
+		t.Errorf("UpdateX with an infinite regressor: %v, want ErrNonFinite", err)
+	}
+}
+
+// TestParseMethodAnyCase: method names parse in any case, as documented.
+func TestParseMethodAnyCase(t *testing.T) {
+	for s, want := range map[string]Method{"CSS-ML": CSSML, "Css-Ml": CSSML, "ml": ML, "Ml": ML, "cSS": CSS} {
+		if got, err := ParseMethod(s); err != nil || got != want {
+			t.Errorf("ParseMethod(%q) = %v, %v; want %v", s, got, err, want)
+		}
+	}
+	if _, err := ParseMethod("mle"); err == nil {
+		t.Error(`ParseMethod("mle") accepted`)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // Order is the non-seasonal order (p, d, q): p autoregressive terms, d differences and q moving
@@ -71,12 +72,12 @@ func (m Method) String() string {
 
 // ParseMethod parses R's method names ("CSS-ML", "ML", "CSS"), case-insensitively.
 func ParseMethod(s string) (Method, error) {
-	switch s {
-	case "CSS-ML", "css-ml", "Css-ml":
+	switch strings.ToUpper(s) {
+	case "CSS-ML":
 		return CSSML, nil
-	case "ML", "ml":
+	case "ML":
 		return ML, nil
-	case "CSS", "css":
+	case "CSS":
 		return CSS, nil
 	}
 	return 0, fmt.Errorf("arima: unknown method %q (want css-ml, ml or css)", s)

@@ -30,6 +30,11 @@ func (m *Model) UpdateX(y []float64, xreg [][]float64) (*Model, error) {
 		if len(c) != len(y) {
 			return nil, fmt.Errorf("arima: regressor %d has %d values for %d observations", j+1, len(c), len(y))
 		}
+		for _, v := range c {
+			if math.IsInf(v, 0) {
+				return nil, ErrNonFinite
+			}
+		}
 	}
 	adj := make([]float64, len(y))
 	for i, v := range y {
