@@ -208,6 +208,9 @@ func Auto(y []float64, cfg AutoConfig) (*Model, error) {
 		return nil, err
 	}
 	d, sd := cfg.differences(xx, xtest, m)
+	if lag := differencingLag(d, sd, m); lag >= len(xx) { // differencing leaves nothing
+		return nil, &TooShortError{Have: serieslength, Need: lag + 1}
+	}
 	dx := diffN(diffSeasonal(xx, m, sd), d)
 	if len(dx) == 0 {
 		return nil, &TooShortError{Have: serieslength, Need: serieslength + 1}
@@ -718,6 +721,16 @@ func (s *autoSearch) fitAll(cands []candidate, approx bool, workers int) []searc
 		s.traceResult(r)
 	}
 	return results
+}
+
+// differencingLag returns d + m·sd, the lag of the differencing polynomial, saturating at
+// math.MaxInt/2 instead of overflowing.
+func differencingLag(d, sd, m int) int {
+	const most = math.MaxInt / 2
+	if sd > 0 && m > most/sd {
+		return most
+	}
+	return min(d, most) + min(m*sd, most) // each at most most: no overflow
 }
 
 // constantDifferenced returns forecast's model for a series whose differenced values are

@@ -2,6 +2,7 @@ package arima
 
 import (
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -74,6 +75,9 @@ func newFitting(y []float64, spec Spec, cfg Config) (*fitting, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	if err := checkLags(spec, len(y)); err != nil {
+		return nil, err
+	}
 	lay := spec.resolve(len(y))
 	if err := checkFinite(y, spec.Xreg); err != nil {
 		return nil, err
@@ -137,6 +141,30 @@ func newFitting(y []float64, spec Spec, cfg Config) (*fitting, error) {
 }
 
 // checkFinite reports ErrNonFinite when the series or a regressor holds ±Inf.
+// checkLags returns a TooShortError when a lag of the model reaches the length n of the series
+// or beyond (the AR, MA or differencing polynomial of degree p + m·P, q + m·Q or d + m·D): no
+// observation pairs with it, and its state would be allocated for nothing. Negative orders are
+// left to resolve, which panics.
+func checkLags(spec Spec, n int) error {
+	o, so := spec.Order, spec.Seasonal
+	orders := []int{o.P, o.D, o.Q, so.P, so.D, so.Q}
+	if slices.Min(orders) < 0 || so.Period < 0 {
+		return nil
+	}
+	m := 1
+	if so.P+so.D+so.Q > 0 {
+		m = so.Period
+	}
+	if slices.Max(orders) >= n || m >= n && so.P+so.D+so.Q > 0 {
+		return &TooShortError{Have: n, Need: min(max(slices.Max(orders), m), math.MaxInt-1) + 1}
+	}
+	// Every factor is below n now, so the degrees cannot overflow.
+	if lag := max(o.P+m*so.P, o.Q+m*so.Q, o.D+m*so.D); lag >= n {
+		return &TooShortError{Have: n, Need: lag + 1}
+	}
+	return nil
+}
+
 func checkFinite(y []float64, xreg [][]float64) error {
 	for _, col := range append([][]float64{y}, xreg...) {
 		for _, v := range col {

@@ -349,3 +349,41 @@ func TestParseMethodAnyCase(t *testing.T) {
 		t.Error(`ParseMethod("mle") accepted`)
 	}
 }
+
+// TestLagsBeyondTheSeries: a model whose lags reach beyond the series is a *TooShortError
+// naming the length needed, at once: huge orders or periods once exhausted memory or panicked
+// while the model was being laid out, and Auto with a huge fixed D never returned.
+func TestLagsBeyondTheSeries(t *testing.T) {
+	y := make([]float64, 50)
+	for i := range y {
+		y[i] = math.Sin(float64(i)) + float64(i%3)
+	}
+	for _, c := range []struct {
+		spec Spec
+		need int
+	}{
+		{Spec{Order: Order{P: 1 << 40}}, 1<<40 + 1},
+		{Spec{Order: Order{Q: 50}}, 51},
+		{Spec{Seasonal: Seasonal{Q: 1, Period: 1 << 23}}, 1<<23 + 1},
+		{Spec{Order: Order{P: 2}, Seasonal: Seasonal{P: 2, Period: 24}}, 51},
+		{Spec{Order: Order{D: 1}, Seasonal: Seasonal{D: 2, Period: 25}}, 52},
+	} {
+		var short *TooShortError
+		if _, err := Fit(y, c.spec, Config{}); !errors.As(err, &short) || short.Have != 50 || short.Need != c.need {
+			t.Errorf("%+v: %v, want a TooShortError needing %d", c.spec, err, c.need)
+		}
+	}
+	for _, c := range []struct {
+		cfg  AutoConfig
+		need int
+	}{
+		{AutoConfig{FixD: true, D: 1 << 40}, 1<<40 + 1},
+		{AutoConfig{FixD: true, D: 100}, 101},
+		{AutoConfig{Period: 12, FixSD: true, SD: 5}, 61},
+	} {
+		var short *TooShortError
+		if _, err := Auto(y, c.cfg); !errors.As(err, &short) || short.Need != c.need {
+			t.Errorf("Auto(%+v): %v, want a TooShortError needing %d", c.cfg, err, c.need)
+		}
+	}
+}
