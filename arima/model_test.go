@@ -387,3 +387,20 @@ func TestLagsBeyondTheSeries(t *testing.T) {
 		}
 	}
 }
+
+// TestCSSPerfectFit: a series that an AR(1) fits exactly (y_t = 2·y_{t−1}) has a CSS minimum
+// at φ = 2, where the objective is log 0 = −∞; the search must approach it, not stop at its
+// starting point φ = 0 (a line search that accepted −∞ once returned φ = 0 and σ² = 508,400).
+func TestCSSPerfectFit(t *testing.T) {
+	y := make([]float64, 12)
+	for i := range y {
+		y[i] = math.Pow(2, float64(i))
+	}
+	m, err := Fit(y, Spec{Order: Order{P: 1}}, Config{Method: CSS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if phi := m.Coef()[0]; math.Abs(phi-2) > 0.01 {
+		t.Errorf("φ = %v, want about 2", phi)
+	}
+}

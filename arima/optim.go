@@ -37,7 +37,9 @@ func minimize(f func([]float64) float64, x0, parscale []float64, gradTol float64
 	lastF, haveLast := 0.0, false
 	fs := func(u []float64) float64 {
 		v := f(scaled(u))
-		if math.IsNaN(v) {
+		if math.IsNaN(v) || math.IsInf(v, -1) {
+			// Only finite values are accepted, as in R's vmmin: a perfect fit (log 0 = −∞)
+			// accepted by the line search ended the search at its starting point.
 			v = math.Inf(1)
 		}
 		copy(lastU, u)
