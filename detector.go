@@ -381,7 +381,9 @@ func (d *Detector) Snapshot(service string) ([]byte, error) {
 
 // Restore replaces the state of service with data from Snapshot. It validates the whole encoding
 // and returns an error, leaving the Detector unchanged, for anything malformed or for a snapshot
-// of another service or of a Detector with another History.
+// of another service or of a Detector with another History. What the service learned comes from
+// the snapshot; how it is graded and reported (Levels, ShiftWindows, RetrainEvery) comes from this
+// Detector's config, whatever the config of the Detector that took the snapshot.
 func (d *Detector) Restore(service string, data []byte) error {
 	st := newDetService(service, d.cfg)
 	if err := st.unmarshal(data); err != nil {

@@ -108,7 +108,8 @@ func (s *detService) unmarshal(data []byte) error {
 		return fmt.Errorf("%w: history of %d windows, the detector keeps %d", ErrDetectorEncoding, h, s.cfg.History)
 	}
 	// Before the first training the count runs up to MinHistory − 1, which may exceed RetrainEvery.
-	s.sinceTraining = r.count(max(s.cfg.RetrainEvery, s.cfg.MinHistory))
+	// A snapshot taken with a larger RetrainEvery may hold more: training is then due at once.
+	s.sinceTraining = min(r.count(maxConfigWindows), max(s.cfg.RetrainEvery, s.cfg.MinHistory))
 	s.trainedOn = r.count(s.cfg.History)
 	if s.hasLast = r.bool(); s.hasLast {
 		s.last = r.window(s.name)
@@ -195,7 +196,24 @@ func (s *detService) unmarshal(data []byte) error {
 	if r.err == nil && len(r.b) > 0 {
 		r.fail("%d trailing bytes", len(r.b))
 	}
+	if r.err == nil {
+		s.applyLevels()
+	}
 	return r.err
+}
+
+// applyLevels sets the Detector's severity levels in every calibrator and stream of a restored
+// service: levels only grade scores, and a snapshot taken under other levels must not keep them.
+// (ShiftWindows, the other setting that a snapshot's parts carry, is read from the Detector's
+// config at every window.)
+func (s *detService) applyLevels() {
+	for i := range s.metrics.streams {
+		st := &s.metrics.streams[i]
+		st.calibrator.SetLevels(s.cfg.Levels)
+		st.cfg.Calibration.Levels = st.calibrator.Levels()
+	}
+	s.outliers.calibrator.SetLevels(s.cfg.Levels)
+	s.patterns.calibrator.SetLevels(s.cfg.Levels)
 }
 
 // detWriter appends little-endian fields; the first error of a sub-encoding sticks.

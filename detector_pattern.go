@@ -128,7 +128,8 @@ func (p *detPatterns) observe(s *detService, m Metrics, out []Anomaly) []Anomaly
 	if d <= 1 {
 		p.sigs[nearest].occurrences++
 	}
-	shifted := p.shift.Add(d)
+	p.shift.Add(d)
+	shifted := p.shift.Run() >= s.cfg.ShiftWindows // the Detector's, not a restored snapshot's
 	cal := p.calibrator.Calibrate(d)
 	if !shifted || cal.Score < detMinShiftScore {
 		p.calibrator.Add(d)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -638,8 +639,8 @@ func TestDetectorConfig(t *testing.T) {
 	}
 }
 
-// FuzzDetectorRestore feeds arbitrary bytes to Restore: it must never panic, and whatever it
-// accepts must snapshot back to the same bytes.
+// FuzzDetectorRestore feeds arbitrary bytes to Restore: it must never panic, and the snapshot of
+// whatever it accepts must restore and snapshot back to the same bytes.
 func FuzzDetectorRestore(f *testing.F) {
 	s, err := servicegen.Generate(servicegen.Config{Services: 1, Days: 2, NoIncidents: true})
 	if err != nil {
@@ -668,8 +669,14 @@ func FuzzDetectorRestore(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(again, b) {
-			t.Error("accepted snapshot does not round-trip")
+		// Restore brings an earlier version, or another Detector's levels, to this one's: the
+		// snapshot of a restored state is a fixed point.
+		r2 := detTestDetector(t)
+		if err := r2.Restore(ms[0].Service, again); err != nil {
+			t.Fatalf("the snapshot of an accepted state: %v", err)
+		}
+		if third, _ := r2.Snapshot(ms[0].Service); !bytes.Equal(third, again) {
+			t.Error("the snapshot of a restored state does not round-trip")
 		}
 	})
 }
@@ -873,6 +880,58 @@ func TestPatternNameFitsColumn(t *testing.T) {
 		got := patternName(c.service, c.id)
 		if got != c.want || utf8.RuneCountInString(got) > MaxServiceName {
 			t.Errorf("patternName(%d characters, %d) = %q (%d characters)", utf8.RuneCountInString(c.service), c.id, got, utf8.RuneCountInString(got))
+		}
+	}
+}
+
+// TestDetectorRestoreTakesConfig: a snapshot taken under one config restores into a Detector
+// with a lower RetrainEvery (it was refused, and with a StateStore the service was stuck), and the
+// restored service grades with the new Detector's levels and counts shifts with its
+// ShiftWindows, not the snapshot's: a run whose second half is restored under new levels equals
+// one under the new levels throughout (levels take no part in learning).
+func TestDetectorRestoreTakesConfig(t *testing.T) {
+	s, ms := detTestStream(t)
+	levels := severity.Levels{Medium: 20, High: 35, Critical: 60}
+	newDet := func(cfg DetectorConfig) *Detector {
+		d, err := NewDetector(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	want := detReplay(t, newDet(DetectorConfig{Levels: levels}), ms)
+	half := len(ms) / 2
+	first := newDet(DetectorConfig{})
+	detReplay(t, first, ms[:half])
+	second := newDet(DetectorConfig{Levels: levels})
+	lower := newDet(DetectorConfig{RetrainEvery: 12, ShiftWindows: 7})
+	for _, svc := range s.Services {
+		data, err := first.Snapshot(svc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := second.Restore(svc, data); err != nil {
+			t.Fatal(err)
+		}
+		if err := lower.Restore(svc, data); err != nil {
+			t.Errorf("%s: restore with a lower RetrainEvery: %v", svc, err)
+		}
+	}
+	if diff := cmp.Diff(want[half:], detReplay(t, second, ms[half:])); diff != "" {
+		t.Errorf("second half restored under new levels (-new levels throughout +restored):\n%s", diff)
+	}
+	// Seven windows far from every pattern: a shift at the seventh, not the third.
+	far := ms[half-1] // the last window of its service before the snapshots
+	for i := range 7 {
+		far.Timestamp = far.Timestamp.Add(time.Hour)
+		far.TotalRequests, far.LatencyP99, far.UniqueUsers = 50*far.TotalRequests+1000, 40*far.LatencyP99+1000, 0
+		r, err := lower.Observe(context.Background(), far)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shift := slices.ContainsFunc(r.Anomalies, func(a Anomaly) bool { return a.Type == PatternShift })
+		if shift != (i == 6) {
+			t.Errorf("far window %d: pattern shift %v", i+1, shift)
 		}
 	}
 }

@@ -232,6 +232,22 @@ func (c *Calibrator) fit() {
 	c.fitKS = g.ksDistance(ys, ws)
 }
 
+// SetLevels replaces the level boundaries (Config.Levels), keeping everything learned: levels only
+// grade scores, they take no part in learning. It panics on Levels that Validate rejects.
+func (c *Calibrator) SetLevels(ls Levels) {
+	if err := ls.Validate(); err != nil {
+		panic(err)
+	}
+	c.init()
+	c.cfg.Levels = ls.withDefaults()
+}
+
+// Levels returns the level boundaries in use, defaults filled in.
+func (c *Calibrator) Levels() Levels {
+	c.init()
+	return c.cfg.Levels
+}
+
 // Calibrate returns the calibration of x against what was learned so far, without learning it.
 // NaN gets score 0, probability 1 and confidence 0; +Inf gets score 100 and −Inf score 0.
 func (c *Calibrator) Calibrate(x float64) Calibrated {

@@ -375,3 +375,26 @@ func TestEscalatorConfigValidation(t *testing.T) {
 		}()
 	}
 }
+
+// TestCalibratorSetLevels: new level boundaries grade the same scores differently and change
+// nothing learned; an encoding carries them.
+func TestCalibratorSetLevels(t *testing.T) {
+	c := trainNormal(2000, 7)
+	before := c.Calibrate(3)
+	c.SetLevels(Levels{Medium: 10, High: 20, Critical: 30})
+	after := c.Calibrate(3)
+	if after.Score != before.Score || after.Probability != before.Probability || after.Level != Critical {
+		t.Errorf("before %+v, after %+v (score %.1f should be critical)", before, after, after.Score)
+	}
+	b, _ := c.MarshalBinary()
+	var r Calibrator
+	if err := r.UnmarshalBinary(b); err != nil || r.Calibrate(3) != after {
+		t.Errorf("restored: %+v, %v", r.Calibrate(3), err)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("decreasing levels accepted")
+		}
+	}()
+	c.SetLevels(Levels{Medium: 60, High: 50})
+}
