@@ -40,7 +40,7 @@
 // baseline, standardised residuals, CUSUM evidence and a calibrated score). A value whose score
 // reaches MinScore (default 40, a tail probability of 4·10⁻³ under the service's normal operation)
 // and that stands 4 robust deviations from its baseline is a spike or a dip; a sustained shift is a
-// trend change; a metric that stood 3 deviations above and below its baseline within one day has
+// trend change; a metric that stood 4 deviations above and below its baseline within one day has
 // changed its daily shape: a seasonality break; a widened spread is an outlier of that metric
 // (OutlierScore, default 50). Traffic counts must also fall below 40 % of their baseline to dip,
 // since the daily baseline does not know the weekly cycle. Ramps (and, after a peak, reversals) of

@@ -103,19 +103,22 @@ func (s *AlertStatus) UnmarshalJSON(data []byte) error {
 
 // Anomaly is one detected anomaly, as published on ml-anomalies and stored in ml_anomalies.
 type Anomaly struct {
-	ID               string      `json:"anomaly_id"`
-	Service          string      `json:"service"`
-	Type             AnomalyType `json:"anomaly_type"`
-	Severity         Severity    `json:"severity"`
-	Score            float64     `json:"anomaly_score"` // calibrated 0–100; Severity is its level
-	Timestamp        time.Time   `json:"timestamp"`     // the window's start, UTC
-	Metric           string      `json:"metric_name"`
-	Value            float64     `json:"metric_value"`
-	Baseline         float64     `json:"baseline_value"`
-	DeviationPercent float64     `json:"deviation_percent"`
-	Confidence       float64     `json:"confidence_score"` // in [0, 1]
-	Description      string      `json:"description"`
-	Resolved         bool        `json:"resolved"`
+	ID       string      `json:"anomaly_id"`
+	Service  string      `json:"service"`
+	Type     AnomalyType `json:"anomaly_type"`
+	Severity Severity    `json:"severity"`
+	// Score is calibrated 0–100; Severity is its level, except that a metric's change smaller than
+	// the smallest that matters for that metric (a tiny baseline makes a tiny change improbable:
+	// an error rate from 0.01 % to 0.05 %) is graded low whatever its score.
+	Score            float64   `json:"anomaly_score"`
+	Timestamp        time.Time `json:"timestamp"` // the window's start, UTC
+	Metric           string    `json:"metric_name"`
+	Value            float64   `json:"metric_value"`
+	Baseline         float64   `json:"baseline_value"`
+	DeviationPercent float64   `json:"deviation_percent"`
+	Confidence       float64   `json:"confidence_score"` // in [0, 1]
+	Description      string    `json:"description"`
+	Resolved         bool      `json:"resolved"`
 	// Contributions names the metrics that explain an outlier, each with its share in [0, 1].
 	Contributions map[string]float64 `json:"contributions,omitempty"`
 }

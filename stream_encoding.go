@@ -195,6 +195,9 @@ func (d *StreamDetector) UnmarshalBinary(data []byte) error {
 		return fmt.Errorf("%w: snapshot", ErrStreamEncoding)
 	}
 	s.Level, s.Type, s.N = Severities[level], streamTypes[typ], n.n
+	if count == 0 {
+		s.Level = "" // an empty detector's state is the zero StreamState (level 0 encodes it)
+	}
 	if err := n.cusum.UnmarshalBinary(r.blob()); err != nil {
 		return fmt.Errorf("%w: CUSUM: %v", ErrStreamEncoding, err)
 	}

@@ -380,6 +380,12 @@ func TestStreamReset(t *testing.T) {
 	if d.State() != (StreamState{}) {
 		t.Errorf("state after Reset: %+v", d.State())
 	}
+	// An empty detector's state survives an encoding round trip (its level came back "low").
+	b, _ := d.MarshalBinary()
+	var e StreamDetector
+	if err := e.UnmarshalBinary(b); err != nil || e.State() != (StreamState{}) {
+		t.Errorf("empty detector restored: %+v, %v", e.State(), err)
+	}
 	for i := range ts {
 		if got := d.Add(ts[i], vs[i]); got != want[i] {
 			t.Fatalf("after Reset, score %d = %v, first run %v", i, got, want[i])
