@@ -219,7 +219,9 @@ func (f *forecastSeries) fit(cfg *AlerterConfig, period int) {
 	var err error
 	if f.model != nil && !failed && f.SinceSelect*cfg.RefitEvery < cfg.ReselectEvery &&
 		len(f.Seasonal) == len(seasonal) {
-		model, err = arima.Fit(y, f.model.Spec(), arima.Config{})
+		spec := f.model.Spec()
+		spec.Fixed = nil // a constant fixed on a series with constant differences is estimated anew
+		model, err = arima.Fit(y, spec, arima.Config{})
 	}
 	if model == nil || err != nil {
 		f.SinceSelect = 0

@@ -286,6 +286,14 @@ func autoRescaled(y, x []float64, xreg [][]float64, scale float64, cfg AutoConfi
 	}
 	spec := chosen.Spec()
 	spec.Xreg, spec.XregNames = xreg, cfg.XregNames
+	if spec.Fixed != nil {
+		// A fixed constant (the mean or drift of a series whose differences are constant) was
+		// chosen on y/scale: it scales, as every regression coefficient does; the ARMA ones do not.
+		narma := chosen.lay.narma()
+		for j := narma; j < len(spec.Fixed); j++ {
+			spec.Fixed[j] *= scale
+		}
+	}
 	return Fit(x, spec, Config{Method: cfg.Method})
 }
 

@@ -139,11 +139,19 @@ func (m *Model) regressionAt(t int, xreg [][]float64, i int) float64 {
 	return v
 }
 
-// Spec returns the specification m was fitted with, without regressors: its orders and
-// whether it has a mean or a drift. Fitting it to a series (with the same regressors, when m
-// has some) re-estimates the same model.
+// Spec returns the specification m was fitted with, without regressors: its orders, whether it
+// has a mean or a drift, and the coefficients it held fixed (Fixed, NaN for the estimated ones;
+// nil when every coefficient was estimated). Fitting it to a series (with the same regressors,
+// when m has some) re-estimates the same model.
 func (m *Model) Spec() Spec {
-	return Spec{Order: m.Order(), Seasonal: m.Seasonal(), Mean: m.lay.mean, Drift: m.lay.drift}
+	spec := Spec{Order: m.Order(), Seasonal: m.Seasonal(), Mean: m.lay.mean, Drift: m.lay.drift}
+	if len(m.free) < len(m.coef) {
+		spec.Fixed = slices.Clone(m.coef)
+		for _, j := range m.free {
+			spec.Fixed[j] = math.NaN()
+		}
+	}
+	return spec
 }
 
 // mustBeFitted panics on a zero Model, which has no state to forecast or update from.

@@ -404,3 +404,27 @@ func TestCSSPerfectFit(t *testing.T) {
 		t.Errorf("φ = %v, want about 2", phi)
 	}
 }
+
+// TestSpecKeepsFixed: a model's Spec carries the coefficients it held fixed, so Auto's fit at the
+// series' own scale of a series whose differences are constant (a drift fixed at their mean)
+// works at any magnitude; it once failed for a series ×10⁷.
+func TestSpecKeepsFixed(t *testing.T) {
+	for _, scale := range []float64{1, 1e7, 1e-4} {
+		y := make([]float64, 40)
+		for i := range y {
+			y[i] = scale * 2 * float64(i+1)
+		}
+		m, err := Auto(y, AutoConfig{})
+		if err != nil {
+			t.Errorf("scale %g: %v", scale, err)
+			continue
+		}
+		spec := m.Spec()
+		if !spec.Drift || len(spec.Fixed) != 1 || math.Abs(spec.Fixed[0]-2*scale) > 1e-9*scale {
+			t.Errorf("scale %g: spec %+v, want a drift fixed at %g", scale, spec, 2*scale)
+		}
+		if _, err := Fit(y, spec, Config{}); err != nil {
+			t.Errorf("scale %g: refitting the spec: %v", scale, err)
+		}
+	}
+}
