@@ -56,7 +56,8 @@
 //
 // An empty or too-short series gives a *TooShortError naming the length needed; ±Inf gives
 // ErrNonFinite. A constant series has zero innovation variance: Auto returns R's answer (a
-// fixed-mean model, or a pure differencing model); Fit with free ARMA coefficients fails.
+// fixed-mean model, or a pure differencing model); Fit with any free coefficient fails with
+// ErrDegenerate.
 //
 // # Concurrency and determinism
 //

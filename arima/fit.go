@@ -16,9 +16,10 @@ import (
 // (ErrNonStationaryCSS), rank-deficient regressors (ErrRankDeficient). Misuse — negative
 // orders, a seasonal order without a period, regressors or Fixed of the wrong length — panics.
 //
-// A constant series gives R's answer: the innovation variance is zero, the log-likelihood is
-// +Inf, and a model with free ARMA coefficients fails as in R. Fix the coefficients (Spec.Fixed)
-// to fit a constant series.
+// A constant series gives R's answer: the innovation variance is zero and the log-likelihood
+// +Inf; a model with any free coefficient fails with ErrDegenerate (R stops for a free mean; a
+// free AR coefficient would run to a unit root). Fix the coefficients (Spec.Fixed) to fit a
+// constant series.
 func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 	f, err := newFitting(y, spec, cfg)
 	if err != nil {
@@ -114,6 +115,11 @@ func newFitting(y []float64, spec Spec, cfg Config) (*fitting, error) {
 	if nonMissing < need || n == 0 {
 		return nil, &TooShortError{Have: nonMissing, Need: need}
 	}
+	if nfree > 0 && len(xreg) == 0 && constantSeries(yc) {
+		// Every free coefficient fits it exactly: R stops for a free mean, and a free AR
+		// coefficient runs to a unit root with σ² ≈ 0 and meaningless standard errors.
+		return nil, ErrDegenerate
+	}
 	f := &fitting{
 		lay: lay, cfg: cfg, method: method, n: n, nUsed: nonMissing - lay.ndiff(),
 		fixed: fixed, missing: missing,
@@ -163,6 +169,21 @@ func checkLags(spec Spec, n int) error {
 		return &TooShortError{Have: n, Need: lag + 1}
 	}
 	return nil
+}
+
+// constantSeries reports whether every non-missing value of y is the same.
+func constantSeries(y []float64) bool {
+	first := math.NaN()
+	for _, v := range y {
+		switch {
+		case math.IsNaN(v):
+		case math.IsNaN(first):
+			first = v
+		case v != first:
+			return false
+		}
+	}
+	return true
 }
 
 func checkFinite(y []float64, xreg [][]float64) error {

@@ -183,6 +183,13 @@ func TestSpecialCases(t *testing.T) {
 	if _, err := Fit(constant, Spec{Order: Order{1, 0, 0}, Mean: true}, Config{}); !errors.Is(err, ErrDegenerate) {
 		t.Errorf("constant series with free coefficients: %v", err)
 	}
+	// Without a mean, a free AR coefficient once ran to φ = 1 with σ² ≈ 1e-26 and a standard
+	// error of 0, under every method.
+	for _, method := range []Method{CSSML, ML, CSS} {
+		if _, err := Fit(constant, Spec{Order: Order{1, 0, 0}}, Config{Method: method}); !errors.Is(err, ErrDegenerate) {
+			t.Errorf("%v: constant series with a free AR coefficient: %v", method, err)
+		}
+	}
 	// R: auto.arima(ts(rep(5, 50))) is ARIMA(0,0,0) with the mean fixed at 5, sigma^2 = 0,
 	// log likelihood = Inf, AICc = -Inf, and predict() gives 5 with se 0.
 	m, err := Auto(constant, AutoConfig{})
