@@ -164,13 +164,18 @@ type autoSearch struct {
 //
 // y and cfg.Xreg are not modified. Auto returns ErrNoModel when no model can be fitted, a
 // *TooShortError for a series with no observations, ErrNonFinite for ±Inf, ErrRankDeficient
-// for linearly dependent regressors, and an error for regressors of the wrong length.
+// for linearly dependent regressors, and an error for regressors of the wrong length or an
+// unknown Method, IC, SeasonalTest or Approximation.
 func Auto(y []float64, cfg AutoConfig) (*Model, error) {
 	if (cfg.FixD && cfg.D < 0) || (cfg.FixSD && cfg.SD < 0) {
 		return nil, fmt.Errorf("arima: fixed differences d = %d, D = %d; want 0 or more", cfg.D, cfg.SD)
 	}
 	if err := (Config{Method: cfg.Method}).validate(); err != nil {
 		return nil, err
+	}
+	if cfg.IC < AICc || cfg.IC > BIC || cfg.SeasonalTest < SeasonalStrengthTest || cfg.SeasonalTest > CHTest ||
+		cfg.Approximation < ApproxAuto || cfg.Approximation > ApproxOff {
+		return nil, fmt.Errorf("arima: AutoConfig: unknown IC %d, SeasonalTest %d or Approximation %d", cfg.IC, cfg.SeasonalTest, cfg.Approximation)
 	}
 	x, xreg, serieslength, err := autoInput(y, cfg.Xreg)
 	if err != nil {

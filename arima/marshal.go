@@ -21,6 +21,9 @@ var ErrEncoding = errors.New("arima: invalid model encoding")
 // Kalman state, little-endian. The encoding is versioned: later versions of this package
 // decode earlier encodings.
 func (m *Model) MarshalBinary() ([]byte, error) {
+	if m.ss == nil {
+		return nil, errors.New("arima: MarshalBinary of a Model not made by Fit, Auto or UnmarshalBinary")
+	}
 	var e encoder
 	e.buf = append(e.buf, encodingMagic[:]...)
 	e.buf = append(e.buf, encodingVersion)

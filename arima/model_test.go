@@ -435,3 +435,30 @@ func TestSpecKeepsFixed(t *testing.T) {
 		}
 	}
 }
+
+// TestMisuseIsReported: settings and models that cannot work give a clear error or panic, not
+// a silent default, a raw runtime panic or an encoding that cannot be read back.
+func TestMisuseIsReported(t *testing.T) {
+	y := loadSeries(t, "lh.csv")
+	for _, cfg := range []AutoConfig{{IC: 7}, {SeasonalTest: -1}, {Approximation: 9}} {
+		if _, err := Auto(y, cfg); err == nil {
+			t.Errorf("Auto(%+v) accepted", cfg)
+		}
+	}
+	if _, err := new(Model).MarshalBinary(); err == nil {
+		t.Error("MarshalBinary of a zero Model succeeded")
+	}
+	for name, f := range map[string]func(){
+		"negative n":      func() { Simulate(Spec{}, nil, 1, -3, rand.New(rand.NewPCG(1, 1))) },
+		"negative sigma2": func() { Simulate(Spec{}, nil, -1, 10, rand.New(rand.NewPCG(1, 1))) },
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil || !strings.HasPrefix(fmt.Sprint(r), "arima: Simulate") {
+					t.Errorf("Simulate with %s: panic %v", name, r)
+				}
+			}()
+			f()
+		}()
+	}
+}

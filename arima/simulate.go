@@ -11,10 +11,13 @@ import (
 // distribution by a burn-in of 100 + 10·(p + mP + q + mQ) steps; the differencing is
 // integrated from zero. An intercept coefficient, if spec.Mean, is added to the ARMA part and
 // a drift coefficient, if spec.Drift, multiplies the time index 1…n. It panics when coef has
-// the wrong length or the spec has regressors.
+// the wrong length, the spec has regressors, n is negative, or sigma2 is negative or NaN.
 func Simulate(spec Spec, coef []float64, sigma2 float64, n int, rng *rand.Rand) []float64 {
 	if len(spec.Xreg) > 0 {
 		panic("arima: Simulate does not take regressors")
+	}
+	if n < 0 || !(sigma2 >= 0) {
+		panic("arima: Simulate: negative n, or a negative or NaN sigma2")
 	}
 	lay := spec.resolve(n)
 	if len(coef) != lay.ncoef() {
