@@ -77,6 +77,7 @@ type settings struct {
 	bootstrap, sklearn                    bool
 	contamination                         float64
 	seed                                  uint64
+	centre                                []float64 // extended forests: featureCentres of the training rows
 }
 
 func (cfg Config) resolve(n, d int) (settings, error) {

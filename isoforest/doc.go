@@ -12,7 +12,9 @@
 // going left (scikit-learn's rule). With ExtensionLevel e ≥ 1 the normal vector has e+1 non-zero
 // standard-normal components on randomly chosen features, and the intercept is drawn uniformly
 // in the range of the node's projections onto it, so both children are never empty; e = d−1 is
-// the fully extended forest.
+// the fully extended forest. Projections are of x − c, c the midrange of each feature in the
+// training data, so that a feature far from zero does not swamp the others in rounding; a node
+// whose projections overflow is a leaf.
 //
 // The path length of x in a tree is h(x) = depth(leaf) + c(m), where m is the number of training
 // rows in the leaf and c(m) is the average path length of an unsuccessful search in a binary

@@ -30,6 +30,9 @@ func Fit(X [][]float64, cfg Config) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.ext > 0 {
+		s.centre = featureCentres(X, d)
+	}
 
 	trees := make([]tree, s.trees)
 	var next atomic.Int64
@@ -232,9 +235,13 @@ func (g *grower) nonConstantFeature(lo, hi int) (f int, mn, mx float64, ok bool)
 }
 
 // uniformThreshold draws t uniformly in [mn, mx); rows with value ≤ t go left, so both sides
-// are non-empty.
+// are non-empty. A range wider than the largest float64 is interpolated between its ends.
 func (g *grower) uniformThreshold(mn, mx float64) float64 {
-	t := mn + g.rng.Float64()*(mx-mn)
+	u := g.rng.Float64()
+	t := mn + u*(mx-mn)
+	if math.IsInf(mx-mn, 1) {
+		t = mn*(1-u) + mx*u
+	}
 	if t >= mx { // rounding
 		t = mn
 	}
@@ -279,7 +286,7 @@ func (g *grower) extendedSplit(lo, hi int) (node, int, bool) {
 	pf, pc := g.t.planeFeatures[off:], g.t.planeCoefs[off:]
 	mn, mx := math.Inf(1), math.Inf(-1)
 	for k := lo; k < hi; k++ {
-		p := project(g.X[g.rows[k]], pf, pc)
+		p := project(g.X[g.rows[k]], pf, pc, g.s.centre)
 		g.proj[k] = p
 		if p < mn {
 			mn = p
@@ -288,7 +295,7 @@ func (g *grower) extendedSplit(lo, hi int) (node, int, bool) {
 			mx = p
 		}
 	}
-	if !(mx > mn) { // components cancel on these rows
+	if !(mx > mn) || math.IsInf(mn, 0) || math.IsInf(mx, 0) { // components cancel, or overflow
 		g.t.planeFeatures = g.t.planeFeatures[:off]
 		g.t.planeCoefs = g.t.planeCoefs[:off]
 		return node{}, 0, false
@@ -306,14 +313,30 @@ func (g *grower) extendedSplit(lo, hi int) (node, int, bool) {
 	return node{split: off, value: t}, mid, true
 }
 
-// project returns Σ_k coefs[k]·x[features[k]], summed in order; fitting and scoring share it so
-// that both see bit-identical projections.
-func project(x []float64, features []int32, coefs []float64) float64 {
+// project returns Σ_k coefs[k]·(x[f_k] − centre[f_k]), f_k = features[k], summed in order;
+// fitting and scoring share it so that both see bit-identical projections.
+func project(x []float64, features []int32, coefs []float64, centre []float64) float64 {
 	var p float64
 	for k, f := range features {
-		p += coefs[k] * x[f]
+		p += coefs[k] * (x[f] - centre[f])
 	}
 	return p
+}
+
+// featureCentres returns the midrange of each of the d features of X, (min + max)/2 without
+// overflow. Extended splits project x − centre rather than x: a feature far from zero (a
+// timestamp in nanoseconds, 1.7·10¹⁸) would otherwise swamp the others in the projection's
+// rounding, and the nodes, seeing constant projections, would stop splitting.
+func featureCentres(X [][]float64, d int) []float64 {
+	centre := make([]float64, d)
+	for j := range centre {
+		mn, mx := X[0][j], X[0][j]
+		for _, row := range X {
+			mn, mx = min(mn, row[j]), max(mx, row[j])
+		}
+		centre[j] = mn/2 + mx/2
+	}
+	return centre
 }
 
 // creditTraining adds to t.importance the explanation credit of every in-bag row. Let W(v) be the

@@ -7,10 +7,11 @@ import (
 	"math"
 )
 
-// The binary encoding, version 1. Integers are unsigned varints, floats 8 bytes little endian:
+// The binary encoding, version 2. Integers are unsigned varints, floats 8 bytes little endian:
 //
 //	"OMIF" version
 //	dim ψ trees ext flags(bit 0: SklearnCompatible) contamination threshold importance[dim]
+//	centre[dim] (ext>0 only; version 1 had none: its projections were taken from the origin)
 //	trees × node, each tree in depth-first order (node, left subtree, right subtree):
 //	  leaf:                   0, rows in the leaf
 //	  axis split:             feature+1, threshold
@@ -19,7 +20,7 @@ import (
 // Leaf depths, path lengths and c(ψ) are recomputed on decoding; no training rows are stored.
 const (
 	magic          = "OMIF"
-	encodedVersion = 1
+	encodedVersion = 2
 )
 
 // ErrEncoding is wrapped by the errors of UnmarshalBinary for malformed or unsupported data.
@@ -47,6 +48,11 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	buf = appendFloat(buf, m.threshold)
 	for _, v := range m.importance {
 		buf = appendFloat(buf, v)
+	}
+	if m.ext > 0 {
+		for _, v := range m.centre {
+			buf = appendFloat(buf, v)
+		}
 	}
 	for _, root := range m.roots {
 		buf = m.appendNode(buf, root)
@@ -87,8 +93,9 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 		return fmt.Errorf("%w: not an isoforest model (bad magic)", ErrEncoding)
 	}
 	d.pos = len(magic)
-	if v := d.uvarint(); d.err == nil && v != encodedVersion {
-		return fmt.Errorf("%w: version %d, this package reads version %d", ErrEncoding, v, encodedVersion)
+	version := d.uvarint()
+	if d.err == nil && (version < 1 || version > encodedVersion) {
+		return fmt.Errorf("%w: version %d, this package reads versions 1 to %d", ErrEncoding, version, encodedVersion)
 	}
 	dim, psi, trees, ext := d.count("dimension", 1<<24), d.count("sample size", 1<<31-1), d.count("tree count", 1<<24), d.count("extension level", 1<<24)
 	flags := d.byte()
@@ -128,6 +135,21 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 			return fmt.Errorf("%w: feature importance %v", ErrEncoding, v)
 		}
 		out.importance = append(out.importance, v)
+	}
+	if ext > 0 {
+		out.centre = make([]float64, dim) // version 1: the origin
+		if version >= 2 {
+			if d.err == nil && len(data)-d.pos < 8*dim {
+				return fmt.Errorf("%w: truncated", ErrEncoding)
+			}
+			for j := range out.centre {
+				c := d.float()
+				if d.err == nil && (math.IsNaN(c) || math.IsInf(c, 0)) {
+					return fmt.Errorf("%w: centre %v", ErrEncoding, c)
+				}
+				out.centre[j] = c
+			}
+		}
 	}
 	for range trees {
 		if d.err != nil {

@@ -67,6 +67,7 @@ type Model struct {
 	cTable        []float64 // c(m) for m = 0..min(ψ, maxTable)
 	planeFeatures []int32
 	planeCoefs    []float64
+	centre        []float64 // extended forests: the point projections are taken from
 	importance    []float64 // normalised to sum 1
 }
 
@@ -82,6 +83,7 @@ func assemble(trees []tree, d int, s settings) *Model {
 		threshold:     0.5,
 		norm:          averagePathLength(s.psi, s.sklearn),
 		cTable:        pathLengthTable(s.psi, s.sklearn),
+		centre:        s.centre,
 		roots:         make([]int32, len(trees)),
 		importance:    make([]float64, d),
 	}
@@ -303,7 +305,7 @@ func (m *Model) splitValue(nd node, x []float64) float64 {
 		return x[nd.split]
 	}
 	span := int32(m.ext + 1)
-	return project(x, m.planeFeatures[nd.split:nd.split+span], m.planeCoefs[nd.split:nd.split+span])
+	return project(x, m.planeFeatures[nd.split:nd.split+span], m.planeCoefs[nd.split:nd.split+span], m.centre)
 }
 
 // Explain returns per-feature contributions to the isolation of x, non-negative and summing to 1
