@@ -227,3 +227,55 @@ func TestNoiseVarianceFallback(t *testing.T) {
 		}
 	}
 }
+
+// TestMagnitudeLimits: a series with a value beyond ±1e150, or all of whose values lie within
+// ±1e-150 (not all zero), is
+// ErrMagnitude for every function: its squares overflow or underflow, and PELT found no change,
+// DetectPeriod no period and OLS a t-statistic of 0 or +Inf on a series that at ordinary scale
+// has them all. Within the limits, an exact scaling gives the answers of ordinary scale.
+func TestMagnitudeLimits(t *testing.T) {
+	base := make([]float64, 200)
+	for i := range base {
+		base[i] = math.Sin(2*math.Pi*float64(i)/12) + 0.1*float64(i%7)
+		if i >= 100 {
+			base[i] += 5
+		}
+	}
+	calls := map[string]func(y []float64) error{
+		"PELT":               func(y []float64) error { _, err := PELT(y, ChangeConfig{}); return err },
+		"BinarySegmentation": func(y []float64) error { _, err := BinarySegmentation(y, ChangeConfig{}); return err },
+		"DetectPeriod":       func(y []float64) error { _, err := DetectPeriod(y, PeriodConfig{}); return err },
+		"OLS":                func(y []float64) error { _, err := OLS(y); return err },
+		"TheilSen":           func(y []float64) error { _, err := TheilSen(y, 0.95); return err },
+		"MannKendall":        func(y []float64) error { _, err := MannKendall(y); return err },
+		"HamedRao":           func(y []float64) error { _, err := HamedRao(y, HamedRaoConfig{}); return err },
+		"SeasonalMannKendall": func(y []float64) error {
+			_, err := SeasonalMannKendall(y, 12)
+			return err
+		},
+		"Decompose": func(y []float64) error { _, err := Decompose(y, STLConfig{Period: 12}); return err },
+	}
+	scaled := func(k float64) []float64 {
+		y := make([]float64, len(base))
+		for i, v := range base {
+			y[i] = k * v
+		}
+		return y
+	}
+	for name, call := range calls {
+		for _, k := range []float64{1e160, 1e-170} {
+			if err := call(scaled(k)); !errors.Is(err, ErrMagnitude) {
+				t.Errorf("%s ×%g: %v, want ErrMagnitude", name, k, err)
+			}
+		}
+	}
+	ordinary, err := PELT(base, ChangeConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []float64{0x1p460, 0x1p-460} { // about 1e138 and 1e-139, exact scalings
+		if got, err := PELT(scaled(k), ChangeConfig{}); err != nil || !slices.Equal(got, ordinary) {
+			t.Errorf("PELT ×%g: %v, %v; at ordinary scale %v", k, got, err, ordinary)
+		}
+	}
+}

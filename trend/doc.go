@@ -43,8 +43,8 @@
 //
 // Functions never modify their inputs and are safe for concurrent use;
 // results are deterministic. The streaming types are not safe for concurrent
-// use. Data problems (too few values, non-finite values) are returned as
-// errors; misuse (invalid settings) panics with a "trend:" message, except
+// use. Data problems (too few values, non-finite values, magnitudes whose
+// squares overflow or underflow: ErrMagnitude) are returned as errors; misuse (invalid settings) panics with a "trend:" message, except
 // that Decompose and DecomposeMultiple return an error for settings STL
 // cannot use (a period below 2, say), as R's stl stops with one.
 package trend
