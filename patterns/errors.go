@@ -9,9 +9,12 @@ import (
 // ErrEmpty is returned when a function that needs data receives no rows or no columns.
 var ErrEmpty = errors.New("patterns: no data")
 
-// ErrOverflow is returned, wrapped with the column, when a column's values are so large that its
-// centre or spread overflows float64 (magnitudes near 1e308).
-var ErrOverflow = errors.New("values too large to scale")
+// ErrOverflow is returned, wrapped with the row and column, for a value beyond ±1e150: squared
+// distances and spreads of such values overflow float64.
+var ErrOverflow = errors.New("value beyond ±1e150, whose squares overflow")
+
+// maxMagnitude is the largest absolute value accepted in an input matrix.
+const maxMagnitude = 1e150
 
 // InputError reports a bad cell or row of an input matrix. Row and Column are zero-based; Column is
 // −1 when the problem concerns a whole row (a ragged row).
@@ -43,6 +46,9 @@ func checkMatrix(X [][]float64) (int, error) {
 			}
 			if math.IsInf(v, 0) {
 				return 0, &InputError{Row: i, Column: j, Reason: "infinite value"}
+			}
+			if math.Abs(v) > maxMagnitude {
+				return 0, fmt.Errorf("patterns: row %d, column %d: %w", i, j, ErrOverflow)
 			}
 		}
 	}

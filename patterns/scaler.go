@@ -1,7 +1,6 @@
 package patterns
 
 import (
-	"fmt"
 	"math"
 	"slices"
 )
@@ -21,8 +20,8 @@ type Scaler struct {
 // var ≤ n·ε·var + (n·μ·ε)² — gets Scale 1, so it maps to 0 instead of dividing by zero.
 //
 // X is not modified. It returns ErrEmpty for no rows or no columns, an *InputError naming the row
-// and column of a ragged row, NaN or ±Inf, and ErrOverflow (wrapped, naming the column) when the
-// mean or standard deviation overflows.
+// and column of a ragged row, NaN or ±Inf, and ErrOverflow (wrapped, naming the row and column)
+// for a value beyond ±1e150.
 func FitStandard(X [][]float64) (*Scaler, error) {
 	d, err := checkMatrix(X)
 	if err != nil {
@@ -49,20 +48,7 @@ func FitStandard(X [][]float64) (*Scaler, error) {
 			s.scale[j] = 1
 		}
 	}
-	if err := s.checkFinite(); err != nil {
-		return nil, err
-	}
 	return s, nil
-}
-
-// checkFinite reports a column whose centre or scale overflowed.
-func (s *Scaler) checkFinite() error {
-	for j := range s.center {
-		if math.IsInf(s.center[j], 0) || math.IsInf(s.scale[j], 0) || math.IsNaN(s.center[j]) || math.IsNaN(s.scale[j]) {
-			return fmt.Errorf("patterns: column %d: %w", j, ErrOverflow)
-		}
-	}
-	return nil
 }
 
 // FitRobust fits a robust scaler: Center is the column median and Scale the median absolute
@@ -90,9 +76,6 @@ func FitRobust(X [][]float64) (*Scaler, error) {
 		if mad == 0 {
 			s.scale[j] = 1
 		}
-	}
-	if err := s.checkFinite(); err != nil {
-		return nil, err
 	}
 	return s, nil
 }

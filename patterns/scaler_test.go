@@ -3,6 +3,7 @@ package patterns
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -99,6 +100,22 @@ func TestScalerInputErrors(t *testing.T) {
 	}
 	if _, err := FitRobust([][]float64{{1e308}, {-1e308}, {1e308}, {-1e308}}); !errors.Is(err, ErrOverflow) {
 		t.Errorf("FitRobust, overflowing column: %v", err)
+	}
+	// At the limit the mean and spread are exact; beyond it, every entry point refuses.
+	if s, err := FitStandard([][]float64{{1e150}, {-1e150}}); err != nil || s.Scale()[0] != 1e150 {
+		t.Errorf("FitStandard at ±1e150: %v, %v", s, err)
+	}
+	big := [][]float64{{0, 1}, {1, 0}, {2, 1e160}}
+	for name, f := range map[string]func() error{
+		"FitStandard": func() error { _, err := FitStandard(big); return err },
+		"FitRobust":   func() error { _, err := FitRobust(big); return err },
+		"DBSCAN":      func() error { _, err := DBSCAN(big, DBSCANConfig{}); return err },
+		"KDistances":  func() error { _, err := KDistances(big, 2); return err },
+		"Fit":         func() error { _, err := Fit(big, nil, Config{Scaling: Robust}); return err },
+	} {
+		if err := f(); !errors.Is(err, ErrOverflow) || !strings.Contains(err.Error(), "row 2, column 1") {
+			t.Errorf("%s with 1e160: %v, want ErrOverflow at row 2, column 1", name, err)
+		}
 	}
 	for _, X := range [][][]float64{nil, {{}}} {
 		if _, err := FitStandard(X); !errors.Is(err, ErrEmpty) {
