@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/stacklens/omen/severity"
 )
 
 // Alerter is the predictive alerter of the Phase 5 engine. For every service and every metric
@@ -176,6 +178,9 @@ type AlerterConfig struct {
 	// hour for total_requests). A service with a capacity also gets predictive alerts of its
 	// exhaustion, at the capacity scaled to the window's length.
 	Capacity map[string]float64
+	// Levels are the severity boundaries of the alerts' scores; zero fields mean 25, 50 and 75.
+	// Give the Detector's (DetectorConfig.Levels) so that anomalies and alerts read the same.
+	Levels severity.Levels
 }
 
 // withDefaults returns cfg with every zero field set to its default. It panics on settings out
@@ -223,6 +228,9 @@ func (cfg AlerterConfig) withDefaults() AlerterConfig {
 		panic("omen: AlerterConfig: MinProbability must be in (0, 1]")
 	case !(cfg.RefitZ > 0):
 		panic("omen: AlerterConfig: RefitZ must be positive")
+	}
+	if err := cfg.Levels.Validate(); err != nil {
+		panic(fmt.Sprintf("omen: AlerterConfig.Levels: %v", err))
 	}
 	if _, ok := (Metrics{}).Value(cfg.CapacityMetric); !ok {
 		panic(fmt.Sprintf("omen: AlerterConfig: unknown capacity metric %q", cfg.CapacityMetric))

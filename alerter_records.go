@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/stacklens/omen/severity"
 )
 
 // alertLevel is one threshold of a metric: its name (warning, critical, capacity), value and
@@ -71,7 +69,7 @@ func (f *forecastSeries) alert(cfg *AlerterConfig, service string, lv alertLevel
 		Threshold:         lv.value,
 		RecommendedAction: alertAction(service, f.Metric, lv),
 		Priority:          alertPriority(b.Probability, b.Median, cfg.Horizon),
-		Severity:          Severity(severity.Levels{}.Of(score).String()),
+		Severity:          Severity(cfg.Levels.Of(score).String()),
 		Score:             score,
 		Status:            Pending,
 	}

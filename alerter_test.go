@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/stacklens/omen"
 	"github.com/stacklens/omen/internal/servicegen"
+	"github.com/stacklens/omen/severity"
 )
 
 // alerterStreamOnce generates the default stream of testdata/stream
@@ -724,4 +725,34 @@ func TestAlerterExtremeValues(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestAlerterLevels: an alert's severity is the level of its score under AlerterConfig.Levels
+// (they were always 25, 50 and 75), so that alerts read as anomalies do under the same
+// DetectorConfig.Levels.
+func TestAlerterLevels(t *testing.T) {
+	levels := severity.Levels{Medium: 5, High: 10, Critical: 15}
+	a := omen.NewAlerter(omen.AlerterConfig{ForecastRecords: -1, Levels: levels})
+	alerts := alerterReplayServices(t, a, alerterStream(t))
+	if len(alerts) == 0 {
+		t.Fatal("no alerts")
+	}
+	moved := 0
+	for _, al := range alerts {
+		if want := omen.Severity(levels.Of(al.Score).String()); al.Severity != want {
+			t.Errorf("alert %s: score %.1f, severity %s, want %s", al.ID, al.Score, al.Severity, want)
+		}
+		if (severity.Levels{}).Of(al.Score) != levels.Of(al.Score) {
+			moved++
+		}
+	}
+	if moved == 0 {
+		t.Error("no alert's level differs from the default levels': the test shows nothing")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("decreasing levels accepted")
+		}
+	}()
+	omen.NewAlerter(omen.AlerterConfig{Levels: severity.Levels{Medium: 60, High: 50}})
 }
