@@ -57,7 +57,9 @@ func Migrations() []Migration {
 
 // Migrate brings the connection's current schema (the first of its search_path, public by
 // default) up to date: it applies, in order and in one transaction, every embedded migration not
-// yet recorded in the omen_schema_migrations table, and records them there.
+// yet recorded in the omen_schema_migrations table, and records them there. While it runs, names
+// resolve in the current schema alone (search_path is set to it for the transaction), so that a
+// migration never reads or drops another schema's objects further down the search_path.
 //
 // It is safe to run at every start and from several processes at once: a transaction-scoped
 // advisory lock, one per database and schema, serializes concurrent runs on the same schema, and
@@ -68,6 +70,9 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, lockMigrations); err != nil {
 			return fmt.Errorf("pgadapter: migrate: lock: %w", err)
+		}
+		if _, err := tx.Exec(ctx, "SELECT set_config('search_path', quote_ident(current_schema()), true)"); err != nil {
+			return fmt.Errorf("pgadapter: migrate: search_path: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+versionTable+` (
 			version    INTEGER PRIMARY KEY,
@@ -96,17 +101,18 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	})
 }
 
-// SchemaVersion returns the highest applied migration version, or 0 when Migrate never ran.
+// SchemaVersion returns the highest migration version applied to the connection's current
+// schema, or 0 when Migrate never ran there (whatever other schemas of the search_path hold).
 func SchemaVersion(ctx context.Context, pool *pgxpool.Pool) (int, error) {
-	var exists bool
-	if err := pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", versionTable).Scan(&exists); err != nil {
+	var table *string
+	if err := pool.QueryRow(ctx, "SELECT to_regclass(quote_ident(current_schema()) || '.' || $1)::text", versionTable).Scan(&table); err != nil {
 		return 0, fmt.Errorf("pgadapter: schema version: %w", err)
 	}
-	if !exists {
+	if table == nil {
 		return 0, nil
 	}
 	var v int
-	if err := pool.QueryRow(ctx, "SELECT COALESCE(MAX(version), 0) FROM "+versionTable).Scan(&v); err != nil {
+	if err := pool.QueryRow(ctx, "SELECT COALESCE(MAX(version), 0) FROM "+*table).Scan(&v); err != nil {
 		return 0, fmt.Errorf("pgadapter: schema version: %w", err)
 	}
 	return v, nil

@@ -2,6 +2,9 @@ package pgadapter
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
 	"reflect"
 	"slices"
 	"sync"
@@ -240,5 +243,93 @@ func TestMigrateUpgradesHandAppliedSchema(t *testing.T) {
 	}
 	if n := count(t, pool, "SELECT COUNT(*) FROM ml_anomaly_history WHERE changed_by = 'ops'"); n != 1 {
 		t.Errorf("the upgraded trigger wrote %d history rows, want 1", n)
+	}
+}
+
+// TestMigrateSchemasAreIndependent: a schema migrated with another, already migrated schema
+// further down its search_path (a tenant schema before public) gets its own objects and leaves
+// the other's alone; SchemaVersion reports the current schema's version only. Unqualified DROPs
+// once removed the other schema's views and functions, and SchemaVersion read its table.
+func TestMigrateSchemasAreIndependent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, first := newTestStore(t)
+	var firstSchema string
+	if err := first.QueryRow(ctx, "SELECT current_schema()").Scan(&firstSchema); err != nil {
+		t.Fatal(err)
+	}
+	objects := func(schema string) int64 {
+		return count(t, first, `SELECT (SELECT COUNT(*) FROM pg_views WHERE schemaname = $1) +
+			(SELECT COUNT(*) FROM pg_proc WHERE pronamespace = $1::regnamespace)`, schema)
+	}
+	before := objects(firstSchema)
+	if before == 0 {
+		t.Fatal("the first schema has no views or functions")
+	}
+	second := newTestPool(t, func(c *pgxpool.Config) {
+		c.ConnConfig.RuntimeParams["search_path"] += ", " + pgx.Identifier{firstSchema}.Sanitize()
+	})
+	if v, err := SchemaVersion(ctx, second); err != nil || v != 0 {
+		t.Errorf("SchemaVersion of a schema never migrated = %d, %v; want 0", v, err)
+	}
+	if err := Migrate(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	var secondSchema string
+	if err := second.QueryRow(ctx, "SELECT current_schema()").Scan(&secondSchema); err != nil {
+		t.Fatal(err)
+	}
+	if after := objects(firstSchema); after != before {
+		t.Errorf("migrating %s left %s with %d views and functions, it had %d", secondSchema, firstSchema, after, before)
+	}
+	if own := objects(secondSchema); own != before {
+		t.Errorf("%s has %d views and functions, want %d", secondSchema, own, before)
+	}
+	if v, err := SchemaVersion(ctx, second); err != nil || v != len(Migrations()) {
+		t.Errorf("SchemaVersion after Migrate = %d, %v; want %d", v, err, len(Migrations()))
+	}
+}
+
+// TestMigrateAsSchemaOwner: a role that owns its schema but may not create schemas in the
+// database migrates it (the original's empty schema ml is then left out); it once failed with
+// "permission denied for database".
+func TestMigrateAsSchemaOwner(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	role := fmt.Sprintf("omen_test_owner_%d_%08x", os.Getpid(), rand.Uint32())
+	admin := adminConn(t)
+	defer admin.Close(ctx)
+	id := pgx.Identifier{role}.Sanitize()
+	for _, sql := range []string{"CREATE ROLE " + id + " LOGIN", "CREATE SCHEMA " + id + " AUTHORIZATION " + id} {
+		if _, err := admin.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		admin := adminConn(t)
+		defer admin.Close(ctx)
+		for _, sql := range []string{"DROP SCHEMA " + id + " CASCADE", "DROP ROLE " + id} {
+			if _, err := admin.Exec(ctx, sql); err != nil {
+				t.Errorf("%s: %v", sql, err)
+			}
+		}
+	})
+	cfg, err := pgxpool.ParseConfig(testDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.User = role
+	cfg.ConnConfig.RuntimeParams["search_path"] = role
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var canCreate bool
+	if err := pool.QueryRow(ctx, "SELECT has_database_privilege(current_database(), 'CREATE')").Scan(&canCreate); err != nil || canCreate {
+		t.Fatalf("the role may create schemas (%v, %v): the test shows nothing", canCreate, err)
+	}
+	if err := Migrate(ctx, pool); err != nil {
+		t.Fatalf("Migrate as the schema's owner: %v", err)
 	}
 }

@@ -6,11 +6,12 @@
 -- The original created this schema and then left it empty; it is kept for compatibility. Every
 -- table lives in the current schema (public by default), as it did in the original. Migrations
 -- of different schemas may run at once, and two concurrent CREATE SCHEMA IF NOT EXISTS can
--- collide on the catalog's unique index; the loser finds the schema made.
+-- collide on the catalog's unique index; the loser finds the schema made. A role without CREATE
+-- on the database (one that owns only its own schema) goes without it: nothing uses it.
 DO $$
 BEGIN
     CREATE SCHEMA IF NOT EXISTS ml;
-EXCEPTION WHEN unique_violation OR duplicate_schema THEN
+EXCEPTION WHEN unique_violation OR duplicate_schema OR insufficient_privilege THEN
     NULL;
 END
 $$;
