@@ -90,3 +90,73 @@ func TestArchiveMovesWithoutLoss(t *testing.T) {
 		t.Errorf("after Archive(0): history live %d, archived %d; want 0, %d", h, ha, historyBefore)
 	}
 }
+
+// TestArchiveKeepsDelivery: the archive keeps which targets had an anomaly and its retry
+// schedule (0004's columns were left behind), and a period too long for a timestamp archives
+// nothing instead of failing.
+func TestArchiveKeepsDelivery(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, pool := newTestStore(t)
+	as := seedAnomalies(t, store, testNow())
+	if err := store.MarkAnomalyDelivered(ctx, as[4].ID, "pagerduty"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Archive(ctx, 7); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, pool, "SELECT COUNT(*) FROM ml_anomalies_archive WHERE anomaly_id = $1 AND delivered_to = '{pagerduty}'", as[4].ID); n != 1 {
+		t.Error("the archived anomaly lost its delivery")
+	}
+	if res, err := store.Archive(ctx, 1<<31-1); err != nil || res != (ArchiveResult{}) {
+		t.Errorf("Archive(2³¹−1) = %+v, %v; want nothing moved", res, err)
+	}
+}
+
+// TestWriteRacingArchive: a redelivered anomaly written while an archiving run moves it waits for
+// the run and leaves the anomaly in the archive, resolved as it was. The write once waited only
+// for the row and then put the anomaly back, open and unnotified, to be paged again; the next run
+// then replaced the resolved archived copy by the open one.
+func TestWriteRacingArchive(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, pool := newTestStore(t)
+	as := seedAnomalies(t, store, testNow())
+	old := as[4] // 10 days old
+	if err := store.ResolveAnomaly(ctx, old.ID, "fixed", "ops"); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.MarkAnomalyNotified(ctx, old.ID, testNow()); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT * FROM ml_archive_old_anomalies(7)"); err != nil {
+		t.Fatal(err)
+	}
+	written := make(chan error, 1)
+	go func() { written <- store.Write(ctx, omen.Results{Anomalies: []omen.Anomaly{old}}) }()
+	select {
+	case err := <-written:
+		t.Fatalf("the write did not wait for the archiving run: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-written; err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, pool, "SELECT COUNT(*) FROM ml_anomalies WHERE anomaly_id = $1", old.ID); n != 0 {
+		t.Error("the write put the archived anomaly back")
+	}
+	if _, err := store.Archive(ctx, 7); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, pool, "SELECT COUNT(*) FROM ml_anomalies_archive WHERE anomaly_id = $1 AND resolved AND resolution_reason = 'fixed'", old.ID); n != 1 {
+		t.Error("the archived anomaly lost its resolution")
+	}
+}

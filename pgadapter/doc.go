@@ -24,8 +24,13 @@
 //     triggers, made idempotent;
 //  4. the notification columns of ml_predictive_alerts and ml_anomalies: delivered_to, the
 //     targets that have the record, and notify_attempts and notify_next_at, the schedule of its
-//     retries.
+//     retries;
+//  5. the same columns in ml_anomalies_archive, which ml_archive_old_anomalies now moves too; the
+//     function also holds an advisory lock that writes of anomalies share, so that a write racing
+//     with it cannot put an archived anomaly back.
 //
+// While Migrate runs, names resolve in the current schema alone: schemas of one database migrate
+// independently, whatever their search_path.
 // The quick start's queries run unchanged on this schema; QuickStartQueries lists them verbatim
 // (a test checks them against PHASE_5_QUICKSTART.md and their output on known data).
 //

@@ -146,6 +146,7 @@ func ExampleMigrations() {
 	// 2 omen_columns
 	// 3 views_functions_triggers
 	// 4 notification_delivery
+	// 5 archive_delivery
 }
 
 // Records that cannot be stored are rejected before any SQL is sent, so this example needs no

@@ -187,6 +187,13 @@ func (w *batchWriter) metrics(ms []omen.Metrics) {
 		column(ms, func(m m) string { return decimal(m.RiskScore) }))
 }
 
+// lockArchiveShared waits for an archiving run (ml_archive_old_anomalies, which holds the lock
+// exclusively) to commit, and keeps the next one from starting until this transaction ends. Its
+// own statement, so that the anomalies' statement, whose snapshot comes after it, sees the rows
+// the run archived: without it a write racing with the run waited for the row lock and then put
+// an archived anomaly back, open and unnotified.
+const lockArchiveShared = `SELECT pg_advisory_xact_lock_shared(hashtextextended('omen.pgadapter.archive:' || current_schema(), 0))`
+
 const upsertAnomalies = `
 INSERT INTO ml_anomalies
     (anomaly_id, service, anomaly_type, severity, timestamp, metric_name, metric_value, baseline_value,
@@ -212,6 +219,7 @@ func (w *batchWriter) anomalies(as []omen.Anomaly, author string) {
 		return
 	}
 	type a = omen.Anomaly
+	w.queue("anomalies: wait for archiving", lockArchiveShared)
 	w.queue("anomalies", upsertAnomalies,
 		column(as, func(a a) string { return a.ID }),
 		column(as, func(a a) string { return a.Service }),
