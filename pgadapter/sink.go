@@ -30,13 +30,16 @@ import (
 //   - anomalies: nothing, except that an anomaly written as resolved resolves a stored open one
 //     (which fires the history trigger). A resolved anomaly is never reopened by a write, and an
 //     archived one (ml_archive_old_anomalies) is not written again: it stays in the archive.
-//   - patterns: every field; first_seen keeps the earliest and last_seen the latest time.
+//   - patterns: every field, from a write at least as recent (by last_seen) as the stored row;
+//     first_seen keeps the earliest time. An older write (a redelivery) changes nothing: it once
+//     left a row mixing its fields with the newer last_seen.
 //   - forecasts: every field, except that a known actual value and prediction error are never
 //     erased by a write without them. A forecast with an actual value and no error gets
 //     prediction_error = actual − predicted.
 //   - predictive alerts: every field, except that a final status (materialized, expired) stays
-//     final, and alert_sent, alert_sent_at, materialized and materialized_at only move forward
-//     (a notifier's MarkAlertSent survives the engine's later writes).
+//     final with its materialized and materialized_at (an expired alert never becomes
+//     materialized), and alert_sent, alert_sent_at, materialized and materialized_at only move
+//     forward (a notifier's MarkAlertSent survives the engine's later writes).
 //
 // Within one call, the last record of a key wins. Concurrent Writes of the same keys are safe:
 // rows are locked in key order, so they serialize rather than deadlock. Records are checked
@@ -265,7 +268,8 @@ ON CONFLICT (pattern_id) DO UPDATE SET
     occurrences = EXCLUDED.occurrences,
     first_seen = LEAST(ml_patterns.first_seen, EXCLUDED.first_seen),
     last_seen = GREATEST(ml_patterns.last_seen, EXCLUDED.last_seen),
-    is_active = EXCLUDED.is_active`
+    is_active = EXCLUDED.is_active
+WHERE ml_patterns.last_seen IS NULL OR EXCLUDED.last_seen IS NULL OR EXCLUDED.last_seen >= ml_patterns.last_seen`
 
 // patterns queues one statement per pattern: their feature vectors are arrays, which one
 // unnest would flatten. Patterns are few.
@@ -371,8 +375,12 @@ ON CONFLICT (alert_id) DO UPDATE SET
                   THEN ml_predictive_alerts.status ELSE EXCLUDED.status END,
     alert_sent = COALESCE(ml_predictive_alerts.alert_sent, FALSE) OR EXCLUDED.alert_sent,
     alert_sent_at = COALESCE(ml_predictive_alerts.alert_sent_at, EXCLUDED.alert_sent_at),
-    materialized = COALESCE(ml_predictive_alerts.materialized, FALSE) OR EXCLUDED.materialized,
-    materialized_at = COALESCE(ml_predictive_alerts.materialized_at, EXCLUDED.materialized_at)`
+    materialized = CASE WHEN ml_predictive_alerts.status IN ('materialized', 'expired')
+                        THEN ml_predictive_alerts.materialized
+                        ELSE COALESCE(ml_predictive_alerts.materialized, FALSE) OR EXCLUDED.materialized END,
+    materialized_at = CASE WHEN ml_predictive_alerts.status IN ('materialized', 'expired')
+                           THEN ml_predictive_alerts.materialized_at
+                           ELSE COALESCE(ml_predictive_alerts.materialized_at, EXCLUDED.materialized_at) END`
 
 func (w *batchWriter) alerts(as []omen.PredictiveAlert) {
 	if len(as) == 0 {

@@ -483,3 +483,48 @@ func TestWriteRefusedValueIsRejected(t *testing.T) {
 		t.Errorf("Write with a cancelled context: %v; want an error that is not a rejection", err)
 	}
 }
+
+// TestFinalAlertKeepsMaterialization: an alert written as expired stays expired and not
+// materialized when a later write says materialized (the row once read expired and materialized
+// at once, and the quick start counted it in the materialization rate).
+func TestFinalAlertKeepsMaterialization(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, pool := newTestStore(t)
+	a := testAlert("api", testNow())
+	a.Status = omen.Expired
+	if err := store.Write(ctx, omen.Results{Alerts: []omen.PredictiveAlert{a}}); err != nil {
+		t.Fatal(err)
+	}
+	at := testNow()
+	a.Status, a.MaterializedAt = omen.Materialized, &at
+	if err := store.Write(ctx, omen.Results{Alerts: []omen.PredictiveAlert{a}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, pool, "SELECT COUNT(*) FROM ml_predictive_alerts WHERE alert_id = $1 AND status = 'expired' AND NOT materialized AND materialized_at IS NULL", a.ID); n != 1 {
+		t.Error("the expired alert changed")
+	}
+}
+
+// TestStalePatternWriteChangesNothing: a pattern written again with older contents (a
+// redelivery after a newer write) leaves the newer row whole; it once mixed the older
+// occurrences and vector with the newer last_seen.
+func TestStalePatternWriteChangesNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, pool := newTestStore(t)
+	older := testPattern("api", testNow())
+	older.Occurrences = 24
+	newer := older
+	newer.Occurrences, newer.LastSeen, newer.Vector = 30, older.LastSeen.Add(6*time.Hour), slices.Clone(older.Vector)
+	newer.Vector[0]++
+	for _, p := range []omen.Pattern{newer, older} {
+		if err := store.Write(ctx, omen.Results{Patterns: []omen.Pattern{p}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(t, pool, "SELECT COUNT(*) FROM ml_patterns WHERE pattern_id = $1 AND occurrences = 30 AND last_seen = $2 AND feature_vector[1] = $3",
+		newer.ID, newer.LastSeen, newer.Vector[0]); n != 1 {
+		t.Error("the older write changed the newer row")
+	}
+}
