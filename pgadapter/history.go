@@ -58,9 +58,10 @@ func (s *Store) Recent(ctx context.Context, service string, until time.Time, lim
 	return out, nil
 }
 
-// Services implements omen.History: the services of analytics_metrics_1hour, sorted.
+// Services implements omen.History: the services of analytics_metrics_1hour, sorted by bytes as
+// Go sorts strings (and MemoryStore does), whatever the database's collation.
 func (s *Store) Services(ctx context.Context) ([]string, error) {
-	rows, err := s.pool.Query(ctx, "SELECT DISTINCT service FROM analytics_metrics_1hour ORDER BY service")
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT service COLLATE "C" FROM analytics_metrics_1hour ORDER BY 1`)
 	if err != nil {
 		return nil, fmt.Errorf("pgadapter: services: %w", err)
 	}

@@ -207,3 +207,25 @@ func TestSimpleProtocolPool(t *testing.T) {
 		t.Errorf("Archive(0) = %+v, %v", res, err)
 	}
 }
+
+// TestServicesSortedByBytes: Services sorts as Go does (and MemoryStore), whatever the column's
+// collation: under ICU's en-US order it once returned [_internal api Billing web].
+func TestServicesSortedByBytes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, pool := newTestStore(t)
+	if _, err := pool.Exec(ctx, `ALTER TABLE analytics_metrics_1hour ALTER COLUMN service TYPE VARCHAR(255) COLLATE "en-US-x-icu"`); err != nil {
+		t.Fatal(err)
+	}
+	var ms []omen.Metrics
+	for _, svc := range []string{"web", "api", "_internal", "Billing"} {
+		ms = append(ms, omen.Metrics{Service: svc, Timestamp: testNow(), Window: time.Hour})
+	}
+	if err := store.Write(ctx, omen.Results{Metrics: ms}); err != nil {
+		t.Fatal(err)
+	}
+	services, err := store.Services(ctx)
+	if want := []string{"Billing", "_internal", "api", "web"}; err != nil || !reflect.DeepEqual(services, want) {
+		t.Errorf("Services = %v, %v; want %v", services, err, want)
+	}
+}

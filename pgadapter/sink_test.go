@@ -401,6 +401,15 @@ func TestRejectsInvalidRecordsBeforeSQL(t *testing.T) {
 		{"alert threshold NaN", func(r *omen.Results) { r.Alerts[0].Threshold = nan }, "threshold_value is NaN"},
 		{"alert score +Inf", func(r *omen.Results) { r.Alerts[0].Score = inf }, "alert_score is +Inf"},
 		{"metrics latency NaN", func(r *omen.Results) { r.Metrics[0].LatencyP99 = nan }, "latency_p99_ms"},
+		// pgx's encoding wraps beyond the year 9999: 586577 was stored as 2023.
+		{"anomaly far in the future", func(r *omen.Results) { r.Anomalies[0].Timestamp = time.Date(586577, 12, 2, 6, 0, 0, 0, time.UTC) },
+			"timestamp 586577-12-02T06:00:00Z outside the years 1–9999"},
+		{"pattern last seen far away", func(r *omen.Results) { r.Patterns[0].LastSeen = time.Date(-300000, 1, 1, 0, 0, 0, 0, time.UTC) }, "last_seen"},
+		{"forecast far in the future", func(r *omen.Results) { r.Forecasts[0].Timestamp = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) }, "forecast_timestamp"},
+		{"alert materialized far away", func(r *omen.Results) {
+			at := time.Date(20000, 1, 1, 0, 0, 0, 0, time.UTC)
+			r.Alerts[0].MaterializedAt = &at
+		}, "materialized_at"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -44,8 +44,10 @@ var ErrNotFound = errors.New("pgadapter: not found")
 // Option configures a Store.
 type Option func(*Store)
 
-// WithAuthor sets the name recorded as resolved_by (and so as the history's changed_by) when a
-// written anomaly arrives already resolved. The default is "omen".
+// WithAuthor sets the name recorded as resolved_by when a written anomaly arrives already
+// resolved. The default is "omen". When the write resolves a stored open anomaly, the history
+// row of that change has it as changed_by; an anomaly new to the table has no history row (the
+// history records changes of a stored anomaly).
 func WithAuthor(name string) Option {
 	return func(s *Store) { s.author = name }
 }

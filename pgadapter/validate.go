@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stacklens/omen"
@@ -68,9 +69,22 @@ func (c *checker) key(column, s string, width int) {
 	c.text(column, s, width)
 }
 
-func (c *checker) time(column string, zero bool) {
-	if zero {
-		c.fail("no %s", column)
+// time requires t, when set (or required), in the years 1–9999 (UTC): beyond, pgx's encoding of
+// a timestamp wraps around and stores another date.
+func (c *checker) time(column string, t time.Time, required bool) {
+	switch {
+	case t.IsZero():
+		if required {
+			c.fail("no %s", column)
+		}
+	case t.UTC().Year() < 1 || t.UTC().Year() > 9999:
+		c.fail("%s %s outside the years 1–9999", column, t.UTC().Format(time.RFC3339))
+	}
+}
+
+func (c *checker) timePtr(column string, t *time.Time) {
+	if t != nil {
+		c.time(column, *t, false)
 	}
 }
 
@@ -80,7 +94,7 @@ func checkAnomaly(a omen.Anomaly) error {
 	c.key("service", a.Service, idWidth)
 	c.key("anomaly_type", string(a.Type), typeWidth)
 	c.key("severity", string(a.Severity), severityWidth)
-	c.time("timestamp", a.Timestamp.IsZero())
+	c.time("timestamp", a.Timestamp, true)
 	c.text("metric_name", a.Metric, idWidth)
 	c.text("description", a.Description, 0)
 	c.finite("anomaly_score", a.Score)
@@ -102,6 +116,8 @@ func checkPattern(p omen.Pattern) error {
 	c.text("pattern_name", p.Name, idWidth)
 	c.text("pattern_type", p.Type, typeWidth)
 	c.finite("confidence", p.Confidence)
+	c.time("first_seen", p.FirstSeen, false)
+	c.time("last_seen", p.LastSeen, false)
 	for i, v := range p.Vector {
 		c.finite(fmt.Sprintf("feature_vector[%d]", i), v)
 	}
@@ -128,6 +144,8 @@ func checkForecast(f omen.Forecast) error {
 	c.finite("prediction_lower_bound", f.Lower)
 	c.finite("prediction_upper_bound", f.Upper)
 	c.finite("confidence_interval", f.Level)
+	c.time("issued_at", f.IssuedAt, false)
+	c.time("forecast_timestamp", f.Timestamp, false)
 	c.finitePtr("actual_value", f.Actual)
 	c.finitePtr("prediction_error", f.Error)
 	return c.err
@@ -150,6 +168,15 @@ func checkAlert(a omen.PredictiveAlert) error {
 	c.finite("baseline_value", a.BaselineValue)
 	c.finite("threshold_value", a.Threshold)
 	c.finite("alert_score", a.Score)
+	for _, t := range []struct {
+		column string
+		t      time.Time
+	}{{"issued_at", a.IssuedAt}, {"predicted_time_start", a.WindowStart}, {"predicted_time_end", a.WindowEnd},
+		{"expected_breach_at", a.ExpectedBreach}, {"breach_range_start", a.BreachEarliest}, {"breach_range_end", a.BreachLatest}} {
+		c.time(t.column, t.t, false)
+	}
+	c.timePtr("alert_sent_at", a.SentAt)
+	c.timePtr("materialized_at", a.MaterializedAt)
 	return c.err
 }
 
