@@ -38,7 +38,11 @@
 //
 // History reads analytics_metrics_1hour, Phase 4's wide table: latency_p50/p95/p99/mean are
 // omen.Metrics' latencies in milliseconds, avg_risk_score its RiskScore, error_rate its percent
-// error rate. Write upserts every record by its key in one transaction (see Store.Write for what a
+// error rate. A table omen creates stores every value exactly; an existing Phase 4 table keeps
+// its own column types, whose NUMERIC(10,2) and NUMERIC(5,2) round the measures to hundredths
+// (90.125 ms is stored, and read back by History, as 90.13), as Phase 4's own rows are. To store
+// them exactly there, widen those columns to NUMERIC (ALTER TABLE … ALTER COLUMN … TYPE NUMERIC
+// rewrites nothing). Write upserts every record by its key in one transaction (see Store.Write for what a
 // repeated write changes), and the engine's state lives in ml_models rows of model_type
 // omen_state.
 //
