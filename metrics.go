@@ -98,7 +98,24 @@ var ErrInvalidMetrics = errors.New("invalid metrics")
 var ErrUndecodable = errors.New("undecodable message")
 
 func undecodable(format string, args ...any) error {
-	return fmt.Errorf("%w: %w: %s", ErrInvalidMetrics, ErrUndecodable, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: %w: %s", ErrInvalidMetrics, ErrUndecodable, clipReason(fmt.Sprintf(format, args...)))
+}
+
+// maxReason bounds the reason of a metrics error, which quotes the input: a message of a
+// megabyte must not make an error (and a dead letter's header) of a megabyte, or two.
+const maxReason = 2 << 10
+
+// clipReason returns reason, cut to at most maxReason bytes (at a character boundary, marked
+// with "…") when longer.
+func clipReason(reason string) string {
+	if len(reason) <= maxReason {
+		return reason
+	}
+	cut := maxReason - len("…")
+	for cut > 0 && !utf8.RuneStart(reason[cut]) {
+		cut--
+	}
+	return reason[:cut] + "…"
 }
 
 // ErrStaleWindow is wrapped, together with ErrInvalidMetrics, by the error for a window older
@@ -108,7 +125,7 @@ func undecodable(format string, args ...any) error {
 var ErrStaleWindow = errors.New("window older than the service's last")
 
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalidMetrics, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: %s", ErrInvalidMetrics, clipReason(fmt.Sprintf(format, args...)))
 }
 
 // stale returns the error for window t of a service whose last window is last.

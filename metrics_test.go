@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -240,6 +241,24 @@ func TestMetricsValidIsDecodable(t *testing.T) {
 		edit(&m)
 		if err := m.Validate(); !errors.Is(err, ErrInvalidMetrics) {
 			t.Errorf("%s: Validate = %v, want ErrInvalidMetrics", name, err)
+		}
+	}
+}
+
+// TestDecodeErrorsAreBounded: the error for a huge malformed message quotes a bounded part of
+// it (a timestamp of 230,000 zero-width spaces once made a 1.4 MB error, which its dead letter
+// could not carry).
+func TestDecodeErrorsAreBounded(t *testing.T) {
+	huge := strings.Repeat("\u200b", 230_000)
+	for name, msg := range map[string]string{
+		"timestamp": `{"service":"api","timestamp":"` + huge + `"}`,
+		"service":   `{"service":"` + huge + `","timestamp":"2024-01-15T10:30:00Z"}`,
+		"window":    `{"service":"api","timestamp":"2024-01-15T10:30:00Z","window":"` + huge + `"}`,
+		"number":    `{"service":"api","timestamp":"2024-01-15T10:30:00Z","error_rate":1` + strings.Repeat("0", 500_000) + `}`,
+	} {
+		_, err := DecodeMetrics([]byte(msg))
+		if !errors.Is(err, ErrInvalidMetrics) || len(err.Error()) > 3<<10 || !utf8.ValidString(err.Error()) {
+			t.Errorf("%s: %d-byte error, %v", name, len(err.Error()), errors.Is(err, ErrInvalidMetrics))
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stacklens/omen"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -46,11 +47,22 @@ const (
 	HeaderSourceOffset    = "dlq-source-offset"    // decimal
 	HeaderSourceTimestamp = "dlq-source-timestamp" // the message's timestamp, RFC 3339 UTC
 	HeaderOriginalSize    = "dlq-original-size"    // set only when the value was truncated: its length in bytes
+	// Set only when the dead-letter topic refused the record whole and the key was cut or the
+	// original headers dropped: the key's length in bytes, the number of headers dropped.
+	HeaderOriginalKeySize = "dlq-original-key-size"
+	HeaderDroppedHeaders  = "dlq-dropped-headers"
 )
 
-// truncatedValueBytes is how much of a message's value a dead letter keeps when the whole
-// value cannot be produced (the dead-letter topic's own size limit rejected it).
-const truncatedValueBytes = 64 << 10
+// When the dead-letter topic's size limit refuses a dead letter, it is produced again with at
+// most truncatedValueBytes of the value and truncatedKeyBytes of the key, and without the
+// original headers if they hold more than droppedHeaderBytes. The error header never holds more
+// than maxErrorBytes.
+const (
+	truncatedValueBytes = 64 << 10
+	truncatedKeyBytes   = 4 << 10
+	droppedHeaderBytes  = 16 << 10
+	maxErrorBytes       = 4 << 10
+)
 
 // DeadLetter is a message of the dead-letter topic. Its record has the original key, the
 // original value (truncated only when the dead-letter topic refused it whole), the original
@@ -64,6 +76,9 @@ type DeadLetter struct {
 	Timestamp    time.Time // of the source message, UTC
 	Key, Value   []byte
 	OriginalSize int // the original value's length when Value is a truncated prefix, else 0
+	// OriginalKeySize is the original key's length when Key is a truncated prefix, else 0, and
+	// DroppedHeaders the number of the original message's headers left out (0: all are there).
+	OriginalKeySize, DroppedHeaders int
 }
 
 // Truncated reports whether Value is only a prefix of the original value.
@@ -75,7 +90,7 @@ func deadLetterRecord(topic string, src *kgo.Record, reason Reason, cause error)
 	h = append(h, src.Headers...)
 	h = append(h,
 		kgo.RecordHeader{Key: HeaderReason, Value: []byte(reason)},
-		kgo.RecordHeader{Key: HeaderError, Value: []byte(cause.Error())},
+		kgo.RecordHeader{Key: HeaderError, Value: clipError(cause.Error())},
 		kgo.RecordHeader{Key: HeaderSourceTopic, Value: []byte(src.Topic)},
 		kgo.RecordHeader{Key: HeaderSourcePartition, Value: strconv.AppendInt(nil, int64(src.Partition), 10)},
 		kgo.RecordHeader{Key: HeaderSourceOffset, Value: strconv.AppendInt(nil, src.Offset, 10)},
@@ -84,15 +99,49 @@ func deadLetterRecord(topic string, src *kgo.Record, reason Reason, cause error)
 	return &kgo.Record{Topic: topic, Key: src.Key, Value: src.Value, Headers: h}
 }
 
-// truncateDeadLetter returns a copy of the dead letter r whose value keeps only a prefix, with
-// the original length in a header, for a dead-letter topic that refused the whole value.
+// clipError returns the error text, cut to maxErrorBytes at a character boundary.
+func clipError(s string) []byte {
+	if len(s) <= maxErrorBytes {
+		return []byte(s)
+	}
+	cut := maxErrorBytes - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return []byte(s[:cut] + "…")
+}
+
+// truncateDeadLetter returns a copy of the dead letter r cut down for a dead-letter topic that
+// refused it whole: the value and the key keep only a prefix, and the original headers go when
+// they are large, each noted in a header; nil when nothing is large enough to cut.
 func truncateDeadLetter(r *kgo.Record) *kgo.Record {
-	if len(r.Value) <= truncatedValueBytes {
+	own := 0 // the original headers come before the dlq-* ones
+	for own < len(r.Headers) && r.Headers[own].Key != HeaderReason {
+		own++
+	}
+	ownBytes := 0
+	for _, h := range r.Headers[:own] {
+		ownBytes += len(h.Key) + len(h.Value)
+	}
+	if len(r.Value) <= truncatedValueBytes && len(r.Key) <= truncatedKeyBytes && ownBytes <= droppedHeaderBytes {
 		return nil // truncation cannot help
 	}
 	t := cloneRecord(r)
-	t.Headers = append(t.Headers, kgo.RecordHeader{Key: HeaderOriginalSize, Value: strconv.AppendInt(nil, int64(len(r.Value)), 10)})
-	t.Value = r.Value[:truncatedValueBytes]
+	note := func(key string, n int) {
+		t.Headers = append(t.Headers, kgo.RecordHeader{Key: key, Value: strconv.AppendInt(nil, int64(n), 10)})
+	}
+	if ownBytes > droppedHeaderBytes {
+		t.Headers = t.Headers[own:]
+		note(HeaderDroppedHeaders, own)
+	}
+	if len(r.Value) > truncatedValueBytes {
+		t.Value = r.Value[:truncatedValueBytes]
+		note(HeaderOriginalSize, len(r.Value))
+	}
+	if len(r.Key) > truncatedKeyBytes {
+		t.Key = r.Key[:truncatedKeyBytes]
+		note(HeaderOriginalKeySize, len(r.Key))
+	}
 	return t
 }
 
@@ -156,6 +205,22 @@ func DecodeDeadLetter(r *kgo.Record) (DeadLetter, error) {
 		}
 		errs = append(errs, wrapHeader(HeaderOriginalSize, err))
 		d.OriginalSize = n
+	}
+	if v, ok := lastHeader(r, HeaderOriginalKeySize); ok {
+		n, err := strconv.Atoi(v)
+		if err == nil && n <= len(r.Key) {
+			err = fmt.Errorf("original key size %d not above the key's %d bytes", n, len(r.Key))
+		}
+		errs = append(errs, wrapHeader(HeaderOriginalKeySize, err))
+		d.OriginalKeySize = n
+	}
+	if v, ok := lastHeader(r, HeaderDroppedHeaders); ok {
+		n, err := strconv.Atoi(v)
+		if err == nil && n <= 0 {
+			err = fmt.Errorf("%d headers dropped", n)
+		}
+		errs = append(errs, wrapHeader(HeaderDroppedHeaders, err))
+		d.DroppedHeaders = n
 	}
 	if err := errors.Join(errs...); err != nil {
 		return DeadLetter{}, err

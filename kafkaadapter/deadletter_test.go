@@ -205,3 +205,56 @@ func FuzzDecodeDeadLetter(f *testing.F) {
 		}
 	})
 }
+
+// TestOversizedDeadLetterPartsAreCut: a dead letter that its topic refuses whole is produced
+// with its key, value and original headers cut down, each noted, and the partition moves on. A
+// 120 kB key, large headers, or a huge error once left the dead letter too large however its
+// value was cut: it was retried for ever and the partition never committed again.
+func TestOversizedDeadLetterPartsAreCut(t *testing.T) {
+	cluster := newCluster(t, 1)
+	admin := newClient(t, cluster)
+	limit := "80000"
+	if _, err := kadmClient(admin).CreateTopic(testContext(t), 1, 1, map[string]*string{"max.message.bytes": &limit}, DefaultTopics().DeadLetter); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	random := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		return b
+	}
+	bigKey := random(120_000)
+	recs := []*kgo.Record{
+		{Topic: DefaultTopics().Input, Key: bigKey, Value: []byte("not json")},
+		{Topic: DefaultTopics().Input, Key: []byte("api"), Value: []byte("not json either"),
+			Headers: []kgo.RecordHeader{{Key: "trace", Value: random(70_000)}}},
+		// A huge unreadable timestamp: its error quotes it, escaped to twice its size.
+		{Topic: DefaultTopics().Input, Key: []byte("api"),
+			Value: []byte(`{"service":"api","timestamp":"` + strings.Repeat("\u200b", 23_000) + `"}`)},
+		{Topic: DefaultTopics().Input, Key: []byte("api"), Value: flatMessage("api", t0, 1)},
+	}
+	if err := admin.ProduceSync(testContext(t), recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	consumeAll(t, cluster, newFakeProcessor(), newTestSink())
+	dls := readTopic(t, cluster, DefaultTopics().DeadLetter, 3)
+	var got []DeadLetter
+	for _, r := range dls {
+		d, err := DecodeDeadLetter(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, d)
+	}
+	if d := got[0]; d.OriginalKeySize != len(bigKey) || !bytes.Equal(d.Key, bigKey[:truncatedKeyBytes]) || string(d.Value) != "not json" {
+		t.Errorf("huge key: key of %d bytes, original %d", len(d.Key), d.OriginalKeySize)
+	}
+	if d := got[1]; d.DroppedHeaders != 1 || string(d.Key) != "api" {
+		t.Errorf("huge header: %d headers dropped", d.DroppedHeaders)
+	}
+	if d := got[2]; len(d.Error) > maxErrorBytes || d.Reason != Invalid {
+		t.Errorf("huge error: %d bytes, reason %s", len(d.Error), d.Reason)
+	}
+}
