@@ -113,9 +113,10 @@ import (
 // that Process meets for the first time is restored lazily from it, and Release saves and
 // forgets services. Nothing depends on the wall clock: the same windows give the same results.
 type Alerter struct {
-	cfg     AlerterConfig
-	history History
-	states  StateStore
+	cfg      AlerterConfig
+	history  History
+	states   StateStore
+	rejected func(service string, err error) // WithAlerterRejectedState
 
 	mu       sync.Mutex
 	services map[string]*alerterService
@@ -268,6 +269,15 @@ func (cfg *AlerterConfig) metricsOf(service string) []string {
 // AlerterOption sets an optional dependency of an Alerter.
 type AlerterOption func(*Alerter)
 
+// WithAlerterRejectedState sets a function called when the StateStore holds a state of a service
+// that cannot be restored (corrupt, or of an unknown version), with the service and the reason.
+// Whether or not one is set, such a service then starts afresh, warm-started from the History
+// like a service met for the first time (an unreadable state once failed every window of the
+// service, for ever). f may be called from several goroutines at once.
+func WithAlerterRejectedState(f func(service string, err error)) AlerterOption {
+	return func(a *Alerter) { a.rejected = f }
+}
+
 // WithAlerterHistory warm-starts every service that Process meets for the first time (and that
 // the StateStore, if any, does not know) from its recent windows in h. A service restored from the
 // StateStore is caught up from h instead: the windows newer than its state and older than the
@@ -389,11 +399,13 @@ func (a *Alerter) load(ctx context.Context, s *alerterService, until time.Time) 
 		}
 		if data != nil {
 			restored, err := decodeAlerterState(data, s.name)
-			if err != nil {
-				return err
+			if err == nil {
+				s.reset(restored)
+				return a.catchUp(ctx, s, until)
 			}
-			s.reset(restored)
-			return a.catchUp(ctx, s, until)
+			if a.rejected != nil {
+				a.rejected(s.name, err)
+			}
 		}
 	}
 	if a.history != nil {

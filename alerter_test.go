@@ -756,3 +756,28 @@ func TestAlerterLevels(t *testing.T) {
 	}()
 	omen.NewAlerter(omen.AlerterConfig{Levels: severity.Levels{Medium: 60, High: 50}})
 }
+
+// TestAlerterUnreadableStateStartsAfresh: a service whose stored state cannot be decoded is
+// warm-started from the History as a service met for the first time, and the reason reported;
+// it once failed every window, for ever.
+func TestAlerterUnreadableStateStartsAfresh(t *testing.T) {
+	ctx := context.Background()
+	windows := alerterMetrics(alerterStream(t), "api")[:120]
+	store := omen.NewMemoryStore()
+	if err := store.Write(ctx, omen.Results{Metrics: windows[:100]}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SaveState(ctx, omen.StateAlerter, "api", []byte("not a state")); err != nil {
+		t.Fatal(err)
+	}
+	var reasons []error
+	a := omen.NewAlerter(omen.AlerterConfig{ForecastRecords: 1}, omen.WithAlerterHistory(store), omen.WithAlerterStateStore(store),
+		omen.WithAlerterRejectedState(func(service string, err error) { reasons = append(reasons, err) }))
+	fresh := omen.NewAlerter(omen.AlerterConfig{ForecastRecords: 1}, omen.WithAlerterHistory(store))
+	if diff := cmp.Diff(alerterReplay(t, fresh, windows[100:]), alerterReplay(t, a, windows[100:])); diff != "" {
+		t.Errorf("differs from a fresh start (-fresh +got):\n%s", diff)
+	}
+	if len(reasons) != 1 || !errors.Is(reasons[0], omen.ErrAlerterState) {
+		t.Errorf("reported %v, want one ErrAlerterState", reasons)
+	}
+}

@@ -112,6 +112,16 @@ func WithHistory(h History) DetectorOption {
 	return func(d *Detector) { d.history = h }
 }
 
+// WithRejectedState sets a function called when the StateStore holds a state of a service that
+// cannot be restored — corrupt, of an unknown version, or saved by a Detector with another
+// History — with the service and the reason. Whether or not one is set, such a service then
+// starts afresh, caught up from the History like a service met for the first time: its windows
+// are there, so nothing is lost but the age of its models (an unreadable state once failed every
+// window of the service, for ever). f may be called from several goroutines at once.
+func WithRejectedState(f func(service string, err error)) DetectorOption {
+	return func(d *Detector) { d.rejected = f }
+}
+
 // Detector is the ML service's logic: for every window of a service it reports the window's
 // anomalies — outliers, spikes, dips, trend changes, pattern shifts and seasonality breaks — with
 // calibrated severities and confidences, and the service's new or changed patterns. See the
@@ -121,9 +131,10 @@ func WithHistory(h History) DetectorOption {
 // different services run in parallel, calls for one service are serialised, and the output
 // depends only on the service's own windows, the config and the Seed, never on timing.
 type Detector struct {
-	cfg     DetectorConfig
-	store   StateStore
-	history History
+	cfg      DetectorConfig
+	store    StateStore
+	history  History
+	rejected func(service string, err error) // WithRejectedState
 
 	mu       sync.Mutex
 	services map[string]*detEntry
@@ -201,8 +212,10 @@ func (d *Detector) lockService(ctx context.Context, service string, until time.T
 		}
 		if data != nil {
 			if err := st.unmarshal(data); err != nil {
-				e.mu.Unlock()
-				return nil, fmt.Errorf("omen: restoring service %q: %w", service, err)
+				st = newDetService(service, d.cfg)
+				if d.rejected != nil {
+					d.rejected(service, fmt.Errorf("omen: restoring service %q: %w", service, err))
+				}
 			}
 		}
 	}

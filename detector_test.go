@@ -935,3 +935,49 @@ func TestDetectorRestoreTakesConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreadableStateStartsAfresh: a service whose stored state cannot be restored (corrupt, or
+// saved by a Detector with another History) starts afresh from the History, as a service met for
+// the first time does, and the reason is reported; it once failed every window, for ever.
+func TestUnreadableStateStartsAfresh(t *testing.T) {
+	ctx := context.Background()
+	ms := detHourly("api", 120, detBusy(rand.New(rand.NewPCG(8, 9))))
+	other, err := NewDetector(DetectorConfig{History: 336})
+	if err != nil {
+		t.Fatal(err)
+	}
+	detReplay(t, other, ms[:50])
+	otherHistory, err := other.Snapshot("api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, state := range map[string][]byte{"corrupt": []byte("not a state"), "another History": otherHistory} {
+		store := NewMemoryStore()
+		if err := store.Write(ctx, Results{Metrics: ms[:100]}); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.SaveState(ctx, StateDetector, "api", state); err != nil {
+			t.Fatal(err)
+		}
+		var reasons []error
+		d := detTestDetector(t, WithStateStore(store), WithHistory(store), WithRejectedState(func(service string, err error) {
+			if service == "api" {
+				reasons = append(reasons, err)
+			}
+		}))
+		fresh := detTestDetector(t, WithHistory(store))
+		for _, m := range ms[100:] {
+			got, err := d.Observe(ctx, m)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			want, _ := fresh.Observe(ctx, m)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("%s: differs from a fresh start (-fresh +got):\n%s", name, diff)
+			}
+		}
+		if len(reasons) != 1 || !errors.Is(reasons[0], ErrDetectorEncoding) {
+			t.Errorf("%s: reported %v, want one ErrDetectorEncoding", name, reasons)
+		}
+	}
+}

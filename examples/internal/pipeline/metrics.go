@@ -25,6 +25,7 @@ type Stats struct {
 
 	Checkpoints        int64 // service states saved by checkpoints
 	CheckpointFailures int64 // service states whose checkpoint failed (retried at the next)
+	StatesRejected     int64 // stored service states that could not be restored (the service started afresh)
 	Restarts           int64 // runs of the consumer that failed and were restarted
 	Windows            int64 // windows the engine processed
 	EngineErrors       int64 // engine calls that returned an error
@@ -93,6 +94,7 @@ type counters struct {
 	windows, engineErrors, restarts  atomic.Int64
 	stale                            atomic.Int64
 	checkpointed, checkpointFailures atomic.Int64
+	statesRejected                   atomic.Int64
 	patterns, forecasts              atomic.Int64
 	sinkWrites, sinkFailures         atomic.Int64
 	notifyBatches, notifyDropped     atomic.Int64
@@ -144,6 +146,7 @@ func (c *counters) snapshot() Stats {
 	s.CheckpointFailures = c.checkpointFailures.Load()
 	s.EngineErrors = c.engineErrors.Load()
 	s.StaleWindows = c.stale.Load()
+	s.StatesRejected = c.statesRejected.Load()
 	s.Patterns = c.patterns.Load()
 	s.Forecasts = c.forecasts.Load()
 	s.SinkWrites = c.sinkWrites.Load()
@@ -188,6 +191,7 @@ func (s Stats) WritePrometheus(w io.Writer, namespace string) error {
 	p.single("consumer_restarts_total", "counter", "Consumer runs that failed and were restarted.", float64(s.Restarts))
 	p.single("state_checkpoints_total", "counter", "Service states saved at checkpoints.", float64(s.Checkpoints))
 	p.single("state_checkpoint_failures_total", "counter", "Service states whose checkpoint failed.", float64(s.CheckpointFailures))
+	p.single("state_rejected_total", "counter", "Stored service states that could not be restored; the service started afresh.", float64(s.StatesRejected))
 	p.single("engine_windows_total", "counter", "Windows the engine processed.", float64(s.Windows))
 	p.single("engine_errors_total", "counter", "Engine calls that returned an error.", float64(s.EngineErrors))
 	p.single("engine_stale_windows_total", "counter", "Windows older than their service's last, not analysed again.", float64(s.StaleWindows))

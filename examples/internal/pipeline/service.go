@@ -254,10 +254,18 @@ func (s *Service) newEngine(store interface {
 	omen.History
 	omen.StateStore
 }) (engine, error) {
-	if s.cfg.Role == PredictiveAlerter {
-		return newAlerter(s.cfg.Alerter, omen.WithAlerterHistory(store), omen.WithAlerterStateStore(store))
+	// A stored state the engine cannot restore (corrupt, or saved under another configuration) is
+	// replaced by a fresh start from the stored windows: reported, never a stalled partition.
+	rejected := func(service string, err error) {
+		s.counters.statesRejected.Add(1)
+		s.log.Warn("stored state not restorable; the service starts afresh from its stored windows",
+			slog.String("service", service), slog.Any("error", err))
 	}
-	d, err := omen.NewDetector(s.cfg.Detector, omen.WithStateStore(store), omen.WithHistory(store))
+	if s.cfg.Role == PredictiveAlerter {
+		return newAlerter(s.cfg.Alerter, omen.WithAlerterHistory(store), omen.WithAlerterStateStore(store),
+			omen.WithAlerterRejectedState(rejected))
+	}
+	d, err := omen.NewDetector(s.cfg.Detector, omen.WithStateStore(store), omen.WithHistory(store), omen.WithRejectedState(rejected))
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: detector configuration: %w", err)
 	}

@@ -307,3 +307,40 @@ func TestUnkeyedInputIsCounted(t *testing.T) {
 		t.Error("engine_stale_windows_total = 0: the windows that arrived late were not counted")
 	}
 }
+
+// TestUnrestorableStateStartsAfresh: after a restart with another Detector History, every stored
+// state fails to decode; the services start afresh from their stored windows, the rejections are
+// counted, and consumption goes on. The stored states once failed every window, for ever.
+func TestUnrestorableStateStartsAfresh(t *testing.T) {
+	topics := kafkaadapter.DefaultTopics()
+	cluster := pipelinetest.Cluster(t, topics.Input, 1)
+	msgs := pipelinetest.Stream(t, testStream)
+	mem := omen.NewMemoryStore()
+	brokers := cluster.ListenAddrs()
+
+	pipelinetest.Produce(t, cluster, topics.Input, msgs[:200])
+	first := start(t, Config{Role: MLService, Brokers: brokers, Memory: mem, KafkaOptions: fastKafka()})
+	pipelinetest.Eventually(t, "first run committed", func() bool {
+		return pipelinetest.FullyCommitted(t, cluster, DefaultMLServiceGroup, topics.Input)
+	})
+	if err := first.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	second := start(t, Config{Role: MLService, Brokers: brokers, Memory: mem, KafkaOptions: fastKafka(),
+		Detector: omen.DetectorConfig{History: 336}, HTTPAddr: "127.0.0.1:0"})
+	pipelinetest.Produce(t, cluster, topics.Input, msgs[200:])
+	pipelinetest.Eventually(t, "second run committed", func() bool {
+		return pipelinetest.FullyCommitted(t, cluster, DefaultMLServiceGroup, topics.Input)
+	})
+	st := second.Stats()
+	if st.StatesRejected == 0 || st.Consumer.DeadLetters[kafkaadapter.Unprocessable] != 0 {
+		t.Errorf("states rejected %d, unprocessable dead letters %d", st.StatesRejected, st.Consumer.DeadLetters[kafkaadapter.Unprocessable])
+	}
+	_, expo := pipelinetest.Get(t, "http://"+second.Addr()+"/metrics")
+	if v := pipelinetest.Metric(t, expo, "omen_mlservice_state_rejected_total"); v != float64(st.StatesRejected) {
+		t.Errorf("state_rejected_total %v, stats %d", v, st.StatesRejected)
+	}
+	if err := second.Stop(); err != nil {
+		t.Fatal(err)
+	}
+}
