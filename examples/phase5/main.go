@@ -36,7 +36,8 @@
 //
 // -in replays another stream of JSON lines, each an analytics message in either accepted shape;
 // bad lines are reported with their line number and reason on stderr, counted, and skipped
-// (through Kafka they are produced too, and dead-lettered). -out writes every record produced as
+// (through Kafka, lines that are not windows are produced too, and dead-lettered; windows out of
+// order or repeated, and lines longer than 990,000 bytes, are skipped before). -out writes every record produced as
 // JSON lines {"kind":"anomaly"|"pattern"|"forecast"|"alert","record":{…}} in the topic formats:
 // for each input window in input order, the Detector's records and then the Alerter's, each
 // window's as anomalies, patterns, forecasts, alerts. The output depends only on the stream (as
@@ -55,6 +56,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -149,10 +151,13 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 	}
 	var outFile *os.File
 	if opts.out != "" {
-		// Created before the replay, so that an unwritable path fails at once.
-		if outFile, err = os.Create(opts.out); err != nil {
+		// A temporary file beside it, created before the replay so that an unwritable path
+		// fails at once, and renamed over it only when complete: a failed run leaves an existing
+		// file as it was.
+		if outFile, err = os.CreateTemp(filepath.Dir(opts.out), "."+filepath.Base(opts.out)+".*"); err != nil {
 			return err
 		}
+		defer os.Remove(outFile.Name())
 		defer outFile.Close()
 	}
 
@@ -224,6 +229,12 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 		if err := outFile.Close(); err != nil {
 			return fmt.Errorf("writing %s: %w", opts.out, err)
 		}
+		if err := os.Chmod(outFile.Name(), 0o644); err != nil {
+			return fmt.Errorf("writing %s: %w", opts.out, err)
+		}
+		if err := os.Rename(outFile.Name(), opts.out); err != nil {
+			return fmt.Errorf("writing %s: %w", opts.out, err)
+		}
 	}
 	view, err := memoryStoreOf(ctx, results)
 	if err != nil {
@@ -238,11 +249,30 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	printDashboard(stdout, view, st)
+	out := &errWriter{w: stdout}
+	printDashboard(out, view, st)
 	if pg != nil {
-		return pg.printQuickStart(ctx, stdout)
+		pg.printQuickStart(ctx, out)
+	}
+	if out.err != nil {
+		return fmt.Errorf("writing the dashboard: %w", out.err)
 	}
 	return nil
+}
+
+// errWriter writes to w until a write fails, and keeps that error.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
 }
 
 // parseCapacity parses -capacity: service=requests per hour, comma-separated.

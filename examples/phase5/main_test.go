@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -100,7 +101,9 @@ func TestBadInputLines(t *testing.T) {
 		12: `{"service":"api","timestamp":"yesterday","total_requests":5}`,
 		20: `{"service":"api","timestamp":"2024-03-01T20:00:00Z","error_rate":"high"}`,
 		25: `{"service":"api","timestamp":"2024-03-01T25:00:00Z","error_rate":150}`,
-		29: `{"service":"api","timestamp":"2024-03-01T29:00:00Z","total_requests":` + strings.Repeat("1", maxLine) + `}`,
+		// A million bytes, past maxLine: reported. Under the former 1 MiB limit it was passed on,
+		// refused by the broker, and the whole replay failed.
+		29: `{"service":"api","timestamp":"2024-03-01T29:00:00Z","total_requests":` + strings.Repeat("1", 1_000_000) + `}`,
 		31: lines[30],
 		32: lines[31],
 	}
@@ -450,6 +453,77 @@ func TestBrokers(t *testing.T) {
 		}
 		if topic == "ml-anomalies" && (n == 0 || n != int64(bytes.Count(direct.out, []byte(`{"kind":"anomaly"`)))) {
 			t.Errorf("%s holds %d records, want one per anomaly of -out", topic, n)
+		}
+	}
+}
+
+// TestFailedRunKeepsOutput: a run that fails after the replay started leaves an existing -out
+// file as it was (it was truncated first), and writes nothing beside it.
+func TestFailedRunKeepsOutput(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.jsonl"), filepath.Join(dir, "out.jsonl")
+	line := `{"service":"api","timestamp":"2024-03-01T00:00:00Z","total_requests":5}` + "\n"
+	if err := os.WriteFile(in, []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, []byte("earlier results\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	// PostgreSQL refuses the connection: the run fails after -out is opened.
+	err := run(context.Background(), options{in: in, out: out, quiet: true, direct: true,
+		postgres: "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1"}, &stdout, &stderr)
+	if err == nil {
+		t.Fatal("the run succeeded")
+	}
+	if data, _ := os.ReadFile(out); string(data) != "earlier results\n" {
+		t.Errorf("-out holds %q after a failed run", data)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("%d files in the directory, want in and out only", len(entries))
+	}
+}
+
+// TestDashboardWriteError: a dashboard that cannot be written fails the run (it was lost
+// silently, with exit status 0).
+func TestDashboardWriteError(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.jsonl")
+	line := `{"service":"api","timestamp":"2024-03-01T00:00:00Z","total_requests":5}` + "\n"
+	if err := os.WriteFile(in, []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	err := run(context.Background(), options{in: in, quiet: true, direct: true}, failingWriter{}, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "writing the dashboard") {
+		t.Errorf("run = %v, want a dashboard write error", err)
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+// TestMoveToHour: -recent moves the latest window into the current hour, whatever the
+// distance (a stream from 1700, beyond a time.Duration's 292 years, once stopped short).
+func TestMoveToHour(t *testing.T) {
+	now := time.Date(2026, 11, 26, 10, 42, 0, 0, time.UTC)
+	for _, latest := range []time.Time{
+		time.Date(2024, 1, 15, 23, 0, 0, 0, time.UTC),
+		time.Date(1700, 1, 15, 23, 30, 0, 0, time.UTC),
+		time.Date(2250, 6, 1, 4, 0, 0, 0, time.UTC),
+	} {
+		msgs := []message{
+			{line: 1, metrics: omen.Metrics{Service: "api", Timestamp: latest.Add(-time.Hour), Window: time.Hour}},
+			{line: 2, metrics: omen.Metrics{Service: "api", Timestamp: latest, Window: time.Hour}},
+		}
+		moved, err := moveToHour(msgs, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := now.Truncate(time.Hour).Add(latest.Sub(latest.Truncate(time.Hour)))
+		if got := moved[1].metrics.Timestamp; !got.Equal(want) || !moved[0].metrics.Timestamp.Equal(want.Add(-time.Hour)) {
+			t.Errorf("latest %v moved to %v, want %v", latest, got, want)
 		}
 	}
 }

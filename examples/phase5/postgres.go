@@ -51,43 +51,54 @@ var dashboardQueries = []string{
 }
 
 // printQuickStart runs the quick start's queries and prints their rows, as psql would show
-// them, so that the run shows what an operator's dashboard now holds.
-func (p *postgres) printQuickStart(ctx context.Context, w io.Writer) error {
+// them, so that the run shows what an operator's dashboard now holds. A query that fails is
+// shown with its error, as psql would show it, and the others still run: the quick start's
+// "Predictive alerts status" divides by the number of alerts of the last 24 hours, and fails
+// when there are none.
+func (p *postgres) printQuickStart(ctx context.Context, w io.Writer) {
 	fmt.Fprintln(w, "\n== PostgreSQL: the quick start's queries")
 	all := pgadapter.QuickStartQueries()
 	for _, title := range dashboardQueries {
 		q := all[slices.IndexFunc(all, func(q pgadapter.QuickStartQuery) bool { return q.Title == title })]
 		fmt.Fprintf(w, "\n-- %s\n", q.Title)
-		rows, err := p.pool.Query(ctx, q.SQL, pgx.QueryExecModeSimpleProtocol)
-		if err != nil {
-			return fmt.Errorf("quick start query %q: %w", q.Title, err)
+		if err := p.printQuery(ctx, w, q.SQL); err != nil {
+			fmt.Fprintf(w, "%v\n", err)
 		}
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		var names []string
-		for _, f := range rows.FieldDescriptions() {
-			names = append(names, f.Name)
-		}
-		fmt.Fprintln(tw, strings.Join(names, "\t"))
-		n := 0
-		for rows.Next() {
-			var cells []string
-			for _, v := range rows.RawValues() {
-				cell := "NULL"
-				if v != nil {
-					cell = string(v)
-				}
-				cells = append(cells, cell)
-			}
-			fmt.Fprintln(tw, strings.Join(cells, "\t"))
-			n++
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("quick start query %q: %w", q.Title, err)
-		}
-		tw.Flush()
-		fmt.Fprintf(w, "(%d rows)\n", n)
 	}
+}
+
+// printQuery runs one query and prints its rows.
+func (p *postgres) printQuery(ctx context.Context, w io.Writer, sql string) error {
+	rows, err := p.pool.Query(ctx, sql, pgx.QueryExecModeSimpleProtocol)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var names []string
+	for _, f := range rows.FieldDescriptions() {
+		names = append(names, f.Name)
+	}
+	fmt.Fprintln(tw, strings.Join(names, "\t"))
+	n := 0
+	for rows.Next() {
+		var cells []string
+		for _, v := range rows.RawValues() {
+			cell := "NULL"
+			if v != nil {
+				cell = string(v)
+			}
+			cells = append(cells, cell)
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+		n++
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "(%d rows)\n", n)
 	return nil
 }
 
@@ -101,10 +112,12 @@ func moveToHour(msgs []message, now time.Time) ([]message, error) {
 			latest = m.metrics.Timestamp
 		}
 	}
-	shift := now.UTC().Truncate(time.Hour).Sub(latest).Truncate(time.Hour)
+	// In whole hours counted on Unix seconds: a time.Duration spans only ±292 years, and a stream
+	// from 1700 once moved by that much and no more.
+	hours := (now.UTC().Truncate(time.Hour).Unix() - latest.Truncate(time.Hour).Unix()) / 3600
 	out := make([]message, len(msgs))
 	for i, m := range msgs {
-		m.metrics.Timestamp = m.metrics.Timestamp.Add(shift)
+		m.metrics.Timestamp = addHours(m.metrics.Timestamp, hours)
 		raw, err := json.Marshal(m.metrics)
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", m.line, err)
@@ -113,4 +126,16 @@ func moveToHour(msgs []message, now time.Time) ([]message, error) {
 		out[i] = m
 	}
 	return out, nil
+}
+
+// addHours returns t moved by h hours, in steps that a time.Duration holds.
+func addHours(t time.Time, h int64) time.Time {
+	const step = 100 * 365 * 24 // hours: a century
+	for ; h > step; h -= step {
+		t = t.Add(step * time.Hour)
+	}
+	for ; h < -step; h += step {
+		t = t.Add(-step * time.Hour)
+	}
+	return t.Add(time.Duration(h) * time.Hour)
 }

@@ -11,8 +11,11 @@ import (
 	"github.com/stacklens/omen"
 )
 
-// maxLine bounds one message; longer lines are reported as bad and skipped.
-const maxLine = 1 << 20
+// maxLine bounds one message; longer lines are reported as bad and skipped. It leaves room, under
+// the producer's limit on a record (kgo's default ProducerBatchMaxBytes, 1,000,012 bytes), for
+// the key (a service name of at most 1,020 bytes) and the record's framing: a longer line passed
+// the reader and then failed the whole replay at the broker.
+const maxLine = 990_000
 
 // badLine is an input line that could not be replayed.
 type badLine struct {
