@@ -18,6 +18,10 @@ func (e *TooShortError) Error() string {
 var (
 	// ErrNonFinite reports a ±Inf in the series or the regressors.
 	ErrNonFinite = errors.New("arima: series or regressors contain ±Inf")
+	// ErrMagnitude reports a series or regressor with a value beyond ±1e150, or whose values
+	// all lie within ±1e-150 (and are not all zero): sums of their squares overflow or underflow
+	// float64, and σ², the likelihood and the standard errors would be Inf, NaN or 0. Rescale.
+	ErrMagnitude = errors.New("arima: magnitudes beyond 1e150, or all below 1e-150; rescale the series")
 	// ErrNonStationaryCSS reports that the conditional-sum-of-squares start of CSS-ML gave a
 	// non-stationary AR part (R stops with the same message); fit with Method ML instead.
 	ErrNonStationaryCSS = errors.New("arima: non-stationary AR part from CSS")

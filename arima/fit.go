@@ -12,7 +12,8 @@ import (
 // use. Fit does not modify y or spec.
 //
 // Errors: a series with too few non-missing values (*TooShortError, naming the length
-// needed), ±Inf values (ErrNonFinite), a CSS start that is not stationary
+// needed), ±Inf values (ErrNonFinite), magnitudes whose squares overflow or underflow
+// (ErrMagnitude), a CSS start that is not stationary
 // (ErrNonStationaryCSS), rank-deficient regressors (ErrRankDeficient). Misuse — negative
 // orders, a seasonal order without a period, regressors or Fixed of the wrong length — panics.
 //
@@ -146,7 +147,6 @@ func newFitting(y []float64, spec Spec, cfg Config) (*fitting, error) {
 	return f, nil
 }
 
-// checkFinite reports ErrNonFinite when the series or a regressor holds ±Inf.
 // checkLags returns a TooShortError when a lag of the model reaches the length n of the series
 // or beyond (the AR, MA or differencing polynomial of degree p + m·P, q + m·Q or d + m·D): no
 // observation pairs with it, and its state would be allocated for nothing. Negative orders are
@@ -186,12 +186,21 @@ func constantSeries(y []float64) bool {
 	return true
 }
 
+// checkFinite reports ErrNonFinite when the series or a regressor holds ±Inf, and ErrMagnitude
+// when one holds a value beyond ±1e150 or lies entirely within ±1e-150 (not all zero).
 func checkFinite(y []float64, xreg [][]float64) error {
 	for _, col := range append([][]float64{y}, xreg...) {
+		largest := 0.0
 		for _, v := range col {
 			if math.IsInf(v, 0) {
 				return ErrNonFinite
 			}
+			if !math.IsNaN(v) {
+				largest = max(largest, math.Abs(v))
+			}
+		}
+		if largest > 1e150 || (largest > 0 && largest < 1e-150) {
+			return ErrMagnitude
 		}
 	}
 	return nil

@@ -462,3 +462,35 @@ func TestMisuseIsReported(t *testing.T) {
 		}()
 	}
 }
+
+// TestMagnitudeLimits: series whose squares overflow or underflow are ErrMagnitude for Fit and
+// Auto (Auto once reported σ² = Inf, or 0 with zero-width intervals, as a success); at the
+// limits they fit.
+func TestMagnitudeLimits(t *testing.T) {
+	base := loadSeries(t, "lh.csv")
+	scaled := func(k float64) []float64 {
+		y := make([]float64, len(base))
+		for i, v := range base {
+			y[i] = k * v
+		}
+		return y
+	}
+	for _, k := range []float64{1e200, 1e-200} {
+		if _, err := Fit(scaled(k), Spec{Order: Order{P: 1}, Mean: true}, Config{}); !errors.Is(err, ErrMagnitude) {
+			t.Errorf("Fit ×%g: %v", k, err)
+		}
+		if _, err := Auto(scaled(k), AutoConfig{}); !errors.Is(err, ErrMagnitude) {
+			t.Errorf("Auto ×%g: %v", k, err)
+		}
+		x := [][]float64{scaled(k)}
+		if _, err := Fit(base, Spec{Order: Order{P: 1}, Xreg: x}, Config{}); !errors.Is(err, ErrMagnitude) {
+			t.Errorf("Fit with a regressor ×%g: %v", k, err)
+		}
+	}
+	for _, k := range []float64{1e140 / 4, 1e-140} {
+		m, err := Auto(scaled(k), AutoConfig{})
+		if err != nil || !(m.Sigma2() > 0) || math.IsInf(m.Sigma2(), 0) {
+			t.Errorf("Auto ×%g: σ² %v, %v", k, m.Sigma2(), err)
+		}
+	}
+}

@@ -19,6 +19,10 @@ func init() {
 // runARIMA implements `omen arima` per the CLI contract: it reads column y of -in (an empty
 // cell or NA is missing), fits the model, and prints one JSON object with the fit and the
 // forecasts.
+// maxHorizon bounds -h: a million steps print about 64 MB; beyond, a typo (-h 2000000000) ran the
+// machine out of memory without a word.
+const maxHorizon = 1_000_000
+
 func runARIMA(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("arima", flag.ContinueOnError)
 	in := fs.String("in", "", "CSV file with a header and a column y")
@@ -37,8 +41,8 @@ func runARIMA(args []string, stdout io.Writer) error {
 	if *in == "" {
 		return fmt.Errorf("-in SERIES.csv is required")
 	}
-	if *h < 0 {
-		return fmt.Errorf("-h %d: the horizon must be at least 0", *h)
+	if *h < 0 || *h > maxHorizon {
+		return fmt.Errorf("-h %d: the horizon must be from 0 to %d", *h, maxHorizon)
 	}
 	if !(*level > 0 && *level < 100) {
 		return fmt.Errorf("-level %v: must be in (0, 100)", *level)

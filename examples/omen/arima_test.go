@@ -197,6 +197,8 @@ func TestArimaBadInput(t *testing.T) {
 		{"infinite", []string{"-in", writeArimaFile(t, "inf.csv", "y\n1\nInf\n")}, []string{"inf.csv", "row 2", `column "y"`}},
 		{"too short", []string{"-in", good, "-order", "2,1,1"}, []string{"good.csv", "too short", "needs at least"}},
 		{"bad order", []string{"-in", good, "-order", "1,x,0"}, []string{"-order"}},
+		{"huge horizon", []string{"-in", good, "-h", "2000000000"}, []string{"-h 2000000000", "from 0 to 1000000"}},
+		{"huge magnitudes", []string{"-in", writeArimaFile(t, "huge.csv", "y\n1e200\n-3e200\n2e200\n5e199\n-1e200\n")}, []string{"huge.csv", "magnitudes beyond 1e150"}},
 		{"bad method", []string{"-in", good, "-method", "foo"}, []string{"-method"}},
 		{"no -in", []string{"-order", "1,0,0"}, []string{"-in"}},
 		{"unknown flag", []string{"-in", good, "-bogus"}, []string{"bogus"}},

@@ -94,6 +94,10 @@ func TestIforestBadInput(t *testing.T) {
 		{"only a label", []string{"iforest", "-train", writeFile(t, "label.csv", "label\n1\n0\n")}, `no feature columns besides "label"`},
 		{"one row", []string{"iforest", "-train", writeFile(t, "one.csv", "a\n1\n")}, "one.csv: isoforest: need at least 2 rows"},
 		{"score lacks a column", []string{"iforest", "-train", good, "-score", writeFile(t, "s.csv", "a\n1\n")}, `s.csv: no column "b"`},
+		// The second column was silently ignored: both were read as the first.
+		{"repeated column", []string{"iforest", "-train", writeFile(t, "dup.csv", "a,a\n1,100\n2,200\n")}, `dup.csv: columns 1 and 2 are both named "a"`},
+		// A name with a line break kept the error on one line only quoted.
+		{"column list on one line", []string{"iforest", "-train", good, "-score", writeFile(t, "nl.csv", "\"x\ny\"\n1\n")}, `nl.csv: no column "a" (columns: "x\ny")`},
 		{"bad extension", []string{"iforest", "-train", good, "-extension", "5"}, "ExtensionLevel = 5"},
 		{"bad flag", []string{"iforest", "-train", good, "-trees", "many"}, "invalid value"},
 		{"stray argument", []string{"iforest", "-train", good, "extra"}, `unexpected argument "extra"`},

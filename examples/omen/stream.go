@@ -16,9 +16,10 @@ func init() {
 	register("stream", "score a time series online with the streaming anomaly detector", runStream)
 }
 
-// streamLayouts are the accepted timestamp forms: RFC 3339 (with or without fractional seconds),
-// and a naive date and time, read as UTC.
-var streamLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05"}
+// streamLayouts are the accepted timestamp forms, after the date and time separator is made a
+// "T" and a zone letter "Z" (RFC 3339 §5.6 allows "t", "z" and a space): RFC 3339 (with or
+// without fractional seconds), and a naive date and time, read as UTC.
+var streamLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999"}
 
 // runStream implements `omen stream` per the CLI contract: it reads the columns timestamp and
 // value of -in, feeds each row to a zero-configured omen.StreamDetector in order, and prints
@@ -79,8 +80,15 @@ func (t *table) timestamp(row, col int) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, t.cellError(row, col, "empty cell")
 	}
+	norm := s
+	if len(norm) > 10 && (norm[10] == ' ' || norm[10] == 't') {
+		norm = norm[:10] + "T" + norm[11:]
+	}
+	if strings.HasSuffix(norm, "z") {
+		norm = norm[:len(norm)-1] + "Z"
+	}
 	for _, layout := range streamLayouts {
-		if ts, err := time.Parse(layout, s); err == nil {
+		if ts, err := time.Parse(layout, norm); err == nil {
 			return ts, nil
 		}
 	}

@@ -37,6 +37,10 @@ func TestStreamOutput(t *testing.T) {
 		{"rfc3339 LF", "\n", time.RFC3339},
 		{"naive CRLF", "\r\n", "2006-01-02 15:04:05"},
 		{"offset", "\n", "2006-01-02T15:04:05.000-07:00"},
+		// RFC 3339 §5.6 allows lowercase separators and a space; they were refused.
+		{"lowercase", "\n", "2006-01-02t15:04:05z"},
+		{"space and offset", "\n", "2006-01-02 15:04:05+00:00"},
+		{"naive with fraction", "\n", "2006-01-02 15:04:05.000"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			input := streamCSV(200, 150, c.eol, c.layout)
@@ -64,9 +68,9 @@ func TestStreamOutput(t *testing.T) {
 				if err != nil || !(score >= 0 && score <= 1) {
 					t.Fatalf("row %d: score %q", i, out[i][2])
 				}
-				ts, _ := time.Parse(time.RFC3339, out[i][0])
-				if c.layout == "2006-01-02 15:04:05" {
-					ts, _ = time.Parse(c.layout, out[i][0])
+				ts, err := time.Parse(c.layout, out[i][0])
+				if err != nil {
+					t.Fatal(err)
 				}
 				v, _ := strconv.ParseFloat(out[i][1], 64)
 				if want := d.Add(ts, v); score != want {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -62,6 +63,12 @@ func readTable(path string) (*table, error) {
 				rec[i] = strings.TrimSpace(rec[i])
 			}
 			rec[0] = strings.TrimPrefix(rec[0], "\ufeff")
+			for i, h := range rec {
+				if j := slices.Index(rec[:i], h); j >= 0 {
+					// Columns are read by name: the second would be silently ignored.
+					return nil, fmt.Errorf("%s: columns %d and %d are both named %q", path, j+1, i+1, h)
+				}
+			}
 			t.header = rec
 			continue
 		}
@@ -87,7 +94,11 @@ func (t *table) column(name string) (int, error) {
 			return i, nil
 		}
 	}
-	return -1, fmt.Errorf("%s: no column %q (columns: %s)", t.path, name, strings.Join(t.header, ", "))
+	quoted := make([]string, len(t.header))
+	for i, h := range t.header {
+		quoted[i] = strconv.Quote(h) // on one line, whatever the names hold
+	}
+	return -1, fmt.Errorf("%s: no column %q (columns: %s)", t.path, name, strings.Join(quoted, ", "))
 }
 
 // cellError describes a bad cell by file, data row, line and column.
