@@ -248,7 +248,7 @@ func (c Config) Validate() error {
 		return errors.New("pipeline: negative notification retry age or backoff")
 	}
 	if d := c.withDefaults(); d.NotifyRetryInterval > 0 && d.NotifyRetryAge <= d.NotifyRetryInterval+d.NotifyRetryBackoff {
-		return fmt.Errorf("pipeline: notification retry age %v, want more than the retry interval %v and backoff %v together",
+		return fmt.Errorf("pipeline: notification retry age (-notify-retry-age, NOTIFY_RETRY_AGE) %v, want more than the retry interval (-notify-retry-interval) %v and backoff (-notify-retry-backoff) %v together",
 			d.NotifyRetryAge, d.NotifyRetryInterval, d.NotifyRetryBackoff)
 	}
 	if c.Notifier == nil && c.Webhooks.any() {

@@ -131,8 +131,8 @@ func settings(role Role, db *parsed) []setting {
 		{flag: "db-host", env: dbEnv("DB_HOST", "POSTGRES_HOST"), def: "localhost", usage: "PostgreSQL host", apply: str(&db.host)},
 		{flag: "db-port", env: dbEnv("DB_PORT", "POSTGRES_PORT"), def: "5432", usage: "PostgreSQL port",
 			apply: func(_ *Config, v string) error {
-				_, err := positiveInt(v, 65535)
-				db.port = v
+				n, err := positiveInt(v, 65535)
+				db.port = strconv.Itoa(n) // as checked: " 5432" once passed and then broke the URL
 				return err
 			}},
 		{flag: "db-name", env: dbEnv("DB_NAME", "POSTGRES_DB"), def: "stacklens", usage: "PostgreSQL database", apply: str(&db.name)},

@@ -75,7 +75,7 @@ func TestParseServiceConfig(t *testing.T) {
 		{name: "environment", role: MLService, env: map[string]string{
 			"KAFKA_BOOTSTRAP_SERVERS": "k1:9092, k2:9093", "KAFKA_INPUT_TOPIC": "in", "KAFKA_OUTPUT_TOPIC": "out",
 			"KAFKA_CONSUMER_GROUP": "g", "PATTERN_HISTORY_HOURS": "336", "HTTP_ADDR": "127.0.0.1:9000", "SHUTDOWN_GRACE": "5s",
-			"DB_HOST": "db", "DB_PORT": "6543", "DB_NAME": "n", "DB_USER": "u", "DB_PASSWORD": "p@ss:w/rd?#", "MAX_CLOCK_SKEW": "90s",
+			"DB_HOST": "db", "DB_PORT": " 6543 ", "DB_NAME": "n", "DB_USER": "u", "DB_PASSWORD": "p@ss:w/rd?#", "MAX_CLOCK_SKEW": "90s",
 			"NOTIFY_RETRY_INTERVAL": "30s", "NOTIFY_RETRY_AGE": "2h", "PAGERDUTY_GROUP_WINDOW": "1h", "NOTIFY_RETRY_BACKOFF": "10m",
 		}, check: func(t *testing.T, c Config) {
 			if c.NotifyRetryBackoff != 10*time.Minute {
@@ -259,7 +259,7 @@ func TestParseServiceConfigErrors(t *testing.T) {
 		{"negative notification retry interval", MLService, nil, map[string]string{"NOTIFY_RETRY_INTERVAL": "-1m"}, "NOTIFY_RETRY_INTERVAL: \"-1m\" is not a duration of 0 or more"},
 		{"negative PagerDuty group window", MLService, nil, map[string]string{"PAGERDUTY_GROUP_WINDOW": "-1h"}, "PAGERDUTY_GROUP_WINDOW: \"-1h\" is not a duration of 0 or more"},
 		{"PagerDuty group window on the alerter", PredictiveAlerter, []string{"-pagerduty-group-window", "1h"}, nil, "flag provided but not defined: -pagerduty-group-window"},
-		{"notification retry age within the interval and backoff", MLService, nil, map[string]string{"NOTIFY_RETRY_AGE": "5m"}, "notification retry age 5m0s, want more than the retry interval 1m0s and backoff 5m0s together"},
+		{"notification retry age within the interval and backoff", MLService, nil, map[string]string{"NOTIFY_RETRY_AGE": "5m"}, "notification retry age (-notify-retry-age, NOTIFY_RETRY_AGE) 5m0s, want more than the retry interval (-notify-retry-interval) 1m0s and backoff (-notify-retry-backoff) 5m0s together"},
 		{"zero notification retry backoff", PredictiveAlerter, nil, map[string]string{"NOTIFY_RETRY_BACKOFF": "0"}, "NOTIFY_RETRY_BACKOFF: \"0\" is not a positive duration"},
 		{"zero notification retry age", PredictiveAlerter, []string{"-notify-retry-age", "0s"}, nil, "-notify-retry-age: \"0s\" is not a positive duration"},
 		{"unknown flag", MLService, []string{"-verbose"}, nil, "flag provided but not defined: -verbose"},
