@@ -427,7 +427,11 @@ func (a *Alerter) catchUp(ctx context.Context, s *alerterService, until time.Tim
 	if a.history == nil {
 		return nil
 	}
-	windows, err := a.history.Recent(ctx, s.name, until, a.cfg.HistoryWindows)
+	var last time.Time
+	if s.started {
+		last = s.last
+	}
+	windows, err := windowsSince(ctx, a.history, s.name, last, until, a.cfg.HistoryWindows)
 	if err != nil {
 		return fmt.Errorf("omen: alerter: history of %q: %w", s.name, err)
 	}

@@ -781,3 +781,29 @@ func TestAlerterUnreadableStateStartsAfresh(t *testing.T) {
 		t.Errorf("reported %v, want one ErrAlerterState", reasons)
 	}
 }
+
+// TestAlerterRestoreCatchesUpAnyGap: as TestRestoreCatchesUpAnyGap for the Alerter: a state
+// saved more than HistoryWindows windows before a crash catches up on every window since.
+func TestAlerterRestoreCatchesUpAnyGap(t *testing.T) {
+	ctx := context.Background()
+	windows := alerterMetrics(alerterStream(t), "api")
+	cfg := omen.AlerterConfig{ForecastRecords: 1}
+	want := alerterReplay(t, omen.NewAlerter(cfg), windows)
+	saved := omen.NewAlerter(cfg)
+	alerterReplay(t, saved, windows[:60])
+	state, err := saved.Snapshot("api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := omen.NewMemoryStore()
+	if err := store.Write(ctx, omen.Results{Metrics: windows[:300]}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SaveState(ctx, omen.StateAlerter, "api", state); err != nil {
+		t.Fatal(err)
+	}
+	successor := omen.NewAlerter(cfg, omen.WithAlerterStateStore(store), omen.WithAlerterHistory(store))
+	if diff := cmp.Diff(want[300:], alerterReplay(t, successor, windows[300:])); diff != "" {
+		t.Errorf("after a gap of 240 windows (-uninterrupted +successor):\n%s", diff)
+	}
+}

@@ -104,8 +104,8 @@ func WithStateStore(store StateStore) DetectorOption {
 
 // WithHistory makes the Detector catch a service up from h when it first sees it: after the
 // restore from the StateStore (if any), the service's windows in h that are newer than the state
-// and older than the window being observed (at most History of them) are learned without
-// producing results. A state saved some windows before a crash thus resumes exactly where the
+// and older than the window being observed (all of them, however many; for a service without a
+// state, the last History of them) are learned without producing results. A state saved some windows before a crash thus resumes exactly where the
 // crashed instance stopped, provided the Sink wrote those windows to h (Results.Metrics), which it
 // did before their offsets were committed.
 func WithHistory(h History) DetectorOption {
@@ -220,7 +220,11 @@ func (d *Detector) lockService(ctx context.Context, service string, until time.T
 		}
 	}
 	if d.history != nil && !until.IsZero() {
-		windows, err := d.history.Recent(ctx, service, until, d.cfg.History)
+		var last time.Time
+		if st.hasLast {
+			last = st.last.Timestamp
+		}
+		windows, err := windowsSince(ctx, d.history, service, last, until, d.cfg.History)
 		if err != nil {
 			e.mu.Unlock()
 			return nil, fmt.Errorf("omen: catching service %q up from its history: %w", service, err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -32,6 +33,22 @@ type History interface {
 	Recent(ctx context.Context, service string, until time.Time, limit int) ([]Metrics, error)
 	// Services lists the services that have any history, sorted.
 	Services(ctx context.Context) ([]string, error)
+}
+
+// windowsSince returns the windows of service in h with a timestamp before until that are newer
+// than last, oldest first: all of them, reading further back (limit, then four times as many, …)
+// while the oldest read is still newer than last. A zero last (a state that has seen nothing)
+// takes the most recent limit windows. Restores catch up with them: a state saved more than
+// limit windows before a crash once resumed from the last limit windows only, not where the
+// crashed instance stopped.
+func windowsSince(ctx context.Context, h History, service string, last, until time.Time, limit int) ([]Metrics, error) {
+	for {
+		windows, err := h.Recent(ctx, service, until, limit)
+		if err != nil || last.IsZero() || len(windows) < limit || !windows[0].Timestamp.After(last) || limit > math.MaxInt32/4 {
+			return windows, err
+		}
+		limit *= 4
+	}
 }
 
 // Sink makes results durable. Write is idempotent: records are keyed by their IDs (metrics by
