@@ -171,6 +171,11 @@ func (c *Consumer) handlePoll(ctx context.Context, client *kgo.Client, pub *Publ
 	if len(parts) == 0 {
 		return nil
 	}
+	for _, p := range parts {
+		// Until the poll is committed, its records are lag too: a poll that keeps failing
+		// shows its backlog instead of the lag of the last poll that succeeded.
+		c.stats.setLag(topicPartition{p.Topic, p.Partition}, p.HighWatermark-p.Records[0].Offset)
+	}
 	touched := make([][]string, len(parts))
 	errs := make([]error, len(parts))
 	sem := make(chan struct{}, c.cfg.parallelism)

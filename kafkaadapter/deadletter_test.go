@@ -258,3 +258,23 @@ func TestOversizedDeadLetterPartsAreCut(t *testing.T) {
 		t.Errorf("huge error: %d bytes, reason %s", len(d.Error), d.Reason)
 	}
 }
+
+// TestLagWhileStalled: while a poll keeps failing, the lag shows its records; it once kept the
+// lag of the last poll that succeeded (none: zero) however much piled up.
+func TestLagWhileStalled(t *testing.T) {
+	cluster := newCluster(t, 1)
+	admin := newClient(t, cluster)
+	produce(t, admin, DefaultTopics().Input, windows([]string{"api"}, 3)...)
+	proc := newFakeProcessor()
+	proc.fail = func(omen.Metrics, int) error { return errors.New("store down") }
+	c, err := NewConsumer(cluster.ListenAddrs(), proc, newTestSink(), testOptions(WithShutdownGrace(100*time.Millisecond))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, c)
+	eventually(t, "the stalled records counted as lag", func() bool {
+		lag := c.Stats().Lag
+		return len(lag) == 1 && lag[0].Lag == 3
+	})
+	_ = stop()
+}
