@@ -235,6 +235,10 @@ func (p *detPatterns) carryIDs(next []detSignature) []bool {
 		if old.first.Before(sig.first) {
 			sig.first = old.first
 		}
+		if old.last.After(sig.last) {
+			// Never back: the store takes a pattern's record only if it is as recent as the last.
+			sig.last = old.last
+		}
 		sig.occurrences = max(sig.occurrences, old.occurrences)
 	}
 	for k := range next {

@@ -1007,3 +1007,32 @@ func TestRestoreCatchesUpAnyGap(t *testing.T) {
 		t.Errorf("after a gap of 400 windows (-uninterrupted +successor):\n%s", diff)
 	}
 }
+
+// TestPatternLastSeenNeverMovesBack: successive records of a pattern never report an earlier
+// LastSeen (frequent retraining once did, and the store, which takes a pattern's record only if
+// it is as recent as the one it holds, dropped them: deactivations among them).
+func TestPatternLastSeenNeverMovesBack(t *testing.T) {
+	for seed := uint64(1); seed <= 3; seed++ {
+		s, err := servicegen.Generate(servicegen.Config{Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms := make([]Metrics, len(s.Windows))
+		for i, w := range s.Windows {
+			ms[i] = detTestMetrics(w)
+		}
+		d, err := NewDetector(DetectorConfig{RetrainEvery: 6})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := map[string]time.Time{}
+		for _, r := range detReplay(t, d, ms) {
+			for _, p := range r.Patterns {
+				if prev, ok := last[p.ID]; ok && p.LastSeen.Before(prev) {
+					t.Fatalf("seed %d: %s last seen %v after %v", seed, p.Name, p.LastSeen, prev)
+				}
+				last[p.ID] = p.LastSeen
+			}
+		}
+	}
+}

@@ -144,6 +144,9 @@ func dbscan(tree *kdTree, X [][]float64, eps float64, minSamples int, kd2 []floa
 // eps·eps alone can fall an ulp below d2 when eps = √d2, and the row whose k-distance is eps
 // would not be a core point.
 func squaredRadius(eps float64) float64 {
+	if math.IsInf(eps, 1) {
+		return eps // every distance is within
+	}
 	r2 := eps * eps
 	for math.Sqrt(r2) > eps {
 		r2 = math.Nextafter(r2, 0)

@@ -324,6 +324,10 @@ func TestKDistanceMakesCorePoint(t *testing.T) {
 // TestSquaredRadius: √d2 ≤ eps exactly when d2 ≤ squaredRadius(eps), for squared distances
 // around eps² a few ulps either way.
 func TestSquaredRadius(t *testing.T) {
+	// An infinite Eps takes every distance (the search for the largest r² once never ended).
+	if got, err := DBSCAN([][]float64{{0}, {1}, {5}}, DBSCANConfig{Eps: math.Inf(1), MinSamples: 2}); err != nil || !slices.Equal(got.Labels, []int{0, 0, 0}) {
+		t.Errorf("Eps +Inf: %v, %v", got, err)
+	}
 	for _, eps := range []float64{math.Sqrt(3), 1, 0.1, math.Sqrt(2) * 1e-5, 12345.678, math.Sqrt(7e10)} {
 		r2 := squaredRadius(eps)
 		d2 := eps * eps
