@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"time"
 )
@@ -14,8 +15,10 @@ import (
 // reads version 1, whose count is then 0. Version 3 marks the exact phase of a timestamp (see
 // StreamDetector.phase): versions 1 and 2 put a timestamp on a phase boundary into the phase
 // before it, and their seasonal offsets of a stream on the boundaries are moved to the phases
-// they describe when decoded (remapPhases).
-const streamEncodingVersion = 3
+// they describe when decoded (remapPhases). Version 4 marks the nearest phase (round, not ⌊·⌋):
+// the offsets of a stream whose timestamps lie in the second half of their phase move up one
+// phase when an earlier version is decoded (roundPhases).
+const streamEncodingVersion = 4
 
 // ErrStreamEncoding is returned by StreamDetector.UnmarshalBinary for data it cannot decode.
 var ErrStreamEncoding = errors.New("omen: invalid stream detector encoding")
@@ -218,6 +221,9 @@ func (d *StreamDetector) UnmarshalBinary(data []byte) error {
 	if version < 3 {
 		n.remapPhases()
 	}
+	if version < 4 {
+		n.roundPhases()
+	}
 	*d = n
 	return nil
 }
@@ -238,6 +244,29 @@ func (d *StreamDetector) remapPhases() {
 		d.seasonal[j] = old[j-1]
 	}
 	d.seasonal[0] = old[0]
+}
+
+// roundPhases moves the seasonal offsets of a state of version 3 or earlier to the phases of
+// version 4. Those versions took the phase below a timestamp, version 4 the nearest: for a stream
+// whose last timestamp lies in the second half of its phase (hourly windows stamped at hh:40 with
+// hourly phases) every offset moves up one phase, the last to phase 0; other streams keep theirs.
+func (d *StreamDetector) roundPhases() {
+	p, k := int64(d.cfg.Period), int64(d.phases)
+	if k < 2 || p <= 0 || d.n == 0 {
+		return
+	}
+	off := d.last % p
+	if off < 0 {
+		off += p
+	}
+	hi, lo := bits.Mul64(uint64(off), uint64(k))
+	_, rem := bits.Div64(hi, lo, uint64(p))
+	if rem < uint64(p-p/2) {
+		return // rounds down: the same phase
+	}
+	last := d.seasonal[k-1]
+	copy(d.seasonal[1:], d.seasonal[:k-1])
+	d.seasonal[0] = last
 }
 
 func streamAppendInt(b []byte, v int64) []byte { return binary.LittleEndian.AppendUint64(b, uint64(v)) }

@@ -236,16 +236,16 @@ func TestStreamUnmarshalVersion1(t *testing.T) {
 		d.Add(ts[i], vs[i])
 	}
 	d.widen = 0
-	v3, err := d.MarshalBinary()
+	v4, err := d.MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Version 2 is version 3 with an older phase mapping; version 1 lacks the count after the
+	// Version 2 is version 4 with older phase mappings; version 1 lacks the count after the
 	// version byte, 3 settings and 10 floats (8 bytes each), the log flag and the stage, and 6
 	// state integers.
-	v2 := append([]byte{2}, v3[1:]...)
+	v2 := append([]byte{2}, v4[1:]...)
 	const at = 1 + 3*8 + 10*8 + 2 + 6*8
-	v1 := append(append([]byte{1}, v3[1:at]...), v3[at+8:]...)
+	v1 := append(append([]byte{1}, v4[1:at]...), v4[at+8:]...)
 	var e1, e2 StreamDetector
 	if err := e1.UnmarshalBinary(v1); err != nil {
 		t.Fatalf("version 1: %v", err)
@@ -268,14 +268,49 @@ func TestStreamUnmarshalVersion1(t *testing.T) {
 			t.Errorf("phase %d after the remap: %v, want the old phase %d's %v", j, e2.seasonal[j], j-1, d.seasonal[j-1])
 		}
 	}
-	// A version 3 state round-trips exactly and scores as the original.
-	var e3 StreamDetector
-	if err := e3.UnmarshalBinary(v3); err != nil {
+	// A state of this version round-trips exactly and scores as the original.
+	var e4 StreamDetector
+	if err := e4.UnmarshalBinary(v4); err != nil {
 		t.Fatal(err)
 	}
 	for i := 200; i < len(ts); i++ {
-		if a, b := e3.Add(ts[i], vs[i]), d.Add(ts[i], vs[i]); a != b {
+		if a, b := e4.Add(ts[i], vs[i]), d.Add(ts[i], vs[i]); a != b {
 			t.Fatalf("score %d: %v after a round trip, %v without", i, a, b)
+		}
+	}
+}
+
+// TestStreamUnmarshalVersion3: versions up to 3 took the phase below a timestamp, version 4
+// the nearest; a version 3 state of a stream stamped in the second half of its phases (hh:40)
+// has its offsets moved up one phase, the last to phase 0, and one stamped in the first half
+// (hh:20) or on the boundaries keeps them (old snapshots once restored a phase off, and raised
+// false critical dips).
+func TestStreamUnmarshalVersion3(t *testing.T) {
+	for _, c := range []struct {
+		minute int
+		moved  bool
+	}{{40, true}, {20, false}, {0, false}} {
+		d := NewStreamDetector(StreamConfig{})
+		t0 := time.Date(2024, 1, 1, 0, c.minute, 0, 0, time.UTC)
+		for i := range 24 * 5 {
+			d.Add(t0.Add(time.Duration(i)*time.Hour), 100+50*math.Sin(2*math.Pi*float64(i)/24))
+		}
+		b, err := d.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e StreamDetector
+		if err := e.UnmarshalBinary(append([]byte{3}, b[1:]...)); err != nil {
+			t.Fatal(err)
+		}
+		for j := range 24 {
+			want := d.seasonal[j]
+			if c.moved {
+				want = d.seasonal[(j+23)%24]
+			}
+			if e.seasonal[j] != want {
+				t.Errorf("hh:%02d: phase %d holds %v, want %v", c.minute, j, e.seasonal[j], want)
+			}
 		}
 	}
 }
