@@ -115,9 +115,13 @@ func clipError(s string) []byte {
 // refused it whole: the value and the key keep only a prefix, and the original headers go when
 // they are large, each noted in a header; nil when nothing is large enough to cut.
 func truncateDeadLetter(r *kgo.Record) *kgo.Record {
-	own := 0 // the original headers come before the dlq-* ones
-	for own < len(r.Headers) && r.Headers[own].Key != HeaderReason {
-		own++
+	// The original headers come before the dlq-* ones, which start at the last dlq-reason (the
+	// original may be a dead letter itself, redriven to the input, with dlq-* headers of its own).
+	own := len(r.Headers)
+	for i, h := range r.Headers {
+		if h.Key == HeaderReason {
+			own = i
+		}
 	}
 	ownBytes := 0
 	for _, h := range r.Headers[:own] {

@@ -278,3 +278,26 @@ func TestLagWhileStalled(t *testing.T) {
 	})
 	_ = stop()
 }
+
+// TestTruncateRedrivenDeadLetter: a dead letter of a message that was a dead letter itself (its
+// dlq-* headers among the original's) is still cut down: the original headers end at the last
+// dlq-reason (at the first, a 1.4 MB original dlq-error was taken for this dead letter's own).
+func TestTruncateRedrivenDeadLetter(t *testing.T) {
+	src := &kgo.Record{Topic: "in", Key: []byte("api"), Value: []byte("x"), Headers: []kgo.RecordHeader{
+		{Key: "trace-id", Value: []byte("t")},
+		{Key: HeaderReason, Value: []byte(Undecodable)},
+		{Key: HeaderError, Value: bytes.Repeat([]byte("e"), 1_400_000)},
+	}}
+	dl := deadLetterRecord("dlq", src, Invalid, errors.New("bad"))
+	cut := truncateDeadLetter(dl)
+	if cut == nil {
+		t.Fatal("not cut down")
+	}
+	d, err := DecodeDeadLetter(cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.DroppedHeaders != 3 || d.Reason != Invalid || d.Error != "bad" {
+		t.Errorf("%d headers dropped, reason %s, error %q", d.DroppedHeaders, d.Reason, d.Error)
+	}
+}

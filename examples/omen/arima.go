@@ -16,13 +16,13 @@ func init() {
 	register("arima", "fit a seasonal ARIMA model (fixed order or -auto) and forecast", runARIMA)
 }
 
-// runARIMA implements `omen arima` per the CLI contract: it reads column y of -in (an empty
-// cell or NA is missing), fits the model, and prints one JSON object with the fit and the
-// forecasts.
 // maxHorizon bounds -h: a million steps print about 64 MB; beyond, a typo (-h 2000000000) ran the
 // machine out of memory without a word.
 const maxHorizon = 1_000_000
 
+// runARIMA implements `omen arima` per the CLI contract: it reads column y of -in (an empty
+// cell or NA is missing), fits the model, and prints one JSON object with the fit and the
+// forecasts.
 func runARIMA(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("arima", flag.ContinueOnError)
 	in := fs.String("in", "", "CSV file with a header and a column y")

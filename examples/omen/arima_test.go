@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -250,4 +251,18 @@ func FuzzArimaCLI(f *testing.F) {
 			t.Fatalf("failure output: stdout %q stderr %q", stdout, stderr)
 		}
 	})
+}
+
+// TestArimaBlankHeaderCells: a spreadsheet export's trailing commas (several unnamed, empty
+// columns) do not stop a fit of column y (unnamed columns once counted as repeated names).
+func TestArimaBlankHeaderCells(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("y,,\n")
+	for i := range 12 {
+		fmt.Fprintf(&b, "%d,,\n", 10+i%4)
+	}
+	code, _, stderr := runArimaCLI(t, "-in", writeArimaFile(t, "trailing.csv", b.String()), "-h", "1")
+	if code != 0 {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
 }

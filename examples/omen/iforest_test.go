@@ -96,6 +96,7 @@ func TestIforestBadInput(t *testing.T) {
 		{"score lacks a column", []string{"iforest", "-train", good, "-score", writeFile(t, "s.csv", "a\n1\n")}, `s.csv: no column "b"`},
 		// The second column was silently ignored: both were read as the first.
 		{"repeated column", []string{"iforest", "-train", writeFile(t, "dup.csv", "a,a\n1,100\n2,200\n")}, `dup.csv: columns 1 and 2 are both named "a"`},
+		{"unnamed feature", []string{"iforest", "-train", writeFile(t, "blank.csv", "a,\n1,100\n2,200\n")}, `blank.csv: column 2 has no name`},
 		// A name with a line break kept the error on one line only quoted.
 		{"column list on one line", []string{"iforest", "-train", good, "-score", writeFile(t, "nl.csv", "\"x\ny\"\n1\n")}, `nl.csv: no column "a" (columns: "x\ny")`},
 		{"bad extension", []string{"iforest", "-train", good, "-extension", "5"}, "ExtensionLevel = 5"},

@@ -64,7 +64,8 @@ func readTable(path string) (*table, error) {
 			}
 			rec[0] = strings.TrimPrefix(rec[0], "\ufeff")
 			for i, h := range rec {
-				if j := slices.Index(rec[:i], h); j >= 0 {
+				// Blank names (a spreadsheet's trailing commas) are never looked up by name.
+				if j := slices.Index(rec[:i], h); j >= 0 && h != "" {
 					// Columns are read by name: the second would be silently ignored.
 					return nil, fmt.Errorf("%s: columns %d and %d are both named %q", path, j+1, i+1, h)
 				}
@@ -126,7 +127,10 @@ func (t *table) number(row, col int) (float64, error) {
 // finite numbers, with the names of the columns used.
 func (t *table) features(skip string) ([][]float64, []string, error) {
 	var names []string
-	for _, h := range t.header {
+	for i, h := range t.header {
+		if h == "" {
+			return nil, nil, fmt.Errorf("%s: column %d has no name", t.path, i+1)
+		}
 		if h != skip {
 			names = append(names, h)
 		}

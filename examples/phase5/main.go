@@ -53,10 +53,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -121,7 +121,7 @@ func main() {
 
 // run replays the stream of opts, writes -out and prints the dashboard on stdout; bad input lines
 // and progress go to stderr.
-func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
+func run(ctx context.Context, opts options, stdout, stderr io.Writer) (err error) {
 	if opts.direct && len(opts.brokers) > 0 {
 		return errors.New("-direct runs without Kafka: it cannot be combined with -brokers")
 	}
@@ -151,14 +151,21 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 	}
 	var outFile *os.File
 	if opts.out != "" {
-		// A temporary file beside it, created before the replay so that an unwritable path
-		// fails at once, and renamed over it only when complete: a failed run leaves an existing
-		// file as it was.
-		if outFile, err = os.CreateTemp(filepath.Dir(opts.out), "."+filepath.Base(opts.out)+".*"); err != nil {
+		// Opened before the replay, so that an unwritable path fails at once, but truncated only
+		// when the results are written: a failed run leaves an existing file as it was (one it
+		// created, it removes).
+		_, statErr := os.Stat(opts.out)
+		if outFile, err = os.OpenFile(opts.out, os.O_WRONLY|os.O_CREATE, 0o666); err != nil {
 			return err
 		}
-		defer os.Remove(outFile.Name())
 		defer outFile.Close()
+		if errors.Is(statErr, fs.ErrNotExist) {
+			defer func() {
+				if err != nil {
+					os.Remove(opts.out)
+				}
+			}()
+		}
 	}
 
 	// The results go to PostgreSQL or to memory. The engines' per-service state stays in memory
@@ -223,16 +230,15 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 
 	results := rec.ordered(msgs)
 	if outFile != nil {
+		if info, statErr := outFile.Stat(); statErr == nil && info.Mode().IsRegular() {
+			if err := outFile.Truncate(0); err != nil {
+				return fmt.Errorf("writing %s: %w", opts.out, err)
+			}
+		}
 		if err := writeRecords(outFile, results); err != nil {
 			return fmt.Errorf("writing %s: %w", opts.out, err)
 		}
 		if err := outFile.Close(); err != nil {
-			return fmt.Errorf("writing %s: %w", opts.out, err)
-		}
-		if err := os.Chmod(outFile.Name(), 0o644); err != nil {
-			return fmt.Errorf("writing %s: %w", opts.out, err)
-		}
-		if err := os.Rename(outFile.Name(), opts.out); err != nil {
 			return fmt.Errorf("writing %s: %w", opts.out, err)
 		}
 	}
@@ -252,7 +258,9 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 	out := &errWriter{w: stdout}
 	printDashboard(out, view, st)
 	if pg != nil {
-		pg.printQuickStart(ctx, out)
+		if err := pg.printQuickStart(ctx, out); err != nil {
+			return err
+		}
 	}
 	if out.err != nil {
 		return fmt.Errorf("writing the dashboard: %w", out.err)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -458,7 +459,8 @@ func TestBrokers(t *testing.T) {
 }
 
 // TestFailedRunKeepsOutput: a run that fails after the replay started leaves an existing -out
-// file as it was (it was truncated first), and writes nothing beside it.
+// file as it was, mode included (it was truncated first), and removes one it created; a
+// directory as -out fails before the replay.
 func TestFailedRunKeepsOutput(t *testing.T) {
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "in.jsonl"), filepath.Join(dir, "out.jsonl")
@@ -466,21 +468,34 @@ func TestFailedRunKeepsOutput(t *testing.T) {
 	if err := os.WriteFile(in, []byte(line), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(out, []byte("earlier results\n"), 0o644); err != nil {
+	if err := os.WriteFile(out, []byte("earlier results\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr bytes.Buffer
 	// PostgreSQL refuses the connection: the run fails after -out is opened.
-	err := run(context.Background(), options{in: in, out: out, quiet: true, direct: true,
-		postgres: "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1"}, &stdout, &stderr)
-	if err == nil {
+	failing := func(out string) error {
+		var stdout, stderr bytes.Buffer
+		return run(context.Background(), options{in: in, out: out, quiet: true, direct: true,
+			postgres: "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1"}, &stdout, &stderr)
+	}
+	if failing(out) == nil {
 		t.Fatal("the run succeeded")
 	}
 	if data, _ := os.ReadFile(out); string(data) != "earlier results\n" {
 		t.Errorf("-out holds %q after a failed run", data)
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
-		t.Errorf("%d files in the directory, want in and out only", len(entries))
+	if info, err := os.Stat(out); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("-out mode %v, %v; want 0600", info.Mode(), err)
+	}
+	created := filepath.Join(dir, "new.jsonl")
+	if failing(created) == nil {
+		t.Fatal("the run succeeded")
+	}
+	if _, err := os.Stat(created); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a failed run left the -out file it created: %v", err)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), options{in: in, out: dir, quiet: true, direct: true}, &stdout, &stderr); err == nil || stdout.Len() != 0 {
+		t.Errorf("a directory as -out: %v, %d bytes of dashboard", err, stdout.Len())
 	}
 }
 

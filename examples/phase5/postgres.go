@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stacklens/omen/pgadapter"
@@ -51,20 +53,25 @@ var dashboardQueries = []string{
 }
 
 // printQuickStart runs the quick start's queries and prints their rows, as psql would show
-// them, so that the run shows what an operator's dashboard now holds. A query that fails is
-// shown with its error, as psql would show it, and the others still run: the quick start's
-// "Predictive alerts status" divides by the number of alerts of the last 24 hours, and fails
-// when there are none.
-func (p *postgres) printQuickStart(ctx context.Context, w io.Writer) {
+// them, so that the run shows what an operator's dashboard now holds. A query that PostgreSQL
+// refuses is shown with its error, as psql would show it, and the others still run: the quick
+// start's "Predictive alerts status" divides by the number of alerts of the last 24 hours, and
+// fails when there are none. Any other error (the connection, ctx) ends the run.
+func (p *postgres) printQuickStart(ctx context.Context, w io.Writer) error {
 	fmt.Fprintln(w, "\n== PostgreSQL: the quick start's queries")
 	all := pgadapter.QuickStartQueries()
 	for _, title := range dashboardQueries {
 		q := all[slices.IndexFunc(all, func(q pgadapter.QuickStartQuery) bool { return q.Title == title })]
 		fmt.Fprintf(w, "\n-- %s\n", q.Title)
 		if err := p.printQuery(ctx, w, q.SQL); err != nil {
-			fmt.Fprintf(w, "%v\n", err)
+			var pgErr *pgconn.PgError
+			if !errors.As(err, &pgErr) {
+				return fmt.Errorf("quick start query %q: %w", q.Title, err)
+			}
+			fmt.Fprintf(w, "ERROR: %s\n", pgErr.Message)
 		}
 	}
+	return nil
 }
 
 // printQuery runs one query and prints its rows.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"regexp"
@@ -105,5 +106,23 @@ func TestPostgresWithoutAlerts(t *testing.T) {
 	out := stdout.String()
 	if !strings.Contains(out, "division by zero") || !strings.Contains(out, "-- "+dashboardQueries[len(dashboardQueries)-1]) {
 		t.Errorf("dashboard:\n%s", out)
+	}
+}
+
+// TestQuickStartFailsOnLostConnection: a quick start query that fails for another reason than
+// PostgreSQL refusing it (here a cancelled context, as at SIGINT) ends the run with an error
+// (every query once printed the error, and the run exited 0).
+func TestQuickStartFailsOnLostConnection(t *testing.T) {
+	dsn, _ := pipelinetest.Postgres(t)
+	p, err := openPostgres(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out bytes.Buffer
+	if err := p.printQuickStart(ctx, &out); !errors.Is(err, context.Canceled) {
+		t.Errorf("printQuickStart with a cancelled context: %v", err)
 	}
 }
