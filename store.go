@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"maps"
-	"math"
 	"slices"
 	"sync"
 	"time"
@@ -36,20 +35,26 @@ type History interface {
 }
 
 // windowsSince returns the windows of service in h with a timestamp before until that are newer
-// than last, oldest first: all of them, reading further back (limit, then four times as many, …)
-// while the oldest read is still newer than last. A zero last (a state that has seen nothing)
-// takes the most recent limit windows. Restores catch up with them: a state saved more than
-// limit windows before a crash once resumed from the last limit windows only, not where the
-// crashed instance stopped.
+// than last, oldest first: all of them, reading further back (limit, then four times as many, up
+// to maxCatchUp times limit) while the oldest read is still newer than last. A zero last (a state
+// that has seen nothing) takes the most recent limit windows. Restores catch up with them: a
+// state saved more than limit windows before a crash once resumed from the last limit windows
+// only, not where the crashed instance stopped. A state older than maxCatchUp·limit windows
+// resumes from the most recent of them, bounding the work of its first window.
 func windowsSince(ctx context.Context, h History, service string, last, until time.Time, limit int) ([]Metrics, error) {
+	most := limit * maxCatchUp
 	for {
 		windows, err := h.Recent(ctx, service, until, limit)
-		if err != nil || last.IsZero() || len(windows) < limit || !windows[0].Timestamp.After(last) || limit > math.MaxInt32/4 {
+		if err != nil || last.IsZero() || len(windows) < limit || !windows[0].Timestamp.After(last) || limit >= most {
 			return windows, err
 		}
-		limit *= 4
+		limit = min(limit*4, most)
 	}
 }
+
+// maxCatchUp bounds a restore's catch-up, in multiples of the engine's history: 16 weeks of
+// hourly windows with the default week.
+const maxCatchUp = 16
 
 // Sink makes results durable. Write is idempotent: records are keyed by their IDs (metrics by
 // service and timestamp), and writing one again replaces its mutable fields (a forecast's actual

@@ -18,9 +18,10 @@ import (
 // orders, a seasonal order without a period, regressors or Fixed of the wrong length — panics.
 //
 // A constant series gives R's answer: the innovation variance is zero and the log-likelihood
-// +Inf; a model with any free coefficient fails with ErrDegenerate (R stops for a free mean; a
-// free AR coefficient would run to a unit root). Fix the coefficients (Spec.Fixed) to fit a
-// constant series.
+// +Inf; without regressors, a model with any free coefficient fails with ErrDegenerate (R stops
+// for a free mean; a free AR coefficient would run to a unit root), and so does one whose
+// differenced series (by d and D) is constant. Fix the coefficients (Spec.Fixed) to fit such a
+// series.
 func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 	f, err := newFitting(y, spec, cfg)
 	if err != nil {
@@ -116,7 +117,7 @@ func newFitting(y []float64, spec Spec, cfg Config) (*fitting, error) {
 	if nonMissing < need || n == 0 {
 		return nil, &TooShortError{Have: nonMissing, Need: need}
 	}
-	if nfree > 0 && len(xreg) == 0 && constantSeries(yc) {
+	if nfree > 0 && len(xreg) == 0 && constantSeries(differenced(yc, lay.d, lay.sd, lay.m)) {
 		// Every free coefficient fits it exactly: R stops for a free mean, and a free AR
 		// coefficient runs to a unit root with σ² ≈ 0 and meaningless standard errors.
 		return nil, ErrDegenerate
@@ -169,6 +170,25 @@ func checkLags(spec Spec, n int) error {
 		return &TooShortError{Have: n, Need: lag + 1}
 	}
 	return nil
+}
+
+// differenced returns y differenced d times at lag 1 and sd times at lag m (NaN where a
+// difference involves a missing value); y is not modified.
+func differenced(y []float64, d, sd, m int) []float64 {
+	w := slices.Clone(y)
+	for range d {
+		for t := len(w) - 1; t > 0; t-- {
+			w[t] -= w[t-1]
+		}
+		w = w[1:]
+	}
+	for range sd {
+		for t := len(w) - 1; t >= m; t-- {
+			w[t] -= w[t-m]
+		}
+		w = w[min(m, len(w)):]
+	}
+	return w
 }
 
 // constantSeries reports whether every non-missing value of y is the same.

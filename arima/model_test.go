@@ -190,6 +190,14 @@ func TestSpecialCases(t *testing.T) {
 			t.Errorf("%v: constant series with a free AR coefficient: %v", method, err)
 		}
 	}
+	// A line has constant differences: ARIMA(1,1,0) ran to a unit root with σ² ≈ 1e-19.
+	line := make([]float64, 40)
+	for i := range line {
+		line[i] = 100 + 2*float64(i)
+	}
+	if _, err := Fit(line, Spec{Order: Order{1, 1, 0}}, Config{}); !errors.Is(err, ErrDegenerate) {
+		t.Errorf("a line with a free AR coefficient on its differences: %v", err)
+	}
 	// R: auto.arima(ts(rep(5, 50))) is ARIMA(0,0,0) with the mean fixed at 5, sigma^2 = 0,
 	// log likelihood = Inf, AICc = -Inf, and predict() gives 5 with se 0.
 	m, err := Auto(constant, AutoConfig{})
