@@ -97,12 +97,12 @@ func (n *Notifier) send(ctx context.Context, i int, t Target, e Event) error {
 			}
 			delay = se.RetryAfter
 		}
-		c.retried.Add(1)
 		n.log(ctx, slog.LevelWarn, "notification attempt failed; retrying", e, slog.String("target", t.Name()),
 			slog.Int("attempt", attempt), slog.Duration("delay", delay), slog.Any("error", err))
 		if serr := n.sleep(ctx, delay); serr != nil {
 			return fail(attempt, false, fmt.Errorf("%w (last attempt: %v)", serr, err))
 		}
+		c.retried.Add(1) // counted when made: a retry cut short by ctx during the backoff is not one
 	}
 }
 

@@ -302,3 +302,21 @@ func TestRedirectsNotFollowed(t *testing.T) {
 		t.Errorf("the redirect target got %d requests", n)
 	}
 }
+
+// TestRetryCutShortIsNotCounted: a retry that ctx ends during its backoff was never made, and
+// Stats.Retried ("attempts after the first") does not count it (it once did).
+func TestRetryCutShortIsNotCounted(t *testing.T) {
+	srv := newServer(t, reply{status: 503})
+	n, sl := newTest(t, []Target{Slack{WebhookURL: srv.URL}}, WithAttempts(4))
+	ctx, cancel := context.WithCancel(context.Background())
+	n.sleep = func(ctx context.Context, d time.Duration) error {
+		cancel() // the context ends while the retry waits
+		return sl.sleep(ctx, d)
+	}
+	if err := n.NotifyAlert(ctx, testAlert()); err == nil {
+		t.Fatal("delivered")
+	}
+	if st := n.Stats(); len(srv.received()) != 1 || st.Retried != 0 || st.Failed != 1 {
+		t.Errorf("%d requests, stats %+v; want 1 request, no retry, 1 failure", len(srv.received()), st)
+	}
+}

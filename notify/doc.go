@@ -112,8 +112,8 @@
 // folded into the PagerDuty alert the first one opened instead of paging once per window. The
 // record's ID is always in custom_details.
 //
-// The summary is the Slack text (for an anomaly followed by its description), shortened to 1,024
-// characters. Severity maps critical → critical, high → error, medium → warning, low → info. The
+// The summary is the Slack text — for an anomaly without its score and confidence (they are in
+// custom_details), followed by its description — shortened to 1,024 characters. Severity maps critical → critical, high → error, medium → warning, low → info. The
 // timestamp is an anomaly's window or an alert's issue time. custom_details holds every field of
 // the record under the names of the ml-anomalies and predictive-alerts topics, plus "kind" and,
 // for an alert, "time_to_breach"; a non-finite number is null.

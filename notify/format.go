@@ -20,7 +20,9 @@ func quantity(metric string, v float64) string {
 	} else {
 		s = strconv.FormatFloat(v, 'g', 4, 64)
 		if strings.ContainsAny(s, "e") { // |v| < 1e-4: 'g' switched to an exponent
-			s = strconv.FormatFloat(v, 'f', -1, 64)
+			// Four significant digits in plain notation: the exponent gives the decimals.
+			s = strconv.FormatFloat(v, 'f', max(0, 3-int(math.Floor(math.Log10(math.Abs(v))))), 64)
+			s = strings.TrimRight(strings.TrimRight(s, "0"), ".") // as 'g' drops trailing zeros
 		}
 	}
 	switch {

@@ -23,6 +23,8 @@ func TestQuantity(t *testing.T) {
 		{"error_rate", 0.82, "0.82 %"},
 		{"error_rate", 7.5, "7.5 %"},
 		{"risk_score", 0.00001234, "0.00001234"},
+		{"error_rate", 1.23456789e-5, "0.00001235 %"}, // four significant digits (all of them once)
+		{"risk_score", 1e-5, "0.00001"},
 		{"total_requests", 1e9, "1000000000"},
 		{"total_requests", -2500.5, "-2501"}, // math.Round rounds half away from zero
 		{"unique_users", 0, "0"},
