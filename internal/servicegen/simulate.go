@@ -74,12 +74,20 @@ func simulate(cfg Config, p profile, effects []effect, r *rand.Rand) []Window {
 
 		lambda := peak * growth * p.shape(mid, e.seasonShift, e.seasonFlat) * e.traffic * math.Exp(eReq*e.trafficNoise)
 		reqs := countQuantile(lambda, uReq)
+		if incident := max(e.errorRate, e.errorAtLeast); incident > 0 && reqs == 0 {
+			// An incident of the error rate needs requests to show in: enough that one failure
+			// is within its rate (an idle window once carried a labelled spike or ramp unseen).
+			reqs = int64(math.Ceil(100 / incident))
+		}
 
 		errProb := p.errorRate * (1 + 0.3*load) * math.Exp(eErr) * e.errorFactor
 		if e.errorRate > 0 {
 			errProb = e.errorRate
 		}
 		failed := binomialQuantile(reqs, errProb/100, uErr)
+		if e.errorRate > 0 && failed == 0 {
+			failed = 1 // a labelled spike shows, however few the requests
+		}
 		if e.errorAtLeast > 0 && reqs > 0 {
 			failed = max(failed, min(reqs, int64(math.Ceil(float64(reqs)*1.04*e.errorAtLeast/100))))
 		}
