@@ -147,8 +147,16 @@ func flatOf(w Window) flatMessage {
 	}
 }
 
-// naive formats t as Python's datetime.isoformat of a naive UTC datetime.
-func naive(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.999999") }
+// naive formats t as Python's datetime.isoformat of a naive UTC datetime: the microseconds in six
+// digits when there are any ("…00.500000", where Go's .999999 would drop the zeros).
+func naive(t time.Time) string {
+	t = t.UTC()
+	s := t.Format("2006-01-02T15:04:05")
+	if us := t.Nanosecond() / 1000; us != 0 {
+		s += fmt.Sprintf(".%06d", us)
+	}
+	return s
+}
 
 // phase4Window names a window length as Phase 4 does.
 func phase4Window(step time.Duration) string {

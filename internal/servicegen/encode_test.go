@@ -217,3 +217,21 @@ func TestWindowNames(t *testing.T) {
 		}
 	}
 }
+
+// TestNaiveIsPythonIsoformat: naive timestamps read as Python's isoformat writes them, the
+// microseconds in six digits when there are any.
+func TestNaiveIsPythonIsoformat(t *testing.T) {
+	for _, c := range []struct {
+		t    time.Time
+		want string
+	}{
+		{time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), "2024-01-01T00:00:00"},
+		{time.Date(2024, 1, 1, 0, 0, 0, 500_000_000, time.UTC), "2024-01-01T00:00:00.500000"},
+		{time.Date(2024, 1, 1, 0, 0, 0, 550_878_000, time.UTC), "2024-01-01T00:00:00.550878"},
+		{time.Date(2024, 1, 1, 1, 0, 0, 999, time.FixedZone("", 3600)), "2024-01-01T00:00:00"}, // below a microsecond
+	} {
+		if got := naive(c.t); got != c.want {
+			t.Errorf("naive(%v) = %s, want %s", c.t, got, c.want)
+		}
+	}
+}

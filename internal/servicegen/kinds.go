@@ -39,8 +39,9 @@ type Kind string
 const (
 	// ErrorSpike: the error rate jumps to Magnitude percent (5–30) for 1–3 windows.
 	ErrorSpike Kind = "error_spike"
-	// LatencySpike: p95, p99, the mean and the maximum are multiplied by Magnitude (3–10), the
-	// median by 1 + (Magnitude−1)/4, for 1–3 windows.
+	// LatencySpike: p95, p99 and the maximum are multiplied by Magnitude (3–10), the median by
+	// 1 + (Magnitude−1)/4, for 1–3 windows; the mean, which lies between the median and p95,
+	// grows between the two factors.
 	LatencySpike Kind = "latency_spike"
 	// LatencyDip: every latency is multiplied by Magnitude (0.2–0.4) for 1–3 windows, as when a
 	// cache answers with fast errors.
@@ -65,8 +66,8 @@ const (
 	// factor Magnitude (1.25–1.4) while users fall by 8 % and the risk score rises by 0.03, so
 	// each metric alone stays within its usual range.
 	PatternChange Kind = "pattern_change"
-	// SeasonalityBreak: for one day (24 hourly windows, starting at midnight UTC when a window
-	// does) the daily shape of the traffic vanishes (Magnitude 0: flat at the daily mean) or
+	// SeasonalityBreak: for 24 windows (a day of hourly windows, starting at midnight UTC when a
+	// window does) the daily shape of the traffic vanishes (Magnitude 0: flat at the daily mean) or
 	// shifts by Magnitude hours (±4–8).
 	SeasonalityBreak Kind = "seasonality_break"
 )
