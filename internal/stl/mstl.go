@@ -36,7 +36,9 @@ type MultipleResult struct {
 // DecomposeMultiple splits y into a trend, one seasonal component per period
 // and a remainder by MSTL, as forecast::mstl(msts(y, seasonal.periods =
 // periods)) (without its Box–Cox and missing-value options): the periods are
-// sorted, those with no more than two full cycles in y are dropped, and each
+// sorted, a repeated period is taken once (forecast fits it twice, splitting
+// its seasonality between two components), those with no more than two full
+// cycles in y are dropped, and each
 // pass removes the other seasonal components and refits STL for one period
 // at a time, from the shortest period to the longest. The trend is that of
 // the last STL fit. y is not modified.
