@@ -19,12 +19,13 @@ type ledgerEntry struct {
 	recorded  uint64        // bit i set: the TargetMarker knows that target i has it (all: there is none)
 	marked    bool          // the Marker has recorded the delivery (or there is no Marker)
 	busy      chan struct{} // non-nil while a goroutine delivers the record; closed when it is done
+	waiters   int           // goroutines waiting for busy: the entry is not forgotten under them
 	elem      *list.Element // the entry's place in the age list
 }
 
 // ledger remembers which targets have which records, for a bounded number of records, and lets
 // one goroutine at a time deliver a given record. Entries are forgotten oldest first; an entry
-// being delivered is never forgotten.
+// being delivered, or waited for, is never forgotten.
 type ledger struct {
 	mu       sync.Mutex
 	capacity int
@@ -42,8 +43,8 @@ func newLedger(capacity int) *ledger {
 // nothing to mark or record). A record that another goroutine is delivering is waited for
 // first. The error is ctx's, when it ends during the wait.
 func (l *ledger) claim(ctx context.Context, k ledgerKey, all, recorded uint64, marked bool) (*ledgerEntry, error) {
+	l.mu.Lock()
 	for {
-		l.mu.Lock()
 		e := l.entries[k]
 		if e == nil { // busy from the start, so that evict spares it
 			e = &ledgerEntry{key: k, marked: marked, recorded: recorded, busy: make(chan struct{})}
@@ -54,15 +55,27 @@ func (l *ledger) claim(ctx context.Context, k ledgerKey, all, recorded uint64, m
 			return e, nil
 		}
 		if busy := e.busy; busy != nil {
+			// Counted as a waiter, the entry outlives its release even over capacity: once
+			// forgotten there, the record was delivered again by the waiter.
+			e.waiters++
 			l.mu.Unlock()
+			var err error
 			select {
 			case <-busy:
-				continue
 			case <-ctx.Done():
-				return nil, ctx.Err()
+				err = ctx.Err()
 			}
+			l.mu.Lock()
+			e.waiters--
+			if err != nil {
+				l.evict()
+				l.mu.Unlock()
+				return nil, err
+			}
+			continue // still under the lock: the entry is as the release left it
 		}
 		if e.delivered&all == all && e.marked && e.recorded&all == all {
+			l.evict()
 			l.mu.Unlock()
 			return nil, nil
 		}
@@ -98,7 +111,7 @@ func (l *ledger) release(e *ledgerEntry, delivered, recorded uint64, marked bool
 func (l *ledger) evict() {
 	for el := l.age.Front(); el != nil && len(l.entries) > l.capacity; {
 		next := el.Next()
-		if e := el.Value.(*ledgerEntry); e.busy == nil {
+		if e := el.Value.(*ledgerEntry); e.busy == nil && e.waiters == 0 {
 			delete(l.entries, e.key)
 			l.age.Remove(el)
 		}

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -96,4 +97,37 @@ func (l *ledger) known(k ledgerKey) bool {
 	defer l.mu.Unlock()
 	_, ok := l.entries[k]
 	return ok
+}
+
+// TestLedgerKeepsWaitedEntry: a record released over the ledger's capacity while another
+// goroutine waits for it is not forgotten before the waiter sees it delivered (the waiter once
+// found it forgotten and delivered it again).
+func TestLedgerKeepsWaitedEntry(t *testing.T) {
+	l := newLedger(1)
+	ctx := context.Background()
+	x, y := ledgerKey{KindAlert, "x"}, ledgerKey{KindAlert, "y"}
+	ex, _ := l.claim(ctx, x, 1, 1, true)
+	ey, _ := l.claim(ctx, y, 1, 1, true) // two busy entries for a capacity of one
+	got := make(chan *ledgerEntry, 1)
+	go func() {
+		e, _ := l.claim(ctx, x, 1, 1, true)
+		got <- e
+	}()
+	for {
+		l.mu.Lock()
+		waiting := ex.waiters == 1
+		l.mu.Unlock()
+		if waiting {
+			break
+		}
+		runtime.Gosched()
+	}
+	l.release(ex, 1, 1, true) // delivered to the only target and marked
+	if e := <-got; e != nil {
+		t.Error("the waiter was handed the delivered record again")
+	}
+	l.release(ey, 1, 1, true)
+	if n := l.len(); n != 1 {
+		t.Errorf("%d records remembered, want the capacity of 1", n)
+	}
 }
