@@ -56,8 +56,9 @@
 //
 // An empty or too-short series gives a *TooShortError naming the length needed; ±Inf gives
 // ErrNonFinite, and a value beyond ±1e150 or a series entirely within ±1e-150 ErrMagnitude. A constant series has zero innovation variance: Auto returns R's answer (a
-// fixed-mean model, or a pure differencing model); Fit with any free coefficient fails with
-// ErrDegenerate, as it does on a series whose differences are constant (without regressors).
+// fixed-mean model, or a pure differencing model); Fit with a free mean, drift or AR coefficient
+// fails with ErrDegenerate, as it does on a series whose differences are constant (without
+// regressors).
 //
 // # Concurrency and determinism
 //

@@ -18,10 +18,10 @@ import (
 // orders, a seasonal order without a period, regressors or Fixed of the wrong length — panics.
 //
 // A constant series gives R's answer: the innovation variance is zero and the log-likelihood
-// +Inf; without regressors, a model with any free coefficient fails with ErrDegenerate (R stops
-// for a free mean; a free AR coefficient would run to a unit root), and so does one whose
-// differenced series (by d and D) is constant. Fix the coefficients (Spec.Fixed) to fit such a
-// series.
+// +Inf. Without regressors, a model with a free coefficient that fits the series (differenced by
+// d and D) exactly fails with ErrDegenerate: a free mean or drift of a constant (R stops), a free
+// AR coefficient (it would run to a unit root), any free coefficient of a zero series. Fix the
+// coefficients (Spec.Fixed) to fit such a series.
 func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
 	f, err := newFitting(y, spec, cfg)
 	if err != nil {
@@ -117,9 +117,9 @@ func newFitting(y []float64, spec Spec, cfg Config) (*fitting, error) {
 	if nonMissing < need || n == 0 {
 		return nil, &TooShortError{Have: nonMissing, Need: need}
 	}
-	if nfree > 0 && len(xreg) == 0 && constantSeries(differenced(yc, lay.d, lay.sd, lay.m)) {
-		// Every free coefficient fits it exactly: R stops for a free mean, and a free AR
-		// coefficient runs to a unit root with σ² ≈ 0 and meaningless standard errors.
+	if len(xreg) == 0 && fitsExactly(differenced(yc, lay.d, lay.sd, lay.m), lay, fixed) {
+		// R stops for a free mean, and a free AR coefficient runs to a unit root with σ² ≈ 0
+		// and meaningless standard errors.
 		return nil, ErrDegenerate
 	}
 	f := &fitting{
@@ -191,19 +191,34 @@ func differenced(y []float64, d, sd, m int) []float64 {
 	return w
 }
 
-// constantSeries reports whether every non-missing value of y is the same.
-func constantSeries(y []float64) bool {
-	first := math.NaN()
-	for _, v := range y {
-		switch {
-		case math.IsNaN(v):
-		case math.IsNaN(first):
-			first = v
-		case v != first:
-			return false
+// fitsExactly reports whether a free coefficient of the model fits the differenced series w
+// exactly, leaving no innovation: w is constant (to rounding, over two observed values or more)
+// and the model has a free mean or drift, a free AR coefficient (φ = 1 repeats any constant), or
+// any free coefficient when the constant is 0. An MA-only model without a mean does not: it
+// leaves a positive σ², as in R.
+func fitsExactly(w []float64, lay layout, fixed []float64) bool {
+	lo, hi, n := math.Inf(1), math.Inf(-1), 0
+	for _, v := range w {
+		if !math.IsNaN(v) {
+			lo, hi, n = min(lo, v), max(hi, v), n+1
 		}
 	}
-	return true
+	if n < 2 || hi-lo > 1e-10*max(math.Abs(lo), math.Abs(hi)) {
+		return false
+	}
+	free := func(from, to int) bool {
+		for _, v := range fixed[from:to] {
+			if math.IsNaN(v) {
+				return true
+			}
+		}
+		return false
+	}
+	narma := lay.narma()
+	ar := free(0, lay.p) || free(lay.p+lay.q, lay.p+lay.q+lay.sp)
+	constant := lay.mean || lay.drift
+	return ar || (constant && free(narma, narma+btoi(lay.mean)+btoi(lay.drift))) ||
+		(hi == 0 && lo == 0 && free(0, len(fixed)))
 }
 
 // checkFinite reports ErrNonFinite when the series or a regressor holds ±Inf, and ErrMagnitude

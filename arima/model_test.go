@@ -198,6 +198,29 @@ func TestSpecialCases(t *testing.T) {
 	if _, err := Fit(line, Spec{Order: Order{1, 1, 0}}, Config{}); !errors.Is(err, ErrDegenerate) {
 		t.Errorf("a line with a free AR coefficient on its differences: %v", err)
 	}
+	// Its differences equal to rounding (a slope of 0.1) are constant too.
+	for i := range line {
+		line[i] = 3 + 0.1*float64(i)
+	}
+	if _, err := Fit(line, Spec{Order: Order{1, 1, 0}}, Config{Method: CSS}); !errors.Is(err, ErrDegenerate) {
+		t.Errorf("a line of slope 0.1: %v", err)
+	}
+	// An MA term cannot fit a non-zero constant exactly: R's arima(100 + 2i, c(0,1,1)) gives
+	// ma1 ≈ 1 with σ² ≈ 1.03, and so must Fit.
+	for i := range line {
+		line[i] = 100 + 2*float64(i)
+	}
+	if m, err := Fit(line, Spec{Order: Order{0, 1, 1}}, Config{}); err != nil || !(m.Sigma2() > 0.5) {
+		t.Errorf("MA(1) on a line's differences: %v", err)
+	}
+	// Missing values leave no two consecutive observations: no difference to call constant.
+	gappy := loadSeries(t, "lh.csv")
+	for i := 1; i < len(gappy); i += 2 {
+		gappy[i] = math.NaN()
+	}
+	if _, err := Fit(gappy, Spec{Order: Order{1, 1, 0}}, Config{}); err != nil {
+		t.Errorf("every other value missing: %v", err)
+	}
 	// R: auto.arima(ts(rep(5, 50))) is ARIMA(0,0,0) with the mean fixed at 5, sigma^2 = 0,
 	// log likelihood = Inf, AICc = -Inf, and predict() gives 5 with se 0.
 	m, err := Auto(constant, AutoConfig{})

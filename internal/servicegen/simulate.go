@@ -74,10 +74,10 @@ func simulate(cfg Config, p profile, effects []effect, r *rand.Rand) []Window {
 
 		lambda := peak * growth * p.shape(mid, e.seasonShift, e.seasonFlat) * e.traffic * math.Exp(eReq*e.trafficNoise)
 		reqs := countQuantile(lambda, uReq)
-		if incident := max(e.errorRate, e.errorAtLeast); incident > 0 && reqs == 0 {
-			// An incident of the error rate needs requests to show in: enough that one failure
-			// is within its rate (an idle window once carried a labelled spike or ramp unseen).
-			reqs = int64(math.Ceil(100 / incident))
+		if e.errorRate > 0 && reqs == 0 {
+			// An error spike needs requests to show in: enough that one failure is within its
+			// rate (an idle window once carried a labelled spike unseen).
+			reqs = int64(math.Ceil(100 / e.errorRate))
 		}
 
 		errProb := p.errorRate * (1 + 0.3*load) * math.Exp(eErr) * e.errorFactor
