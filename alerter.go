@@ -281,8 +281,9 @@ func WithAlerterRejectedState(f func(service string, err error)) AlerterOption {
 // WithAlerterHistory warm-starts every service that Process meets for the first time (and that
 // the StateStore, if any, does not know) from its recent windows in h. A service restored from the
 // StateStore is caught up from h instead: the windows newer than its state and older than the
-// window being processed are processed, their results discarded, so that a state saved some
-// windows before a crash resumes exactly where the crashed instance stopped.
+// window being processed (up to 16 times HistoryWindows of them) are processed, their results
+// discarded, so that a state saved some windows before a crash resumes exactly where the crashed
+// instance stopped.
 func WithAlerterHistory(h History) AlerterOption {
 	return func(a *Alerter) { a.history = h }
 }

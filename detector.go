@@ -104,8 +104,8 @@ func WithStateStore(store StateStore) DetectorOption {
 
 // WithHistory makes the Detector catch a service up from h when it first sees it: after the
 // restore from the StateStore (if any), the service's windows in h that are newer than the state
-// and older than the window being observed (all of them, however many; for a service without a
-// state, the last History of them) are learned without producing results. A state saved some windows before a crash thus resumes exactly where the
+// and older than the window being observed (all of them, up to 16 times History; for a service
+// without a state, the last History of them) are learned without producing results. A state saved some windows before a crash thus resumes exactly where the
 // crashed instance stopped, provided the Sink wrote those windows to h (Results.Metrics), which it
 // did before their offsets were committed.
 func WithHistory(h History) DetectorOption {

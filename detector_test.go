@@ -1036,3 +1036,33 @@ func TestPatternLastSeenNeverMovesBack(t *testing.T) {
 		}
 	}
 }
+
+// TestWindowsSinceBound: the catch-up reads back until it reaches the state's last window, but
+// no further than maxCatchUp histories; a state that has seen nothing takes one history.
+func TestWindowsSinceBound(t *testing.T) {
+	ctx := context.Background()
+	ms := detHourly("api", 1000, detBusy(rand.New(rand.NewPCG(5, 5))))
+	store := NewMemoryStore()
+	if err := store.Write(ctx, Results{Metrics: ms}); err != nil {
+		t.Fatal(err)
+	}
+	until := ms[999].Timestamp.Add(time.Hour)
+	since := func(last time.Time) []Metrics {
+		got, err := windowsSince(ctx, store, "api", last, until, 24)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	// 99 windows since ms[900]: read 24, then 96, then 384, which reaches back past it.
+	if got := since(ms[900].Timestamp); !got[0].Timestamp.Before(ms[901].Timestamp) || !got[len(got)-1].Timestamp.Equal(ms[999].Timestamp) {
+		t.Errorf("since ms[900]: %d windows from %v", len(got), got[0].Timestamp)
+	}
+	// 899 windows since ms[100]: only the last 24·maxCatchUp.
+	if got := since(ms[100].Timestamp); len(got) != 24*maxCatchUp {
+		t.Errorf("since ms[100]: %d windows, want %d", len(got), 24*maxCatchUp)
+	}
+	if got := since(time.Time{}); len(got) != 24 {
+		t.Errorf("without a state: %d windows, want 24", len(got))
+	}
+}

@@ -53,10 +53,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -121,7 +121,7 @@ func main() {
 
 // run replays the stream of opts, writes -out and prints the dashboard on stdout; bad input lines
 // and progress go to stderr.
-func run(ctx context.Context, opts options, stdout, stderr io.Writer) (err error) {
+func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 	if opts.direct && len(opts.brokers) > 0 {
 		return errors.New("-direct runs without Kafka: it cannot be combined with -brokers")
 	}
@@ -149,22 +149,15 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) (err error
 			return err
 		}
 	}
-	var outFile *os.File
 	if opts.out != "" {
-		// Opened before the replay, so that an unwritable path fails at once, but truncated only
-		// when the results are written: a failed run leaves an existing file as it was (one it
-		// created, it removes).
-		_, statErr := os.Stat(opts.out)
-		if outFile, err = os.OpenFile(opts.out, os.O_WRONLY|os.O_CREATE, 0o666); err != nil {
-			return err
+		// Checked before the replay, so that a path that cannot be a file fails at once; written
+		// only when the results are complete, so that a failed run leaves an existing file as it
+		// was.
+		if info, err := os.Stat(opts.out); err == nil && info.IsDir() {
+			return fmt.Errorf("-out %s is a directory", opts.out)
 		}
-		defer outFile.Close()
-		if errors.Is(statErr, fs.ErrNotExist) {
-			defer func() {
-				if err != nil {
-					os.Remove(opts.out)
-				}
-			}()
+		if info, err := os.Stat(filepath.Dir(opts.out)); err != nil || !info.IsDir() {
+			return fmt.Errorf("-out %s: no directory %s", opts.out, filepath.Dir(opts.out))
 		}
 	}
 
@@ -229,16 +222,8 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) (err error
 	st.bad = bad
 
 	results := rec.ordered(msgs)
-	if outFile != nil {
-		if info, statErr := outFile.Stat(); statErr == nil && info.Mode().IsRegular() {
-			if err := outFile.Truncate(0); err != nil {
-				return fmt.Errorf("writing %s: %w", opts.out, err)
-			}
-		}
-		if err := writeRecords(outFile, results); err != nil {
-			return fmt.Errorf("writing %s: %w", opts.out, err)
-		}
-		if err := outFile.Close(); err != nil {
+	if opts.out != "" {
+		if err := writeOutput(opts.out, results); err != nil {
 			return fmt.Errorf("writing %s: %w", opts.out, err)
 		}
 	}
@@ -266,6 +251,19 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) (err error
 		return fmt.Errorf("writing the dashboard: %w", out.err)
 	}
 	return nil
+}
+
+// writeOutput writes the records to the file at path, created or truncated.
+func writeOutput(path string, results []omen.Results) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := writeRecords(f, results); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // errWriter writes to w until a write fails, and keeps that error.

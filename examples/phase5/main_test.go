@@ -459,8 +459,8 @@ func TestBrokers(t *testing.T) {
 }
 
 // TestFailedRunKeepsOutput: a run that fails after the replay started leaves an existing -out
-// file as it was, mode included (it was truncated first), and removes one it created; a
-// directory as -out fails before the replay.
+// file as it was, mode included (it was truncated first), and creates none; a directory as -out
+// fails before the replay.
 func TestFailedRunKeepsOutput(t *testing.T) {
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "in.jsonl"), filepath.Join(dir, "out.jsonl")
@@ -491,7 +491,7 @@ func TestFailedRunKeepsOutput(t *testing.T) {
 		t.Fatal("the run succeeded")
 	}
 	if _, err := os.Stat(created); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("a failed run left the -out file it created: %v", err)
+		t.Errorf("a failed run created the -out file: %v", err)
 	}
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), options{in: in, out: dir, quiet: true, direct: true}, &stdout, &stderr); err == nil || stdout.Len() != 0 {

@@ -48,8 +48,9 @@
 // the windows it processed after that are not delivered again, but their results and the windows
 // themselves are in the store, and both engines catch a restored service up from the stored
 // windows (omen.WithHistory, omen.WithAlerterHistory) before its next window, so the successor
-// resumes exactly where the crashed instance stopped. The interval only bounds how many windows
-// a restore replays. Checkpoints cost a state write per service processed in the interval.
+// resumes exactly where the crashed instance stopped (for states up to 16 histories old: 16
+// weeks of hourly windows by default). The interval only bounds how many windows a restore
+// replays. Checkpoints cost a state write per service processed in the interval.
 //
 // # Delivery and notifications
 //
