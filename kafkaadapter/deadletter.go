@@ -202,7 +202,7 @@ func DecodeDeadLetter(r *kgo.Record) (DeadLetter, error) {
 		d.Timestamp = t.UTC()
 		return wrapHeader(HeaderSourceTimestamp, err)
 	})
-	if v, ok := lastHeader(r, HeaderOriginalSize); ok {
+	if v, ok := ownHeader(r, HeaderOriginalSize); ok {
 		n, err := strconv.Atoi(v)
 		if err == nil && n <= len(r.Value) {
 			err = fmt.Errorf("original size %d not above the value's %d bytes", n, len(r.Value))
@@ -210,7 +210,7 @@ func DecodeDeadLetter(r *kgo.Record) (DeadLetter, error) {
 		errs = append(errs, wrapHeader(HeaderOriginalSize, err))
 		d.OriginalSize = n
 	}
-	if v, ok := lastHeader(r, HeaderOriginalKeySize); ok {
+	if v, ok := ownHeader(r, HeaderOriginalKeySize); ok {
 		n, err := strconv.Atoi(v)
 		if err == nil && n <= len(r.Key) {
 			err = fmt.Errorf("original key size %d not above the key's %d bytes", n, len(r.Key))
@@ -218,7 +218,7 @@ func DecodeDeadLetter(r *kgo.Record) (DeadLetter, error) {
 		errs = append(errs, wrapHeader(HeaderOriginalKeySize, err))
 		d.OriginalKeySize = n
 	}
-	if v, ok := lastHeader(r, HeaderDroppedHeaders); ok {
+	if v, ok := ownHeader(r, HeaderDroppedHeaders); ok {
 		n, err := strconv.Atoi(v)
 		if err == nil && n <= 0 {
 			err = fmt.Errorf("%d headers dropped", n)
@@ -237,6 +237,19 @@ func wrapHeader(key string, err error) error {
 		return nil
 	}
 	return fmt.Errorf("kafkaadapter: dead letter header %s: %w", key, err)
+}
+
+// ownHeader returns the value of the optional dlq-* header key of this dead letter: searched
+// among the headers from the last dlq-reason on, so that those of an original message that was a
+// dead letter itself are not taken for this one's.
+func ownHeader(r *kgo.Record, key string) (string, bool) {
+	from := 0
+	for i, h := range r.Headers {
+		if h.Key == HeaderReason {
+			from = i
+		}
+	}
+	return lastHeader(&kgo.Record{Headers: r.Headers[from:]}, key)
 }
 
 // lastHeader returns the value of the last header named key: the dlq-* headers follow the

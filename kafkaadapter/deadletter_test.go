@@ -301,3 +301,19 @@ func TestTruncateRedrivenDeadLetter(t *testing.T) {
 		t.Errorf("%d headers dropped, reason %s, error %q", d.DroppedHeaders, d.Reason, d.Error)
 	}
 }
+
+// TestRedrivenDeadLetterOwnHeaders: the optional dlq-* headers of a redriven dead letter's
+// original are not read as this dead letter's own (it once reported the earlier cut).
+func TestRedrivenDeadLetterOwnHeaders(t *testing.T) {
+	src := &kgo.Record{Topic: "in", Key: []byte("api"), Value: []byte("x"), Headers: []kgo.RecordHeader{
+		{Key: HeaderReason, Value: []byte(Undecodable)},
+		{Key: HeaderOriginalSize, Value: []byte("999999")},
+	}}
+	d, err := DecodeDeadLetter(deadLetterRecord("dlq", src, Invalid, errors.New("bad")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Truncated() || d.OriginalSize != 0 || d.Reason != Invalid {
+		t.Errorf("decoded %+v", d)
+	}
+}
