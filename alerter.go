@@ -410,7 +410,7 @@ func (a *Alerter) load(ctx context.Context, s *alerterService, until time.Time) 
 		}
 	}
 	if a.history != nil {
-		windows, err := a.history.Recent(ctx, s.name, until, a.cfg.HistoryWindows)
+		windows, err := windowsSince(ctx, a.history, s.name, time.Time{}, until, a.cfg.HistoryWindows)
 		if err != nil {
 			return fmt.Errorf("omen: alerter: history of %q: %w", s.name, err)
 		}

@@ -42,6 +42,9 @@ type History interface {
 // only, not where the crashed instance stopped. A state older than maxCatchUp·limit windows
 // resumes from the most recent of them, bounding the work of its first window.
 func windowsSince(ctx context.Context, h History, service string, last, until time.Time, limit int) ([]Metrics, error) {
+	// A store that keeps microseconds (PostgreSQL) may hold the window being processed itself,
+	// stamped a fraction of a microsecond earlier: it must not be caught up and then observed.
+	until = until.Truncate(time.Microsecond)
 	most := limit * maxCatchUp
 	for {
 		windows, err := h.Recent(ctx, service, until, limit)
