@@ -32,7 +32,13 @@ func detTestMetrics(w servicegen.Window) Metrics {
 // detTestStream returns the default generated stream (servicegen.Config{}) as engine input.
 func detTestStream(t testing.TB) (servicegen.Stream, []Metrics) {
 	t.Helper()
-	s, err := servicegen.Generate(servicegen.Config{})
+	return detGenerated(t, servicegen.Config{})
+}
+
+// detGenerated returns the stream that cfg generates, and its windows as engine input.
+func detGenerated(t testing.TB, cfg servicegen.Config) (servicegen.Stream, []Metrics) {
+	t.Helper()
+	s, err := servicegen.Generate(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,14 +93,7 @@ func TestDetectorAcrossSeeds(t *testing.T) {
 	}
 	var pooled servicegen.Evaluation
 	for seed := uint64(1); seed <= 20; seed++ {
-		s, err := servicegen.Generate(servicegen.Config{Seed: seed})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ms := make([]Metrics, len(s.Windows))
-		for i, w := range s.Windows {
-			ms[i] = detTestMetrics(w)
-		}
+		s, ms := detGenerated(t, servicegen.Config{Seed: seed})
 		e := servicegen.Evaluate(detFlags(detReplay(t, detTestDetector(t), ms)), s.Incidents, time.Hour)
 		t.Logf("seed %d: %v", seed, e)
 		pooled.Incidents += e.Incidents
@@ -642,14 +641,7 @@ func TestDetectorConfig(t *testing.T) {
 // FuzzDetectorRestore feeds arbitrary bytes to Restore: it must never panic, and the snapshot of
 // whatever it accepts must restore and snapshot back to the same bytes.
 func FuzzDetectorRestore(f *testing.F) {
-	s, err := servicegen.Generate(servicegen.Config{Services: 1, Days: 2, NoIncidents: true})
-	if err != nil {
-		f.Fatal(err)
-	}
-	ms := make([]Metrics, len(s.Windows))
-	for i, w := range s.Windows {
-		ms[i] = detTestMetrics(w)
-	}
+	_, ms := detGenerated(f, servicegen.Config{Services: 1, Days: 2, NoIncidents: true})
 	d := detTestDetector(f)
 	detReplay(f, d, ms)
 	data, err := d.Snapshot(ms[0].Service)
@@ -793,14 +785,7 @@ func TestDetectorCatchUpAfterCrash(t *testing.T) {
 func TestDetectorPatternIDsStable(t *testing.T) {
 	moved := 0
 	for seed := uint64(1); seed <= 4; seed++ {
-		s, err := servicegen.Generate(servicegen.Config{Seed: seed})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ms := make([]Metrics, len(s.Windows))
-		for i, w := range s.Windows {
-			ms[i] = detTestMetrics(w)
-		}
+		_, ms := detGenerated(t, servicegen.Config{Seed: seed})
 		ids := map[string]string{}          // pattern name → record ID
 		firstSeen := map[string]time.Time{} // pattern name → earliest FirstSeen reported
 		for _, r := range detReplay(t, detTestDetector(t), ms) {
@@ -1013,14 +998,7 @@ func TestRestoreCatchesUpAnyGap(t *testing.T) {
 // it is as recent as the one it holds, dropped them: deactivations among them).
 func TestPatternLastSeenNeverMovesBack(t *testing.T) {
 	for seed := uint64(1); seed <= 3; seed++ {
-		s, err := servicegen.Generate(servicegen.Config{Seed: seed})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ms := make([]Metrics, len(s.Windows))
-		for i, w := range s.Windows {
-			ms[i] = detTestMetrics(w)
-		}
+		_, ms := detGenerated(t, servicegen.Config{Seed: seed})
 		d, err := NewDetector(DetectorConfig{RetrainEvery: 6})
 		if err != nil {
 			t.Fatal(err)

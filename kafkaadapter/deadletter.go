@@ -202,30 +202,21 @@ func DecodeDeadLetter(r *kgo.Record) (DeadLetter, error) {
 		d.Timestamp = t.UTC()
 		return wrapHeader(HeaderSourceTimestamp, err)
 	})
-	if v, ok := ownHeader(r, HeaderOriginalSize); ok {
-		n, err := strconv.Atoi(v)
-		if err == nil && n <= len(r.Value) {
-			err = fmt.Errorf("original size %d not above the value's %d bytes", n, len(r.Value))
+	// The optional counts of a cut dead letter: each above what is left (an original size above
+	// the value's, a key size above the key's, at least one header dropped).
+	count := func(key string, above int, dst *int) {
+		if v, ok := ownHeader(r, key); ok {
+			n, err := strconv.Atoi(v)
+			if err == nil && n <= above {
+				err = fmt.Errorf("%d, want more than %d", n, above)
+			}
+			errs = append(errs, wrapHeader(key, err))
+			*dst = n
 		}
-		errs = append(errs, wrapHeader(HeaderOriginalSize, err))
-		d.OriginalSize = n
 	}
-	if v, ok := ownHeader(r, HeaderOriginalKeySize); ok {
-		n, err := strconv.Atoi(v)
-		if err == nil && n <= len(r.Key) {
-			err = fmt.Errorf("original key size %d not above the key's %d bytes", n, len(r.Key))
-		}
-		errs = append(errs, wrapHeader(HeaderOriginalKeySize, err))
-		d.OriginalKeySize = n
-	}
-	if v, ok := ownHeader(r, HeaderDroppedHeaders); ok {
-		n, err := strconv.Atoi(v)
-		if err == nil && n <= 0 {
-			err = fmt.Errorf("%d headers dropped", n)
-		}
-		errs = append(errs, wrapHeader(HeaderDroppedHeaders, err))
-		d.DroppedHeaders = n
-	}
+	count(HeaderOriginalSize, len(r.Value), &d.OriginalSize)
+	count(HeaderOriginalKeySize, len(r.Key), &d.OriginalKeySize)
+	count(HeaderDroppedHeaders, 0, &d.DroppedHeaders)
 	if err := errors.Join(errs...); err != nil {
 		return DeadLetter{}, err
 	}
