@@ -350,3 +350,25 @@ func TestIncidentsShowOnQuietWindows(t *testing.T) {
 		t.Fatal("no error spike")
 	}
 }
+
+// TestRampCrossesOnQuietWindows: a ramp whose top falls on windows without requests still
+// crosses its threshold, and its labels read back (seed 18 with minute steps once ended a ramp
+// on an idle window: no crossing, and ReadLabels refused the labels).
+func TestRampCrossesOnQuietWindows(t *testing.T) {
+	s, err := Generate(Config{Seed: 18, Services: 24, Step: time.Minute, Days: 5, WarmUp: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range s.Incidents {
+		if in.Kind == Ramp && in.Cross == nil {
+			t.Errorf("%s ramp from %v without a crossing", in.Service, in.Start)
+		}
+	}
+	var b bytes.Buffer
+	if err := WriteLabels(&b, s.Incidents); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadLabels(&b); err != nil {
+		t.Errorf("the labels do not read back: %v", err)
+	}
+}

@@ -44,7 +44,7 @@ func newDraft(c card, p profile, tl timeline, r *rand.Rand) draft {
 	case ErrorSpike:
 		m := round(5+25*r.Float64(), 2)
 		set([]Metric{ErrorRate}, m, fmt.Sprintf("error rate jumps to %.2f %% for %s", m, spellWindows(short)),
-			func(e *effect, _ int) { e.errorRate = m })
+			func(e *effect, _ int) { e.errorRate, e.errorSpike = m, true })
 	case LatencySpike:
 		m := round(3+7*r.Float64(), 2)
 		set(latencyMetrics, m, fmt.Sprintf("p95, p99 and mean latency ×%.2f for %s", m, spellWindows(short)),

@@ -18,6 +18,7 @@ type effect struct {
 	errorFactor  float64 // multiplier of the error probability
 	errorRate    float64 // when > 0, the error probability in percent, replacing the normal one
 	errorAtLeast float64 // when > 0, the observed error rate is raised above it if needed
+	errorSpike   bool    // an error spike: it shows, however few the requests
 	latency      float64 // multiplier of p95, p99 and the maximum
 	latencyLow   float64 // multiplier of the minimum and p50
 	latencyNoise float64 // multiplier of the latencies' log-noise
@@ -74,10 +75,16 @@ func simulate(cfg Config, p profile, effects []effect, r *rand.Rand) []Window {
 
 		lambda := peak * growth * p.shape(mid, e.seasonShift, e.seasonFlat) * e.traffic * math.Exp(eReq*e.trafficNoise)
 		reqs := countQuantile(lambda, uReq)
-		if e.errorRate > 0 && reqs == 0 {
-			// An error spike needs requests to show in: enough that one failure is within its
-			// rate (an idle window once carried a labelled spike unseen).
-			reqs = int64(math.Ceil(100 / e.errorRate))
+		if incident := e.errorAtLeast; e.errorSpike || incident > 0 {
+			if e.errorSpike {
+				incident = e.errorRate
+			}
+			if reqs == 0 {
+				// An error spike, or the top of an error ramp, needs requests to show in: enough
+				// that one failure is within its rate (an idle window once carried a labelled
+				// spike unseen, or ended a ramp without its crossing).
+				reqs = int64(math.Ceil(100 / incident))
+			}
 		}
 
 		errProb := p.errorRate * (1 + 0.3*load) * math.Exp(eErr) * e.errorFactor
@@ -85,7 +92,7 @@ func simulate(cfg Config, p profile, effects []effect, r *rand.Rand) []Window {
 			errProb = e.errorRate
 		}
 		failed := binomialQuantile(reqs, errProb/100, uErr)
-		if e.errorRate > 0 && failed == 0 {
+		if e.errorSpike && failed == 0 {
 			failed = 1 // a labelled spike shows, however few the requests
 		}
 		if e.errorAtLeast > 0 && reqs > 0 {
