@@ -423,16 +423,24 @@ func (d *StreamDetector) phase(ns int64) int {
 	if d.phases == 1 {
 		return 0
 	}
+	below, up := d.phaseBelow(ns)
+	if up {
+		below++
+	}
+	return below % d.phases
+}
+
+// phaseBelow returns ⌊off·phases/Period⌋, the phase below ns, and whether ns lies in its second
+// half (rem ≥ Period − ⌊Period/2⌋, so that rounding goes up), computed exactly in 128 bits.
+func (d *StreamDetector) phaseBelow(ns int64) (below int, up bool) {
 	p := int64(d.cfg.Period)
 	off := ns % p
 	if off < 0 {
 		off += p
 	}
 	hi, lo := bits.Mul64(uint64(off), uint64(d.phases))
-	lo, carry := bits.Add64(lo, uint64(p/2), 0)
-	hi += carry
-	q, _ := bits.Div64(hi, lo, uint64(p)) // hi < p: off·phases + p/2 < p·(phases + 1) ≤ p·2⁶⁴
-	return int(q) % d.phases
+	q, rem := bits.Div64(hi, lo, uint64(p)) // hi < p since off < p
+	return int(q), rem >= uint64(p-p/2)
 }
 
 // learnShape takes a value of the first cycle: its offset from the first value. The cycle's mean

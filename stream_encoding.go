@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/bits"
 	"slices"
 	"time"
 )
@@ -251,17 +250,11 @@ func (d *StreamDetector) remapPhases() {
 // whose last timestamp lies in the second half of its phase (hourly windows stamped at hh:40 with
 // hourly phases) every offset moves up one phase, the last to phase 0; other streams keep theirs.
 func (d *StreamDetector) roundPhases() {
-	p, k := int64(d.cfg.Period), int64(d.phases)
-	if k < 2 || p <= 0 || d.n == 0 {
+	k := d.phases
+	if k < 2 || d.cfg.Period <= 0 || d.n == 0 {
 		return
 	}
-	off := d.last % p
-	if off < 0 {
-		off += p
-	}
-	hi, lo := bits.Mul64(uint64(off), uint64(k))
-	_, rem := bits.Div64(hi, lo, uint64(p))
-	if rem < uint64(p-p/2) {
+	if _, up := d.phaseBelow(d.last); !up {
 		return // rounds down: the same phase
 	}
 	last := d.seasonal[k-1]

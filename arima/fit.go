@@ -117,7 +117,7 @@ func newFitting(y []float64, spec Spec, cfg Config) (*fitting, error) {
 	if nonMissing < need || n == 0 {
 		return nil, &TooShortError{Have: nonMissing, Need: need}
 	}
-	if len(xreg) == 0 && fitsExactly(differenced(yc, lay.d, lay.sd, lay.m), lay, fixed) {
+	if len(xreg) == 0 && fitsExactly(diffN(diffSeasonal(yc, lay.m, lay.sd), lay.d), lay, fixed) {
 		// R stops for a free mean, and a free AR coefficient runs to a unit root with σ² ≈ 0
 		// and meaningless standard errors.
 		return nil, ErrDegenerate
@@ -170,25 +170,6 @@ func checkLags(spec Spec, n int) error {
 		return &TooShortError{Have: n, Need: lag + 1}
 	}
 	return nil
-}
-
-// differenced returns y differenced d times at lag 1 and sd times at lag m (NaN where a
-// difference involves a missing value); y is not modified.
-func differenced(y []float64, d, sd, m int) []float64 {
-	w := slices.Clone(y)
-	for range d {
-		for t := len(w) - 1; t > 0; t-- {
-			w[t] -= w[t-1]
-		}
-		w = w[1:]
-	}
-	for range sd {
-		for t := len(w) - 1; t >= m; t-- {
-			w[t] -= w[t-m]
-		}
-		w = w[min(m, len(w)):]
-	}
-	return w
 }
 
 // fitsExactly reports whether a free coefficient of the model fits the differenced series w

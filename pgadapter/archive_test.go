@@ -2,9 +2,12 @@ package pgadapter
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stacklens/omen"
 )
 
@@ -120,7 +123,8 @@ func TestArchiveKeepsDelivery(t *testing.T) {
 func TestWriteRacingArchive(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store, pool := newTestStore(t)
+	app := fmt.Sprintf("omen-archive-race-%d", rand.Uint64())
+	store, pool := newTestStore(t, func(c *pgxpool.Config) { c.ConnConfig.RuntimeParams["application_name"] = app })
 	as := seedAnomalies(t, store, testNow())
 	old := as[4] // 10 days old
 	if err := store.ResolveAnomaly(ctx, old.ID, "fixed", "ops"); err != nil {
@@ -139,10 +143,24 @@ func TestWriteRacingArchive(t *testing.T) {
 	}
 	written := make(chan error, 1)
 	go func() { written <- store.Write(ctx, omen.Results{Anomalies: []omen.Anomaly{old}}) }()
-	select {
-	case err := <-written:
-		t.Fatalf("the write did not wait for the archiving run: %v", err)
-	case <-time.After(200 * time.Millisecond):
+	// Commit only once the write waits for a lock (the archive's, or without it the moved row's),
+	// so that its statements run against the archiving run, not after it.
+	admin := adminConn(t)
+	defer admin.Close(ctx)
+	for {
+		var waiting int
+		if err := admin.QueryRow(ctx, `SELECT COUNT(*) FROM pg_stat_activity
+			WHERE application_name = $1 AND wait_event_type = 'Lock'`, app).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		select {
+		case err := <-written:
+			t.Fatalf("the write did not wait for the archiving run: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
