@@ -115,14 +115,7 @@ func clipError(s string) []byte {
 // refused it whole: the value and the key keep only a prefix, and the original headers go when
 // they are large, each noted in a header; nil when nothing is large enough to cut.
 func truncateDeadLetter(r *kgo.Record) *kgo.Record {
-	// The original headers come before the dlq-* ones, which start at the last dlq-reason (the
-	// original may be a dead letter itself, redriven to the input, with dlq-* headers of its own).
-	own := len(r.Headers)
-	for i, h := range r.Headers {
-		if h.Key == HeaderReason {
-			own = i
-		}
-	}
+	own := dlqStart(r.Headers) // the original headers come before
 	ownBytes := 0
 	for _, h := range r.Headers[:own] {
 		ownBytes += len(h.Key) + len(h.Value)
@@ -234,13 +227,19 @@ func wrapHeader(key string, err error) error {
 // among the headers from the last dlq-reason on, so that those of an original message that was a
 // dead letter itself are not taken for this one's.
 func ownHeader(r *kgo.Record, key string) (string, bool) {
-	from := 0
-	for i, h := range r.Headers {
-		if h.Key == HeaderReason {
-			from = i
+	return lastHeader(&kgo.Record{Headers: r.Headers[dlqStart(r.Headers):]}, key)
+}
+
+// dlqStart returns where a dead letter's own dlq-* headers start: at its last dlq-reason (the
+// original message may be a dead letter itself, redriven to the input, with dlq-* headers of
+// its own among the original headers); len(headers) without any.
+func dlqStart(headers []kgo.RecordHeader) int {
+	for i := len(headers) - 1; i >= 0; i-- {
+		if headers[i].Key == HeaderReason {
+			return i
 		}
 	}
-	return lastHeader(&kgo.Record{Headers: r.Headers[from:]}, key)
+	return len(headers)
 }
 
 // lastHeader returns the value of the last header named key: the dlq-* headers follow the
