@@ -37,8 +37,10 @@ import (
 // back. A non-seasonal model on the adjusted series costs a fraction of a seasonal ARIMA with a
 // 24-step period (whose state holds 25 values or more), and the medians keep a day's incident
 // out of the profile. The model is chosen by arima.Auto (Hyndman–Khandakar: KPSS for d,
-// stepwise AICc search) with p, q ≤ 2 and d ≤ 1 (a second difference extrapolates every recent
-// slope with a variance growing like h³, which turns noise into alerts). Its forecast standard
+// stepwise AICc search) with p, q ≤ 1 and d ≤ 1 (a second difference extrapolates every recent
+// slope with a variance growing like h³, which turns noise into alerts; over the generated
+// streams of seeds 1–100, p, q ≤ 2 preceded 221 of the 300 ramps against 216 but raised the
+// false-alert rate from 0.135 to 0.162, at three times the cost of a search). Its forecast standard
 // errors are scaled by min(1, σ̃/σ), σ̃ the robust (median absolute deviation) scale of its
 // residuals: the few large innovations of an incident still in the history inflate σ, and a
 // breach probability must be judged by the spread of normal operation. Between fits every new
@@ -46,8 +48,9 @@ import (
 // window whose standardized one-step error |y − ŷ|/se exceeds RefitZ: a spike, filtered in,
 // would echo through the model's AR and MA terms, so the state skips it. The model is refitted
 //
-//   - every RefitEvery windows (it ages): its orders re-estimated by arima.Fit, and chosen anew
-//     by arima.Auto every ReselectEvery windows,
+//   - every RefitEvery windows (it ages): its orders re-estimated by arima.Fit on the series
+//     adjusted by the profile of the last choice, and chosen anew by arima.Auto, with a new
+//     profile, every ReselectEvery windows,
 //   - at the second of consecutive windows whose one-step error exceeds RefitZ, and at each
 //     further one (the model no longer describes the series: a ramp, a level shift), its
 //     orders chosen anew, and

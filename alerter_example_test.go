@@ -46,8 +46,8 @@ func ExampleAlerter() {
 	o := a.Outcomes()
 	fmt.Printf("issued %d, materialized %d, expired %d, materialisation rate %.2f\n", o.Issued, o.Materialized, o.Expired, o.Rate())
 	// Output:
-	// Jan 4 07:00 pending (error rate 2.94 %): error_rate exceeds 5 % in about 9 h (90 % range 8–11 h)
-	// Jan 4 14:00 materialized (error rate 5.05 %): error_rate exceeds 5 % in about 9 h (90 % range 8–11 h)
+	// Jan 4 10:00 pending (error rate 3.85 %): error_rate exceeds 5 % in about 14 h (90 % range 6–22 h)
+	// Jan 4 14:00 materialized (error rate 5.05 %): error_rate exceeds 5 % in about 14 h (90 % range 6–22 h)
 	// issued 1, materialized 1, expired 0, materialisation rate 1.00
 }
 

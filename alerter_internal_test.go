@@ -169,8 +169,8 @@ func alerterRamp(slope float64) func(int) float64 {
 // its confidence was the constant 0.8 (§7 item 12).
 func TestAlerterBreachStepAndConfidence(t *testing.T) {
 	confidences := map[float64]bool{}
-	for _, slope := range []float64{0.15, 0.3, 0.6} {
-		windows := alerterSynthetic("svc", time.Hour, 100, alerterRamp(slope), nil)
+	for _, slope := range []float64{0.1, 0.15, 0.3, 0.6} {
+		windows := alerterSynthetic("svc", time.Hour, 130, alerterRamp(slope), nil)
 		a := NewAlerter(AlerterConfig{})
 		var alert *PredictiveAlert
 		var forecasts []Forecast

@@ -194,7 +194,9 @@ func (f *forecastSeries) refitIfDue(cfg *AlerterConfig, period int) {
 // The orders are chosen anew by arima.Auto when there is no model yet, when the last window
 // surprised the model, when the seasonal adjustment was switched on or off, and every
 // ReselectEvery windows; else the current orders are re-estimated by arima.Fit, which costs one
-// fit instead of a search. A failed fit keeps the previous model.
+// fit instead of a search, on the series adjusted by the current profile: a day more in a
+// median over a week barely moves it, and its robust decomposition costs as much as the fit.
+// A failed fit keeps the previous model.
 func (f *forecastSeries) fit(cfg *AlerterConfig, period int) {
 	observed := 0
 	for _, v := range f.Values {
@@ -208,24 +210,29 @@ func (f *forecastSeries) fit(cfg *AlerterConfig, period int) {
 	failed := f.Failed
 	f.SinceFit, f.Failed = 0, false
 	y := forecastInterpolate(forecastClean(f.Values))
-	seasonal := forecastSeasonal(y, period, f.Slot)
+	f.SinceSelect++
+	reestimate := f.model != nil && !failed && f.SinceSelect*cfg.RefitEvery < cfg.ReselectEvery
+	var seasonal []float64
+	if reestimate && len(f.Seasonal) == period && len(y) > 2*period {
+		seasonal = f.Seasonal
+	} else {
+		seasonal = forecastSeasonal(y, period, f.Slot)
+	}
 	if seasonal != nil {
 		for i := range y {
 			y[i] -= seasonal[forecastSlotBack(f.Slot, len(y)-1-i, period)]
 		}
 	}
-	f.SinceSelect++
 	var model *arima.Model
 	var err error
-	if f.model != nil && !failed && f.SinceSelect*cfg.RefitEvery < cfg.ReselectEvery &&
-		len(f.Seasonal) == len(seasonal) {
+	if reestimate && len(f.Seasonal) == len(seasonal) {
 		spec := f.model.Spec()
 		spec.Fixed = nil // a constant fixed on a series with constant differences is estimated anew
 		model, err = arima.Fit(y, spec, arima.Config{})
 	}
 	if model == nil || err != nil {
 		f.SinceSelect = 0
-		model, err = arima.Auto(y, arima.AutoConfig{NonSeasonal: true, MaxP: 2, MaxQ: 2, MaxD: 1})
+		model, err = arima.Auto(y, arima.AutoConfig{NonSeasonal: true, MaxP: 1, MaxQ: 1, MaxD: 1})
 	}
 	if err != nil {
 		return
