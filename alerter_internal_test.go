@@ -295,7 +295,7 @@ func alertLevelName(a PredictiveAlert) string {
 // estimate agrees with the exact value for one step.
 func TestAlerterBreachProbability(t *testing.T) {
 	fc := forecastFixture([]float64{1, 2, 3}, []float64{1, 1, 1})
-	psi := []float64{1, 0, 0}
+	psi := newForecastWeights(nil, nil, 3) // independent steps
 	if _, ok := forecastBreachOf(&fc, fc.SE, psi, 0, 10, 0.5, 1000, 1, 1); ok {
 		t.Error("a threshold 7 standard deviations away gave an alert")
 	}
@@ -313,7 +313,7 @@ func TestAlerterBreachProbability(t *testing.T) {
 	// A random walk (ψ = 1, 1, 1) with zero mean: by the reflection principle P(max > c) ≈ 2P(Y_3 > c)
 	// for a continuous walk; the discrete walk lies between P(Y_3 > c) and that.
 	walk := forecastFixture([]float64{0, 0, 0}, []float64{1, math.Sqrt2, math.Sqrt(3)})
-	b, _ = forecastBreachOf(&walk, walk.SE, []float64{1, 1, 1}, 0, 1, 0.01, 20000, 1, 3)
+	b, _ = forecastBreachOf(&walk, walk.SE, newForecastWeights([]float64{-1}, nil, 3), 0, 1, 0.01, 20000, 1, 3)
 	lo, hi := 1-phi(1/math.Sqrt(3)), 2*(1-phi(1/math.Sqrt(3)))
 	if b.Probability < lo || b.Probability > hi {
 		t.Errorf("random walk: P(max > 1) = %v, want within [%v, %v]", b.Probability, lo, hi)
@@ -351,7 +351,7 @@ func TestAlerterBreachEarlyStop(t *testing.T) {
 		threshold float64
 		wantOK    bool
 	}{{0.1, false}, {-0.1, true}} {
-		b, ok := forecastBreachOf(&one, one.SE, []float64{1}, 0, c.threshold, 0.5, 2000, 1, 4)
+		b, ok := forecastBreachOf(&one, one.SE, newForecastWeights(nil, nil, 1), 0, c.threshold, 0.5, 2000, 1, 4)
 		if ok != c.wantOK {
 			t.Errorf("threshold %v: reported %v, want %v", c.threshold, ok, c.wantOK)
 		}
@@ -362,7 +362,7 @@ func TestAlerterBreachEarlyStop(t *testing.T) {
 	// Three independent steps, mean 0, threshold 0.5: P(max > 0.5) = 1 − Φ(0.5)³ ≈ 0.58, from
 	// every path.
 	fc := forecastFixture([]float64{0, 0, 0}, []float64{1, 1, 1})
-	b, ok := forecastBreachOf(&fc, fc.SE, []float64{1, 0, 0}, 0, 0.5, 0.5, 2000, 1, 5)
+	b, ok := forecastBreachOf(&fc, fc.SE, newForecastWeights(nil, nil, 3), 0, 0.5, 0.5, 2000, 1, 5)
 	phi := func(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }
 	want := 1 - math.Pow(phi(0.5), 3)
 	if !ok || math.Abs(b.Probability-want) > 4*math.Sqrt(want*(1-want)/2000) {
@@ -431,5 +431,37 @@ func TestAlerterConfigPanics(t *testing.T) {
 			}()
 			NewAlerter(cfg)
 		}()
+	}
+}
+
+// The ARMA recursion of the breach paths gives the moving-average sums Σ_{j≤i} ψ_j e_{i−j} of the
+// ψ-weights, for models with differences, seasonal terms and orders beyond the horizon.
+func TestForecastWeightsRecursion(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, c := range []struct {
+		name   string
+		ar, ma []float64
+		h      int
+	}{
+		{"white noise", nil, nil, 5},
+		{"random walk", []float64{-1}, nil, 24},
+		{"ARIMA(1,1,1)", []float64{-1.6, 0.6}, []float64{-0.3}, 24},
+		{"ARMA(2,2)", []float64{-0.5, 0.2}, []float64{0.4, -0.25}, 24},
+		{"seasonal difference, period 4", []float64{0, 0, 0, -1}, []float64{0.5}, 12},
+		{"orders beyond the horizon", []float64{-0.3, 0.1, 0.05, -0.02}, []float64{0.2, 0.1, 0.1}, 3},
+	} {
+		w := newForecastWeights(c.ar, c.ma, c.h)
+		e, x := make([]float64, c.h), make([]float64, c.h)
+		for i := range c.h {
+			e[i] = rng.NormFloat64()
+			x[i] = w.next(e, x, i)
+			want := 0.0
+			for j := 0; j <= i; j++ {
+				want += w.Psi[j] * e[i-j]
+			}
+			if math.Abs(x[i]-want) > 1e-12*max(1, math.Abs(want)) {
+				t.Errorf("%s: x_%d = %v, want Σ ψ_j e_{i−j} = %v", c.name, i, x[i], want)
+			}
+		}
 	}
 }

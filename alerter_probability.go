@@ -19,15 +19,17 @@ type forecastBreach struct {
 
 // forecastBreachOf estimates, by Monte Carlo over paths sample paths, the probability that the
 // forecast path exceeds threshold at some step, and the distribution of the first such step.
-// fc holds the means and the total standard errors, arimaSE the model's part of them, psi the
-// model's ψ-weights and driftSE the standard error of the drift (see forecastDrift). Each path is
+// fc holds the means and the total standard errors, arimaSE the model's part of them, w the
+// model's ψ-weights and ARMA form, and driftSE the standard error of the drift (see
+// forecastDrift). Each path is
 //
 //	Y_h = mean_h + se_h · Σ_{j<h} ψ_j ε_{h−j} / √(Σ_{j<h} ψ_j²) + s·w_h·η,
 //
 // with ε iid N(0, 1) and one η ~ N(0, 1) per path, se_h the model's standard error, s the
 // drift's and w_h its weights (forecastDriftWeights). It has exactly the forecast's marginal
 // distributions and the model's correlation between steps (a step with no variance is its
-// mean). A path draws η, then ε_1, ε_2, … up to its first crossing.
+// mean). The sums Σ_{j<h} ψ_j ε_{h−j} follow the model's ARMA recursion (see forecastWeights).
+// A path draws η, then ε_1, ε_2, … up to its first crossing.
 //
 // It reports false, drawing nothing, when the union bound Σ_h P(Y_h > threshold) is below minP,
 // and false when the estimate is below minP. The bound is loose (the steps are strongly
@@ -35,7 +37,7 @@ type forecastBreach struct {
 // paths a sequential test stops the draw when the crossings so far put the probability clearly
 // below minP (breachClearlyBelow). A probability that is reported is always estimated from all
 // the paths.
-func forecastBreachOf(fc *arima.Forecast, arimaSE, psi []float64, driftSE, threshold, minP float64, paths int, seed, stream uint64) (forecastBreach, bool) {
+func forecastBreachOf(fc *arima.Forecast, arimaSE []float64, w forecastWeights, driftSE, threshold, minP float64, paths int, seed, stream uint64) (forecastBreach, bool) {
 	h := len(fc.Mean)
 	union := 0.0
 	for i := range h {
@@ -44,15 +46,18 @@ func forecastBreachOf(fc *arima.Forecast, arimaSE, psi []float64, driftSE, thres
 	if union < minP {
 		return forecastBreach{}, false
 	}
-	norm, common := make([]float64, h), forecastDriftWeights(psi)
+	// scale[i] turns the recursion's x_i into the model's part of the step's deviation.
+	scale, common := make([]float64, h), forecastDriftWeights(w.Psi)
 	ss := 0.0
 	for i := range h {
-		ss += psi[i] * psi[i]
-		norm[i] = math.Sqrt(ss)
+		ss += w.Psi[i] * w.Psi[i]
+		if se := arimaSE[i]; se > 0 && ss > 0 {
+			scale[i] = se / math.Sqrt(ss)
+		}
 		common[i] *= driftSE
 	}
 	rng := randstream.New(seed, stream)
-	eps := make([]float64, h)
+	eps, x := make([]float64, h), make([]float64, h)
 	first := make([]int, h)
 	crossed, drawn := 0, 0
 	for drawn < paths {
@@ -63,15 +68,8 @@ func forecastBreachOf(fc *arima.Forecast, arimaSE, psi []float64, driftSE, thres
 		eta := rng.NormFloat64()
 		for i := range h {
 			eps[i] = rng.NormFloat64()
-			y := fc.Mean[i] + common[i]*eta
-			if se := arimaSE[i]; se > 0 && norm[i] > 0 {
-				s := 0.0
-				for j := 0; j <= i; j++ {
-					s += psi[j] * eps[i-j]
-				}
-				y += se * s / norm[i]
-			}
-			if y > threshold {
+			x[i] = w.next(eps, x, i)
+			if fc.Mean[i]+common[i]*eta+scale[i]*x[i] > threshold {
 				first[i]++
 				crossed++
 				break

@@ -44,7 +44,7 @@ func (cfg *AlerterConfig) levelsOf(service, metric string, step time.Duration) [
 // alert returns the predictive alert of level lv issued at window t, if the breach probability
 // reaches MinProbability.
 func (f *forecastSeries) alert(cfg *AlerterConfig, service string, lv alertLevel, t time.Time, step time.Duration, current float64) (PredictiveAlert, bool) {
-	b, ok := forecastBreachOf(&f.fc, f.arimaSE, f.psi, f.driftSE, lv.value, cfg.MinProbability, cfg.Paths, cfg.Seed,
+	b, ok := forecastBreachOf(&f.fc, f.arimaSE, f.weights, f.driftSE, lv.value, cfg.MinProbability, cfg.Paths, cfg.Seed,
 		forecastStream(service, f.Metric, lv.name, t))
 	if !ok {
 		return PredictiveAlert{}, false

@@ -38,7 +38,7 @@ type forecastSeries struct {
 	Errors, ErrorSEs []float64
 
 	model *arima.Model
-	psi   []float64 // the model's ψ-weights ψ_0…ψ_{H−1}
+	weights forecastWeights // the model's ψ-weights and ARMA form over the horizon
 	// fc is the forecast after the last window (valid when hasFc), the drift included; arimaSE
 	// holds the model's own standard errors and driftSE the standard error of the drift.
 	fc      arima.Forecast
@@ -77,7 +77,7 @@ func (f *forecastSeries) observe(cfg *AlerterConfig, service string, t time.Time
 	f.Slot = slot
 	if k > cfg.HistoryWindows {
 		// A gap longer than the history: nothing of the past is left to model.
-		f.model, f.psi, f.hasFc, f.Seasonal = nil, nil, false, nil
+		f.model, f.weights, f.hasFc, f.Seasonal = nil, forecastWeights{}, false, nil
 		f.Values, f.Errors, f.ErrorSEs = f.Values[:0], f.Errors[:0], f.ErrorSEs[:0]
 	}
 	if f.model != nil {
@@ -107,7 +107,7 @@ func (f *forecastSeries) observe(cfg *AlerterConfig, service string, t time.Time
 		if next, err := f.model.Update(y...); err == nil {
 			f.model = next
 		} else {
-			f.model, f.psi = nil, nil
+			f.model, f.weights = nil, forecastWeights{}
 		}
 	}
 	f.hasFc = false
@@ -237,7 +237,7 @@ func (f *forecastSeries) fit(cfg *AlerterConfig, period int) {
 	if err != nil {
 		return
 	}
-	f.model, f.psi, f.Seasonal, f.Scale = model, forecastPsi(model, cfg.Horizon), seasonal, forecastScale(model)
+	f.model, f.weights, f.Seasonal, f.Scale = model, forecastWeightsOf(model, cfg.Horizon), seasonal, forecastScale(model)
 }
 
 // forecastScale returns min(1, σ̃/σ): σ the model's innovation standard deviation and σ̃ the
@@ -366,15 +366,15 @@ func (f *forecastSeries) forecast(cfg *AlerterConfig) bool {
 		f.fc.Lower[h] = f.fc.Mean[h] - z*f.fc.SE[h]
 		f.fc.Upper[h] = f.fc.Mean[h] + z*f.fc.SE[h]
 	}
-	if len(f.psi) != cfg.Horizon {
-		f.psi = forecastPsi(f.model, cfg.Horizon)
+	if len(f.weights.Psi) != cfg.Horizon {
+		f.weights = forecastWeightsOf(f.model, cfg.Horizon)
 	}
 	f.arimaSE = append(f.arimaSE[:0], f.fc.SE...)
 	f.drift, f.driftSE = forecastDrift(f.Errors, f.ErrorSEs)
 	if f.drift == 0 {
 		return true
 	}
-	for h, w := range forecastDriftWeights(f.psi) {
+	for h, w := range forecastDriftWeights(f.weights.Psi) {
 		f.fc.Mean[h] += f.drift * w
 		f.fc.SE[h] = math.Hypot(f.arimaSE[h], f.driftSE*w)
 		f.fc.Lower[h] = f.fc.Mean[h] - z*f.fc.SE[h]
@@ -478,11 +478,20 @@ func forecastModelOrder(m *arima.Model) string {
 	return fmt.Sprintf("ARIMA(%d,%d,%d)(%d,%d,%d)[%d]", o.P, o.D, o.Q, s.P, s.D, s.Q, s.Period)
 }
 
-// forecastPsi returns the first h ψ-weights of m, the coefficients of the MA(∞) form
-// yₜ = Σ ψ_j e_{t−j} of φ(B)Φ(Bᵐ)(1−B)ᵈ(1−Bᵐ)ᴰ yₜ = θ(B)Θ(Bᵐ) eₜ: with a(B) = 1 + Σ a_i Bⁱ the
-// expanded autoregressive operator including the differences, ψ_0 = 1 and
-// ψ_j = θ_j − Σ_{i=1..j} a_i ψ_{j−i}.
-func forecastPsi(m *arima.Model, h int) []float64 {
+// forecastWeights is the moving-average form of a model over the horizon: the ψ-weights and the
+// ARMA recursion they come from. With a(B) = 1 + Σ a_i Bⁱ the autoregressive operator
+// φ(B)Φ(Bᵐ)(1−B)ᵈ(1−Bᵐ)ᴰ expanded (differences included) and θ(B) = 1 + Σ θ_j Bʲ the moving
+// average operator θ(B)Θ(Bᵐ), the forecast error h steps ahead is Σ_{j<h} ψ_j e_{h−j} with
+// ψ_0 = 1 and ψ_j = θ_j − Σ_{i=1..j} a_i ψ_{j−i}; the same sum is the solution x_h of
+// a(B) x = θ(B) e started from x and e zero before the first step, which costs len(AR)+len(MA)
+// operations a step instead of h.
+type forecastWeights struct {
+	Psi    []float64 // ψ_0…ψ_{H−1}
+	AR, MA []float64 // a_1, a_2, … and θ_1, θ_2, …
+}
+
+// forecastWeightsOf returns the weights of m over a horizon of h steps.
+func forecastWeightsOf(m *arima.Model, h int) forecastWeights {
 	ar := []float64{1}
 	for _, phi := range m.ARPolynomial() {
 		ar = append(ar, -phi)
@@ -503,7 +512,25 @@ func forecastPsi(m *arima.Model, h int) []float64 {
 			diff(s.Period)
 		}
 	}
-	ma := m.MAPolynomial()
+	return newForecastWeights(ar[1:], m.MAPolynomial(), h)
+}
+
+// next returns x_i = e_i + Σ θ_j e_{i−j} − Σ a_j x_{i−j} (terms before the first step zero),
+// which equals Σ_{j≤i} ψ_j e_{i−j}, from e_0…e_i and x_0…x_{i−1}.
+func (w forecastWeights) next(e, x []float64, i int) float64 {
+	v := e[i]
+	for j, th := range w.MA[:min(i, len(w.MA))] {
+		v += th * e[i-j-1]
+	}
+	for j, a := range w.AR[:min(i, len(w.AR))] {
+		v -= a * x[i-j-1]
+	}
+	return v
+}
+
+// newForecastWeights returns the weights of the recursion a(B) x = θ(B) e of the coefficients
+// ar = a_1, a_2, … and ma = θ_1, θ_2, … over h steps.
+func newForecastWeights(ar, ma []float64, h int) forecastWeights {
 	psi := make([]float64, h)
 	for j := range h {
 		if j == 0 {
@@ -514,12 +541,12 @@ func forecastPsi(m *arima.Model, h int) []float64 {
 		if j <= len(ma) {
 			v = ma[j-1]
 		}
-		for i := 1; i <= j && i < len(ar); i++ {
-			v -= ar[i] * psi[j-i]
+		for i := 1; i <= j && i <= len(ar); i++ {
+			v -= ar[i-1] * psi[j-i]
 		}
 		psi[j] = v
 	}
-	return psi
+	return forecastWeights{Psi: psi, AR: ar, MA: ma}
 }
 
 // The spike filter of the fit history: the reference length, the cut in robust standard

@@ -54,7 +54,7 @@ func (s *alerterService) encode() ([]byte, error) {
 	st := alerterState{Service: s.name, Started: s.started, Last: s.last, Window: s.window,
 		Diffs: s.diffs, Slot: s.slot, SlotPeriod: s.slotPeriod, Alerts: s.alerts, Outcomes: s.outcomes}
 	for _, f := range s.series {
-		fs := alerterSeriesState{Series: *f, Psi: f.psi, Fc: f.fc, ArimaSE: f.arimaSE, Drift: f.drift, DriftSE: f.driftSE, HasFc: f.hasFc}
+		fs := alerterSeriesState{Series: *f, Psi: f.weights.Psi, Fc: f.fc, ArimaSE: f.arimaSE, Drift: f.drift, DriftSE: f.driftSE, HasFc: f.hasFc}
 		if f.model != nil {
 			b, err := f.model.MarshalBinary()
 			if err != nil {
@@ -100,12 +100,15 @@ func decodeAlerterState(data []byte, service string) (*alerterService, error) {
 	for i := range st.Series {
 		fs := &st.Series[i]
 		f := fs.Series
-		f.psi, f.fc, f.hasFc = fs.Psi, fs.Fc, fs.HasFc
+		f.fc, f.hasFc = fs.Fc, fs.HasFc
 		f.arimaSE, f.drift, f.driftSE = fs.ArimaSE, fs.Drift, fs.DriftSE
 		if len(fs.Model) > 0 {
 			f.model = new(arima.Model)
 			if err := f.model.UnmarshalBinary(fs.Model); err != nil {
 				return nil, bad("model of %s: %v", f.Metric, err)
+			}
+			if len(fs.Psi) > 0 {
+				f.weights = forecastWeightsOf(f.model, len(fs.Psi))
 			}
 		}
 		if i > 0 && st.Series[i-1].Series.Metric >= f.Metric {
@@ -116,7 +119,7 @@ func decodeAlerterState(data []byte, service string) (*alerterService, error) {
 		}
 		n := len(f.fc.Mean)
 		if fs.HasFc && (n == 0 || len(f.fc.SE) != n || len(f.fc.Lower) != n || len(f.fc.Upper) != n ||
-			len(f.arimaSE) != n || len(f.psi) != n || f.model == nil) {
+			len(f.arimaSE) != n || len(fs.Psi) != n || f.model == nil) {
 			return nil, bad("inconsistent forecast of %s", f.Metric)
 		}
 		if len(f.Errors) != len(f.ErrorSEs) || len(f.Errors) > forecastDriftWindows {
