@@ -37,7 +37,7 @@ type forecastSeries struct {
 	// their standard errors, oldest first.
 	Errors, ErrorSEs []float64
 
-	model *arima.Model
+	model   *arima.Model
 	weights forecastWeights // the model's ψ-weights and ARMA form over the horizon
 	// fc is the forecast after the last window (valid when hasFc), the drift included; arimaSE
 	// holds the model's own standard errors and driftSE the standard error of the drift.
