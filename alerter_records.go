@@ -102,7 +102,8 @@ func alertPriority(p float64, h, horizon int) Priority {
 
 // alertMedian returns the median of the non-missing values (NaN if there are none).
 func alertMedian(values []float64) float64 {
-	v := make([]float64, 0, len(values))
+	var small [32]float64 // most calls take a few recent values: no allocation
+	v := small[:0]
 	for _, x := range values {
 		if !math.IsNaN(x) {
 			v = append(v, x)

@@ -53,7 +53,8 @@ func (s *alerterService) step() time.Duration {
 	if len(s.diffs) == 0 {
 		return s.window
 	}
-	d := slices.Clone(s.diffs)
+	var buf [alerterStepDiffs]time.Duration
+	d := append(buf[:0], s.diffs...)
 	slices.Sort(d)
 	return d[(len(d)-1)/2]
 }
