@@ -48,3 +48,15 @@ func BenchmarkDecomposeMultiple(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecomposePeriodicRobust168: the predictive alerter's call, a week
+// of hourly values (n = 168) with a daily period, periodic and robust.
+func BenchmarkDecomposePeriodicRobust168(b *testing.B) {
+	y := hourly(168)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Decompose(y, Config{Period: 24, Periodic: true, Robust: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -2,94 +2,151 @@ package stl
 
 import "math"
 
-// loessAt returns the local fit at position x (on the index scale
-// 0, 1, …, len(y)−1; x may lie outside it) from the points y[left..right]
-// (inclusive), as the Fortran routine stlest.
+// A kernel holds the loess weights of one neighbourhood, the fit at position
+// x from the points y[left..right] as the Fortran routine stlest computes it
+// (x is on the index scale 0, 1, …, n−1 of y and may lie outside it). The
+// weights depend on the positions only, not on the data, so a kernel is
+// computed once and serves every series smoothed with the same neighbourhood.
 //
 // The neighbourhood half-width is h = max(x−left, right−x), widened by
-// ⌊(window−n)/2⌋ when the window exceeds the series length n. Points get the
-// tricube weight (1−(d/h)³)³ of their distance d (1 when d ≤ 0.001h, 0 when
-// d > 0.999h), multiplied by the robustness weight rw when rw is not nil.
-// Degree 0 returns the weighted mean; degree 1 the weighted least-squares line
-// evaluated at x, unless the weighted spread of the abscissae is below
-// 0.001·(n−1), when the weighted mean is kept. ok is false when every weight is
-// zero.
+// ⌊(window−n)/2⌋ when the window exceeds the series length n. The point at
+// position i has the tricube weight T_i = (1−(|d_i|/h)³)³ of its offset
+// d_i = i − x (1 when |d_i| ≤ 0.001h, 0 when |d_i| > 0.999h).
+type kernel struct {
+	at      float64   // x − left
+	weights []float64 // T_i for i = left, …, right
+	// operator gives the fit without robustness weights as a weighted sum,
+	// Σ operator[i−left]·y_i; it is nil when every weight is zero.
+	operator []float64
+	// linear is set for a local line (degree 1 and h > 0), minSpread is its
+	// 0.001·(n−1).
+	linear    bool
+	minSpread float64
+}
+
+// newKernel returns the kernel of the fit at x from y[left..right] for a
+// series of length n, using 2·(right−left+1) values of buf.
 //
-// k, when not empty, holds the tricube weights of a window of its length
-// centred on x; it is used when [left, right] is such a window. There,
-// without robustness weights, the weights are symmetric about x, so the
-// local line's slope term vanishes and the fit is the kernel-weighted mean
-// whatever the degree (the Fortran code computes a slope term that is zero up
-// to rounding). w is scratch space of length len(y); only w[left..right] is
-// written.
-func loessAt(y []float64, window, degree int, x float64, left, right int, w, rw []float64, k kernel) (fit float64, ok bool) {
-	n := len(y)
+// Its operator is computed as the Fortran code computes the fit: the weights
+// normalised to sum to one, ŵ_i = T_i / ΣT, give the weighted mean Σŵ_i·y_i
+// (degree 0), and the local line adds a slope term, operator_i =
+// ŵ_i·(1 + (x−μ)(i−μ)/σ²) with μ = Σŵ_i·i and σ² = Σŵ_i·(i−μ)², unless the
+// spread σ is at most 0.001·(n−1). For a window centred on x (window < n),
+// the weights are symmetric about x, so μ = x and the operator is ŵ whatever
+// the degree (the Fortran code computes a slope term that is zero up to
+// rounding).
+func newKernel(n, window, degree int, x float64, left, right int, buf []float64) kernel {
+	length := right - left + 1
 	h := math.Max(x-float64(left), float64(right)-x)
+	centred := window < n && x-float64(left) == float64(right)-x
 	if window > n {
 		h += float64((window - n) / 2)
 	}
-	ws := w[left : right+1]
-	sum := 0.0
-	centred := len(k.weights) == len(ws) && x-float64(left) == float64(right)-x && window <= n
-	if centred && rw == nil {
-		for j, v := range y[left : right+1] {
-			fit += k.normalised[j] * v
-		}
-		return fit, true
+	k := kernel{
+		at:        x - float64(left),
+		weights:   buf[:length:length],
+		linear:    degree == 1 && h > 0,
+		minSpread: 0.001 * float64(n-1),
 	}
-	if centred {
-		copy(ws, k.weights)
-		if rw != nil {
-			for j, r := range rw[left : right+1] {
-				ws[j] *= r
-			}
-		}
-		for _, v := range ws {
-			sum += v
-		}
-	} else {
-		hFar, hNear := 0.999*h, 0.001*h
-		for j := range ws {
-			ws[j] = tricube(math.Abs(float64(left+j)-x), h, hNear, hFar)
-			if rw != nil {
-				ws[j] *= rw[left+j]
-			}
-			sum += ws[j]
-		}
+	hNear, hFar := 0.001*h, 0.999*h
+	sum := 0.0
+	for j := range k.weights {
+		k.weights[j] = tricube(math.Abs(float64(left+j)-x), h, hNear, hFar)
+		sum += k.weights[j]
 	}
 	if sum <= 0 {
-		return 0, false
+		return k
 	}
-	ys := y[left : right+1]
-	if h <= 0 || degree == 0 {
-		for j := range ws {
-			ws[j] /= sum
-			fit += ws[j] * ys[j]
-		}
-		return fit, true
+	op := buf[length : 2*length : 2*length]
+	for j, w := range k.weights {
+		op[j] = w / sum
+	}
+	k.operator = op
+	if !k.linear || centred {
+		return k
 	}
 	mean := 0.0
-	for j := range ws {
-		ws[j] /= sum
-		mean += ws[j] * float64(left+j)
+	for j, w := range op {
+		mean += w * float64(left+j)
 	}
 	spread := 0.0
-	for j, v := range ws {
+	for j, w := range op {
 		d := float64(left+j) - mean
-		spread += v * d * d
+		spread += w * d * d
 	}
-	if math.Sqrt(spread) > 0.001*float64(n-1) {
+	if math.Sqrt(spread) > k.minSpread {
 		b := (x - mean) / spread
-		for j := range ws {
-			ws[j] *= b*(float64(left+j)-mean) + 1
-			fit += ws[j] * ys[j]
+		for j := range op {
+			op[j] *= b*(float64(left+j)-mean) + 1
+		}
+	}
+	return k
+}
+
+// fit returns the loess fit of the kernel's neighbourhood from its values
+// ys = y[left..right] and their robustness weights rws (nil for none). ok is
+// false when every weight is zero.
+//
+// Without robustness weights the fit is Σ operator_i·y_i. With them, each
+// point has the weight w_i = T_i·ρ_i, and one pass accumulates the weighted
+// moments about x, with offsets d_i = i − x:
+//
+//	W = Σ w_i,  m = Σ w_i·d_i / W,  σ² = Σ w_i·d_i² / W − m²,
+//	ȳ = Σ w_i·y_i / W,  c = Σ w_i·d_i·y_i / W − m·ȳ.
+//
+// The local constant is the weighted mean ȳ; the local line, fitted by
+// weighted least squares, is ȳ − m·c/σ² at x (d = 0), unless σ is at most
+// 0.001·(n−1), when the weighted mean is kept. This is the Fortran code's
+// result (which normalises the weights and computes the mean and spread of
+// the positions in separate passes) up to rounding, the offsets d_i being
+// small integers.
+func (k *kernel) fit(ys, rws []float64) (fit float64, ok bool) {
+	if rws == nil {
+		if k.operator == nil {
+			return 0, false
+		}
+		op := k.operator[:len(ys)]
+		for j, v := range ys {
+			fit += op[j] * v
 		}
 		return fit, true
 	}
-	for j, v := range ws {
-		fit += v * ys[j]
+	ws := k.weights[:len(ys)]
+	rws = rws[:len(ys)]
+	if !k.linear {
+		var sw, swy float64
+		for j, v := range ys {
+			w := ws[j] * rws[j]
+			sw += w
+			swy += w * v
+		}
+		if sw <= 0 {
+			return 0, false
+		}
+		return swy / sw, true
 	}
-	return fit, true
+	var sw, swd, swdd, swy, swdy float64
+	d := -k.at // d_i, stepping by 1
+	for j, v := range ys {
+		w := ws[j] * rws[j]
+		wd := w * d
+		sw += w
+		swd += wd
+		swdd += wd * d
+		swy += w * v
+		swdy += wd * v
+		d++
+	}
+	if sw <= 0 {
+		return 0, false
+	}
+	mean := swy / sw
+	m := swd / sw
+	spread := swdd/sw - m*m
+	if math.Sqrt(spread) > k.minSpread {
+		return mean - m*(swdy/sw-m*mean)/spread, true
+	}
+	return mean, true
 }
 
 // tricube is the loess weight (1−(d/h)³)³ of a point at distance d, with 1
@@ -106,73 +163,92 @@ func tricube(d, h, near, far float64) float64 {
 	return u * u * u
 }
 
-// kernel holds the tricube weights of a window of odd length centred on its
-// middle point, as loessAt computes them, and the same divided by their sum.
-type kernel struct {
-	weights, normalised []float64
+// A smoother computes the loess smooth of series of one length n with one
+// window, degree and jump, as the Fortran routine stless: the fit is computed
+// at every jump-th point (and at the last one) and linearly interpolated in
+// between. reset computes the kernels, which smooth then uses for every
+// series (every pass of the inner loop): the interior windows share one
+// kernel, and the others (near the ends, or all when the window is not
+// shorter than the series) are kept unless they would hold more than 16
+// weights per point of the series, when each is recomputed at its fit.
+type smoother struct {
+	n, window, degree, jump int
+	centred                 kernel   // the kernel of the windows centred on their fit (window < n)
+	edges                   []kernel // the other fits' kernels, in the order of the fits
+	keepEdges               bool     // edges holds them; otherwise each is computed in scratch at its fit
+	buf, scratch            []float64
 }
 
-// centredKernel fills a kernel for the window from buf (of length at least
-// 2·window).
-func centredKernel(window int, buf []float64) kernel {
-	k := kernel{weights: buf[:window], normalised: buf[window : 2*window]}
-	h := float64(window-1) / 2
-	sum := 0.0
-	for j := range k.weights {
-		k.weights[j] = tricube(math.Abs(float64(j)-h), h, 0.001*h, 0.999*h)
-		sum += k.weights[j]
-	}
-	for j, v := range k.weights {
-		k.normalised[j] = v / sum
-	}
-	return k
+// reset prepares s for series of length n.
+func (s *smoother) reset(n, window, degree, jump int) {
+	s.resetKeeping(n, window, degree, jump, 16*n)
 }
 
-// smooth writes to ys the loess smooth of y with the given window and degree,
-// as the Fortran routine stless: the fit is computed at every jump-th point
-// (and at the last one) and linearly interpolated in between. A point whose
-// fit fails (all weights zero) keeps its own value. rw, when not nil, holds
-// robustness weights; w is scratch space of length len(y).
-//
-// kernelBuf is scratch space of length at least 2·min(window, len(y)) for
-// the weights of the interior windows, which all share one tricube kernel.
-func smooth(y []float64, window, degree, jump int, rw, ys, w, kernelBuf []float64) {
-	n := len(y)
+// resetKeeping is reset keeping the edge kernels when they hold at most
+// maxEdges weights in all.
+func (s *smoother) resetKeeping(n, window, degree, jump, maxEdges int) {
+	s.n, s.window, s.degree, s.jump = n, window, degree, min(jump, n-1)
+	s.edges = s.edges[:0]
 	if n < 2 {
-		ys[0] = y[0]
 		return
 	}
-	jump = min(jump, n-1)
-	var k kernel
-	if window < n {
-		k = centredKernel(window, kernelBuf)
-	}
-	fitAt := func(i, left, right int) {
-		v, ok := loessAt(y, window, degree, float64(i), left, right, w, rw, k)
-		if !ok {
-			v = y[i]
+	span := min(window, n) // the length of every neighbourhood
+	edgeLen := 0
+	s.fits(func(i, left, right int) {
+		if !s.isCentred(i, left, right) {
+			edgeLen += right - left + 1
 		}
-		ys[i] = v
+	})
+	s.keepEdges = edgeLen <= maxEdges
+	size := 2 * edgeLen
+	if !s.keepEdges {
+		size = 2 * span // one edge kernel at a time
 	}
+	if window < n {
+		size += 2 * window // the centred kernel
+	}
+	s.buf = resize(s.buf, size)
+	rest := s.buf
+	s.centred = kernel{}
+	if window < n {
+		h := (window - 1) / 2
+		s.centred = newKernel(n, window, degree, float64(h), 0, window-1, rest)
+		rest = rest[2*window:]
+	}
+	if !s.keepEdges {
+		s.scratch = rest
+		return
+	}
+	s.fits(func(i, left, right int) {
+		if !s.isCentred(i, left, right) {
+			s.edges = append(s.edges, newKernel(n, window, degree, float64(i), left, right, rest))
+			rest = rest[2*(right-left+1):]
+		}
+	})
+}
+
+// fits calls f for each position i at which the smooth is fitted, in the
+// order of the Fortran code, with its neighbourhood [left, right].
+func (s *smoother) fits(f func(i, left, right int)) {
+	n, window, jump := s.n, s.window, s.jump
+	half := (window + 1) / 2
 	var left, right int
 	switch {
 	case window >= n:
 		left, right = 0, n-1
 		for i := 0; i < n; i += jump {
-			fitAt(i, left, right)
+			f(i, left, right)
 		}
 	case jump == 1:
-		half := (window + 1) / 2
 		left, right = 0, window-1
 		for i := range n {
 			if i+1 > half && right != n-1 {
 				left++
 				right++
 			}
-			fitAt(i, left, right)
+			f(i, left, right)
 		}
 	default:
-		half := (window + 1) / 2
 		for i := 0; i < n; i += jump {
 			switch {
 			case i+1 < half:
@@ -182,21 +258,92 @@ func smooth(y []float64, window, degree, jump int, rw, ys, w, kernelBuf []float6
 			default:
 				left, right = i+1-half, i+window-half
 			}
-			fitAt(i, left, right)
+			f(i, left, right)
 		}
 	}
-	if jump == 1 {
+	if (n-1)%jump != 0 {
+		// The Fortran code reuses the neighbourhood of the last fitted point.
+		f(n-1, left, right)
+	}
+}
+
+// isCentred reports whether the fit at i from [left, right] uses s.centred.
+func (s *smoother) isCentred(i, left, right int) bool {
+	return s.window < s.n && 2*i == left+right
+}
+
+// smooth writes to ys the smooth of y (both of length s.n); rw, when not
+// nil, holds robustness weights. A point whose fit fails (all weights zero)
+// keeps its own value.
+func (s *smoother) smooth(y, rw, ys []float64) {
+	n := s.n
+	if n < 2 {
+		ys[0] = y[0]
 		return
 	}
-	for i := 0; i+jump < n; i += jump {
-		interpolate(ys, i, i+jump)
+	e := 0
+	s.fits(func(i, left, right int) {
+		var k kernel
+		switch {
+		case s.isCentred(i, left, right):
+			k = s.centred
+		case s.keepEdges:
+			k = s.edges[e]
+			e++
+		default:
+			k = newKernel(n, s.window, s.degree, float64(i), left, right, s.scratch)
+		}
+		v, ok := k.fit(y[left:right+1], part(rw, left, right))
+		if !ok {
+			v = y[i]
+		}
+		ys[i] = v
+	})
+	if s.jump == 1 {
+		return
 	}
-	last := ((n - 1) / jump) * jump
-	if last != n-1 {
-		// The Fortran code reuses the neighbourhood of the last fitted point.
-		fitAt(n-1, left, right)
+	for i := 0; i+s.jump < n; i += s.jump {
+		interpolate(ys, i, i+s.jump)
+	}
+	if last := (n - 1) / s.jump * s.jump; last != n-1 {
 		interpolate(ys, last, n-1)
 	}
+}
+
+// A cycleSmoother smooths cycle-subseries of one length k as the Fortran
+// routine stlss: the smooth at positions 0, …, k−1 and one more fit before
+// the first value and after the last, at −1 and k.
+type cycleSmoother struct {
+	smoother
+	before, after kernel
+	buf           []float64
+}
+
+// reset prepares c for subseries of length k.
+func (c *cycleSmoother) reset(k, window, degree, jump int) {
+	c.smoother.reset(k, window, degree, jump)
+	span := min(window, k)
+	c.buf = resize(c.buf, 4*span)
+	c.before = newKernel(k, window, degree, -1, 0, span-1, c.buf)
+	c.after = newKernel(k, window, degree, float64(k), k-span, k-1, c.buf[2*span:])
+}
+
+// smooth writes to out (length k+2) the fits of the subseries x (length k)
+// at positions −1, 0, …, k; rw, when not nil, holds robustness weights. A
+// failed fit at −1 or k takes its neighbour's value.
+func (c *cycleSmoother) smooth(x, rw, out []float64) {
+	k, span := len(x), len(c.before.weights)
+	c.smoother.smooth(x, rw, out[1:k+1])
+	v, ok := c.before.fit(x[:span], part(rw, 0, span-1))
+	if !ok {
+		v = out[1]
+	}
+	out[0] = v
+	v, ok = c.after.fit(x[k-span:], part(rw, k-span, k-1))
+	if !ok {
+		v = out[k]
+	}
+	out[k+1] = v
 }
 
 // interpolate fills ys[a+1..b−1] on the straight line from ys[a] to ys[b].
@@ -205,4 +352,21 @@ func interpolate(ys []float64, a, b int) {
 	for j := a + 1; j < b; j++ {
 		ys[j] = ys[a] + delta*float64(j-a)
 	}
+}
+
+// part returns x[left..right], or nil when x is nil.
+func part(x []float64, left, right int) []float64 {
+	if x == nil {
+		return nil
+	}
+	return x[left : right+1]
+}
+
+// resize returns buf with length n, reusing its array when it is large
+// enough.
+func resize(buf []float64, n int) []float64 {
+	if cap(buf) < n {
+		return make([]float64, n)
+	}
+	return buf[:n]
 }

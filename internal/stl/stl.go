@@ -1,6 +1,9 @@
 package stl
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // Result is an STL decomposition: Trend[i] + Seasonal[i] + Remainder[i]
 // equals the input y[i] up to rounding.
@@ -34,29 +37,59 @@ func Decompose(y []float64, cfg Config) (Result, error) {
 			return Result{}, ErrNotFinite
 		}
 	}
+	out := make([]float64, 4*n) // one allocation for the four components
 	r := Result{
-		Trend:     make([]float64, n),
-		Seasonal:  make([]float64, n),
-		Remainder: make([]float64, n),
-		Weights:   make([]float64, n),
+		Trend:     out[:n:n],
+		Seasonal:  out[n : 2*n : 2*n],
+		Remainder: out[2*n : 3*n : 3*n],
+		Weights:   out[3*n:],
 	}
-	newWorkspace(n, s.period).decompose(y, s, r)
+	ws := getWorkspace(n, s)
+	ws.decompose(y, s, r)
+	workspaces.Put(ws)
 	return r, nil
 }
 
 // workspace holds the scratch arrays of one decomposition, each of length
 // n + 2·period; like the columns of the Fortran work array they are reused
-// for different quantities in turn, as noted where they are used. f is always
-// the loess weight scratch and g, twice as long, the loess kernel scratch.
+// for different quantities in turn, as noted where they are used. It also
+// holds the loess smoothers of the decomposition, whose kernels serve every
+// pass of the inner loop. Every array is written before it is read, so a
+// workspace can serve one decomposition after another.
 type workspace struct {
-	a, b, c, d, e, f, g []float64
+	buf                            []float64
+	a, b, c, d, e                  []float64
+	trendSmoother, lowPassSmoother smoother
+	// cycles[0] smooths the longest cycle-subseries, of ⌈n/period⌉ values,
+	// and cycles[1] the others when period does not divide n.
+	cycles [2]cycleSmoother
 }
 
-func newWorkspace(n, period int) *workspace {
-	m := n + 2*period
-	buf := make([]float64, 8*m)
-	col := func(i int) []float64 { return buf[i*m : (i+1)*m : (i+1)*m] }
-	return &workspace{a: col(0), b: col(1), c: col(2), d: col(3), e: col(4), f: col(5), g: buf[6*m:]}
+// workspaces holds *workspace values for reuse, sparing the allocation of
+// the scratch arrays and kernels in each call; a workspace is used by one
+// decomposition at a time.
+var workspaces sync.Pool
+
+// getWorkspace returns a workspace prepared for a series of length n and the
+// settings s, from workspaces when one is there (its arrays reused when large
+// enough). Return it with workspaces.Put when done.
+func getWorkspace(n int, s settings) *workspace {
+	ws, _ := workspaces.Get().(*workspace)
+	if ws == nil {
+		ws = new(workspace)
+	}
+	m := n + 2*s.period
+	ws.buf = resize(ws.buf, 5*m)
+	col := func(i int) []float64 { return ws.buf[i*m : (i+1)*m : (i+1)*m] }
+	ws.a, ws.b, ws.c, ws.d, ws.e = col(0), col(1), col(2), col(3), col(4)
+	ws.trendSmoother.reset(n, s.trendWindow, s.trendDegree, s.trendJump)
+	ws.lowPassSmoother.reset(n, s.lowPassWindow, s.lowPassDegree, s.lowPassJump)
+	longest := (n-1)/s.period + 1
+	ws.cycles[0].reset(longest, s.seasonalWindow, s.seasonalDegree, s.seasonalJump)
+	if n%s.period != 0 {
+		ws.cycles[1].reset(longest-1, s.seasonalWindow, s.seasonalDegree, s.seasonalJump)
+	}
+	return ws
 }
 
 // decompose runs the inner loop once, then once more after each robustness
@@ -110,7 +143,7 @@ func (ws *workspace) innerLoop(y []float64, s settings, rw, season, trend []floa
 		for i := range n {
 			deseasoned[i] = y[i] - season[i]
 		}
-		smooth(deseasoned, s.trendWindow, s.trendDegree, s.trendJump, rw, trend, ws.f[:n], ws.g)
+		ws.trendSmoother.smooth(deseasoned, rw, trend)
 	}
 }
 
@@ -119,6 +152,7 @@ func (ws *workspace) innerLoop(y []float64, s settings, rw, season, trend []floa
 // period ahead of x) to out, as the Fortran routine stlss.
 func (ws *workspace) smoothCycles(x []float64, s settings, rw, out []float64) {
 	n, p := len(x), s.period
+	longest := (n-1)/p + 1
 	for j := range p {
 		k := (n-j-1)/p + 1 // length of subseries j
 		sub := ws.c[:k]
@@ -132,19 +166,8 @@ func (ws *workspace) smoothCycles(x []float64, s settings, rw, out []float64) {
 				subRW[i] = rw[i*p+j]
 			}
 		}
-		fit, w := ws.e[:k+2], ws.f[:k]
-		smooth(sub, s.seasonalWindow, s.seasonalDegree, s.seasonalJump, subRW, fit[1:k+1], w, ws.g)
-		// One more fit before the first and after the last value.
-		v, ok := loessAt(sub, s.seasonalWindow, s.seasonalDegree, -1, 0, min(s.seasonalWindow, k)-1, w, subRW, kernel{})
-		if !ok {
-			v = fit[1]
-		}
-		fit[0] = v
-		v, ok = loessAt(sub, s.seasonalWindow, s.seasonalDegree, float64(k), max(0, k-s.seasonalWindow), k-1, w, subRW, kernel{})
-		if !ok {
-			v = fit[k]
-		}
-		fit[k+1] = v
+		fit := ws.e[:k+2]
+		ws.cycles[longest-k].smooth(sub, subRW, fit)
 		for m, v := range fit {
 			out[m*p+j] = v
 		}
@@ -162,7 +185,7 @@ func (ws *workspace) lowPass(c []float64, s settings, out []float64) {
 	movingAverage(m1, p, m2)
 	m3 := ws.c[:n]
 	movingAverage(m2, 3, m3)
-	smooth(m3, s.lowPassWindow, s.lowPassDegree, s.lowPassJump, nil, out, ws.f[:n], ws.g)
+	ws.lowPassSmoother.smooth(m3, nil, out)
 }
 
 // movingAverage writes the len(x)−length+1 means of consecutive runs of

@@ -233,3 +233,56 @@ func TestDecomposeProperties(t *testing.T) {
 		}
 	}
 }
+
+// TestDecomposeReusesWorkspaces checks that decompositions of different
+// sizes and settings, sharing pooled workspaces one after another and
+// concurrently, give the results of the same calls made in another order.
+func TestDecomposeReusesWorkspaces(t *testing.T) {
+	type call struct {
+		n   int
+		cfg Config
+	}
+	var calls []call
+	for _, n := range []int{49, 168, 1000} {
+		for _, cfg := range []Config{
+			{Period: 24, Periodic: true, Robust: true}, {Period: 24}, {Period: 7, Robust: true},
+			{Period: 12, SeasonalWindow: 21, SeasonalDegree: Linear, SeasonalJump: 1, TrendJump: 1},
+		} {
+			calls = append(calls, call{n, cfg})
+		}
+	}
+	decompose := func(c call) Result {
+		r, err := Decompose(hourly(c.n), c.cfg)
+		if err != nil {
+			t.Error(err)
+		}
+		return r
+	}
+	want := make([]Result, len(calls))
+	for i, c := range calls {
+		want[i] = decompose(c)
+	}
+	check := func(i int, got Result) {
+		for j := range got.Trend {
+			if got.Trend[j] != want[i].Trend[j] || got.Seasonal[j] != want[i].Seasonal[j] || got.Weights[j] != want[i].Weights[j] {
+				t.Errorf("n = %d, %+v: result differs at %d", calls[i].n, calls[i].cfg, j)
+				return
+			}
+		}
+	}
+	for i := len(calls) - 1; i >= 0; i-- {
+		check(i, decompose(calls[i]))
+	}
+	done := make(chan struct{})
+	for i := range calls {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 3 {
+				check(i, decompose(calls[i]))
+			}
+		}()
+	}
+	for range calls {
+		<-done
+	}
+}
