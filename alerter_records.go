@@ -3,10 +3,11 @@ package omen
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stacklens/omen/internal/order"
 )
 
 // alertLevel is one threshold of a metric: its name (warning, critical, capacity), value and
@@ -109,12 +110,7 @@ func alertMedian(values []float64) float64 {
 			v = append(v, x)
 		}
 	}
-	if len(v) == 0 {
-		return math.NaN()
-	}
-	slices.Sort(v)
-	n := len(v)
-	return (v[(n-1)/2] + v[n/2]) / 2
+	return order.Median(v)
 }
 
 // alertEvent names the breach of level lv: "error_rate exceeds 5 %"; the alert's PredictedEvent

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/stacklens/omen/internal/order"
 )
 
 // materialiseLimit is the largest number of pairwise slopes kept in memory
@@ -33,7 +35,7 @@ func slopeOrderStatistics(t, v []float64, ranks []int) []float64 {
 				all = append(all, slope(i, j))
 			}
 		}
-		selectRanks(all, ranks...)
+		order.SelectRanks(all, ranks...)
 		for k, r := range ranks {
 			out[k] = all[r]
 		}
@@ -95,7 +97,7 @@ func scanOrderStatistics(t, v []float64, ranks []int) []float64 {
 				case k < 0:
 					found[r] = g.lo
 				case k < len(g.inside):
-					selectRanks(g.inside, k)
+					order.SelectRanks(g.inside, k)
 					found[r] = g.inside[k]
 				case k < len(g.inside)+g.atHi:
 					found[r] = g.hi

@@ -1,16 +1,19 @@
-package trend
+// Package order finds order statistics of float64 slices in linear expected time, without
+// sorting them.
+package order
 
 import (
+	"math"
 	"math/bits"
 	"slices"
 )
 
-// selectRanks rearranges a so that a[r] holds the r-th smallest value
+// SelectRanks rearranges a so that a[r] holds the r-th smallest value
 // (0-based) for every r in ranks, as if a were sorted, in O(len(a)) expected
 // time per rank: quickselect with a median-of-three pivot, falling back to
 // sorting a part whose partitions keep coming out lopsided. ranks must lie
 // in [0, len(a)); a must hold no NaN.
-func selectRanks(a []float64, ranks ...int) {
+func SelectRanks(a []float64, ranks ...int) {
 	rs := slices.Sorted(slices.Values(ranks))
 	// From the largest rank down: after placing rank r, a[:r] holds the r
 	// smallest values, where the smaller ranks are found.
@@ -74,4 +77,20 @@ func selectKth(a []float64, k int) {
 			return
 		}
 	}
+}
+
+// Median returns the median of a, the mean of its two middle values when len(a) is even,
+// rearranging a (NaN when a is empty). a must hold no NaN.
+func Median(a []float64) float64 {
+	n := len(a)
+	if n == 0 {
+		return math.NaN()
+	}
+	hi := n / 2
+	selectKth(a, hi)
+	if n%2 == 1 {
+		return a[hi]
+	}
+	// a[:hi] holds the hi smallest values: the lower middle one is their largest.
+	return (slices.Max(a[:hi]) + a[hi]) / 2
 }

@@ -1,0 +1,65 @@
+package order
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func TestSelectRanks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for trial := range 500 {
+		n := 1 + rng.IntN(300)
+		a := make([]float64, n)
+		for i := range a {
+			switch trial % 3 {
+			case 0:
+				a[i] = rng.NormFloat64()
+			case 1:
+				a[i] = float64(rng.IntN(4)) // heavy ties
+			default:
+				a[i] = float64(i) // sorted input
+			}
+		}
+		sorted := slices.Sorted(slices.Values(a))
+		ranks := []int{rng.IntN(n), rng.IntN(n), rng.IntN(n)}
+		SelectRanks(a, ranks...)
+		for _, r := range ranks {
+			if a[r] != sorted[r] {
+				t.Fatalf("trial %d n=%d: a[%d] = %g, want %g", trial, n, r, a[r], sorted[r])
+			}
+		}
+		if !slices.Equal(slices.Sorted(slices.Values(a)), sorted) {
+			t.Fatalf("trial %d: not a permutation", trial)
+		}
+	}
+}
+
+// Median agrees with the middle of the sorted values, for odd and even lengths, ties and
+// sorted input.
+func TestMedian(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for trial := range 300 {
+		n := 1 + rng.IntN(200)
+		a := make([]float64, n)
+		for i := range a {
+			switch trial % 3 {
+			case 0:
+				a[i] = rng.NormFloat64()
+			case 1:
+				a[i] = float64(rng.IntN(3))
+			default:
+				a[i] = float64(n - i)
+			}
+		}
+		s := slices.Sorted(slices.Values(a))
+		want := (s[(n-1)/2] + s[n/2]) / 2
+		if got := Median(a); got != want {
+			t.Fatalf("trial %d n=%d: Median = %g, want %g", trial, n, got, want)
+		}
+	}
+	if got := Median(nil); !math.IsNaN(got) {
+		t.Errorf("Median(nil) = %g, want NaN", got)
+	}
+}
