@@ -465,3 +465,32 @@ func TestForecastWeightsRecursion(t *testing.T) {
 		}
 	}
 }
+
+// The union bound Σ_h P(Y_h > T) that gates the breach Monte Carlo, with its shortcuts: it
+// stops once minP is reached, and leaves out steps more than forecastFarZ standard errors below
+// the threshold.
+func TestForecastUnionReaches(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		mean, se  []float64
+		threshold float64
+		minP      float64
+		want      bool
+	}{
+		{"far below", []float64{0, 0, 0}, []float64{1, 1, 1}, 20, 0.01, false},
+		{"one step at the threshold", []float64{0, 5}, []float64{1, 1}, 5, 0.5, true},
+		// Three steps of P(Y > T) = Φ(−1) ≈ 0.159 each: 0.476 < 0.5 but ≥ 0.45.
+		{"three steps below minP", []float64{0, 0, 0}, []float64{1, 1, 1}, 1, 0.5, false},
+		{"three steps reaching minP", []float64{0, 0, 0}, []float64{1, 1, 1}, 1, 0.45, true},
+		// Steps 8.9 standard errors below count (P ≈ 2.8e-19 each), 9.1 do not.
+		{"just inside the far bound", []float64{0, 0}, []float64{1, 1}, 8.9, 5e-19, true},
+		{"beyond the far bound", []float64{0, 0}, []float64{1, 1}, 9.1, 1e-19, false},
+		{"zero standard error above", []float64{6}, []float64{0}, 5, 1, true},
+		{"zero standard error below", []float64{4}, []float64{0}, 5, 1e-9, false},
+	} {
+		fc := forecastFixture(c.mean, c.se)
+		if got := forecastUnionReaches(&fc, c.threshold, c.minP); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
