@@ -35,21 +35,27 @@ func Fit(X [][]float64, cfg Config) (*Model, error) {
 	}
 
 	trees := make([]tree, s.trees)
+	importance := make([]float64, s.trees*d) // tree t's credit in importance[t·d : (t+1)·d]
+	growers := make([]*grower, s.workers)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := 0; w < s.workers; w++ {
+	for w := range growers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			g := newGrower(X, d, s)
 			for t := int(next.Add(1) - 1); t < s.trees; t = int(next.Add(1) - 1) {
-				trees[t] = g.grow(uint64(t))
+				trees[t] = g.grow(uint64(t), importance[t*d:(t+1)*d])
 			}
+			growers[w] = g
 		}()
 	}
 	wg.Wait()
 
-	m := assemble(trees, d, s)
+	m := assemble(trees, importance, d, s)
+	for _, g := range growers {
+		g.release()
+	}
 	if s.contamination > 0 {
 		m.threshold = trainingQuantile(m, X, 1-s.contamination, s.workers)
 	}
@@ -78,12 +84,21 @@ func validate(X [][]float64) (int, error) {
 	return d, nil
 }
 
-// tree is one fitted tree in local indices, before assembly into the model's flat arrays.
+// tree locates one fitted tree in the forest part of the grower that grew it: its nodes are
+// part.nodes[node0:node1] and its extended-split terms part.planeFeatures[plane0:plane1] (and
+// planeCoefs), in local indices (children and plane offsets count from the tree's first node and
+// term), until assemble copies them into the model.
 type tree struct {
+	part           *forestPart
+	node0, node1   int
+	plane0, plane1 int
+}
+
+// forestPart holds the trees one grower grew, one after the other.
+type forestPart struct {
 	nodes         []node
 	planeFeatures []int32
 	planeCoefs    []float64
-	importance    []float64 // unnormalised feature credit of the tree's in-bag rows
 }
 
 // grower grows trees on X with reusable scratch space; one per worker goroutine.
@@ -96,37 +111,84 @@ type grower struct {
 	rows   []int     // the current tree's subsample; nodes own contiguous ranges of it
 	proj   []float64 // projections of rows onto an extended split's normal
 	sizes  []int32   // rows reaching each node of the current tree
+	credit []float64 // creditTraining's W of each node of the current tree
 	feats  []int     // features available to the current tree
 	cand   []int     // scratch permutation of feats
 	picked []uint64  // bitset of the rows drawn by Floyd's algorithm, cleared after each draw
-	t      tree
+
+	// The current tree, in local indices: its nodes, its extended-split terms and the
+	// unnormalised feature credit of its in-bag rows.
+	nodes         []node
+	planeFeatures []int32
+	planeCoefs    []float64
+	importance    []float64
+
+	part forestPart // the trees grown so far
 }
 
+// growerPool recycles growers, with their scratch space and forest parts, from one Fit to the
+// next: a service's detector refits small forests again and again, and would otherwise allocate
+// all of it each time.
+var growerPool = sync.Pool{New: func() any { return new(grower) }}
+
+// newGrower returns a grower for X from the pool, its scratch space sized for X and s.
 func newGrower(X [][]float64, d int, s settings) *grower {
-	return &grower{
-		X:      X,
-		d:      d,
-		s:      s,
-		depth:  maxDepth(s.psi),
-		rows:   make([]int, s.psi),
-		proj:   make([]float64, s.psi),
-		feats:  make([]int, d),
-		cand:   make([]int, s.maxFeatures),
-		picked: make([]uint64, (len(X)+63)/64),
-	}
+	g := growerPool.Get().(*grower)
+	g.X, g.d, g.s, g.depth = X, d, s, maxDepth(s.psi)
+	g.rows = resize(g.rows, s.psi)
+	g.proj = resize(g.proj, s.psi)
+	g.feats = resize(g.feats, d)
+	g.cand = resize(g.cand, s.maxFeatures)
+	g.picked = resize(g.picked, (len(X)+63)/64)
+	clear(g.picked)
+	g.part.nodes = g.part.nodes[:0]
+	g.part.planeFeatures, g.part.planeCoefs = g.part.planeFeatures[:0], g.part.planeCoefs[:0]
+	return g
 }
 
-// grow grows tree number id.
-func (g *grower) grow(id uint64) tree {
+// maxPooledNodes bounds the forest part a pooled grower keeps: the few MB of a large forest are
+// not worth holding on to until the next Fit.
+const maxPooledNodes = 1 << 18
+
+// release returns g to the pool once its trees are assembled, without its references to the
+// caller's data.
+func (g *grower) release() {
+	g.X, g.s, g.rng, g.importance = nil, settings{}, nil, nil
+	if cap(g.part.nodes) > maxPooledNodes {
+		g.part = forestPart{}
+	}
+	growerPool.Put(g)
+}
+
+// resize returns s with length n, reusing its memory when large enough; the contents are not
+// preserved.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// grow grows tree number id, adds the credit of its in-bag rows to importance (d zeros) and
+// appends the tree to the grower's forest part.
+func (g *grower) grow(id uint64, importance []float64) tree {
 	g.rng = randstream.New(g.s.seed, id)
 	g.sampleFeatures()
 	g.sampleRows()
-	g.t = tree{importance: make([]float64, g.d)}
-	g.t.nodes = append(g.t.nodes, node{})
+	g.nodes = append(g.nodes[:0], node{})
 	g.sizes = append(g.sizes[:0], 0)
+	g.planeFeatures, g.planeCoefs = g.planeFeatures[:0], g.planeCoefs[:0]
+	g.importance = importance
 	g.split(0, 0, len(g.rows), 0)
 	g.creditTraining()
-	return g.t
+
+	p := &g.part
+	t := tree{part: p, node0: len(p.nodes), plane0: len(p.planeFeatures)}
+	p.nodes = append(p.nodes, g.nodes...)
+	p.planeFeatures = append(p.planeFeatures, g.planeFeatures...)
+	p.planeCoefs = append(p.planeCoefs, g.planeCoefs...)
+	t.node1, t.plane1 = len(p.nodes), len(p.planeFeatures)
+	return t
 }
 
 // sampleFeatures puts the features of the current tree in feats[:maxFeatures].
@@ -193,17 +255,17 @@ func (g *grower) split(i int32, lo, hi, depth int) {
 		g.leaf(i, n, depth)
 		return
 	}
-	left := int32(len(g.t.nodes))
+	left := int32(len(g.nodes))
 	nd.left = left
-	g.t.nodes[i] = nd
-	g.t.nodes = append(g.t.nodes, node{}, node{})
+	g.nodes[i] = nd
+	g.nodes = append(g.nodes, node{}, node{})
 	g.sizes = append(g.sizes, 0, 0)
 	g.split(left, lo, mid, depth+1)
 	g.split(left+1, mid, hi, depth+1)
 }
 
 func (g *grower) leaf(i int32, n, depth int) {
-	g.t.nodes[i] = leafNode(i, depth, n)
+	g.nodes[i] = leafNode(i, depth, n)
 }
 
 // nonConstantFeature draws features of the tree uniformly without replacement until one is not
@@ -216,22 +278,28 @@ func (g *grower) nonConstantFeature(lo, hi int) (f int, mn, mx float64, ok bool)
 		j := k + g.rng.IntN(len(cand)-k)
 		cand[k], cand[j] = cand[j], cand[k]
 		f = cand[k]
-		mn, mx = math.Inf(1), math.Inf(-1)
-		for _, r := range g.rows[lo:hi] {
-			v := g.X[r][f] // finite: validated
-			if v < mn {
-				mn = v
-			}
-			if v > mx {
-				mx = v
-			}
-		}
-		if mx > mn {
+		if mn, mx = featureRange(g.rows[lo:hi], g.X, f); mx > mn {
 			cand[0], cand[k] = cand[k], cand[0]
 			return f, mn, mx, true
 		}
 	}
 	return 0, 0, 0, false
+}
+
+// featureRange returns the smallest and largest X[r][f] over the rows r of rows (±Inf reversed
+// for no rows).
+func featureRange(rows []int, X [][]float64, f int) (mn, mx float64) {
+	mn, mx = math.Inf(1), math.Inf(-1)
+	for _, r := range rows {
+		v := X[r][f] // finite: validated
+		if v < mn {
+			mn = v
+		}
+		if v > mx {
+			mx = v
+		}
+	}
+	return mn, mx
 }
 
 // uniformThreshold draws t uniformly in [mn, mx); rows with value ≤ t go left, so both sides
@@ -254,15 +322,24 @@ func (g *grower) axisSplit(lo, hi int) (node, int, bool) {
 		return node{}, 0, false
 	}
 	t := g.uniformThreshold(mn, mx)
-	rows := g.rows
-	mid := lo
-	for k := lo; k < hi; k++ {
-		if !(g.X[rows[k]][f] > t) {
-			rows[k], rows[mid] = rows[mid], rows[k]
-			mid++
+	return node{split: int32(f), value: t}, partition(g.rows[lo:hi], g.X, f, t) + lo, true
+}
+
+// partition moves the rows r of rows with X[r][f] ≤ t before the others, keeping the order in
+// which a conditional swap of each such row with the first row of the right side leaves them,
+// and returns their number. The swap is made by selecting values rather than by branching on
+// the comparison, whose outcome a processor predicts no better than a coin.
+func partition(rows []int, X [][]float64, f int, t float64) int {
+	mid := 0
+	for k, r := range rows {
+		a, b, step := r, rows[mid], 0
+		if !(X[r][f] > t) {
+			a, b, step = b, a, 1
 		}
+		rows[k], rows[mid] = a, b
+		mid += step
 	}
-	return node{split: int32(f), value: t}, mid, true
+	return mid
 }
 
 // extendedSplit draws a hyperplane whose normal has ExtensionLevel+1 standard-normal components:
@@ -278,12 +355,12 @@ func (g *grower) extendedSplit(lo, hi int) (node, int, bool) {
 		j := k + g.rng.IntN(len(cand)-k)
 		cand[k], cand[j] = cand[j], cand[k]
 	}
-	off := int32(len(g.t.planeFeatures))
+	off := int32(len(g.planeFeatures))
 	for k := 0; k <= e; k++ {
-		g.t.planeFeatures = append(g.t.planeFeatures, int32(cand[k]))
-		g.t.planeCoefs = append(g.t.planeCoefs, g.rng.NormFloat64())
+		g.planeFeatures = append(g.planeFeatures, int32(cand[k]))
+		g.planeCoefs = append(g.planeCoefs, g.rng.NormFloat64())
 	}
-	pf, pc := g.t.planeFeatures[off:], g.t.planeCoefs[off:]
+	pf, pc := g.planeFeatures[off:], g.planeCoefs[off:]
 	mn, mx := math.Inf(1), math.Inf(-1)
 	for k := lo; k < hi; k++ {
 		p := project(g.X[g.rows[k]], pf, pc, g.s.centre)
@@ -296,8 +373,8 @@ func (g *grower) extendedSplit(lo, hi int) (node, int, bool) {
 		}
 	}
 	if !(mx > mn) || math.IsInf(mn, 0) || math.IsInf(mx, 0) { // components cancel, or overflow
-		g.t.planeFeatures = g.t.planeFeatures[:off]
-		g.t.planeCoefs = g.t.planeCoefs[:off]
+		g.planeFeatures = g.planeFeatures[:off]
+		g.planeCoefs = g.planeCoefs[:off]
 		return node{}, 0, false
 	}
 	t := g.uniformThreshold(mn, mx)
@@ -344,8 +421,12 @@ func featureCentres(X [][]float64, d int) []float64 {
 // v with n rows into children c of n_c rows credits (1 − n_c/n)·W(c) for each child. Children have
 // larger indices than parents, so one backward pass computes W.
 func (g *grower) creditTraining() {
-	nodes, sizes := g.t.nodes, g.sizes
-	w := make([]float64, len(nodes))
+	nodes, sizes := g.nodes, g.sizes
+	if cap(g.credit) < len(nodes) {
+		g.credit = make([]float64, len(nodes))
+	}
+	w := g.credit[:len(nodes)]
+	clear(w)
 	for i := len(nodes) - 1; i >= 0; i-- {
 		nd := nodes[i]
 		if nd.left == int32(i) {
@@ -359,7 +440,7 @@ func (g *grower) creditTraining() {
 		w[i] = w[l] + w[r]
 		n := float64(sizes[i])
 		credit := (1-float64(sizes[l])/n)*w[l] + (1-float64(sizes[r])/n)*w[r]
-		distribute(g.t.importance, nd, credit, g.s.ext, g.t.planeFeatures, g.t.planeCoefs)
+		distribute(g.importance, nd, credit, g.s.ext, g.planeFeatures, g.planeCoefs)
 	}
 }
 

@@ -1,6 +1,9 @@
 package isoforest
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // eulerGamma is the Euler–Mascheroni constant γ.
 const eulerGamma = 0.57721566490153286060651209008240243104215933593992
@@ -10,23 +13,33 @@ const eulerGamma = 0.57721566490153286060651209008240243104215933593992
 const exactHarmonicLimit = 256
 
 // harmonic returns the k-th harmonic number H(k) = Σ_{i=1..k} 1/i for k ≥ 1, and 0 for k ≤ 0.
-// For k > 256 it uses H(k) = ln k + γ + 1/(2k) − 1/(12k²) + 1/(120k⁴) − 1/(252k⁶), whose
-// truncation error is below 1/(240k⁸) < 1e-21.
+// For k ≤ 256 it is the sum of the terms, smallest first (looked up in harmonicTable); for
+// k > 256 it uses H(k) = ln k + γ + 1/(2k) − 1/(12k²) + 1/(120k⁴) − 1/(252k⁶), whose truncation
+// error is below 1/(240k⁸) < 1e-21.
 func harmonic(k int) float64 {
 	if k <= 0 {
 		return 0
 	}
 	if k <= exactHarmonicLimit {
-		var h float64
-		for i := k; i >= 1; i-- { // smallest terms first
-			h += 1 / float64(i)
-		}
-		return h
+		return harmonicTable()[k]
 	}
 	x := float64(k)
 	x2 := x * x
 	return math.Log(x) + eulerGamma + 1/(2*x) - 1/(12*x2) + 1/(120*x2*x2) - 1/(252*x2*x2*x2)
 }
+
+// harmonicTable holds H(k) for k = 0..256, each summed term by term from its smallest term
+// 1/k up: computed once, on first use, because the sums cost O(k) each and Fit needs c(m) for
+// every m up to ψ (pathLengthTable) and for every leaf of every tree.
+var harmonicTable = sync.OnceValue(func() []float64 {
+	h := make([]float64, exactHarmonicLimit+1)
+	for k := 1; k <= exactHarmonicLimit; k++ {
+		for i := k; i >= 1; i-- { // smallest terms first
+			h[k] += 1 / float64(i)
+		}
+	}
+	return h
+})
 
 // averagePathLength returns c(m), the average path length of an unsuccessful search in a binary
 // search tree of m keys: 2 H(m−1) − 2 (m−1)/m for m ≥ 2, and 0 for m ≤ 1. In scikit-learn's

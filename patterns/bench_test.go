@@ -90,8 +90,10 @@ func BenchmarkDBSCAN(b *testing.B) {
 	}
 }
 
+// BenchmarkFit fits service metrics; 168 rows are a week of hourly windows, the history omen's
+// Detector fits its patterns on.
 func BenchmarkFit(b *testing.B) {
-	for _, n := range []int{100, 1000} {
+	for _, n := range []int{100, 168, 1000} {
 		X := normalRows(n)
 		b.Run(fmt.Sprintf("n=%d/d=8", n), func(b *testing.B) {
 			b.ReportAllocs()

@@ -79,18 +79,16 @@ func (t *kdTree) mark(i int) {
 func (t *kdTree) build(X [][]float64, start, end, leaf int, parent int32) int32 {
 	id := int32(len(t.nodes))
 	t.nodes = append(t.nodes, kdNode{start: start, end: end, left: -1, right: -1, parent: parent, unmarked: int32(end - start)})
-	lo, hi := make([]float64, t.d), make([]float64, t.d)
-	for j := range t.d {
-		lo[j], hi[j] = math.Inf(1), math.Inf(-1)
+	for range t.d {
+		t.lo, t.hi = append(t.lo, math.Inf(1)), append(t.hi, math.Inf(-1))
 	}
+	lo, hi := t.lo[int(id)*t.d:], t.hi[int(id)*t.d:] // valid until the children are built
 	for _, i := range t.index[start:end] {
 		for j, v := range X[i] {
 			lo[j] = min(lo[j], v)
 			hi[j] = max(hi[j], v)
 		}
 	}
-	t.lo = append(t.lo, lo...)
-	t.hi = append(t.hi, hi...)
 	if end-start <= leaf {
 		return id
 	}
@@ -152,6 +150,9 @@ func nthElement(idx []int, k int, less func(a, b int) bool) {
 		}
 	}
 }
+
+// point returns the coordinates of the point at position k.
+func (t *kdTree) point(k int) []float64 { return t.points[k*t.d : (k+1)*t.d] }
 
 // boxDist2 is the squared distance from q to the bounding box of node id; the sum stops early once
 // it exceeds limit.

@@ -1,6 +1,7 @@
 package severity
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -22,6 +23,35 @@ func BenchmarkCalibratorAdd(b *testing.B) {
 	for b.Loop() {
 		c.Add(xs[i&(len(xs)-1)])
 		i++
+	}
+}
+
+// BenchmarkCalibratorStream measures a new calibrator learning the 336 values of two weeks of
+// hourly windows, as each metric of a service does: at these lengths the tail refits (every
+// quarter's growth of the excesses, from the first tens) dominate. The configs are those of a
+// stream detector's calibrator and of the outlier and pattern calibrators of omen's Detector.
+func BenchmarkCalibratorStream(b *testing.B) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	xs := make([]float64, 336)
+	for i := range xs {
+		xs[i] = math.Abs(rng.NormFloat64())
+	}
+	for _, bc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"stream", Config{WarmUp: 40, TailQuantile: 0.75, Compression: 50}},
+		{"detector", Config{WarmUp: 24, TailQuantile: 0.5, MinPeaks: 8}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c := New(bc.cfg)
+				for _, x := range xs {
+					c.Add(x)
+				}
+			}
+		})
 	}
 }
 

@@ -3,6 +3,7 @@ package severity
 import (
 	"math"
 	"slices"
+	"sync"
 )
 
 // Config holds the parameters of a Calibrator. A zero field means its documented default.
@@ -158,6 +159,9 @@ func (c *Calibrator) Add(x float64) Calibrated {
 	c.n++
 	c.digest.Add(x)
 	if !c.thresholdSet {
+		if cap(c.warm) == 0 {
+			c.warm = make([]float64, 0, presize(float64(c.cfg.WarmUp)))
+		}
 		c.warm = append(c.warm, x)
 		if len(c.warm) >= c.cfg.WarmUp {
 			c.setThreshold()
@@ -182,7 +186,8 @@ func (c *Calibrator) alarming() bool {
 // setThreshold ends the warm-up: t is the TailQuantile of the warm-up values (linear interpolation
 // between order statistics, as numpy's default), and their excesses seed the tail.
 func (c *Calibrator) setThreshold() {
-	s := slices.Sorted(slices.Values(c.warm))
+	s := slices.Clone(c.warm)
+	slices.Sort(s)
 	h := c.cfg.TailQuantile * float64(len(s)-1)
 	lo := int(h)
 	c.threshold = s[lo]
@@ -222,15 +227,24 @@ func (c *Calibrator) fit() {
 	if c.exceed < c.cfg.MinPeaks {
 		return
 	}
-	ys, ws := c.excesses.centroids()
-	g, err := fitGPD(ys, ws, true)
+	sc := fitScratchPool.Get().(*fitScratch)
+	defer fitScratchPool.Put(sc)
+	sc.ys, sc.ws, sc.sorted = c.excesses.centroidsTo(sc.ys, sc.ws, sc.sorted)
+	g, err := fitGPD(sc.ys, sc.ws, true)
 	if err != nil {
 		return
 	}
 	c.tail, c.tailOK = g, true
 	c.fitPeaks = c.exceed
-	c.fitKS = g.ksDistance(ys, ws)
+	c.fitKS = g.ksDistance(sc.ys, sc.ws)
 }
+
+// fitScratch holds the centroids a fit reads (and the sorted buffer they are merged from). The
+// buffers live in a pool rather than in each Calibrator: a fit needs them only while it runs,
+// and a detector keeps thousands of calibrators.
+type fitScratch struct{ ys, ws, sorted []float64 }
+
+var fitScratchPool = sync.Pool{New: func() any { return new(fitScratch) }}
 
 // SetLevels replaces the level boundaries (Config.Levels), keeping everything learned: levels only
 // grade scores, they take no part in learning. It panics on Levels that Validate rejects.

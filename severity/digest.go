@@ -40,6 +40,13 @@ type Digest struct {
 	min, max       float64
 }
 
+// maxPresize bounds the capacity allocated ahead of need for a buffer that will hold n values:
+// a large Compression or WarmUp grows its buffer as values come instead.
+const maxPresize = 1024
+
+// presize returns the capacity to allocate for a buffer that fills up to n values.
+func presize(n float64) int { return int(min(n, maxPresize)) }
+
 func (d *Digest) compression() float64 {
 	if d.Compression > 0 && !math.IsInf(d.Compression, 1) {
 		return d.Compression
@@ -56,6 +63,10 @@ func (d *Digest) Add(x float64) {
 		d.min, d.max = x, x
 	}
 	d.min, d.max = min(d.min, x), max(d.max, x)
+	if cap(d.buf) == 0 {
+		// The buffer fills up to δ values between merges: make room for them at once.
+		d.buf = make([]float64, 0, presize(math.Ceil(d.compression())))
+	}
 	d.buf = append(d.buf, x)
 	if float64(len(d.buf)) >= d.compression() {
 		d.merge()
@@ -83,18 +94,38 @@ func (d *Digest) merge() {
 		return
 	}
 	slices.Sort(d.buf)
-	means, weights := d.scratchM[:0], d.scratchW[:0]
+	means, weights := d.compress(d.buf, d.scratchM[:0], d.scratchW[:0])
+	d.scratchM, d.scratchW = d.means, d.weights
+	d.means, d.weights = means, weights
+	d.cum = slices.Grow(d.cum[:0], len(d.weights))
+	sum := 0.0
+	for _, w := range d.weights {
+		d.cum = append(d.cum, sum)
+		sum += w
+	}
+	d.merged += float64(len(d.buf))
+	d.buf = d.buf[:0]
+}
+
+// compress merges the ascending values sorted (each of weight 1) with the centroids, a centroid
+// before a value of equal mean, appends the merged sequence to means and weights (which must not
+// share memory with the centroids) and compresses it in place: one pass joins each centroid to
+// the next while the joined centroid spans at most one unit of the scale function k. It returns
+// the compressed centroids. d is not changed.
+func (d *Digest) compress(sorted, means, weights []float64) ([]float64, []float64) {
+	n := len(d.means) + len(sorted)
+	means, weights = slices.Grow(means, n), slices.Grow(weights, n)
 	i, j := 0, 0
-	for i < len(d.means) || j < len(d.buf) {
-		if j == len(d.buf) || (i < len(d.means) && d.means[i] <= d.buf[j]) {
+	for i < len(d.means) || j < len(sorted) {
+		if j == len(sorted) || (i < len(d.means) && d.means[i] <= sorted[j]) {
 			means, weights = append(means, d.means[i]), append(weights, d.weights[i])
 			i++
 		} else {
-			means, weights = append(means, d.buf[j]), append(weights, 1)
+			means, weights = append(means, sorted[j]), append(weights, 1)
 			j++
 		}
 	}
-	total := d.merged + float64(len(d.buf))
+	total := d.merged + float64(len(sorted))
 	delta := d.compression()
 	k := func(q float64) float64 { return delta / (2 * math.Pi) * math.Asin(2*q-1) }
 	// kInv inverts k on its range [−δ/4, δ/4]; beyond δ/4 it is 1 (sin would turn back down and
@@ -121,16 +152,7 @@ func (d *Digest) merge() {
 		out++
 		means[out], weights[out] = means[c], weights[c]
 	}
-	d.scratchM, d.scratchW = d.means, d.weights
-	d.means, d.weights = means[:out+1], weights[:out+1]
-	d.cum = d.cum[:0]
-	sum := 0.0
-	for _, w := range d.weights {
-		d.cum = append(d.cum, sum)
-		sum += w
-	}
-	d.merged = total
-	d.buf = d.buf[:0]
+	return means[:out+1], weights[:out+1]
 }
 
 // CDF returns the estimated mid-rank distribution function P(X < x) + P(X = x)/2, so that ties
@@ -229,10 +251,21 @@ func (d *Digest) Quantile(q float64) float64 {
 
 // centroids returns copies of the centroid means and weights with the buffer merged in.
 func (d *Digest) centroids() (means, weights []float64) {
-	c := Digest{Compression: d.Compression, merged: d.merged, min: d.min, max: d.max,
-		means: slices.Clone(d.means), weights: slices.Clone(d.weights), buf: slices.Clone(d.buf)}
-	c.merge()
-	return c.means, c.weights
+	means, weights, _ = d.centroidsTo(nil, nil, nil)
+	return means, weights
+}
+
+// centroidsTo is centroids writing into the memory of means and weights, and of sorted for the
+// buffer's values in ascending order; it returns the three slices, grown as needed. The
+// centroids are those merge would make of the buffer; d is not changed.
+func (d *Digest) centroidsTo(means, weights, sorted []float64) ([]float64, []float64, []float64) {
+	if len(d.buf) == 0 {
+		return append(means[:0], d.means...), append(weights[:0], d.weights...), sorted
+	}
+	sorted = append(sorted[:0], d.buf...)
+	slices.Sort(sorted)
+	means, weights = d.compress(sorted, means[:0], weights[:0])
+	return means, weights, sorted
 }
 
 const digestVersion = 1

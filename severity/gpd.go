@@ -120,20 +120,15 @@ func FitGPD(ys []float64) (GPD, error) {
 // GPD with ξ ≥ 0: since ξ(θ) = mean(ln(1 + θy)) has the sign of θ, that is the best of the
 // exponential and the roots in θ > 0, and the left interval is not searched.
 func fitGPD(ys, ws []float64, nonNegative bool) (GPD, error) {
-	weight := func(i int) float64 {
-		if ws == nil {
-			return 1
-		}
-		return ws[i]
-	}
+	wt := weights(ws)
 	ymin, ymax, sum, total := math.Inf(1), 0.0, 0.0, 0.0
 	for i, y := range ys {
 		if !(y >= 0) || math.IsInf(y, 1) {
 			return GPD{}, ErrBadExcess
 		}
 		ymin, ymax = min(ymin, y), max(ymax, y)
-		sum += weight(i) * y
-		total += weight(i)
+		sum += wt.at(i) * y
+		total += wt.at(i)
 	}
 	if ymax == 0 {
 		return GPD{}, ErrBadExcess
@@ -144,16 +139,18 @@ func fitGPD(ys, ws []float64, nonNegative bool) (GPD, error) {
 			return math.Inf(-1)
 		}
 		ll := -total * math.Log(g.Scale)
-		for i, y := range ys {
-			if g.Shape == 0 {
-				ll -= weight(i) * y / g.Scale
-				continue
+		if g.Shape == 0 {
+			for i, y := range ys {
+				ll -= wt.at(i) * y / g.Scale
 			}
+			return ll
+		}
+		for i, y := range ys {
 			base := 1 + g.Shape*y/g.Scale
 			if base <= 0 {
 				return math.Inf(-1)
 			}
-			ll -= weight(i) * (1 + 1/g.Shape) * math.Log(base)
+			ll -= wt.at(i) * (1 + 1/g.Shape) * math.Log(base)
 		}
 		return ll
 	}
@@ -162,7 +159,7 @@ func fitGPD(ys, ws []float64, nonNegative bool) (GPD, error) {
 	consider := func(theta float64) {
 		var xi float64
 		for i, y := range ys {
-			xi += weight(i) * math.Log1p(theta*y)
+			xi += wt.at(i) * math.Log1p(theta*y)
 		}
 		xi /= total
 		if xi == 0 || theta == 0 {
@@ -177,16 +174,15 @@ func fitGPD(ys, ws []float64, nonNegative bool) (GPD, error) {
 		var u, v float64
 		for i, y := range ys {
 			t := 1 + theta*y
-			u += weight(i) / t
-			v += weight(i) * math.Log(t)
+			u += wt.at(i) / t
+			v += wt.at(i) * math.Log(t)
 		}
 		return (u/total)*(1+v/total) - 1
 	}
 	// Left interval (−1/ymax, 0): grid geometric in the distance to both ends.
 	if !nonNegative {
-		for _, theta := range bracketRoots(w, gridBetween(-1/ymax, 0, ymax)) {
-			consider(theta)
-		}
+		var grid [leftGrid]float64
+		bracketRoots(w, gridBetween(grid[:0], -1/ymax, 0, ymax), consider)
 	}
 	// Right interval (0, 2(ȳ − ymin)/ymin²), capped when ymin is 0 or tiny.
 	hi := 2 * (mean - ymin) / (ymin * ymin)
@@ -194,20 +190,32 @@ func fitGPD(ys, ws []float64, nonNegative bool) (GPD, error) {
 		hi = 1e8 / mean
 	}
 	if lo := 1e-6 / ymax; mean > ymin && hi > lo {
-		for _, theta := range bracketRoots(w, gridLog(lo, hi)) {
-			consider(theta)
-		}
+		var grid [rightGrid]float64
+		bracketRoots(w, gridLog(grid[:], lo, hi), consider)
 	}
 	return best, nil
 }
 
-// gridBetween returns leftGrid points strictly inside (a, b), spaced geometrically towards the ends
-// so that roots near either end are bracketed; scale is y_max, the natural unit of 1/θ. The points
-// stay at least 10⁻⁶/y_max from the ends: closer to θ = 0, w(θ) = O(θ²y²) drowns in rounding
-// noise (whose sign changes are not roots), and a root there means ξ ≈ 0, which the exponential
-// candidate covers. gridLog keeps the same distance from 0 on the right interval.
-func gridBetween(a, b, scale float64) []float64 {
-	pts := make([]float64, 0, leftGrid)
+// weights are the weights of a sample's values, nil meaning 1 each. Their method at is inlined
+// in the sums of fitGPD's closures, where a closure would be called.
+type weights []float64
+
+// at returns the weight of value i.
+func (w weights) at(i int) float64 {
+	if w == nil {
+		return 1
+	}
+	return w[i]
+}
+
+// gridBetween returns leftGrid points strictly inside (a, b), in the memory of pts, spaced
+// geometrically towards the ends so that roots near either end are bracketed; scale is y_max, the
+// natural unit of 1/θ. The points stay at least 10⁻⁶/y_max from the ends: closer to θ = 0,
+// w(θ) = O(θ²y²) drowns in rounding noise (whose sign changes are not roots), and a root there
+// means ξ ≈ 0, which the exponential candidate covers. gridLog keeps the same distance from 0 on
+// the right interval.
+func gridBetween(pts []float64, a, b, scale float64) []float64 {
+	pts = pts[:0]
 	width := b - a
 	tiny := 1e-6 / scale
 	for i := range leftGrid {
@@ -223,9 +231,9 @@ func gridBetween(a, b, scale float64) []float64 {
 	return slices.Compact(pts)
 }
 
-// gridLog returns rightGrid points from lo to hi (0 < lo < hi), equally spaced in log θ.
-func gridLog(lo, hi float64) []float64 {
-	pts := make([]float64, rightGrid)
+// gridLog fills pts (rightGrid long) with points from lo to hi (0 < lo < hi), equally spaced in
+// log θ, and returns it.
+func gridLog(pts []float64, lo, hi float64) []float64 {
 	step := math.Log(hi/lo) / float64(rightGrid-1)
 	for i := range pts {
 		pts[i] = lo * math.Exp(step*float64(i))
@@ -233,19 +241,17 @@ func gridLog(lo, hi float64) []float64 {
 	return pts
 }
 
-// bracketRoots returns the roots of f bracketed by sign changes between consecutive grid points,
-// each refined by Brent's method.
-func bracketRoots(f func(float64) float64, grid []float64) []float64 {
-	var roots []float64
+// bracketRoots calls found with each root of f bracketed by a sign change between consecutive
+// grid points, refined by Brent's method, in ascending order.
+func bracketRoots(f func(float64) float64, grid []float64, found func(root float64)) {
 	prevX, prevF := grid[0], f(grid[0])
 	for _, x := range grid[1:] {
 		fx := f(x)
 		if finite(prevF) && finite(fx) && (prevF < 0) != (fx < 0) {
-			roots = append(roots, brentRoot(f, prevX, x, prevF, fx))
+			found(brentRoot(f, prevX, x, prevF, fx))
 		}
 		prevX, prevF = x, fx
 	}
-	return roots
 }
 
 // rootTol is the relative accuracy of the roots of brentRoot: 13 significant digits.
