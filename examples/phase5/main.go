@@ -216,6 +216,9 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 		st.kafka = &ks
 	}
 	st.elapsed = time.Since(start)
+	if st.kafka != nil && !st.kafka.caughtUp.IsZero() {
+		st.elapsed = st.kafka.caughtUp.Sub(start) // the consumers' shutdown is not the replay's
+	}
 	if bar != nil {
 		bar.Finish()
 	}
