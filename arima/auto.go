@@ -131,6 +131,19 @@ type autoSearch struct {
 	serieslength int
 	// constantAllowed is true when a mean (d + D = 0) or drift (d + D = 1) may be included.
 	constantAllowed bool
+	// designs are the candidates' designs without and with the constant (nil when it is not
+	// allowed), built once for the whole search.
+	designs [2]*design
+}
+
+// newDesigns builds the designs the candidates share (after s.d, s.sd, s.m and
+// s.constantAllowed are set).
+func (s *autoSearch) newDesigns() {
+	for k := range btoi(s.constantAllowed) + 1 {
+		spec := s.spec(candidate{constant: k == 1})
+		lay := spec.resolve(len(s.y))
+		s.designs[k] = newDesign(s.y, spec, lay, fixedOf(spec, lay))
+	}
 }
 
 // Auto selects and fits a seasonal ARIMA model for y by the Hyndman–Khandakar algorithm, as
@@ -238,15 +251,22 @@ func Auto(y []float64, cfg AutoConfig) (*Model, error) {
 	// forecast's rule reads the series' frequency, seasonal search or not.
 	approx := cfg.Approximation == ApproxOn || (cfg.Approximation == ApproxAuto && (len(x) > 150 || cfg.Period > 12))
 	s := &autoSearch{y: x, xreg: xreg, xregNames: cfg.XregNames, d: d, sd: sd, m: m, ic: ic, method: cfg.Method, serieslength: serieslength, trace: cfg.Trace}
-	if approx {
-		base := Spec{Order: Order{D: d}, Seasonal: Seasonal{D: sd, Period: m}, Mean: true, Xreg: xreg, XregNames: cfg.XregNames}
-		if fit, err := Fit(x, base, Config{Method: cfg.Method}); err == nil {
-			s.offset = -2*fit.LogLik() - float64(serieslength)*math.Log(fit.Sigma2())
-		}
-	}
 	allowDrift := !cfg.NoDrift && d+sd == 1
 	allowMean := !cfg.NoMean && d+sd == 0
 	s.constantAllowed = allowDrift || allowMean
+	s.newDesigns()
+	if approx {
+		base := Spec{Order: Order{D: d}, Seasonal: Seasonal{D: sd, Period: m}, Mean: true, Xreg: xreg, XregNames: cfg.XregNames}
+		// Its regressors are the candidates' with the constant when that is a mean (nil when the
+		// mean is not allowed: fit builds the design), else those without.
+		des := s.designs[0]
+		if d+sd == 0 {
+			des = s.designs[1]
+		}
+		if m0, err := fit(x, base, Config{Method: cfg.Method}, des); err == nil {
+			s.offset = -2*m0.LogLik() - float64(serieslength)*math.Log(m0.Sigma2())
+		}
+	}
 	if cfg.Exhaustive {
 		return s.exhaustive(maxP, maxQ, maxSP, maxSQ, maxOrder, allowDrift || allowMean, approx, cfg.Workers)
 	}
@@ -446,7 +466,7 @@ func (s *autoSearch) fitWith(c candidate, approx, ranking bool) searchResult {
 		cfg.Method = CSS
 	}
 	res := searchResult{c: c, ic: math.Inf(1)}
-	m, err := Fit(s.y, spec, cfg)
+	m, err := fit(s.y, spec, cfg, s.designs[btoi(c.constant)])
 	if err != nil {
 		return res
 	}
@@ -657,7 +677,7 @@ func (s *autoSearch) final(best searchResult) (*Model, error) {
 	if best.final {
 		return best.model, nil
 	}
-	m, err := Fit(s.y, s.spec(best.c), Config{Method: s.method})
+	m, err := fit(s.y, s.spec(best.c), Config{Method: s.method}, s.designs[btoi(best.c.constant)])
 	if err != nil {
 		return best.model, nil
 	}

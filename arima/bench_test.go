@@ -80,3 +80,65 @@ func BenchmarkAutoXregN300(b *testing.B) {
 		}
 	}
 }
+
+// hourlySeries returns n values like a metric of the predictive alerter (fixed seed): a level
+// of 50 plus an AR(1) with φ = 0.7 (walk false) or a random walk (walk true), plus white
+// noise.
+func hourlySeries(n int, walk bool, seed uint64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	phi := 0.7
+	if walk {
+		phi = 1
+	}
+	y := make([]float64, n)
+	u := 0.0
+	for i := range y {
+		u = phi*u + rng.NormFloat64()
+		y[i] = 50 + u + 0.5*rng.NormFloat64()
+	}
+	return y
+}
+
+// BenchmarkAutoShortHourly is the predictive alerter's model choice: a non-seasonal search
+// with p, q ≤ 1 and d ≤ 1 on a week (n = 168) or two days (n = 48) of hourly values.
+func BenchmarkAutoShortHourly(b *testing.B) {
+	cfg := AutoConfig{NonSeasonal: true, MaxP: 1, MaxQ: 1, MaxD: 1}
+	for _, c := range []struct {
+		name string
+		n    int
+		walk bool
+	}{{"AR1/n=168", 168, false}, {"AR1/n=48", 48, false}, {"Walk/n=168", 168, true}, {"Walk/n=48", 48, true}} {
+		y := hourlySeries(c.n, c.walk, 4)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Auto(y, cfg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkFitShort is the predictive alerter's re-estimation of chosen orders on a week of
+// hourly values: ARIMA(1,1,1) with drift on a random walk, ARIMA(1,0,1) with mean on an AR(1).
+func BenchmarkFitShort(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		spec Spec
+		walk bool
+	}{
+		{"ARIMA111Drift", Spec{Order: Order{1, 1, 1}, Drift: true}, true},
+		{"ARIMA101Mean", Spec{Order: Order{1, 0, 1}, Mean: true}, false},
+	} {
+		y := hourlySeries(168, c.walk, 5)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Fit(y, c.spec, Config{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -7,8 +7,14 @@ type chandrasekharWork struct {
 	a, k, w, tw []float64
 }
 
-func newChandrasekharWork(r int) *chandrasekharWork {
-	return &chandrasekharWork{a: make([]float64, r), k: make([]float64, r), w: make([]float64, r), tw: make([]float64, r)}
+// reuse sizes cw, or new scratch when cw is nil, for r states, keeping its arrays where they
+// are large enough, and returns it.
+func (cw *chandrasekharWork) reuse(r int) *chandrasekharWork {
+	if cw == nil {
+		cw = new(chandrasekharWork)
+	}
+	*cw = chandrasekharWork{a: zeroed(cw.a, r), k: zeroed(cw.k, r), w: zeroed(cw.w, r), tw: zeroed(cw.tw, r)}
+	return cw
 }
 
 // chandrasekhar computes the sums of the exact Gaussian likelihood of a complete series y
@@ -51,36 +57,31 @@ func (s *stateSpace) chandrasekhar(y []float64, q0 []float64, cw *chandrasekharW
 			sums.sumlog += math.Log(prodF)
 			prodF = 1
 		}
-		// Predicted state.
-		a0 := a[0]
-		for i := 0; i < r-1; i++ {
-			a[i] = phi[i]*a0 + a[i+1] + k[i]*g
-		}
-		a[r-1] = phi[r-1]*a0 + k[r-1]*g
-		// Covariance quantities for the next step.
-		u := w[0]
-		mu2 := m * u * u
-		fn := f + mu2
-		w0 := w[0]
-		for i := 0; i < r-1; i++ {
-			tw[i] = phi[i]*w0 + w[i+1]
-		}
-		tw[r-1] = phi[r-1] * w0
+		// Predicted state and covariance quantities for the next step, in one pass over the
+		// state: element i of a, T w, k and w needs element i+1 of the old a and w only.
+		a0, u := a[0], w[0]
+		fn := f + m*u*u
 		mu := m * u
-		for i := range r {
-			k[i] += mu * tw[i]
-		}
 		ratio := u / fn
-		for i := range r {
-			w[i] = tw[i] - k[i]*ratio
+		ww := 0.0 // ‖w_{t+1}‖²
+		last := r - 1
+		for i := range last {
+			a[i] = phi[i]*a0 + a[i+1] + k[i]*g
+			twi := phi[i]*u + w[i+1]
+			ki := k[i] + mu*twi
+			wi := twi - ki*ratio
+			k[i], w[i] = ki, wi
+			ww += wi * wi
 		}
+		a[last] = phi[last]*a0 + k[last]*g
+		twl := phi[last] * u
+		kl := k[last] + mu*twl
+		wl := twl - kl*ratio
+		k[last], w[last] = kl, wl
+		ww += wl * wl
 		m *= fn / f
 		// Converged when the whole rank-one correction is negligible: w moves through the
 		// state by the shift in T, so a small first element alone is not enough.
-		ww := 0.0
-		for _, x := range w {
-			ww += x * x
-		}
 		f = fn
 		invF = 1 / f
 		if math.Abs(m)*ww <= 1e-15*fn {

@@ -2,7 +2,10 @@ package arima
 
 import (
 	"math"
+	"sync"
 
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -16,29 +19,47 @@ func positiveDiagonal(v []float64, k int) bool {
 	return true
 }
 
-// invertScaled returns (h·n)⁻¹ as a flat k × k matrix, or NaNs when h is singular.
+// invertScaled returns (h·n)⁻¹ as a flat k × k matrix, or NaNs when h·n is singular (exactly,
+// or with a condition number above mat.ConditionTolerance). It makes the LAPACK calls of gonum's
+// mat.Dense.Inverse — the LU factorisation, the condition estimate, the inverse from the
+// factors, with the same workspace sizes — on its own arrays, so the inverse is mat's to the
+// bit without the allocations of its wrappers.
 func invertScaled(h []float64, k int, n float64) []float64 {
-	a := mat.NewDense(k, k, nil)
-	for i := range k {
-		for j := range k {
-			a.Set(i, j, h[i*k+j]*n)
-		}
-	}
-	var inv mat.Dense
 	out := make([]float64, k*k)
-	if err := inv.Inverse(a); err != nil {
+	for i, v := range h[:k*k] {
+		out[i] = v * n
+	}
+	a := blas64.General{Rows: k, Cols: k, Stride: k, Data: out}
+	ws := inverseWorks.Get().(*inverseWork)
+	defer inverseWorks.Put(ws)
+	work := zeroed(ws.work, 4*k) // at least 4k for the condition estimate
+	ipiv, iwork := zeroed(ws.ipiv, k), zeroed(ws.iwork, k)
+	norm := lapack64.Lange(mat.CondNorm, a, work)
+	ok := lapack64.Getrf(a, ipiv)
+	if ok {
+		rcond := lapack64.Gecon(mat.CondNorm, a, norm, work, iwork)
+		lapack64.Getri(a, ipiv, work, -1) // the workspace it asks for
+		if l := int(work[0]); l > len(work) {
+			work = zeroed(work, l)
+		}
+		ok = lapack64.Getri(a, ipiv, work, len(work)) && rcond != 0 && !(1/rcond > mat.ConditionTolerance)
+	}
+	ws.work, ws.ipiv, ws.iwork = work, ipiv, iwork
+	if !ok {
 		for i := range out {
 			out[i] = math.NaN()
-		}
-		return out
-	}
-	for i := range k {
-		for j := range k {
-			out[i*k+j] = inv.At(i, j)
 		}
 	}
 	return out
 }
+
+// inverseWork is the workspace of invertScaled, recycled through inverseWorks.
+type inverseWork struct {
+	work        []float64
+	ipiv, iwork []int
+}
+
+var inverseWorks = sync.Pool{New: func() any { return new(inverseWork) }}
 
 // transformCovariance maps the covariance v of the free raw (PACF-transformed) parameters to
 // the covariance of the AR coefficients by the delta method, Aᵀ v A with A the Jacobian of the

@@ -23,10 +23,16 @@ import (
 // AR coefficient (it would run to a unit root), any free coefficient of a zero series. Fix the
 // coefficients (Spec.Fixed) to fit such a series.
 func Fit(y []float64, spec Spec, cfg Config) (*Model, error) {
-	f, err := newFitting(y, spec, cfg)
+	return fit(y, spec, cfg, nil)
+}
+
+// fit is Fit with the design of spec for y, when the caller has it (nil: built here).
+func fit(y []float64, spec Spec, cfg Config, des *design) (*Model, error) {
+	f, err := newFitting(y, spec, cfg, des)
 	if err != nil {
 		return nil, err
 	}
+	defer f.pr.release()
 	var est estimate
 	if f.method == CSS {
 		est, err = f.estimateCSS()
@@ -55,8 +61,9 @@ type fitting struct {
 	missing []bool
 	pr      *problem
 	// init and parscale are the optimiser's start and scale for every coefficient (R's
-	// init and parscale); freeScale is parscale of the free ones.
-	init, parscale, freeScale []float64
+	// init and parscale); freeScale is parscale of the free ones, and start holds their
+	// starting values for the optimiser (freeStart).
+	init, parscale, freeScale, start []float64
 	// rot rotates several free regressors to orthogonal columns (nil when not rotated).
 	rot  *mat.Dense
 	hess func(f func([]float64) float64, x, parscale []float64) []float64
@@ -74,7 +81,9 @@ type estimate struct {
 
 // newFitting validates the data, resolves the method, the coefficients to estimate and the
 // number of observations used, and sets up the likelihood problem with its starting values.
-func newFitting(y []float64, spec Spec, cfg Config) (*fitting, error) {
+// des is the design of spec for y when the caller has it (y then need not be checked or copied),
+// else nil.
+func newFitting(y []float64, spec Spec, cfg Config, des *design) (*fitting, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -82,20 +91,14 @@ func newFitting(y []float64, spec Spec, cfg Config) (*fitting, error) {
 		return nil, err
 	}
 	lay := spec.resolve(len(y))
-	if err := checkFinite(y, spec.Xreg); err != nil {
-		return nil, err
+	fixed := fixedOf(spec, lay)
+	if des == nil {
+		if err := checkFinite(y, spec.Xreg); err != nil {
+			return nil, err
+		}
+		des = newDesign(append([]float64(nil), y...), spec, lay, fixed)
 	}
 	n := len(y)
-	yc := append([]float64(nil), y...)
-	xreg := lay.regressors(spec, n, 0)
-	missing, nonMissing := missingSteps(yc, xreg)
-	fixed := make([]float64, lay.ncoef())
-	for i := range fixed {
-		fixed[i] = math.NaN()
-	}
-	if spec.Fixed != nil {
-		copy(fixed, spec.Fixed)
-	}
 	nfree := 0
 	for _, v := range fixed {
 		if math.IsNaN(v) {
@@ -103,7 +106,7 @@ func newFitting(y []float64, spec Spec, cfg Config) (*fitting, error) {
 		}
 	}
 	method := cfg.Method
-	if method == CSSML && (anyNaN(yc) || anyMissing(xreg)) {
+	if method == CSSML && des.anyMissing {
 		method = ML
 	}
 	ncond := 0
@@ -114,30 +117,34 @@ func newFitting(y []float64, spec Spec, cfg Config) (*fitting, error) {
 	if method != ML {
 		need = max(need, ncond+1)
 	}
-	if nonMissing < need || n == 0 {
-		return nil, &TooShortError{Have: nonMissing, Need: need}
+	if des.nonMissing < need || n == 0 {
+		return nil, &TooShortError{Have: des.nonMissing, Need: need}
 	}
-	if len(xreg) == 0 && fitsExactly(diffN(diffSeasonal(yc, lay.m, lay.sd), lay.d), lay, fixed) {
+	if len(des.xreg) == 0 && fitsExactly(des.w, lay, fixed) {
 		// R stops for a free mean, and a free AR coefficient runs to a unit root with σ² ≈ 0
 		// and meaningless standard errors.
 		return nil, ErrDegenerate
 	}
+	if des.err != nil {
+		return nil, des.err
+	}
 	f := &fitting{
-		lay: lay, cfg: cfg, method: method, n: n, nUsed: nonMissing - lay.ndiff(),
-		fixed: fixed, missing: missing,
-		pr: newProblem(yc, lay, nil, fixed, cfg.kappa()),
+		lay: lay, cfg: cfg, method: method, n: n, nUsed: des.nonMissing - lay.ndiff(),
+		fixed: fixed, missing: des.missing, rot: des.rot,
+		pr: newProblem(des.y, lay, des.xreg, fixed, cfg.kappa()),
 	}
 	f.pr.ncond = ncond
 	f.trans = !cfg.NoTransform && nfree > 0 && allFree(fixed[:lay.p]) && allFree(fixed[lay.p+lay.q:lay.p+lay.q+lay.sp])
-	f.init = make([]float64, lay.ncoef())
-	f.parscale = make([]float64, lay.ncoef())
+	nc, nf := lay.ncoef(), len(f.pr.free)
+	buf := make([]float64, 2*nc+2*nf)
+	f.init, f.parscale = buf[:nc:nc], buf[nc:2*nc:2*nc]
+	f.freeScale, f.start = buf[2*nc:2*nc+nf:2*nc+nf], buf[2*nc+nf:]
 	for i := range f.parscale {
 		f.parscale[i] = 1
 	}
-	if err := f.startRegression(xreg); err != nil {
-		return nil, err
-	}
-	f.freeScale = make([]float64, len(f.pr.free))
+	narma := lay.narma()
+	copy(f.init[narma:], des.start)
+	copy(f.parscale[narma:], des.scale)
 	for i, j := range f.pr.free {
 		f.freeScale[i] = f.parscale[j]
 	}
@@ -146,6 +153,71 @@ func newFitting(y []float64, spec Spec, cfg Config) (*fitting, error) {
 		f.hess = rankingHessian
 	}
 	return f, nil
+}
+
+// fixedOf returns every coefficient of the layout: the values of spec.Fixed, NaN for the free
+// ones.
+func fixedOf(spec Spec, lay layout) []float64 {
+	fixed := make([]float64, lay.ncoef())
+	for i := range fixed {
+		fixed[i] = math.NaN()
+	}
+	if spec.Fixed != nil {
+		copy(fixed, spec.Fixed)
+	}
+	return fixed
+}
+
+// design is what the fits of a series share whatever their ARMA orders, for given differences,
+// regressors and fixed regression coefficients (Auto's candidates with or without the
+// constant): the series, the regression columns, the missing time steps, and the regression
+// coefficients' starting values and scales. It is read-only once built.
+type design struct {
+	y []float64 // the series (a copy the fits only read)
+	// xreg holds the regression columns (intercept, drift, user), rotated when rot != nil.
+	xreg       [][]float64
+	rot        *mat.Dense
+	missing    []bool // the time steps where y or a regressor is NaN
+	nonMissing int
+	anyMissing bool      // y or a regressor has a NaN
+	w          []float64 // without regressors, y differenced d and D times (for fitsExactly)
+	// start and scale are the regression coefficients' starting values and optimiser scales
+	// (R's init and parscale); err is the start's failure, reported by the fits.
+	start, scale []float64
+	err          error
+}
+
+// newDesign builds the design of spec (layout lay, coefficients fixed) for the series y, which it
+// keeps. The regression coefficients start as R's arima starts them: several free regressors
+// are rotated to orthogonal columns for conditioning, and the coefficients start from least
+// squares on the differenced data with a scale of ten standard errors.
+func newDesign(y []float64, spec Spec, lay layout, fixed []float64) *design {
+	xreg := lay.regressors(spec, len(y), 0)
+	des := &design{y: y, xreg: xreg}
+	des.missing, des.nonMissing = missingSteps(y, xreg)
+	des.anyMissing = anyNaN(y) || anyMissing(xreg)
+	if len(xreg) == 0 {
+		des.w = diffN(diffSeasonal(y, lay.m, lay.sd), lay.d)
+		return des
+	}
+	if len(xreg) > 1 && allFree(fixed[lay.narma():]) {
+		if des.xreg, des.rot, des.err = rotate(xreg, des.missing); des.err != nil {
+			return des
+		}
+	}
+	beta, ses, err := initialRegression(y, des.xreg, lay)
+	if err != nil {
+		des.err = err
+		return des
+	}
+	des.start, des.scale = beta, make([]float64, len(beta))
+	for j, se := range ses {
+		des.scale[j] = 10 * se
+		if !(des.scale[j] > 0) || math.IsInf(des.scale[j], 0) {
+			des.scale[j] = 1
+		}
+	}
+	return des
 }
 
 // checkLags returns a TooShortError when a lag of the model reaches the length n of the series
@@ -251,43 +323,13 @@ func rankingHessian(f func([]float64) float64, x, parscale []float64) []float64 
 	return h
 }
 
-// startRegression sets the regression part of the problem as R's arima does: several free
-// regressors are rotated to orthogonal columns for conditioning, and the coefficients start
-// from least squares on the differenced data with a scale of ten standard errors.
-func (f *fitting) startRegression(xreg [][]float64) error {
-	f.pr.xreg = xreg
-	if len(xreg) == 0 {
-		return nil
-	}
-	narma := f.lay.narma()
-	if len(xreg) > 1 && allFree(f.fixed[narma:]) {
-		var err error
-		if xreg, f.rot, err = rotate(xreg, f.missing); err != nil {
-			return err
-		}
-		f.pr.xreg = xreg
-	}
-	beta, ses, err := initialRegression(f.pr.y, xreg, f.lay)
-	if err != nil {
-		return err
-	}
-	for j := range xreg {
-		f.init[narma+j] = beta[j]
-		f.parscale[narma+j] = 10 * ses[j]
-		if !(f.parscale[narma+j] > 0) || math.IsInf(f.parscale[narma+j], 0) {
-			f.parscale[narma+j] = 1
-		}
-	}
-	return nil
-}
-
-// freeStart returns the starting values of the free coefficients.
+// freeStart returns the starting values of the free coefficients (in f.start, which the next
+// call overwrites).
 func (f *fitting) freeStart() []float64 {
-	x := make([]float64, len(f.pr.free))
 	for i, j := range f.pr.free {
-		x[i] = f.init[j]
+		f.start[i] = f.init[j]
 	}
-	return x
+	return f.start
 }
 
 // coefWith returns every coefficient: the fixed ones and the free ones from x.
@@ -312,7 +354,7 @@ func (f *fitting) covariance(obj func([]float64) float64, x []float64) []float64
 // Kalman filter is run at the estimate only to give the state to forecast from.
 func (f *fitting) estimateCSS() (estimate, error) {
 	pr, cfg := f.pr, f.cfg
-	x, fx, _ := minimize(pr.cssObjective, f.freeStart(), f.freeScale, cfg.gradTol(), cfg.maxIter(), cfg.ranking)
+	x, fx, _ := pr.opt.minimize(pr.cssObjective, f.freeStart(), f.freeScale, cfg.gradTol(), cfg.maxIter(), cfg.ranking)
 	if x == nil && len(pr.free) > 0 {
 		return estimate{}, ErrDegenerate
 	}
@@ -321,9 +363,8 @@ func (f *fitting) estimateCSS() (estimate, error) {
 		est.value = pr.cssObjective(nil)
 	}
 	pr.setARMA(est.coef, false)
-	adj := pr.adjusted(est.coef)
 	est.resid = make([]float64, f.n)
-	ssq, nu := pr.css(adj, est.resid)
+	ssq, nu := pr.css(est.coef, est.resid)
 	est.sigma2 = ssq / float64(nu)
 	if err := pr.ss.initialCovariance(pr.pn, pr.kappa); err != nil {
 		// A non-stationary CSS estimate has no stationary covariance: start every state
@@ -333,7 +374,7 @@ func (f *fitting) estimateCSS() (estimate, error) {
 			pr.pn[i*pr.ss.rd+i] = pr.kappa
 		}
 	}
-	pr.runFilter(adj, nil)
+	pr.runFilter(pr.adjusted(est.coef), nil)
 	return est, nil
 }
 
@@ -353,7 +394,7 @@ func (f *fitting) estimateML() (estimate, error) {
 	}
 	pr.trans = f.trans
 	pr.exact = !anyMissingValue(f.missing) && !cfg.KappaLikelihood
-	x, fx, _ := minimize(pr.mlObjective, f.freeStart(), f.freeScale, cfg.gradTol(), cfg.maxIter(), cfg.ranking)
+	x, fx, _ := pr.opt.minimize(pr.mlObjective, f.freeStart(), f.freeScale, cfg.gradTol(), cfg.maxIter(), cfg.ranking)
 	if x == nil && len(pr.free) > 0 {
 		return estimate{}, ErrDegenerate
 	}
@@ -367,18 +408,21 @@ func (f *fitting) estimateML() (estimate, error) {
 	} else {
 		est.vcov = f.covariance(pr.mlObjective, x)
 	}
-	if pr.exact {
-		// Report R's large-κ likelihood at the estimate.
-		pr.exact = false
-		est.value = pr.mlObjective(x)
-	}
-	pr.trans = false
+	// The Kalman filter at the estimate gives the residuals, σ² and the final state and, when
+	// the optimiser used the exactly diffuse likelihood, R's large-κ likelihood to report: the
+	// filter mlObjective(x) would run on the inexact path is this one (est.coef holds x with
+	// the AR parts mapped through the same transform).
+	exact := pr.exact
+	pr.trans, pr.exact = false, false
 	pr.setARMA(est.coef, false)
 	if err := pr.ss.initialCovariance(pr.pn, pr.kappa); err != nil {
 		return estimate{}, err
 	}
 	est.resid = make([]float64, f.n)
 	sums := pr.runFilter(pr.adjusted(est.coef), est.resid)
+	if exact {
+		est.value = mlValue(sums)
+	}
 	est.sigma2 = sums.ssq / float64(f.nUsed)
 	return est, nil
 }
@@ -388,7 +432,7 @@ func (f *fitting) estimateML() (estimate, error) {
 // in R.
 func (f *fitting) startFromCSS() error {
 	pr, cfg := f.pr, f.cfg
-	x, _, ok := minimize(pr.cssObjective, f.freeStart(), f.freeScale, max(cfg.gradTol(), cssStartTol), cfg.maxIter(), cfg.ranking)
+	x, _, ok := pr.opt.minimize(pr.cssObjective, f.freeStart(), f.freeScale, max(cfg.gradTol(), cssStartTol), cfg.maxIter(), cfg.ranking)
 	if x == nil && len(pr.free) > 0 {
 		return ErrDegenerate
 	}
@@ -460,7 +504,7 @@ func (f *fitting) model(est estimate) *Model {
 	}
 	m := &Model{
 		lay: lay, method: f.method, n: f.n, nobs: f.nUsed,
-		coef: coef, free: pr.free, vcov: vcov, names: lay.names,
+		coef: coef, free: append([]int(nil), pr.free...), vcov: vcov, names: lay.names,
 		sigma2: est.sigma2, resid: est.resid, stateOK: true,
 	}
 	nu := float64(f.nUsed)
@@ -476,11 +520,18 @@ func (f *fitting) model(est estimate) *Model {
 	} else {
 		m.aic, m.bic, m.aicc = math.NaN(), math.NaN(), math.NaN()
 	}
-	m.phi = append([]float64(nil), pr.ss.phi...)
-	m.theta = append([]float64(nil), pr.ss.theta...)
-	m.delta = pr.ss.delta
-	m.a = append([]float64(nil), pr.st.a...)
-	m.p = append([]float64(nil), pr.st.p...)
+	// The polynomials and the final state, copied into one array.
+	buf := make([]float64, 0, len(pr.ss.phi)+len(pr.ss.theta)+len(pr.st.a)+len(pr.st.p))
+	keep := func(v []float64) []float64 {
+		if len(v) == 0 {
+			return nil
+		}
+		n := len(buf)
+		buf = append(buf, v...)
+		return buf[n:len(buf):len(buf)]
+	}
+	m.phi, m.theta, m.a, m.p = keep(pr.ss.phi), keep(pr.ss.theta), keep(pr.st.a), keep(pr.st.p)
+	m.delta = pr.ss.delta // allocated for this problem
 	m.ss = m.newStateSpaceOf()
 	return m
 }

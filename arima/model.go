@@ -109,11 +109,13 @@ func (m *Model) ARPolynomial() []float64 { return slices.Clone(m.phi) }
 // MAPolynomial returns the expanded MA coefficients θ of θ(B)Θ(B^m) = 1 + Σ θ_i B^i.
 func (m *Model) MAPolynomial() []float64 { return slices.Clone(m.theta) }
 
-// newStateSpaceOf builds a state space from the model's polynomials.
+// newStateSpaceOf builds a state space on the model's polynomials, which it shares: neither
+// the model nor the state space changes them.
 func (m *Model) newStateSpaceOf() *stateSpace {
-	ss := newStateSpace(len(m.phi), len(m.theta), m.delta)
-	copy(ss.phi, m.phi)
-	copy(ss.theta, m.theta)
+	ss := newStateSpace(0, 0, m.delta)
+	ss.phi, ss.theta = m.phi, m.theta
+	ss.r = stateDim(len(m.phi), len(m.theta))
+	ss.rd = ss.r + ss.d
 	ss.refreshIndex()
 	return ss
 }

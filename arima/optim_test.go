@@ -2,6 +2,7 @@ package arima
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -41,6 +42,7 @@ func TestMinimizeBFGSIsMinimize(t *testing.T) {
 		{"unbounded below", func(x []float64) float64 { return -math.Exp(x[0]) }, []float64{0}, 1e-6, 1000},
 		{"not finite at the start", func([]float64) float64 { return math.NaN() }, []float64{1, 2}, 1e-6, 1000},
 	}
+	run := new(bfgsRun) // reused, as a problem reuses it
 	for _, tc := range tests {
 		grad := func(g, u []float64) {
 			work := slices.Clone(u)
@@ -67,7 +69,7 @@ func TestMinimizeBFGSIsMinimize(t *testing.T) {
 			MajorIterations:   tc.maxIter,
 			Converger:         &optimize.FunctionConverge{Absolute: 1e-13, Relative: 1e-13, Iterations: 20},
 		}, &optimize.BFGS{})
-		got, status, err := minimizeBFGS(f, grad, tc.x0, tc.gradTol, tc.maxIter)
+		got, status, err := minimizeBFGS(f, grad, tc.x0, tc.gradTol, tc.maxIter, run)
 		if (err == nil) != (wantErr == nil) || status != want.Status {
 			t.Errorf("%s: status %v, error %v; Minimize: %v, %v", tc.name, status, err, want.Status, wantErr)
 		}
@@ -76,6 +78,46 @@ func TestMinimizeBFGSIsMinimize(t *testing.T) {
 		}
 		if !slices.Equal(got.X, want.X) {
 			t.Errorf("%s: x = %v, Minimize %v", tc.name, got.X, want.X)
+		}
+	}
+}
+
+// TestBFGSIsGonums: bfgs gives optimize.BFGS's directions and steps bit for bit, over sequences
+// of locations of every dimension up to 6, reused across minimisations of different sizes, with
+// steps whose change of gradient is orthogonal to them (no update) among them.
+func TestBFGSIsGonums(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	mine := &bfgs{}
+	for run := range 40 {
+		dim := 1 + run%6
+		theirs := &optimize.BFGS{}
+		loc := &optimize.Location{X: make([]float64, dim), Gradient: make([]float64, dim)}
+		for i := range dim {
+			loc.X[i], loc.Gradient[i] = rng.NormFloat64(), rng.NormFloat64()
+		}
+		got, want := make([]float64, dim), make([]float64, dim)
+		for step := range 12 {
+			var gs, ws float64
+			if step == 0 {
+				gs, ws = mine.InitDirection(loc, got), theirs.InitDirection(loc, want)
+			} else {
+				gs, ws = mine.NextDirection(loc, got), theirs.NextDirection(loc, want)
+			}
+			if gs != ws || !slices.Equal(got, want) {
+				t.Fatalf("run %d (dim %d), step %d: direction %v, step %v; BFGS: %v, %v", run, dim, step, got, gs, want, ws)
+			}
+			next := &optimize.Location{X: make([]float64, dim), Gradient: make([]float64, dim)}
+			for i := range dim {
+				next.X[i] = loc.X[i] + 0.1*rng.NormFloat64()
+				next.Gradient[i] = loc.Gradient[i] + rng.NormFloat64()
+			}
+			if step == 5 { // the same gradient: sᵀy = 0
+				copy(next.Gradient, loc.Gradient)
+			}
+			if step == 7 && dim > 1 { // a zero in s and in y
+				next.X[0], next.Gradient[0] = loc.X[0], loc.Gradient[0]
+			}
+			loc = next
 		}
 	}
 }

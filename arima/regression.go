@@ -3,6 +3,9 @@ package arima
 import (
 	"math"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -149,64 +152,96 @@ func diffLag(x []float64, lag int) []float64 {
 
 // leastSquares regresses y on cols (no intercept) over the complete rows and returns the
 // coefficients and their standard errors; ok is false when the design is rank deficient.
+//
+// It solves the normal equations XᵀX β = Xᵀy by the Cholesky factorisation XᵀX = UᵀU, and the
+// standard errors are √(s² (XᵀX)⁻¹ⱼⱼ) with s² = RSS/(rows − k); ok is false when XᵀX is not
+// positive definite or its condition number exceeds mat.ConditionTolerance. These are the
+// BLAS and LAPACK calls of gonum's mat.Cholesky (Factorize, SolveVecTo, InverseTo) and
+// VecDense.MulVec on the same values, made on one array of its own: the results are mat's to
+// the bit, without the allocations of its wrappers.
 func leastSquares(y []float64, cols [][]float64) (beta, se []float64, ok bool) {
 	k := len(cols)
-	var rows []int
-	for t := range y {
-		good := !math.IsNaN(y[t])
+	complete := func(t int) bool {
+		if math.IsNaN(y[t]) {
+			return false
+		}
 		for _, c := range cols {
 			if math.IsNaN(c[t]) {
-				good = false
+				return false
 			}
 		}
-		if good {
-			rows = append(rows, t)
+		return true
+	}
+	nr := 0
+	for t := range y {
+		if complete(t) {
+			nr++
 		}
 	}
-	if len(rows) < k || k == 0 {
+	if nr < k || k == 0 {
 		return nil, nil, false
 	}
-	x := mat.NewDense(len(rows), k, nil)
-	yv := mat.NewVecDense(len(rows), nil)
-	for i, t := range rows {
-		for j := range k {
-			x.Set(i, j, cols[j][t])
+	buf := make([]float64, nr*k+2*nr+2*k*k+4*k)
+	take := func(n int) []float64 {
+		v := buf[:n:n]
+		buf = buf[n:]
+		return v
+	}
+	vec := func(v []float64) blas64.Vector { return blas64.Vector{N: len(v), Inc: 1, Data: v} }
+	x := blas64.General{Rows: nr, Cols: k, Stride: k, Data: take(nr * k)}
+	yv, fit := take(nr), take(nr)
+	i := 0
+	for t := range y {
+		if complete(t) {
+			for j := range k {
+				x.Data[i*k+j] = cols[j][t]
+			}
+			yv[i] = y[t]
+			i++
 		}
-		yv.SetVec(i, y[t])
 	}
-	var xtx mat.SymDense
-	xtx.SymOuterK(1, x.T())
-	var chol mat.Cholesky
-	if !chol.Factorize(&xtx) {
+	// XᵀX in the upper triangle, factorised in place, and the reciprocal of its condition
+	// number.
+	u := blas64.Symmetric{Uplo: blas.Upper, N: k, Stride: k, Data: take(k * k)}
+	blas64.Syrk(blas.Trans, 1, x, 1, u)
+	work, iwork := take(3*k), make([]int, k)
+	norm := lapack64.Lansy(mat.CondNorm, u, work[:k])
+	chol, ok := lapack64.Potrf(u)
+	if !ok {
 		return nil, nil, false
 	}
-	var xty mat.VecDense
-	xty.MulVec(x.T(), yv)
-	var b mat.VecDense
-	if err := chol.SolveVecTo(&b, &xty); err != nil {
+	cond := 1 / lapack64.Pocon(u, norm, work, iwork)
+	// β from Xᵀy.
+	b := take(k)
+	blas64.Gemv(blas.Trans, 1, x, vec(yv), 0, vec(b))
+	lapack64.Potrs(chol, blas64.General{Rows: k, Cols: 1, Stride: 1, Data: b})
+	if cond > mat.ConditionTolerance {
 		return nil, nil, false
 	}
-	var fit mat.VecDense
-	fit.MulVec(x, &b)
+	blas64.Gemv(blas.NoTrans, 1, x, vec(b), 0, vec(fit))
 	rss := 0.0
-	for i := range rows {
-		e := yv.AtVec(i) - fit.AtVec(i)
+	for i := range nr {
+		e := yv[i] - fit[i]
 		rss += e * e
 	}
-	dof := float64(len(rows) - k)
+	dof := float64(nr - k)
 	s2 := math.NaN()
 	if dof > 0 {
 		s2 = rss / dof
 	}
-	var inv mat.SymDense
-	if err := chol.InverseTo(&inv); err != nil {
+	// (XᵀX)⁻¹ from the factor, in the upper triangle of a copy.
+	inv := take(k * k)
+	for i := range k {
+		copy(inv[i*k+i:(i+1)*k], chol.Data[i*k+i:(i+1)*k])
+	}
+	if _, ok := lapack64.Potri(blas64.Triangular{Uplo: blas.Upper, Diag: blas.NonUnit, N: k, Stride: k, Data: inv}); !ok {
 		return nil, nil, false
 	}
-	beta = make([]float64, k)
-	se = make([]float64, k)
+	out := make([]float64, 2*k)
+	beta, se = out[:k:k], out[k:]
+	copy(beta, b)
 	for j := range k {
-		beta[j] = b.AtVec(j)
-		se[j] = math.Sqrt(inv.At(j, j) * s2)
+		se[j] = math.Sqrt(inv[j*k+j] * s2)
 	}
 	return beta, se, true
 }

@@ -196,6 +196,9 @@ func (s Spec) resolve(n int) layout {
 			panic(fmt.Sprintf("arima: Xreg column %d has length %d, y has %d", j, len(col), n))
 		}
 	}
+	if nc := l.ncoef(); nc > 0 {
+		l.names = make([]string, 0, nc)
+	}
 	for i := 1; i <= l.p; i++ {
 		l.names = append(l.names, "ar"+strconv.Itoa(i))
 	}

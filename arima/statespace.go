@@ -95,14 +95,26 @@ func solveAugmented(a []float64, k int) bool {
 
 // newStateSpace sizes a state space for expanded polynomials of the given lengths.
 func newStateSpace(p, q int, delta []float64) *stateSpace {
-	r := max(p, q+1)
-	s := &stateSpace{
-		phi:   make([]float64, p),
-		theta: make([]float64, q),
-		delta: delta,
-		r:     r,
-		d:     len(delta),
-		rd:    r + len(delta),
+	return (*stateSpace)(nil).reuse(p, q, delta)
+}
+
+// reuse sizes s, or a new state space when s is nil, for expanded polynomials of the given
+// lengths (coefficients zero), keeping its arrays where they are large enough, and returns it.
+func (s *stateSpace) reuse(p, q int, delta []float64) *stateSpace {
+	if s == nil {
+		s = new(stateSpace)
+	}
+	r := stateDim(p, q)
+	*s = stateSpace{
+		phi:      zeroed(s.phi, p),
+		theta:    zeroed(s.theta, q),
+		delta:    delta,
+		r:        r,
+		d:        len(delta),
+		rd:       r + len(delta),
+		phiIdx:   s.phiIdx[:0],
+		deltaIdx: s.deltaIdx[:0],
+		buf:      s.buf, buf2: s.buf2, phiDense: s.phiDense, // scratch
 	}
 	for i, v := range delta {
 		if v != 0 {
@@ -111,6 +123,10 @@ func newStateSpace(p, q int, delta []float64) *stateSpace {
 	}
 	return s
 }
+
+// stateDim returns the number r = max(p, q+1) of ARMA states for expanded polynomials of
+// lengths p and q.
+func stateDim(p, q int) int { return max(p, q+1) }
 
 // refreshIndex records the non-zero positions of the expanded AR coefficients in s.phi.
 func (s *stateSpace) refreshIndex() {
@@ -372,12 +388,22 @@ type filterWork struct {
 }
 
 func newFilterWork(rd int) *filterWork {
-	return &filterWork{
-		anew: make([]float64, rd),
-		pnew: make([]float64, rd*rd),
-		mm:   make([]float64, rd*rd),
-		m:    make([]float64, rd),
+	return (*filterWork)(nil).reuse(rd)
+}
+
+// reuse sizes w, or new scratch when w is nil, for rd states, keeping its arrays where they
+// are large enough, and returns it.
+func (w *filterWork) reuse(rd int) *filterWork {
+	if w == nil {
+		w = new(filterWork)
 	}
+	*w = filterWork{
+		anew: zeroed(w.anew, rd),
+		pnew: zeroed(w.pnew, rd*rd),
+		mm:   zeroed(w.mm, rd*rd),
+		m:    zeroed(w.m, rd),
+	}
+	return w
 }
 
 // filterSums are the sums of R's ARIMA_Like: Σ v_t²/F_t, Σ log F_t and the number of
