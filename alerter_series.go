@@ -584,12 +584,18 @@ func forecastClean(values []float64) []float64 {
 	if !(scale > 0) {
 		return out
 	}
-	ref := make([]float64, 0, forecastSpikeReference)
+	// The last accepted values in order of arrival, and the same sorted for their median.
+	var refBuf, sortedBuf [forecastSpikeReference]float64
+	ref, sorted := refBuf[:0], sortedBuf[:0]
 	accept := func(v float64) {
 		if len(ref) == forecastSpikeReference {
+			i, _ := slices.BinarySearch(sorted, ref[0])
+			sorted = slices.Delete(sorted, i, i+1)
 			ref = slices.Delete(ref, 0, 1)
 		}
 		ref = append(ref, v)
+		i, _ := slices.BinarySearch(sorted, v)
+		sorted = slices.Insert(sorted, i, v)
 	}
 	var run []int
 	for i, v := range values {
@@ -597,7 +603,7 @@ func forecastClean(values []float64) []float64 {
 		case math.IsNaN(v):
 		case len(ref) < forecastSpikeReference/2+1:
 			accept(v)
-		case math.Abs(v-alertMedian(ref)) > forecastSpikeCut*scale:
+		case math.Abs(v-(sorted[(len(sorted)-1)/2]+sorted[len(sorted)/2])/2) > forecastSpikeCut*scale:
 			run = append(run, i)
 			if len(run) > forecastSpikeMax {
 				for _, j := range run {
