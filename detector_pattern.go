@@ -132,7 +132,7 @@ func (p *detPatterns) observe(s *detService, m Metrics, out []Anomaly) []Anomaly
 	shifted := p.shift.Run() >= s.cfg.ShiftWindows // the Detector's, not a restored snapshot's
 	cal := p.calibrator.Calibrate(d)
 	if !shifted || cal.Score < detMinShiftScore {
-		p.calibrator.Add(d)
+		p.calibrator.Learn(d)
 		return out
 	}
 	a := Anomaly{

@@ -577,7 +577,7 @@ func (d *StreamDetector) score(r, expected float64) float64 {
 	case d.hold > 0 && d.hold < d.cfg.Hold:
 		// The run of held alarms goes on: learn the value only if it is not an alarm itself.
 		if cal = d.calibrator.Calibrate(evidence); cal.Score/100 < holdScore {
-			d.calibrator.Add(evidence)
+			d.calibrator.Learn(evidence)
 		}
 	default:
 		cal = d.calibrator.Add(evidence)

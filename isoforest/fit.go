@@ -106,7 +106,8 @@ type grower struct {
 	X      [][]float64
 	d      int
 	s      settings
-	rng    *rand.Rand
+	pcg    rand.PCG   // the source of rng, re-seeded for each tree
+	rng    *rand.Rand // draws from pcg
 	depth  int
 	rows   []int     // the current tree's subsample; nodes own contiguous ranges of it
 	proj   []float64 // projections of rows onto an extended split's normal
@@ -129,7 +130,11 @@ type grower struct {
 // growerPool recycles growers, with their scratch space and forest parts, from one Fit to the
 // next: a service's detector refits small forests again and again, and would otherwise allocate
 // all of it each time.
-var growerPool = sync.Pool{New: func() any { return new(grower) }}
+var growerPool = sync.Pool{New: func() any {
+	g := new(grower)
+	g.rng = rand.New(&g.pcg)
+	return g
+}}
 
 // newGrower returns a grower for X from the pool, its scratch space sized for X and s.
 func newGrower(X [][]float64, d int, s settings) *grower {
@@ -153,7 +158,7 @@ const maxPooledNodes = 1 << 18
 // release returns g to the pool once its trees are assembled, without its references to the
 // caller's data.
 func (g *grower) release() {
-	g.X, g.s, g.rng, g.importance = nil, settings{}, nil, nil
+	g.X, g.s, g.importance = nil, settings{}, nil
 	if cap(g.part.nodes) > maxPooledNodes {
 		g.part = forestPart{}
 	}
@@ -172,7 +177,7 @@ func resize[T any](s []T, n int) []T {
 // grow grows tree number id, adds the credit of its in-bag rows to importance (d zeros) and
 // appends the tree to the grower's forest part.
 func (g *grower) grow(id uint64, importance []float64) tree {
-	g.rng = randstream.New(g.s.seed, id)
+	randstream.Seed(&g.pcg, g.s.seed, id) // g.rng now draws what randstream.New(seed, id) would
 	g.sampleFeatures()
 	g.sampleRows()
 	g.nodes = append(g.nodes[:0], node{})

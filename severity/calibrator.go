@@ -153,8 +153,31 @@ func (c *Calibrator) init() {
 func (c *Calibrator) Add(x float64) Calibrated {
 	c.init()
 	res := c.Calibrate(x)
-	if math.IsNaN(x) || math.IsInf(x, 0) || (c.alarming() && res.Probability < c.cfg.Risk) {
-		return res
+	if !(c.alarming() && res.Probability < c.cfg.Risk) {
+		c.learn(x)
+	}
+	return res
+}
+
+// Learn learns x exactly as Add does, without returning its calibration: NaN and ±Inf are
+// skipped, and so are alarms withheld by Config.WithholdAlarms — the only case in which Learn
+// calibrates x (once alarms are withheld, the tail fit resting on 100 excesses). Calibrate(x)
+// followed by Learn(x) yields the calibration and leaves the state that Add(x) does, but
+// calibrates x once rather than twice: it suits callers that look at the calibration before
+// deciding whether to learn x.
+func (c *Calibrator) Learn(x float64) {
+	c.init()
+	if c.alarming() && c.Calibrate(x).Probability < c.cfg.Risk {
+		return
+	}
+	c.learn(x)
+}
+
+// learn adds x to the learned values unless it is NaN or ±Inf; whether x is a withheld alarm is
+// the caller's to check.
+func (c *Calibrator) learn(x float64) {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return
 	}
 	c.n++
 	c.digest.Add(x)
@@ -166,12 +189,11 @@ func (c *Calibrator) Add(x float64) Calibrated {
 		if len(c.warm) >= c.cfg.WarmUp {
 			c.setThreshold()
 		}
-		return res
+		return
 	}
 	if x > c.threshold {
 		c.addExcess(x - c.threshold)
 	}
-	return res
 }
 
 // alarmPeaks is the number of excesses the tail fit must rest on before alarms are withheld from

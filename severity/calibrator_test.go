@@ -197,6 +197,52 @@ func TestCalibratorAlarmsAreNotLearned(t *testing.T) {
 	}
 }
 
+// TestCalibratorLearnMatchesAdd checks that Calibrate followed by Learn gives the calibrations
+// and the state that Add gives, alarms withheld or not, on normal values mixed with NaN, ±Inf
+// and, once the tail fit rests on enough excesses for alarms to be withheld, outliers.
+func TestCalibratorLearnMatchesAdd(t *testing.T) {
+	for _, withhold := range []bool{false, true} {
+		rng := rand.New(rand.NewPCG(9, 0))
+		cfg := Config{WithholdAlarms: withhold}
+		add, learn := New(cfg), New(cfg)
+		var zero Calibrator // the zero value learns with the default config
+		normal := 0
+		for i := range 5000 {
+			x := rng.NormFloat64()
+			switch {
+			case i%97 == 0 && i > 3000:
+				x = 8 + rng.Float64()
+			case i%97 == 1:
+				x = math.NaN()
+			case i%97 == 2:
+				x = math.Inf(1 - 2*(i%2))
+			default:
+				normal++
+			}
+			want := add.Add(x)
+			got := learn.Calibrate(x)
+			learn.Learn(x)
+			if got != want {
+				t.Fatalf("withhold %v, value %d (%g): Calibrate gave %+v, Add %+v", withhold, i, x, got, want)
+			}
+			if !withhold {
+				zero.Learn(x)
+			}
+		}
+		a, _ := add.MarshalBinary()
+		b, _ := learn.MarshalBinary()
+		if string(a) != string(b) {
+			t.Errorf("withhold %v: the states differ: %+v, %+v", withhold, add.Snapshot(), learn.Snapshot())
+		}
+		if n := add.Snapshot().Count; withhold && n != normal {
+			t.Errorf("withhold: %d values learned, want the %d normal ones", n, normal)
+		}
+		if c, _ := zero.MarshalBinary(); !withhold && string(c) != string(a) {
+			t.Errorf("zero value: state %+v, want %+v", zero.Snapshot(), add.Snapshot())
+		}
+	}
+}
+
 func TestCalibratorWarmUpAndReset(t *testing.T) {
 	var c Calibrator // zero value: defaults
 	for i := range 199 {
