@@ -148,7 +148,8 @@ type AlerterConfig struct {
 	IntervalLevel float64
 	// Thresholds maps metric names (see Metrics.Value) to their thresholds (default
 	// DefaultAlertThresholds). Every metric in it is forecast.
-	Thresholds map[string]AlertThreshold
+	Thresholds  map[string]AlertThreshold
+	thresholded []string // the keys of Thresholds, sorted (set by the Alerter)
 	// MinProbability is the breach probability from which an alert is raised (default 0.5).
 	MinProbability float64
 	// Paths is the number of Monte Carlo sample paths of a probability (default 2000).
@@ -252,19 +253,17 @@ func (cfg AlerterConfig) withDefaults() AlerterConfig {
 			panic(fmt.Sprintf("omen: AlerterConfig: capacity of %q must be positive", svc))
 		}
 	}
+	cfg.thresholded = slices.Sorted(maps.Keys(cfg.Thresholds))
 	return cfg
 }
 
 // metricsOf returns the metrics forecast for service, sorted: the thresholded ones, and the
-// capacity metric when the service has a capacity.
+// capacity metric when the service has a capacity. The result is not to be modified.
 func (cfg *AlerterConfig) metricsOf(service string) []string {
-	out := make([]string, 0, len(cfg.Thresholds)+1)
-	for name := range cfg.Thresholds {
-		out = append(out, name)
+	if _, ok := cfg.Capacity[service]; !ok || slices.Contains(cfg.thresholded, cfg.CapacityMetric) {
+		return cfg.thresholded
 	}
-	if _, ok := cfg.Capacity[service]; ok && !slices.Contains(out, cfg.CapacityMetric) {
-		out = append(out, cfg.CapacityMetric)
-	}
+	out := append(slices.Clip(cfg.thresholded), cfg.CapacityMetric)
 	slices.Sort(out)
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stacklens/omen/arima"
+	"github.com/stacklens/omen/internal/order"
 	"github.com/stacklens/omen/internal/stl"
 )
 
@@ -39,6 +40,9 @@ type forecastSeries struct {
 
 	model   *arima.Model
 	weights forecastWeights // the model's ψ-weights and ARMA form over the horizon
+	// order is forecastModelOrder of a model of the orders orderOf (p, d, q, P, D, Q, period).
+	order   string
+	orderOf [7]int
 	// fc is the forecast after the last window (valid when hasFc), the drift included; arimaSE
 	// holds the model's own standard errors and driftSE the standard error of the drift.
 	fc      arima.Forecast
@@ -247,8 +251,9 @@ func (f *forecastSeries) fit(cfg *AlerterConfig, period int) {
 // have the spread of normal operation, which is what a breach probability must be judged by.
 func forecastScale(m *arima.Model) float64 {
 	sigma := math.Sqrt(m.Sigma2())
-	var r []float64
-	for _, e := range m.Residuals() {
+	res := m.Residuals()
+	r := res[:0] // Residuals returns a copy: filtered in place
+	for _, e := range res {
 		if !math.IsNaN(e) {
 			r = append(r, e)
 		}
@@ -256,11 +261,11 @@ func forecastScale(m *arima.Model) float64 {
 	if !(sigma > 0) || len(r) < 8 {
 		return 1
 	}
-	centre := alertMedian(r)
+	centre := order.Median(r) // r holds no NaN, and is ours to rearrange
 	for i, e := range r {
 		r[i] = math.Abs(e - centre)
 	}
-	robust := 1.4826 * alertMedian(r)
+	robust := 1.4826 * order.Median(r)
 	if !(robust > 0) {
 		return 1
 	}
@@ -451,7 +456,11 @@ func (f *forecastSeries) records(cfg *AlerterConfig, service string, t time.Time
 	if n == 0 || n > cfg.Horizon {
 		n = cfg.Horizon
 	}
-	order := forecastModelOrder(f.model)
+	o, so := f.model.Order(), f.model.Seasonal()
+	if key := [...]int{o.P, o.D, o.Q, so.P, so.D, so.Q, so.Period}; f.order == "" || key != f.orderOf {
+		f.order, f.orderOf = forecastModelOrder(f.model), key // a fit may change the orders, an update not
+	}
+	order := f.order
 	for h := 1; h <= n; h++ {
 		p := forecastPending{
 			Issued:    t.UnixNano(),
@@ -576,11 +585,11 @@ func forecastClean(values []float64) []float64 {
 	if len(diffs) < 2 {
 		return out
 	}
-	centre := alertMedian(diffs)
+	centre := order.Median(diffs) // diffs holds no NaN, and is ours to rearrange
 	for i, d := range diffs {
 		diffs[i] = math.Abs(d - centre)
 	}
-	scale := 1.4826 * alertMedian(diffs) / math.Sqrt2
+	scale := 1.4826 * order.Median(diffs) / math.Sqrt2
 	if !(scale > 0) {
 		return out
 	}

@@ -199,8 +199,14 @@ func (s *alerterService) process(cfg *AlerterConfig, m Metrics) Results {
 	step := s.step()
 	period := s.period(cfg)
 	slot := s.advanceSlot(t, k, period)
-	var r Results
-	for _, name := range cfg.metricsOf(s.name) {
+	metrics := cfg.metricsOf(s.name)
+	// Each metric completes about one forecast per record step and issues its records.
+	records := max(cfg.ForecastRecords, 0)
+	if cfg.ForecastRecords == 0 || records > cfg.Horizon {
+		records = cfg.Horizon
+	}
+	r := Results{Forecasts: make([]Forecast, 0, 2*records*len(metrics))}
+	for _, name := range metrics {
 		v, _ := m.Value(name)
 		f := s.seriesOf(name)
 		r.Forecasts = f.observe(cfg, s.name, t, k, slot, step, v, r.Forecasts)

@@ -112,7 +112,13 @@ func (m *Model) MAPolynomial() []float64 { return slices.Clone(m.theta) }
 // newStateSpaceOf builds a state space on the model's polynomials, which it shares: neither
 // the model nor the state space changes them.
 func (m *Model) newStateSpaceOf() *stateSpace {
-	ss := newStateSpace(0, 0, m.delta)
+	return m.stateSpaceIn(nil)
+}
+
+// stateSpaceIn is newStateSpaceOf reusing the scratch of ss (nil for new). The state space
+// refers to m's polynomials: release it with forget before ss is reused for anything else.
+func (m *Model) stateSpaceIn(ss *stateSpace) *stateSpace {
+	ss = ss.reuse(0, 0, m.delta)
 	ss.phi, ss.theta = m.phi, m.theta
 	ss.r = stateDim(len(m.phi), len(m.theta))
 	ss.rd = ss.r + ss.d

@@ -124,6 +124,10 @@ func (s *stateSpace) reuse(p, q int, delta []float64) *stateSpace {
 	return s
 }
 
+// forget drops s's references to a model's polynomials, so that reusing s cannot write to
+// them.
+func (s *stateSpace) forget() { s.phi, s.theta, s.delta = nil, nil, nil }
+
 // stateDim returns the number r = max(p, q+1) of ARMA states for expanded polynomials of
 // lengths p and q.
 func stateDim(p, q int) int { return max(p, q+1) }

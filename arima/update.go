@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 )
 
 // Update returns a new model that has absorbed the observations y (NaN = missing) after the
@@ -36,19 +37,34 @@ func (m *Model) UpdateX(y []float64, xreg [][]float64) (*Model, error) {
 			}
 		}
 	}
-	adj := make([]float64, len(y))
+	u := updates.Get().(*updateWork)
+	defer updates.Put(u)
+	u.adj = zeroed(u.adj, len(y))
 	for i, v := range y {
 		if math.IsInf(v, 0) {
 			return nil, ErrNonFinite
 		}
-		adj[i] = v - m.regressionAt(m.n+i+1, xreg, i)
+		u.adj[i] = v - m.regressionAt(m.n+i+1, xreg, i)
 	}
 	out := *m
 	out.a = slices.Clone(m.a)
 	out.p = slices.Clone(m.p)
-	ss := m.newStateSpaceOf() // the filter uses scratch inside the state space: not m.ss
+	// The filter uses scratch inside the state space: a state space of its own, not m.ss,
+	// which concurrent forecasts may be reading.
+	ss := m.stateSpaceIn(&u.ss)
+	defer ss.forget()
 	st := filterState{a: out.a, p: out.p}
-	ss.filter(adj, &st, nil, newFilterWork(ss.rd), nil)
+	ss.filter(u.adj, &st, nil, u.work.reuse(ss.rd), nil)
 	out.n = m.n + len(y)
 	return &out, nil
 }
+
+// updateWork is the scratch of an update: the regression-adjusted observations, the state
+// space and the filter's work.
+type updateWork struct {
+	adj  []float64
+	ss   stateSpace
+	work filterWork
+}
+
+var updates = sync.Pool{New: func() any { return new(updateWork) }}
