@@ -17,8 +17,11 @@ type runStats struct {
 	services int
 	bad      []badLine
 	elapsed  time.Duration
-	via      string      // how the windows reached the engines
-	kafka    *kafkaStats // the consumers' counters, on the Kafka path
+	// startup is the part of elapsed before the first window reached an engine: on the Kafka
+	// path, the broker's topics, the stream produced and the consumers' groups joined.
+	startup time.Duration
+	via     string      // how the windows reached the engines
+	kafka   *kafkaStats // the consumers' counters, on the Kafka path
 	// capacity holds the plans of the services given a capacity, and noCapacity why the others
 	// have none.
 	capacity   []omen.CapacityPlan
@@ -100,7 +103,13 @@ func printDashboard(w io.Writer, store *omen.MemoryStore, st runStats) {
 	if len(st.bad) > 0 {
 		fmt.Fprintf(w, "; %d bad input lines skipped", len(st.bad))
 	}
-	fmt.Fprintf(w, "\nthrough %s\n", st.via)
+	fmt.Fprintf(w, "\nthrough %s", st.via)
+	if st.kafka != nil && st.startup > 0 && st.elapsed > st.startup {
+		run := st.elapsed - st.startup
+		fmt.Fprintf(w, ": the first window reached the engines after %v (topics, the stream produced, groups joined), the last was committed %v later: %.0f windows/s",
+			st.startup.Round(time.Millisecond), run.Round(time.Millisecond), float64(st.windows)/run.Seconds())
+	}
+	fmt.Fprintln(w)
 	if k := st.kafka; k != nil {
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "consumer\tgroup\tmessages\twindows\tdead letters\tpublished\tcommits\t")

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
+	"sync"
 
 	"github.com/stacklens/omen"
 )
@@ -79,32 +81,92 @@ func (e engines) release(ctx context.Context) error {
 	return nil
 }
 
-// replayDirect hands the messages, in order, to the Detector and then to the Alerter, writing
-// the results of each to sink: the in-memory path, without Kafka. A window that the engine
-// rejects as invalid is reported on stderr, appended to bad and skipped.
+// replayDirect hands each service's messages, in order, to the Detector and then to the
+// Alerter, writing the results of each to sink: the in-memory path, without Kafka. Services are
+// replayed in parallel, one goroutine each, as a consumer processes its partitions; the
+// recorder orders the output by input line whatever the interleaving. A window that an engine
+// rejects as invalid is reported on stderr (in line order once the replay is over), appended to
+// bad and skipped. Any other error stops the replay; the one of the earliest line is returned.
 func replayDirect(ctx context.Context, msgs []message, e engines, rec *recorder, sink omen.Sink, source string, stderr io.Writer) (bad []badLine, err error) {
 	procs := [components]processor{
 		detectorComponent: rec.wrap(detectorComponent, e.detector),
 		alerterComponent:  rec.wrap(alerterComponent, e.alerter),
 	}
+	var services [][]message // each service's messages in input order, services by first line
+	index := map[string]int{}
 	for _, msg := range msgs {
-		if err := ctx.Err(); err != nil {
-			return bad, err
+		i, ok := index[msg.metrics.Service]
+		if !ok {
+			i = len(services)
+			index[msg.metrics.Service] = i
+			services = append(services, nil)
 		}
-		for _, p := range procs {
-			res, err := p.Process(ctx, msg.metrics)
-			if errors.Is(err, omen.ErrInvalidMetrics) {
-				bad = append(bad, badLine{Line: msg.line, Reason: err.Error()})
-				fmt.Fprintf(stderr, "phase5: %s: line %d skipped: %v\n", source, msg.line, err)
-				break
-			}
-			if err != nil {
-				return bad, fmt.Errorf("%s: line %d: %w", source, msg.line, err)
-			}
-			if err := sink.Write(ctx, res); err != nil {
-				return bad, err
+		services[i] = append(services[i], msg)
+	}
+
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	type failure struct {
+		line int
+		err  error
+	}
+	var (
+		mu       sync.Mutex
+		failures []failure
+	)
+	replay := func(own []message) {
+		for _, msg := range own {
+			for _, p := range procs {
+				if runCtx.Err() != nil {
+					return
+				}
+				res, err := p.Process(runCtx, msg.metrics)
+				if errors.Is(err, omen.ErrInvalidMetrics) {
+					mu.Lock()
+					bad = append(bad, badLine{Line: msg.line, Reason: err.Error()})
+					mu.Unlock()
+					break
+				}
+				if err == nil {
+					err = sink.Write(runCtx, res)
+				}
+				if err != nil {
+					mu.Lock()
+					failures = append(failures, failure{msg.line, fmt.Errorf("%s: line %d: %w", source, msg.line, err)})
+					mu.Unlock()
+					stop()
+					return
+				}
 			}
 		}
 	}
+	var wg sync.WaitGroup
+	for _, own := range services {
+		wg.Go(func() { replay(own) })
+	}
+	wg.Wait()
+
+	slices.SortFunc(bad, func(a, b badLine) int { return cmp.Compare(a.Line, b.Line) })
+	for _, b := range bad {
+		fmt.Fprintf(stderr, "phase5: %s: line %d skipped: %s\n", source, b.Line, b.Reason)
+	}
+	if err := ctx.Err(); err != nil {
+		return bad, err
+	}
+	if len(failures) > 0 {
+		// The first failure stopped the others, whose errors may only report that.
+		first := slices.MinFunc(failures, func(a, b failure) int {
+			return cmp.Or(cmp.Compare(btoi(errors.Is(a.err, context.Canceled)), btoi(errors.Is(b.err, context.Canceled))), cmp.Compare(a.line, b.line))
+		})
+		return bad, first.err
+	}
 	return bad, nil
+}
+
+// btoi is 1 for true, 0 for false.
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -85,7 +85,7 @@ func summarize(t *testing.T, out []byte) golden {
 }
 
 // TestDeterministicReplay checks that the bundled replay's output is byte-identical through
-// Kafka at GOMAXPROCS 1 and 2 and through the engines alone (-direct), and equal to the golden
+// Kafka and through the engines alone (-direct) at GOMAXPROCS 1 and 2, and equal to the golden
 // digest in testdata/phase5/replay.json. When the engine's output changes on purpose, refresh
 // the file with
 //
@@ -99,6 +99,7 @@ func TestDeterministicReplay(t *testing.T) {
 	}{
 		{"Kafka at GOMAXPROCS 1", 1, false},
 		{"-direct at GOMAXPROCS 1", 1, true},
+		{"-direct at GOMAXPROCS 2", 2, true}, // services in parallel
 	} {
 		if out := runCommand(t, c.procs, options{direct: c.direct}).out; !bytes.Equal(out, two) {
 			t.Errorf("-out %s differs from -out through Kafka at GOMAXPROCS 2: %s", c.name, firstDifference(out, two))

@@ -27,7 +27,7 @@
 // stream's and from one hour to the next (the bundled stream: 395–412 anomalies); -recent=false
 // keeps the stream's own times. The engines' state stays in memory: each run analyses the stream
 // afresh, and the state that deployed services keep in ml_models is left alone. -direct calls
-// the engines in-process without Kafka, window after window.
+// the engines in-process without Kafka: each service's windows in order, services in parallel.
 //
 // -capacity gives services a capacity in requests per hour (as the predictive alerter's
 // ALERT_CAPACITY): they also get predictive alerts of its exhaustion, and the dashboard shows
@@ -57,6 +57,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -110,6 +111,13 @@ func main() {
 	flag.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
 	if opts.postgres != "" && !explicit["recent"] {
 		opts.recent = true
+	}
+	if os.Getenv("GOGC") == "" {
+		// A replay is a batch over a heap of a few tens of MB that keeps every result for the
+		// dashboard: collecting when the heap has grown by 400 % of the live heap instead of
+		// Go's default 100 % costs about 5 MB more memory and takes a tenth off the replay's
+		// time (GOGC=100 restores the default).
+		debug.SetGCPercent(400)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -218,6 +226,9 @@ func run(ctx context.Context, opts options, stdout, stderr io.Writer) error {
 	st.elapsed = time.Since(start)
 	if st.kafka != nil && !st.kafka.caughtUp.IsZero() {
 		st.elapsed = st.kafka.caughtUp.Sub(start) // the consumers' shutdown is not the replay's
+	}
+	if first := rec.firstWindow(); !first.IsZero() {
+		st.startup = first.Sub(start)
 	}
 	if bar != nil {
 		bar.Finish()

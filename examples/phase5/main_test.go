@@ -366,7 +366,8 @@ func TestDashboard(t *testing.T) {
 	if !strings.Contains(section("Anomalies by service"), "avg confidence") {
 		t.Errorf("no per-service table:\n%s", r.stdout)
 	}
-	if !regexp.MustCompile(`2688 windows of 8 services in \S+: \d+ windows/s\nthrough Kafka \(in-process broker\)`).MatchString(section("Throughput")) {
+	if !regexp.MustCompile(`2688 windows of 8 services in \S+: \d+ windows/s\nthrough Kafka \(in-process broker\): ` +
+		`the first window reached the engines after \S+ \(topics, the stream produced, groups joined\), the last was committed \S+ later: \d+ windows/s\n`).MatchString(section("Throughput")) {
 		t.Errorf("throughput line missing or wrong:\n%s", section("Throughput"))
 	}
 }
@@ -540,5 +541,57 @@ func TestMoveToHour(t *testing.T) {
 		if got := moved[1].metrics.Timestamp; !got.Equal(want) || !moved[0].metrics.Timestamp.Equal(want.Add(-time.Hour)) {
 			t.Errorf("latest %v moved to %v, want %v", latest, got, want)
 		}
+	}
+}
+
+// failingSink fails the write of one window's results.
+type failingSink struct {
+	omen.Sink
+	service string
+	at      time.Time
+}
+
+var errSinkDown = errors.New("sink down")
+
+func (s failingSink) Write(ctx context.Context, r omen.Results) error {
+	for _, m := range r.Metrics {
+		if m.Service == s.service && m.Timestamp.Equal(s.at) {
+			return errSinkDown
+		}
+	}
+	return s.Sink.Write(ctx, r)
+}
+
+// -direct replays services in parallel: a write that fails stops the replay with the error of
+// its line, and the other services stop too instead of replaying their whole stream.
+func TestDirectStopsOnSinkError(t *testing.T) {
+	input, _, err := openInput("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, bad, err := readMessages(input)
+	if err != nil || len(bad) > 0 {
+		t.Fatal(err, bad)
+	}
+	target := msgs[len(msgs)/4] // a window of the first quarter
+	e, err := newEngines(engineConfig{}, omen.NewMemoryStore())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecorder()
+	sink := failingSink{Sink: omen.NewMemoryStore(), service: target.metrics.Service, at: target.metrics.Timestamp}
+	var stderr bytes.Buffer
+	_, err = replayDirect(context.Background(), msgs, e, rec, sink, "bundled", &stderr)
+	if !errors.Is(err, errSinkDown) || !strings.Contains(err.Error(), fmt.Sprintf("line %d:", target.line)) {
+		t.Fatalf("error %v, want the sink's error at line %d", err, target.line)
+	}
+	recorded := 0
+	for _, m := range msgs {
+		if _, ok := rec.results[detectorComponent][keyOf(m.metrics)]; ok {
+			recorded++
+		}
+	}
+	if recorded == len(msgs) {
+		t.Errorf("every window of every service was replayed after the failure")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/stacklens/omen"
 )
@@ -41,7 +42,8 @@ func keyOf(m omen.Metrics) windowKey { return windowKey{m.Service, m.Timestamp.U
 type recorder struct {
 	mu       sync.Mutex
 	results  [components]map[windowKey]omen.Results
-	progress func() // called after each successful Process, when not nil; concurrently
+	first    time.Time // when the first window reached an engine
+	progress func()    // called after each successful Process, when not nil; concurrently
 }
 
 func newRecorder() *recorder {
@@ -64,6 +66,11 @@ type recordingProcessor struct {
 }
 
 func (p *recordingProcessor) Process(ctx context.Context, m omen.Metrics) (omen.Results, error) {
+	p.rec.mu.Lock()
+	if p.rec.first.IsZero() {
+		p.rec.first = time.Now()
+	}
+	p.rec.mu.Unlock()
 	res, err := p.processor.Process(ctx, m)
 	if err != nil {
 		return res, err
@@ -86,6 +93,13 @@ func (p *recordingProcessor) Discard(services []string) {
 	if d, ok := p.processor.(interface{ Discard([]string) }); ok {
 		d.Discard(services)
 	}
+}
+
+// firstWindow returns when the first window reached an engine (zero before).
+func (r *recorder) firstWindow() time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.first
 }
 
 // ordered returns the recorded results in the input's order: for each message, the Detector's
