@@ -7,21 +7,28 @@ import (
 	"testing"
 )
 
+// testValues returns n values of one of three kinds by trial: normal draws, a few values with
+// heavy ties, and values in decreasing order.
+func testValues(rng *rand.Rand, trial, n int) []float64 {
+	a := make([]float64, n)
+	for i := range a {
+		switch trial % 3 {
+		case 0:
+			a[i] = rng.NormFloat64()
+		case 1:
+			a[i] = float64(rng.IntN(4))
+		default:
+			a[i] = float64(n - i)
+		}
+	}
+	return a
+}
+
 func TestSelectRanks(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for trial := range 500 {
-		n := 1 + rng.IntN(300)
-		a := make([]float64, n)
-		for i := range a {
-			switch trial % 3 {
-			case 0:
-				a[i] = rng.NormFloat64()
-			case 1:
-				a[i] = float64(rng.IntN(4)) // heavy ties
-			default:
-				a[i] = float64(i) // sorted input
-			}
-		}
+		a := testValues(rng, trial, 1+rng.IntN(300))
+		n := len(a)
 		sorted := slices.Sorted(slices.Values(a))
 		ranks := []int{rng.IntN(n), rng.IntN(n), rng.IntN(n)}
 		SelectRanks(a, ranks...)
@@ -41,18 +48,8 @@ func TestSelectRanks(t *testing.T) {
 func TestMedian(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for trial := range 300 {
-		n := 1 + rng.IntN(200)
-		a := make([]float64, n)
-		for i := range a {
-			switch trial % 3 {
-			case 0:
-				a[i] = rng.NormFloat64()
-			case 1:
-				a[i] = float64(rng.IntN(3))
-			default:
-				a[i] = float64(n - i)
-			}
-		}
+		a := testValues(rng, trial, 1+rng.IntN(200))
+		n := len(a)
 		s := slices.Sorted(slices.Values(a))
 		want := (s[(n-1)/2] + s[n/2]) / 2
 		if got := Median(a); got != want {
