@@ -484,7 +484,9 @@ func TestForecastUnionReaches(t *testing.T) {
 		{"three steps reaching minP", []float64{0, 0, 0}, []float64{1, 1, 1}, 1, 0.45, true},
 		// Steps 8.9 standard errors below count (P ≈ 2.8e-19 each), 9.1 do not.
 		{"just inside the far bound", []float64{0, 0}, []float64{1, 1}, 8.9, 5e-19, true},
-		{"beyond the far bound", []float64{0, 0}, []float64{1, 1}, 9.1, 1e-19, false},
+		// Two steps 9.1 standard errors below sum to 9e-20 ≥ minP: only their skipping
+		// leaves the bound at 0.
+		{"beyond the far bound", []float64{0, 0}, []float64{1, 1}, 9.1, 5e-20, false},
 		{"zero standard error above", []float64{6}, []float64{0}, 5, 1, true},
 		{"zero standard error below", []float64{4}, []float64{0}, 5, 1e-9, false},
 	} {

@@ -213,30 +213,27 @@ func (f *forecastSeries) fit(cfg *AlerterConfig, period int) {
 	}
 	failed := f.Failed
 	f.SinceFit, f.Failed = 0, false
-	y := forecastInterpolate(forecastClean(f.Values))
+	raw := forecastInterpolate(forecastClean(f.Values))
 	f.SinceSelect++
 	reestimate := f.model != nil && !failed && f.SinceSelect*cfg.RefitEvery < cfg.ReselectEvery
-	var seasonal []float64
-	if reestimate && len(f.Seasonal) == period && len(y) > 2*period {
-		seasonal = f.Seasonal
-	} else {
-		seasonal = forecastSeasonal(y, period, f.Slot)
-	}
-	if seasonal != nil {
-		for i := range y {
-			y[i] -= seasonal[forecastSlotBack(f.Slot, len(y)-1-i, period)]
-		}
+	reuse := reestimate && len(f.Seasonal) == period && len(raw) > 2*period
+	seasonal := f.Seasonal
+	if !reuse {
+		seasonal = forecastSeasonal(raw, period, f.Slot)
 	}
 	var model *arima.Model
 	var err error
 	if reestimate && len(f.Seasonal) == len(seasonal) {
 		spec := f.model.Spec()
 		spec.Fixed = nil // a constant fixed on a series with constant differences is estimated anew
-		model, err = arima.Fit(y, spec, arima.Config{})
+		model, err = arima.Fit(forecastAdjusted(raw, seasonal, f.Slot), spec, arima.Config{})
 	}
 	if model == nil || err != nil {
 		f.SinceSelect = 0
-		model, err = arima.Auto(y, arima.AutoConfig{NonSeasonal: true, MaxP: 1, MaxQ: 1, MaxD: 1})
+		if reuse {
+			seasonal = forecastSeasonal(raw, period, f.Slot) // a model choice takes a new profile
+		}
+		model, err = arima.Auto(forecastAdjusted(raw, seasonal, f.Slot), arima.AutoConfig{NonSeasonal: true, MaxP: 1, MaxQ: 1, MaxD: 1})
 	}
 	if err != nil {
 		return
@@ -310,6 +307,19 @@ func forecastSeasonal(y []float64, period, slot int) []float64 {
 		profile[pos] -= centre
 	}
 	return profile
+}
+
+// forecastAdjusted returns y minus its seasonal profile (y itself without one), the last value
+// of y being at position slot of the cycle.
+func forecastAdjusted(y, seasonal []float64, slot int) []float64 {
+	if seasonal == nil {
+		return y
+	}
+	out := make([]float64, len(y))
+	for i, v := range y {
+		out[i] = v - seasonal[forecastSlotBack(slot, len(y)-1-i, len(seasonal))]
+	}
+	return out
 }
 
 // forecastSlotBack returns the position in the cycle of period of the value back steps before

@@ -192,6 +192,20 @@ func (s *alerterService) period(cfg *AlerterConfig) int {
 	return perDay
 }
 
+// forecastRecords returns about how many forecast records a window of the service gives when its
+// models forecast: each of its metrics completes one record per record step and issues as many.
+// It returns 0 while no series has a model, when a window gives none.
+func (s *alerterService) forecastRecords(cfg *AlerterConfig, metrics int) int {
+	if !slices.ContainsFunc(s.series, func(f *forecastSeries) bool { return f.model != nil }) {
+		return 0
+	}
+	records := max(cfg.ForecastRecords, 0)
+	if cfg.ForecastRecords == 0 || records > cfg.Horizon {
+		records = cfg.Horizon
+	}
+	return 2 * records * metrics
+}
+
 // process handles one valid window newer than the last one.
 func (s *alerterService) process(cfg *AlerterConfig, m Metrics) Results {
 	t := m.Timestamp.UTC()
@@ -200,12 +214,10 @@ func (s *alerterService) process(cfg *AlerterConfig, m Metrics) Results {
 	period := s.period(cfg)
 	slot := s.advanceSlot(t, k, period)
 	metrics := cfg.metricsOf(s.name)
-	// Each metric completes about one forecast per record step and issues its records.
-	records := max(cfg.ForecastRecords, 0)
-	if cfg.ForecastRecords == 0 || records > cfg.Horizon {
-		records = cfg.Horizon
+	var r Results
+	if n := s.forecastRecords(cfg, len(metrics)); n > 0 {
+		r.Forecasts = make([]Forecast, 0, n)
 	}
-	r := Results{Forecasts: make([]Forecast, 0, 2*records*len(metrics))}
 	for _, name := range metrics {
 		v, _ := m.Value(name)
 		f := s.seriesOf(name)

@@ -86,7 +86,8 @@ func (e engines) release(ctx context.Context) error {
 // replayed in parallel, one goroutine each, as a consumer processes its partitions; the
 // recorder orders the output by input line whatever the interleaving. A window that an engine
 // rejects as invalid is reported on stderr (in line order once the replay is over), appended to
-// bad and skipped. Any other error stops the replay; the one of the earliest line is returned.
+// bad and skipped. Any other error stops the replay, and the error returned is that of the
+// earliest line among those that failed before the others stopped.
 func replayDirect(ctx context.Context, msgs []message, e engines, rec *recorder, sink omen.Sink, source string, stderr io.Writer) (bad []badLine, err error) {
 	procs := [components]processor{
 		detectorComponent: rec.wrap(detectorComponent, e.detector),

@@ -43,7 +43,8 @@ type kafkaStats struct {
 // record and stopped cleanly, their services' state released to the engines' StateStore.
 func replayKafka(ctx context.Context, brokers []string, groups [components]string, msgs []message, bad []badLine, e engines, rec *recorder, sink omen.Sink) (kafkaStats, error) {
 	st := kafkaStats{groups: groups}
-	if len(brokers) == 0 {
+	inProcess := len(brokers) == 0
+	if inProcess {
 		cluster, err := kfake.NewCluster(kfake.NumBrokers(1))
 		if err != nil {
 			return st, fmt.Errorf("starting the in-process Kafka broker: %w", err)
@@ -102,7 +103,13 @@ func replayKafka(ctx context.Context, brokers []string, groups [components]strin
 	for _, c := range consumers {
 		go func() { done <- c.Run(runCtx) }()
 	}
-	caughtUp := waitCommitted(runCtx, adm, ends, groups[:]...)
+	// The in-process broker answers in microseconds: a short poll ends the replay's clock within
+	// 2 ms of the last commit. Real brokers are asked every 20 ms.
+	poll := 20 * time.Millisecond
+	if inProcess {
+		poll = 2 * time.Millisecond
+	}
+	caughtUp := waitCommitted(runCtx, adm, ends, poll, groups[:]...)
 	var runErr error
 	running := components
 	select {
@@ -147,13 +154,11 @@ func inputRecords(topic string, msgs []message, bad []badLine) []*kgo.Record {
 }
 
 // waitCommitted reports on the returned channel, once, when every group has committed the
-// offsets ends on every partition (nil), or why it stopped waiting.
-func waitCommitted(ctx context.Context, adm *kadm.Client, ends kadm.ListedOffsets, groups ...string) <-chan error {
+// offsets ends on every partition (nil), or why it stopped waiting; it asks every poll.
+func waitCommitted(ctx context.Context, adm *kadm.Client, ends kadm.ListedOffsets, poll time.Duration, groups ...string) <-chan error {
 	out := make(chan error, 1)
 	go func() {
-		// The in-process broker answers in microseconds: a short tick ends the replay's clock
-		// within 2 ms of the last commit.
-		tick := time.NewTicker(2 * time.Millisecond)
+		tick := time.NewTicker(poll)
 		defer tick.Stop()
 		for {
 			select {

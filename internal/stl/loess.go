@@ -13,7 +13,6 @@ import "math"
 // position i has the tricube weight T_i = (1−(|d_i|/h)³)³ of its offset
 // d_i = i − x (1 when |d_i| ≤ 0.001h, 0 when |d_i| > 0.999h).
 type kernel struct {
-	at      float64   // x − left
 	weights []float64 // T_i for i = left, …, right
 	// operator gives the fit without robustness weights as a weighted sum,
 	// Σ operator[i−left]·y_i; it is nil when every weight is zero.
@@ -43,7 +42,6 @@ func newKernel(n, window, degree int, x float64, left, right int, buf []float64)
 		h += float64((window - n) / 2)
 	}
 	k := kernel{
-		at:        x - float64(left),
 		weights:   buf[:length:length],
 		linear:    degree == 1 && h > 0,
 		minSpread: 0.001 * float64(n-1),
@@ -83,24 +81,21 @@ func newKernel(n, window, degree int, x float64, left, right int, buf []float64)
 	return k
 }
 
-// fit returns the loess fit of the kernel's neighbourhood from its values
-// ys = y[left..right] and their robustness weights rws (nil for none). ok is
-// false when every weight is zero.
+// fit returns the loess fit at x of the kernel's neighbourhood, which starts
+// at left, from its values ys = y[left..right] and their robustness weights
+// rws (nil for none); w is scratch space of len(ys). ok is false when every
+// weight is zero. (A centred kernel serves every neighbourhood of its width:
+// x and left are the fit's own.)
 //
-// Without robustness weights the fit is Σ operator_i·y_i. With them, each
-// point has the weight w_i = T_i·ρ_i, and one pass accumulates the weighted
-// moments about x, with offsets d_i = i − x:
-//
-//	W = Σ w_i,  m = Σ w_i·d_i / W,  σ² = Σ w_i·d_i² / W − m²,
-//	ȳ = Σ w_i·y_i / W,  c = Σ w_i·d_i·y_i / W − m·ȳ.
-//
-// The local constant is the weighted mean ȳ; the local line, fitted by
-// weighted least squares, is ȳ − m·c/σ² at x (d = 0), unless σ is at most
-// 0.001·(n−1), when the weighted mean is kept. This is the Fortran code's
-// result (which normalises the weights and computes the mean and spread of
-// the positions in separate passes) up to rounding, the offsets d_i being
-// small integers.
-func (k *kernel) fit(ys, rws []float64) (fit float64, ok bool) {
+// Without robustness weights the fit is Σ operator_i·y_i. With them it is
+// computed as the Fortran code computes it, in the same order, so that the
+// fifteen robustness passes of a robust decomposition, which amplify
+// differences of rounding, stay with R's: each point has the weight
+// w_i = T_i·ρ_i, normalised to sum to one; the local constant is Σ w_i·y_i;
+// the local line weights each point by w_i·(1 + (x−μ)(i−μ)/σ²), with
+// μ = Σ w_i·i and σ² = Σ w_i·(i−μ)², unless σ is at most 0.001·(n−1), when
+// the weighted mean is kept.
+func (k *kernel) fit(ys, rws []float64, x float64, left int, w []float64) (fit float64, ok bool) {
 	if rws == nil {
 		if k.operator == nil {
 			return 0, false
@@ -111,42 +106,45 @@ func (k *kernel) fit(ys, rws []float64) (fit float64, ok bool) {
 		}
 		return fit, true
 	}
-	ws := k.weights[:len(ys)]
+	w = w[:len(ys)]
 	rws = rws[:len(ys)]
-	if !k.linear {
-		var sw, swy float64
-		for j, v := range ys {
-			w := ws[j] * rws[j]
-			sw += w
-			swy += w * v
-		}
-		if sw <= 0 {
-			return 0, false
-		}
-		return swy / sw, true
+	sum := 0.0
+	for j, t := range k.weights[:len(ys)] {
+		w[j] = t * rws[j]
+		sum += w[j]
 	}
-	var sw, swd, swdd, swy, swdy float64
-	d := -k.at // d_i, stepping by 1
-	for j, v := range ys {
-		w := ws[j] * rws[j]
-		wd := w * d
-		sw += w
-		swd += wd
-		swdd += wd * d
-		swy += w * v
-		swdy += wd * v
-		d++
-	}
-	if sw <= 0 {
+	if sum <= 0 {
 		return 0, false
 	}
-	mean := swy / sw
-	m := swd / sw
-	spread := swdd/sw - m*m
-	if math.Sqrt(spread) > k.minSpread {
-		return mean - m*(swdy/sw-m*mean)/spread, true
+	if !k.linear {
+		for j, v := range ys {
+			w[j] /= sum
+			fit += w[j] * v
+		}
+		return fit, true
 	}
-	return mean, true
+	mean := 0.0
+	for j := range w {
+		w[j] /= sum
+		mean += w[j] * float64(left+j)
+	}
+	spread := 0.0
+	for j, v := range w {
+		d := float64(left+j) - mean
+		spread += v * d * d
+	}
+	if math.Sqrt(spread) > k.minSpread {
+		b := (x - mean) / spread
+		for j, v := range ys {
+			w[j] *= b*(float64(left+j)-mean) + 1
+			fit += w[j] * v
+		}
+		return fit, true
+	}
+	for j, v := range ys {
+		fit += w[j] * v
+	}
+	return fit, true
 }
 
 // tricube is the loess weight (1−(d/h)³)³ of a point at distance d, with 1
@@ -177,6 +175,7 @@ type smoother struct {
 	edges                   []kernel // the other fits' kernels, in the order of the fits
 	keepEdges               bool     // edges holds them; otherwise each is computed in scratch at its fit
 	buf, scratch            []float64
+	work                    []float64 // the robust fits' weights (kernel.fit)
 }
 
 // reset prepares s for series of length n.
@@ -193,6 +192,7 @@ func (s *smoother) resetKeeping(n, window, degree, jump, maxEdges int) {
 		return
 	}
 	span := min(window, n) // the length of every neighbourhood
+	s.work = resize(s.work, span)
 	edgeLen := 0
 	s.fits(func(i, left, right int) {
 		if !s.isCentred(i, left, right) {
@@ -293,7 +293,7 @@ func (s *smoother) smooth(y, rw, ys []float64) {
 		default:
 			k = newKernel(n, s.window, s.degree, float64(i), left, right, s.scratch)
 		}
-		v, ok := k.fit(y[left:right+1], part(rw, left, right))
+		v, ok := k.fit(y[left:right+1], part(rw, left, right), float64(i), left, s.work)
 		if !ok {
 			v = y[i]
 		}
@@ -334,12 +334,12 @@ func (c *cycleSmoother) reset(k, window, degree, jump int) {
 func (c *cycleSmoother) smooth(x, rw, out []float64) {
 	k, span := len(x), len(c.before.weights)
 	c.smoother.smooth(x, rw, out[1:k+1])
-	v, ok := c.before.fit(x[:span], part(rw, 0, span-1))
+	v, ok := c.before.fit(x[:span], part(rw, 0, span-1), -1, 0, c.work)
 	if !ok {
 		v = out[1]
 	}
 	out[0] = v
-	v, ok = c.after.fit(x[k-span:], part(rw, k-span, k-1))
+	v, ok = c.after.fit(x[k-span:], part(rw, k-span, k-1), float64(k), k-span, c.work)
 	if !ok {
 		v = out[k]
 	}

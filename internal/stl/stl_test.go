@@ -78,6 +78,10 @@ func TestDecomposeMatchesR(t *testing.T) {
 		// stl(AirPassengers, s.window = 10): the defaults derive from the even
 		// window (t.window 23, s.jump 1) before it is made odd.
 		{"air_s10_defaults", Config{Period: 12, SeasonalWindow: 10}},
+		// stl(ts(s3, frequency = 3), s.window = "periodic", robust = TRUE): 74 values
+		// of period 3 with spikes (the Alerter's daily profile of 8-hour windows),
+		// whose fifteen robustness passes amplify differences of rounding.
+		{"spiky3_periodic_robust", Config{Period: 3, Periodic: true, Robust: true}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

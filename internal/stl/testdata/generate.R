@@ -45,3 +45,10 @@ h <- 100 + 0.01 * t + 10 * sin(2 * pi * t / 24) + 5 * cos(2 * pi * t / 168) + rn
 m <- mstl(msts(h, seasonal.periods = c(24, 168)), robust = TRUE)
 put("hourly_mstl_robust", list(y = h, trend = m[, "Trend"], seasonal24 = m[, "Seasonal24"],
                                seasonal168 = m[, "Seasonal168"], remainder = m[, "Remainder"]))
+
+# A short series of period 3 (8-hour windows, as the Alerter's daily profile sees them) with
+# spikes, robust and periodic: fifteen robustness passes amplify any difference of rounding.
+set.seed(3)
+i <- 0:73
+s3 <- sin(2 * pi * i / 3) + 0.3 * rnorm(length(i)) + ifelse(i %% 29 == 5, 50, 0)
+stlcase("spiky3_periodic_robust", ts(s3, frequency = 3), s.window = "periodic", robust = TRUE)
