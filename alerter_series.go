@@ -470,7 +470,6 @@ func (f *forecastSeries) records(cfg *AlerterConfig, service string, t time.Time
 	if key := [...]int{o.P, o.D, o.Q, so.P, so.D, so.Q, so.Period}; f.order == "" || key != f.orderOf {
 		f.order, f.orderOf = forecastModelOrder(f.model), key // a fit may change the orders, an update not
 	}
-	order := f.order
 	for h := 1; h <= n; h++ {
 		p := forecastPending{
 			Issued:    t.UnixNano(),
@@ -480,7 +479,7 @@ func (f *forecastSeries) records(cfg *AlerterConfig, service string, t time.Time
 			Predicted: f.fc.Mean[h-1],
 			Lower:     f.fc.Lower[h-1],
 			Upper:     f.fc.Upper[h-1],
-			Order:     order,
+			Order:     f.order,
 		}
 		f.Awaiting = append(f.Awaiting, p)
 		out = append(out, p.record(cfg, service, f.Metric))

@@ -132,9 +132,12 @@ func replayDirect(ctx context.Context, msgs []message, e engines, rec *recorder,
 					err = sink.Write(runCtx, res)
 				}
 				if err != nil {
-					mu.Lock()
-					failures = append(failures, failure{msg.line, fmt.Errorf("%s: line %d: %w", source, msg.line, err)})
-					mu.Unlock()
+					// An error that only reports the stop of another service's failure is not one.
+					if runCtx.Err() == nil || !errors.Is(err, context.Canceled) {
+						mu.Lock()
+						failures = append(failures, failure{msg.line, fmt.Errorf("%s: line %d: %w", source, msg.line, err)})
+						mu.Unlock()
+					}
 					stop()
 					return
 				}
@@ -155,19 +158,8 @@ func replayDirect(ctx context.Context, msgs []message, e engines, rec *recorder,
 		return bad, err
 	}
 	if len(failures) > 0 {
-		// The first failure stopped the others, whose errors may only report that.
-		first := slices.MinFunc(failures, func(a, b failure) int {
-			return cmp.Or(cmp.Compare(btoi(errors.Is(a.err, context.Canceled)), btoi(errors.Is(b.err, context.Canceled))), cmp.Compare(a.line, b.line))
-		})
+		first := slices.MinFunc(failures, func(a, b failure) int { return cmp.Compare(a.line, b.line) })
 		return bad, first.err
 	}
 	return bad, nil
-}
-
-// btoi is 1 for true, 0 for false.
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

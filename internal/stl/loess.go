@@ -56,29 +56,41 @@ func newKernel(n, window, degree int, x float64, left, right int, buf []float64)
 		return k
 	}
 	op := buf[length : 2*length : 2*length]
-	for j, w := range k.weights {
-		op[j] = w / sum
-	}
-	k.operator = op
-	if !k.linear || centred {
-		return k
+	copy(op, k.weights)
+	// Centred, the slope term vanishes: μ = x.
+	k.operator = toOperator(op, sum, x, left, k.linear && !centred, k.minSpread)
+	return k
+}
+
+// toOperator turns the loess weights w of the points left, left+1, … (their sum
+// given) into the operator of the fit at x, in place, as the Fortran code
+// computes the fit, in its order: w_i/Σw, then for a local line each scaled by
+// 1 + (x−μ)(i−μ)/σ² (μ and σ² the normalised weights' mean and variance of the
+// positions) unless σ is at most minSpread. It returns w.
+func toOperator(w []float64, sum, x float64, left int, linear bool, minSpread float64) []float64 {
+	if !linear {
+		for j := range w {
+			w[j] /= sum
+		}
+		return w
 	}
 	mean := 0.0
-	for j, w := range op {
-		mean += w * float64(left+j)
+	for j := range w {
+		w[j] /= sum
+		mean += w[j] * float64(left+j)
 	}
 	spread := 0.0
-	for j, w := range op {
+	for j, v := range w {
 		d := float64(left+j) - mean
-		spread += w * d * d
+		spread += v * d * d
 	}
-	if math.Sqrt(spread) > k.minSpread {
+	if math.Sqrt(spread) > minSpread {
 		b := (x - mean) / spread
-		for j := range op {
-			op[j] *= b*(float64(left+j)-mean) + 1
+		for j := range w {
+			w[j] *= b*(float64(left+j)-mean) + 1
 		}
 	}
-	return k
+	return w
 }
 
 // fit returns the loess fit at x of the kernel's neighbourhood, which starts
@@ -88,13 +100,10 @@ func newKernel(n, window, degree int, x float64, left, right int, buf []float64)
 // x and left are the fit's own.)
 //
 // Without robustness weights the fit is Σ operator_i·y_i. With them it is
-// computed as the Fortran code computes it, in the same order, so that the
-// fifteen robustness passes of a robust decomposition, which amplify
-// differences of rounding, stay with R's: each point has the weight
-// w_i = T_i·ρ_i, normalised to sum to one; the local constant is Σ w_i·y_i;
-// the local line weights each point by w_i·(1 + (x−μ)(i−μ)/σ²), with
-// μ = Σ w_i·i and σ² = Σ w_i·(i−μ)², unless σ is at most 0.001·(n−1), when
-// the weighted mean is kept.
+// Σ o_i·y_i for the operator o that toOperator makes of the weights
+// w_i = T_i·ρ_i, computed as the Fortran code computes it, in its order, so
+// that the fifteen robustness passes of a robust decomposition, which amplify
+// differences of rounding, stay with R's.
 func (k *kernel) fit(ys, rws []float64, x float64, left int, w []float64) (fit float64, ok bool) {
 	if rws == nil {
 		if k.operator == nil {
@@ -116,33 +125,8 @@ func (k *kernel) fit(ys, rws []float64, x float64, left int, w []float64) (fit f
 	if sum <= 0 {
 		return 0, false
 	}
-	if !k.linear {
-		for j, v := range ys {
-			w[j] /= sum
-			fit += w[j] * v
-		}
-		return fit, true
-	}
-	mean := 0.0
-	for j := range w {
-		w[j] /= sum
-		mean += w[j] * float64(left+j)
-	}
-	spread := 0.0
-	for j, v := range w {
-		d := float64(left+j) - mean
-		spread += v * d * d
-	}
-	if math.Sqrt(spread) > k.minSpread {
-		b := (x - mean) / spread
-		for j, v := range ys {
-			w[j] *= b*(float64(left+j)-mean) + 1
-			fit += w[j] * v
-		}
-		return fit, true
-	}
-	for j, v := range ys {
-		fit += w[j] * v
+	for j, v := range toOperator(w, sum, x, left, k.linear, k.minSpread) {
+		fit += v * ys[j]
 	}
 	return fit, true
 }
